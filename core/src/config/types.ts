@@ -1,0 +1,126 @@
+/**
+ * The resolved configuration: validated, interpolated, with every default applied.
+ * The user-facing shape (`.k8streamrc`) is defined in `definition.ts`; this is what the rest
+ * of the core consumes. Sizes are bytes, durations are milliseconds.
+ */
+import type { BatchOptions, EncodingOptions } from '../plugins/api.js';
+
+export type Delivery = 'at-least-once' | 'at-most-once';
+export type OnError = 'pass' | 'drop' | 'deadletter' | 'fail';
+
+/** Per-sink routing: an event goes to a sink when every given list matches (empty/absent = any). */
+export interface MatchConfig {
+  namespaces: string[];
+  excludeNamespaces: string[];
+  types: string[];
+  reasons: string[];
+  kinds: string[];
+}
+
+export interface ReplayConfig {
+  /** Path (resolved against the config dir) to a `kubectl get events -o json` list or NDJSON of watch events. */
+  file: string;
+  /** Events per second; null = as fast as possible. */
+  rate: number | null;
+  /** Keep streaming (loop the file with fresh uids/resourceVersions) instead of stopping at its end. */
+  follow: boolean;
+}
+
+export interface SourceConfig {
+  type: 'kubernetes' | 'replay';
+  /** Kubeconfig path (`~` expanded); null = in-cluster, then default kubeconfig. */
+  kubeconfig: string | null;
+  context: string | null;
+  /** core/v1 Events (default) or events.k8s.io/v1. */
+  api: 'core/v1' | 'events.k8s.io/v1';
+  /** [] = all. */
+  namespaces: string[];
+  excludeNamespaces: string[];
+  types: string[];
+  reasons: string[];
+  kinds: string[];
+  /** Drop events whose count is below this. */
+  minCount: number;
+  replay: ReplayConfig | null;
+}
+
+export interface EnrichConfig {
+  objects: boolean;
+  owners: boolean;
+  nodes: boolean;
+  services: boolean;
+}
+
+export interface TransformConfig {
+  name: string;
+  use: string;
+  /** Exported function to call. */
+  function: string;
+  config: Record<string, unknown>;
+  timeoutMs: number;
+  memoryMb: number;
+  onError: OnError;
+}
+
+export interface RetryConfig {
+  /** null = retry transient failures forever (at-least-once never gives up). */
+  maxAttempts: number | null;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export interface QueueConfig {
+  /** In-memory queue bound, in events, before backpressure applies to the source. */
+  maxEvents: number;
+  /** In-memory queue bound, in bytes of serialised records. */
+  maxBytes: number;
+}
+
+export interface SinkConfig {
+  /** Unique instance name; defaults to `use` (suffixed `-2`, `-3` when repeated). */
+  name: string;
+  /** Plugin reference: short name, `module:x`, scoped name, or path. */
+  use: string;
+  match: MatchConfig;
+  /** Only what the user set; plugin defaults then core defaults fill the rest. */
+  batch: Partial<BatchOptions>;
+  encoding: Partial<EncodingOptions>;
+  /** Plugin-specific, validated by the plugin's `validate`. */
+  config: unknown;
+  /** Per-send deadline. */
+  timeoutMs: number;
+  retry: RetryConfig;
+  queue: QueueConfig;
+}
+
+export interface DeadLetterConfig {
+  use: string;
+  config: unknown;
+  encoding: Partial<EncodingOptions>;
+}
+
+export interface K8streamConfig {
+  cluster: string;
+  source: SourceConfig;
+  enrich: EnrichConfig;
+  transforms: TransformConfig[];
+  sinks: SinkConfig[];
+  /** Where failing events and permanently rejected batches go. */
+  deadLetter: DeadLetterConfig;
+  delivery: Delivery;
+  shutdown: { graceMs: number };
+  log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json' };
+}
+
+/** A loaded config plus where it came from. */
+export interface LoadedConfig {
+  config: K8streamConfig;
+  /** Absolute path of the config file, or null when defaults were used. */
+  filepath: string | null;
+  /** Directory relative paths resolve against. */
+  dir: string;
+}
+
+/** Core defaults for sinks, applied after the plugin's own defaults. */
+export const DEFAULT_BATCH: BatchOptions = { maxEvents: 10_000, maxBytes: 8 * 1024 * 1024, maxAgeMs: 30_000 };
+export const DEFAULT_ENCODING: EncodingOptions = { format: 'ndjson', compression: 'gzip' };

@@ -1,0 +1,114 @@
+/**
+ * One error base class for the whole project. Every error a user can meet carries a stable,
+ * machine-readable `code`; messages name the path, field or plugin involved and never contain
+ * secrets (callers pass already-redacted details).
+ */
+export type ErrorCode =
+  // configuration
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_LOAD_FAILED'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_INTERPOLATION'
+  // plugins
+  | 'PLUGIN_NOT_FOUND'
+  | 'PLUGIN_LOAD_FAILED'
+  | 'PLUGIN_INVALID'
+  | 'PLUGIN_API_MISMATCH'
+  | 'PLUGIN_CONFIG_INVALID'
+  // sinks at run time
+  | 'SINK_PERMANENT'
+  | 'SINK_RETRY_AFTER'
+  | 'SINK_TIMEOUT'
+  | 'SINK_RETRIES_EXHAUSTED'
+  | 'SINK_UNHEALTHY'
+  | 'SINK_CLOSED'
+  // events and sources
+  | 'EVENT_INVALID'
+  | 'SOURCE_FAILED'
+  | 'SOURCE_INPUT_INVALID'
+  // transforms
+  | 'TRANSFORM_FAILED'
+  // generic
+  | 'SHUTDOWN_TIMEOUT'
+  | 'INTERNAL';
+
+export interface K8streamErrorOptions {
+  cause?: unknown;
+  /** Config path (`sinks[1].batch.maxEvents`), file path, or record id the error is about. */
+  path?: string;
+  /** Plugin (sink or transform) the error is about. */
+  plugin?: string;
+  /** A hint telling the user how to fix it. */
+  hint?: string;
+}
+
+export class K8streamError extends Error {
+  readonly code: ErrorCode;
+  readonly path: string | undefined;
+  readonly plugin: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: K8streamErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'K8streamError';
+    this.code = code;
+    this.path = options.path;
+    this.plugin = options.plugin;
+    this.hint = options.hint;
+  }
+
+  /** One line for users: `[CODE] message (hint)`. */
+  toUserString(): string {
+    return `[${this.code}] ${this.message}${this.hint ? `\n  hint: ${this.hint}` : ''}`;
+  }
+}
+
+/** A sink failure that will not succeed on retry (bad request, access denied). The batch is dead-lettered. */
+export class PermanentError extends K8streamError {
+  constructor(message: string, options: K8streamErrorOptions = {}) {
+    super('SINK_PERMANENT', message, options);
+    this.name = 'PermanentError';
+  }
+}
+
+/** A sink asks to be retried no sooner than `retryAfterMs` (throttling, 429, SlowDown). */
+export class RetryAfterError extends K8streamError {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number, options: K8streamErrorOptions = {}) {
+    super('SINK_RETRY_AFTER', message, options);
+    this.name = 'RetryAfterError';
+    this.retryAfterMs = Math.max(0, retryAfterMs);
+  }
+}
+
+/** One entry of a validation failure: where, and what is wrong. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** Every validation problem at once (config or plugin config). */
+export class ValidationError extends K8streamError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(
+    code: 'CONFIG_INVALID' | 'PLUGIN_CONFIG_INVALID',
+    issues: readonly ValidationIssue[],
+    options: K8streamErrorOptions & { source?: string } = {},
+  ) {
+    const where = options.source ? ` in ${options.source}` : '';
+    const head = `${issues.length} configuration error${issues.length === 1 ? '' : 's'}${where}:`;
+    super(code, [head, ...issues.map((i) => `  ${i.path}: ${i.message}`)].join('\n'), options);
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+}
+
+export function isK8streamError(err: unknown): err is K8streamError {
+  return err instanceof K8streamError;
+}
+
+/** Message of any thrown value, without stack. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

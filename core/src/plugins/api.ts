@@ -1,0 +1,100 @@
+/**
+ * The public sink plugin API. A sink package default-exports `defineSink({...})`.
+ * A sink implements only "send this batch": batching, retries, buffering, encoding,
+ * timeouts and shutdown ordering belong to the core.
+ */
+import type { EventRecord } from '../record/types.js';
+import type { Logger } from '../util/logger.js';
+
+/** Semver version of the plugin API this core implements. Plugins declare a range. */
+export const PLUGIN_API_VERSION = '1.0.0';
+
+export type Format = 'ndjson' | 'json';
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+export interface EncodingOptions {
+  format: Format;
+  compression: Compression;
+}
+
+export interface BatchOptions {
+  /** Close a batch at this many events. */
+  maxEvents: number;
+  /** Close a batch when its uncompressed size reaches this many bytes. */
+  maxBytes: number;
+  /** Close a batch when its oldest event has waited this long. */
+  maxAgeMs: number;
+}
+
+/** An encoded batch, ready to write. */
+export interface Batch<R = EventRecord> {
+  /** Deterministic id from the first and last record ids: a retried batch keeps its id (and object key). */
+  id: string;
+  /** Name of the sink instance (from config, defaults to the plugin name). */
+  sink: string;
+  cluster: string;
+  /** The records, in order (dead-letter batches carry `k8stream.deadletter/v1` records). */
+  records: readonly R[];
+  /** The encoded (and compressed) body. */
+  body: Uint8Array;
+  /** Uncompressed size in bytes. */
+  rawBytes: number;
+  encoding: EncodingOptions;
+  /** `application/x-ndjson` or `application/json`. */
+  contentType: string;
+  /** `gzip`, `zstd` or undefined. */
+  contentEncoding: string | undefined;
+  /** File extension for this encoding, with a leading dot: `.ndjson.gz`. */
+  extension: string;
+  /** Time the batch was closed (ms since epoch); used for time-partitioned paths. */
+  createdAt: number;
+  /** Earliest and latest event timestamps in the batch (ISO), for partitioning. */
+  minTimestamp: string | null;
+  maxTimestamp: string | null;
+}
+
+export interface SinkContext {
+  /** Name of this sink instance. */
+  name: string;
+  cluster: string;
+  logger: Logger;
+  /** Directory of the config file: resolve relative paths against it. */
+  configDir: string;
+}
+
+export interface SendContext {
+  /** Aborted when the core's per-send timeout fires or at forced shutdown. */
+  signal: AbortSignal;
+  /** 1 for the first try. */
+  attempt: number;
+  logger: Logger;
+}
+
+export interface SinkInstance {
+  /** Resolving is the ack. Throw PermanentError, RetryAfterError, or anything else (retried with backoff). */
+  send(batch: Batch<unknown>, ctx: SendContext): Promise<void>;
+  /** Checked at start: throw a K8streamError with a clear message when the destination is unusable. */
+  healthcheck?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface SinkDefinition<C = unknown> {
+  name: string;
+  /** Semver range of the plugin API this sink works with, e.g. `^1.0.0`. */
+  apiVersion: string;
+  /** Defaults the core applies when the user's config does not set them. */
+  defaults?: { batch?: Partial<BatchOptions>; encoding?: Partial<EncodingOptions> };
+  /**
+   * Pure validation of the user's `config` object. Throws a ValidationError (code
+   * PLUGIN_CONFIG_INVALID) listing every problem with its path, or returns the typed config.
+   */
+  validate(raw: unknown): C;
+  create(config: C, ctx: SinkContext): SinkInstance | Promise<SinkInstance>;
+}
+
+/** Identity helper that gives sink authors type checking; marks the object as a k8stream sink. */
+export function defineSink<C>(definition: SinkDefinition<C>): SinkDefinition<C> {
+  return Object.assign(definition, { [SINK_MARKER]: true });
+}
+
+export const SINK_MARKER = Symbol.for('k8stream.sink');

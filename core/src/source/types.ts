@@ -1,0 +1,27 @@
+/**
+ * A source yields raw Kubernetes Event objects (core/v1 or events.k8s.io/v1) as plain JSON
+ * (string timestamps), in chunks. Pulling is backpressure: a source must not read ahead
+ * unboundedly while the consumer is not asking for the next chunk.
+ */
+import type { Logger } from '../util/logger.js';
+
+export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface SourceItem {
+  type: WatchType;
+  /** The raw Event object as JSON. */
+  object: Record<string, unknown>;
+  /** When k8stream received it (ms since epoch), for lag and latency. */
+  receivedAt: number;
+}
+
+export interface SourceContext {
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export interface Source {
+  readonly kind: string;
+  /** Ends when the source is exhausted (replay without follow) or the signal aborts. */
+  stream(ctx: SourceContext): AsyncIterable<readonly SourceItem[]>;
+}
