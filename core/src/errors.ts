@@ -91,7 +91,7 @@ export interface ValidationIssue {
 export class ValidationError extends K8streamError {
   readonly issues: readonly ValidationIssue[];
   constructor(
-    code: 'CONFIG_INVALID' | 'PLUGIN_CONFIG_INVALID',
+    code: 'CONFIG_INVALID' | 'CONFIG_INTERPOLATION' | 'PLUGIN_CONFIG_INVALID',
     issues: readonly ValidationIssue[],
     options: K8streamErrorOptions & { source?: string } = {},
   ) {

@@ -5,6 +5,7 @@
 import type { BatchOptions, EncodingOptions, SinkInstance } from '../plugins/api.js';
 import type { QueueConfig, RetryConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
+import type { Jitter } from './retry.js';
 
 /** A record as it travels to a sink: serialised once, shared by every sink it routes to. */
 export interface DispatchItem<R = unknown> {
@@ -47,19 +48,48 @@ export interface DispatcherOptions {
   retry: RetryConfig;
   queue: QueueConfig;
   logger: Logger;
-  /** Null only for the dead-letter dispatcher itself (it retries forever). */
+  /**
+   * Null only for the dead-letter dispatcher itself: it retries transient failures forever
+   * (ignoring `retry.maxAttempts`); on a permanent failure it logs an error, counts the batch
+   * in `permanentFailures` and its events in `failedEvents`, and completes the items with
+   * `done('deadlettered')` (meaning "given up") so the pipeline does not stall.
+   */
   deadLetter: DeadLetter | null;
+  /**
+   * How many closed batches may be encoded (compressed on the thread pool, in parallel) ahead
+   * of the one being sent. @default 2
+   */
+  encodeAhead?: number;
+  /** Backoff jitter. @default 'full' */
+  jitter?: Jitter;
+  /** Random source in [0, 1) for jitter (tests inject a fixed one). @default Math.random */
+  random?: () => number;
 }
 
+/**
+ * Counters of one dispatcher. Every pushed event is, at any time, in exactly one of
+ * `queuedEvents`, `eventsSent`, `deadLettered`, `failedEvents`.
+ */
 export interface DispatchStats {
+  /** Events pushed and not yet acked, dead-lettered or failed (open batch and in flight included). */
   queuedEvents: number;
+  /** Sum of `item.json.length` over `queuedEvents`. */
   queuedBytes: number;
+  /** Batches the sink acked. */
   batchesSent: number;
+  /** Events the sink acked. */
   eventsSent: number;
+  /** Encoded (compressed) body bytes the sink acked. */
   bytesSent: number;
+  /** Attempts after the first one (each retry of a batch counts once). */
   retries: number;
+  /** Batches the sink rejected permanently (dead-lettered, or given up by the dead-letter dispatcher). */
   permanentFailures: number;
+  /** Events handed to, and accepted by, the dead-letter destination. */
   deadLettered: number;
+  /** Events given up without reaching the sink or the dead-letter destination. */
+  failedEvents: number;
+  /** Events in the batch currently being sent (0 when idle). */
   inFlight: number;
 }
 

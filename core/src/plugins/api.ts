@@ -76,6 +76,8 @@ export interface SinkInstance {
   /** Checked at start: throw a K8streamError with a clear message when the destination is unusable. */
   healthcheck?(): Promise<void>;
   close?(): Promise<void>;
+  /** Where batches go, for logs and the run summary (`/abs/out`, `s3://bucket/prefix`). Never include secrets. */
+  describe?(): string;
 }
 
 export interface SinkDefinition<C = unknown> {

@@ -1,0 +1,84 @@
+/** Command-line parsing for the `k8stream` binary. Pure: returns what to do, prints nothing. */
+import { parseArgs } from 'node:util';
+import { K8streamError } from '../errors.js';
+
+export type Command = 'run' | 'validate' | 'help' | 'version';
+
+export interface CliOptions {
+  command: Command;
+  config: string | undefined;
+  follow: boolean;
+  logFormat: 'pretty' | 'json' | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | undefined;
+  debug: boolean;
+}
+
+const COMMANDS: readonly Command[] = ['run', 'validate', 'help', 'version'];
+
+export const HELP = `k8stream — stream Kubernetes events to durable storage
+
+Usage:
+  k8stream [run] [options]     run the pipeline (default command)
+  k8stream validate [options]  load the config, resolve plugins, print a summary or every error
+  k8stream help | --help       this help
+  k8stream version | --version print the version
+
+Options:
+  -c, --config FILE        use this config file instead of searching for .k8streamrc
+      --follow             replay source: keep streaming instead of stopping at the end
+      --log-format FORMAT  pretty (default) or json
+      --log-level LEVEL    debug, info (default), warn or error
+      --debug              debug logs and stack traces on errors
+
+Config is searched upward from the working directory: package.json#k8stream, .k8streamrc,
+.k8streamrc.{json,yaml,yml,js,mjs,cjs}, k8stream.config.{js,mjs,ts}.
+`;
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        follow: { type: 'boolean', default: false },
+        'log-format': { type: 'string' },
+        'log-level': { type: 'string' },
+        debug: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (err) {
+    throw new K8streamError('CONFIG_INVALID', (err as Error).message, { hint: 'run `k8stream --help`' });
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) {
+    throw new K8streamError('CONFIG_INVALID', `unexpected argument "${positionals[1]}"`, { hint: 'run `k8stream --help`' });
+  }
+  const first = positionals[0] ?? 'run';
+  if (!COMMANDS.includes(first as Command)) {
+    throw new K8streamError('CONFIG_INVALID', `unknown command "${first}" (commands: ${COMMANDS.join(', ')})`, { hint: 'run `k8stream --help`' });
+  }
+  const logFormat = values['log-format'];
+  if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') {
+    throw new K8streamError('CONFIG_INVALID', `--log-format: expected "pretty" or "json", got "${logFormat}"`);
+  }
+  const logLevel = values['log-level'];
+  if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new K8streamError('CONFIG_INVALID', `--log-level: expected debug, info, warn or error, got "${logLevel}"`);
+  }
+  let command = first as Command;
+  if (values.help) command = 'help';
+  else if (values.version) command = 'version';
+  return {
+    command,
+    config: values.config,
+    follow: values.follow ?? false,
+    logFormat,
+    logLevel: logLevel as CliOptions['logLevel'],
+    debug: values.debug ?? false,
+  };
+}

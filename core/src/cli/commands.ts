@@ -1,0 +1,160 @@
+/** What each CLI command does. Returns the exit code; never calls process.exit itself. */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { K8streamError, errorMessage } from '../errors.js';
+import { loadConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/types.js';
+import { pluginLabel, resolvePlugins, run } from '../runtime.js';
+import type { RunSummary } from '../runtime.js';
+import { createLogger } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
+import { HELP, parseCli } from './args.js';
+import type { CliOptions } from './args.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCli(argv);
+  } catch (err) {
+    io.stderr.write(userMessage(err, false) + '\n');
+    return 2;
+  }
+  switch (options.command) {
+    case 'help':
+      io.stdout.write(HELP);
+      return 0;
+    case 'version':
+      io.stdout.write(`k8stream ${version()}\n`);
+      return 0;
+    case 'validate':
+      return validateCommand(options, io);
+    case 'run':
+      return runCommand(options, io);
+  }
+}
+
+async function load(options: CliOptions, io: CliIo): Promise<LoadedConfig> {
+  const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
+  if (options.follow && loaded.config.source.replay) loaded.config.source.replay.follow = true;
+  return loaded;
+}
+
+async function validateCommand(options: CliOptions, io: CliIo): Promise<number> {
+  try {
+    const loaded = await load(options, io);
+    const resolution = await resolvePlugins(loaded);
+    if (resolution.errors.length > 0) {
+      for (const err of resolution.errors) io.stderr.write(userMessage(err, options.debug) + '\n');
+      io.stderr.write(`${resolution.errors.length} error${resolution.errors.length === 1 ? '' : 's'}\n`);
+      return 1;
+    }
+    const { config } = loaded;
+    const lines = [
+      `config:      ${loaded.filepath ?? '(defaults)'}`,
+      `cluster:     ${config.cluster}`,
+      `source:      ${config.source.type}${config.source.replay ? ` (${config.source.replay.file})` : ''}`,
+      `delivery:    ${config.delivery}`,
+      `transforms:  ${config.transforms.length === 0 ? 'none' : config.transforms.map((t) => t.name).join(', ')}`,
+      `sinks:`,
+      ...resolution.sinks.map((s) => `  - ${s.sink.name}: ${pluginLabel(s)}`),
+      `dead letter: ${resolution.deadLetter ? pluginLabel(resolution.deadLetter) : '-'}`,
+      'config is valid',
+    ];
+    io.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  } catch (err) {
+    io.stderr.write(userMessage(err, options.debug) + '\n');
+    return 1;
+  }
+}
+
+async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
+  let logger: Logger = createLogger({ level: options.debug ? 'debug' : (options.logLevel ?? 'info'), format: options.logFormat ?? 'pretty', write: (l) => void io.stderr.write(l + '\n') });
+  let loaded: LoadedConfig;
+  try {
+    loaded = await load(options, io);
+  } catch (err) {
+    io.stderr.write(userMessage(err, options.debug) + '\n');
+    return 1;
+  }
+  const { log } = loaded.config;
+  logger = createLogger({
+    level: options.debug ? 'debug' : (options.logLevel ?? log.level),
+    format: options.logFormat ?? log.format,
+    write: (l) => void io.stderr.write(l + '\n'),
+  });
+
+  const controller = new AbortController();
+  let stops = 0;
+  const stop = (signal: string) => {
+    stops++;
+    if (stops === 1) {
+      logger.info('stopping: flushing open batches', { signal, graceMs: loaded.config.shutdown.graceMs });
+      controller.abort();
+    } else {
+      logger.warn('second stop signal: exiting without waiting for sinks', { signal });
+      process.exit(130);
+    }
+  };
+  const onSigint = () => stop('SIGINT');
+  const onSigterm = () => stop('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+
+  try {
+    logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
+    const summary = await run(loaded, { logger, signal: controller.signal });
+    report(summary, logger, io.cwd);
+    const unflushed = [...summary.sinks, summary.deadLetter].filter((s) => !s.flushed);
+    if (unflushed.length > 0) {
+      logger.error('shutdown grace period ended before every batch was delivered', { sinks: unflushed.map((s) => s.name) });
+      return 1;
+    }
+    return 0;
+  } catch (err) {
+    io.stderr.write(userMessage(err, options.debug) + '\n');
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+  }
+}
+
+function report(summary: RunSummary, logger: Logger, cwd: string): void {
+  const c = summary.counters;
+  logger.info('run finished', {
+    received: c.received, filtered: c.filtered, invalid: c.invalid, emitted: c.transformed, unrouted: c.unrouted,
+  });
+  for (const s of [...summary.sinks, summary.deadLetter]) {
+    if (s === summary.deadLetter && s.stats.eventsSent === 0) continue;
+    logger.info(`sink ${s.name}: ${s.stats.eventsSent} records in ${s.stats.batchesSent} batches → ${displayPath(s.destination, cwd)}`, {
+      deadLettered: s.stats.deadLettered, retries: s.stats.retries,
+    });
+  }
+}
+
+function displayPath(p: string | null, cwd: string): string {
+  if (!p) return '(none)';
+  if (!p.startsWith('/')) return p;
+  const rel = relative(cwd, p);
+  return rel.startsWith('..') ? p : `./${rel}`;
+}
+
+/** One clear message for users; the stack only with --debug. */
+export function userMessage(err: unknown, debug: boolean): string {
+  const text = err instanceof K8streamError ? err.toUserString() : `[INTERNAL] ${errorMessage(err)}`;
+  if (debug && err instanceof Error && err.stack) return `${text}\n${err.stack}`;
+  return `error: ${text}`;
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+/** The `k8stream` binary. Bad input prints one clear message (stack only with --debug). */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runCli } from './commands.js';
+
+const self = fileURLToPath(import.meta.url);
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === self) {
+  runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+  );
+}

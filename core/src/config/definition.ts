@@ -1,0 +1,276 @@
+/**
+ * The `.k8streamrc` definition: one schema that validates a user's file into `K8streamConfig`
+ * (every default applied) and generates the published JSON Schema. The keys `cluster`,
+ * `source`, `enrich`, `transforms[].use`, `sinks[].use`, `sinks[].config` and `delivery` are
+ * the public contract.
+ */
+import { any, array, boolean, duration, enumOf, integer, isPlainObject, number, object, record, size, string, toJsonSchema, union } from './schema/index.js';
+import type { Input, JsonSchema, Output, RefineContext, Schema } from './schema/index.js';
+import type { K8streamConfig } from './types.js';
+
+/**
+ * A list of names: an array, or one string of comma-separated names (handy with
+ * `${WATCH_NAMESPACES:-}`); empty entries are dropped.
+ */
+function names(description: string, item: Schema<string> = string().nonEmpty()) {
+  return union(array(item), string())
+    .map((value): string[] =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part !== '')
+        : value,
+    )
+    .describe(`${description} An array, or a comma-separated string.`)
+    .default([]);
+}
+
+const eventType = union(enumOf(['Normal', 'Warning']), string().nonEmpty());
+
+const encodingFormat = enumOf(['ndjson', 'json']).describe('`ndjson`: one record per line; `json`: one JSON array per batch.');
+const encodingCompression = enumOf(['gzip', 'zstd', 'none']).describe('Compression of each batch body.');
+
+const replay = object({
+  file: string()
+    .nonEmpty()
+    .describe('A `kubectl get events -o json` list, or NDJSON of watch events; relative to the config file.'),
+  rate: number().positive().nullable().default(null).describe('Events per second; null = as fast as possible.'),
+  follow: boolean()
+    .default(false)
+    .describe('Keep streaming (loop the file with fresh uids and resourceVersions) instead of stopping at its end.'),
+}).describe('Replay recorded events from a file instead of watching a cluster.');
+
+const source = object({
+  type: enumOf(['kubernetes', 'replay']).default('kubernetes').describe('Watch a cluster, or replay recorded events.'),
+  kubeconfig: string()
+    .nullable()
+    .default(null)
+    .describe('Kubeconfig path (`~` expanded). Null: the in-cluster service account, then the default kubeconfig.'),
+  context: string().nullable().default(null).describe('Kubeconfig context; null = the current context.'),
+  api: enumOf(['core/v1', 'events.k8s.io/v1']).default('core/v1').describe('Which Events API to watch.'),
+  namespaces: names('Namespaces to watch; empty = all.'),
+  excludeNamespaces: names('Namespaces to ignore.'),
+  types: names('Event types to keep (Normal, Warning); empty = all.', eventType),
+  reasons: names('Event reasons to keep (BackOff, FailedScheduling, ...); empty = all.'),
+  kinds: names('Involved object kinds to keep (Pod, Node, ...); empty = all.'),
+  minCount: integer().min(0).default(0).describe('Drop events whose count is below this.'),
+  replay: replay.nullable().default(null),
+})
+  .checkPartial((value, ctx) => {
+    if (value.type === 'replay' && value.replay === null) ctx.issue('is required when source.type is "replay"', 'replay');
+    if (value.type === 'kubernetes' && value.replay) ctx.issue('is only allowed when source.type is "replay"', 'replay');
+  })
+  .describe('Where events come from, and which ones to keep.');
+
+const enrich = object({
+  objects: boolean().default(true).describe("Add the involved object's labels, annotations and pod details."),
+  owners: boolean().default(true).describe('Add the owner chain up to the workload (Deployment, StatefulSet, DaemonSet, Job, CronJob).'),
+  nodes: boolean().default(true).describe('Add the node (name, addresses).'),
+  services: boolean().default(true).describe('Add the services selecting the pod.'),
+})
+  .default({})
+  .describe('Lookups that add context to each event. A failed lookup is recorded in `enrichment.errors`; the event is still delivered.');
+
+const onError = enumOf(['pass', 'drop', 'deadletter', 'fail']).describe(
+  'When the transform fails: `pass` the event on unchanged, `drop` it, send it to the dead-letter destination, or `fail` (stop k8stream).',
+);
+
+const transform = object({
+  name: string().nonEmpty().optional().describe('Name in logs, metrics and dead-letter records. Default: the file name of `use` without extension.'),
+  use: string().nonEmpty().describe('The WebAssembly (Extism) module: a path, an npm package, or an https URL pinned by sha256.'),
+  function: string().nonEmpty().default('transform').describe('The exported function to call.'),
+  config: record(any()).default({}).describe("The plugin config handed to the module (Extism's config)."),
+  timeoutMs: duration().positive().default(100).describe('Deadline per call.'),
+  memoryMb: integer().positive().default(64).describe('Memory cap of the module, in MiB.'),
+  onError: onError.default('deadletter'),
+});
+
+const match = object({
+  namespaces: names('Namespaces routed to this sink; empty = all.'),
+  excludeNamespaces: names('Namespaces not routed to this sink.'),
+  types: names('Event types routed to this sink (Normal, Warning); empty = all.', eventType),
+  reasons: names('Event reasons routed to this sink; empty = all.'),
+  kinds: names('Involved object kinds routed to this sink; empty = all.'),
+})
+  .default({})
+  .describe('Which events this sink receives: every given list must match.');
+
+const batch = object({
+  maxEvents: integer().positive().optional().describe('Close a batch at this many events.'),
+  maxBytes: size().positive().optional().describe('Close a batch when its uncompressed size reaches this (`8MiB`).'),
+  maxAgeMs: duration().positive().optional().describe('Close a batch when its oldest event has waited this long (`30s`).'),
+})
+  .default({})
+  .describe("When a batch is closed and sent. Unset fields come from the plugin's defaults, then the core's.");
+
+const encoding = object({
+  format: encodingFormat.optional(),
+  compression: encodingCompression.optional(),
+})
+  .default({})
+  .describe("How batches are encoded. Unset fields come from the plugin's defaults, then the core's (ndjson, gzip).");
+
+const retry = object({
+  maxAttempts: integer()
+    .positive()
+    .nullable()
+    .default(null)
+    .describe('Attempts before a batch is dead-lettered; null = retry transient failures forever.'),
+  initialBackoffMs: duration().positive().default(500).describe('First backoff; it doubles up to maxBackoffMs.'),
+  maxBackoffMs: duration().positive().default('30s').describe('Longest backoff between attempts.'),
+})
+  .checkPartial((value, ctx) => {
+    if (value.initialBackoffMs !== undefined && value.maxBackoffMs !== undefined && value.initialBackoffMs > value.maxBackoffMs) {
+      ctx.issue('must not be greater than maxBackoffMs', 'initialBackoffMs');
+    }
+  })
+  .default({})
+  .describe('Retries of failed sends (with exponential backoff and jitter).');
+
+const queue = object({
+  maxEvents: integer().positive().default(50_000).describe('Events buffered for this sink before the source is paused.'),
+  maxBytes: size().positive().default('64MiB').describe('Bytes buffered for this sink before the source is paused.'),
+})
+  .default({})
+  .describe('The buffer in front of this sink.');
+
+const sink = object({
+  name: string()
+    .nonEmpty()
+    .optional()
+    .describe('Unique instance name. Default: `use`, suffixed -2, -3, ... when repeated.'),
+  use: string()
+    .nonEmpty()
+    .describe('The sink plugin: a short name (`s3` → @k8stream/sink-s3, then k8stream-sink-s3), `module:x`, a scoped name, or a path.'),
+  match,
+  batch,
+  encoding,
+  config: any().default({}).describe("The plugin's own settings, validated by the plugin."),
+  timeoutMs: duration().positive().default('30s').describe('Deadline per send.'),
+  retry,
+  queue,
+});
+
+/** Reports explicit names used twice in a raw list (`kind` = sink or transform); runs even when items are invalid. */
+function uniqueNames(kind: string) {
+  return (raw: unknown, ctx: RefineContext): void => {
+    if (!Array.isArray(raw)) return;
+    const seen = new Map<string, number>();
+    raw.forEach((item: unknown, index) => {
+      if (!isPlainObject(item) || typeof item.name !== 'string' || item.name === '') return;
+      const first = seen.get(item.name);
+      if (first === undefined) seen.set(item.name, index);
+      else ctx.issue(`duplicate ${kind} name "${item.name}" (also used by ${kind}s[${first}])`, index, 'name');
+    });
+  };
+}
+
+/**
+ * Gives unnamed items a name derived from `use`, suffixed -2, -3, ... when taken. Explicit
+ * names are reserved first.
+ */
+function assignNames<T extends { name?: string | undefined; use: string }>(derive: (use: string) => string) {
+  return (items: T[]): (T & { name: string })[] => {
+    const taken = new Set(items.flatMap((item) => (item.name === undefined ? [] : [item.name])));
+    return items.map((item) => {
+      if (item.name !== undefined) return { ...item, name: item.name };
+      const base = derive(item.use);
+      let name = base;
+      for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+      taken.add(name);
+      return { ...item, name };
+    });
+  };
+}
+
+/** `./transforms/redact.wasm` → `redact`; `https://x/y/z.wasm?sha256=…` → `z`; `@acme/pii` → `pii`. */
+export function transformNameFromUse(use: string): string {
+  const path = use.replace(/[?#].*$/, '').replace(/[/\\]+$/, '');
+  const base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  const stem = base.includes('.') && !base.startsWith('.') ? base.slice(0, base.lastIndexOf('.')) : base;
+  return stem === '' ? use : stem;
+}
+
+const deadLetter = object({
+  use: string().nonEmpty().default('file').describe('The sink plugin that stores failed events and rejected batches.'),
+  config: any()
+    .optional()
+    .describe('Settings of that plugin. Default: `{ dir: "./deadletter" }` when `use` is `file`, else `{}`.'),
+  encoding: object({
+    format: encodingFormat.default('ndjson'),
+    compression: encodingCompression.default('none'),
+  }).default({}),
+})
+  .refine(({ use, config, encoding }) => ({
+    use,
+    config: config !== undefined ? config : use === 'file' ? { dir: './deadletter' } : {},
+    encoding,
+  }))
+  .default({})
+  .describe('Where events that fail a transform and batches a sink rejects for good are written.');
+
+/** The `.k8streamrc` schema. */
+export const k8streamrc = object(
+  {
+    cluster: string().nonEmpty().default('default').describe('Cluster name stamped on every record (`prod-eu-1`).'),
+    source: source.default({}),
+    enrich,
+    transforms: array(transform)
+      .checkRaw(uniqueNames('transform'))
+      .map(assignNames<Output<typeof transform>>(transformNameFromUse))
+      .default([])
+      .describe('WebAssembly transforms applied to each event, in order.'),
+    sinks: array(sink)
+      .checkRaw(uniqueNames('sink'))
+      .map(assignNames<Output<typeof sink>>((use) => use))
+      .default([])
+      .describe('Where events are delivered. `k8stream run` needs at least one.'),
+    deadLetter,
+    delivery: enumOf(['at-least-once', 'at-most-once'])
+      .default('at-least-once')
+      .describe('`at-least-once`: acknowledge an event only once every sink accepted it (duplicates possible after a crash); `at-most-once`: no duplicates preferred.'),
+    shutdown: object({
+      graceMs: duration().min(0).default('30s').describe('Time to flush open batches on SIGTERM before giving up.'),
+    })
+      .default({})
+      .describe('Graceful shutdown.'),
+    log: object({
+      level: enumOf(['debug', 'info', 'warn', 'error']).default('info'),
+      format: enumOf(['pretty', 'json']).default('pretty'),
+    })
+      .default({})
+      .describe('Logging (to stderr).'),
+  },
+  {
+    ignore: {
+      $schema: string().optional().describe('The JSON Schema of this file, for editors.'),
+      $import: union(string().nonEmpty(), array(string().nonEmpty()))
+        .optional()
+        .describe('Config files (relative to this one) merged in first; keys set here win.'),
+    },
+  },
+).describe('k8stream configuration: stream Kubernetes events to durable storage.');
+
+/** What a user may write in `.k8streamrc` (or export from `k8stream.config.ts`). */
+export type K8streamrc = Input<typeof k8streamrc>;
+
+// The definition must produce the resolved config the core consumes: checked both ways.
+type Validated = Output<typeof k8streamrc>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const producesK8streamConfig: [Validated] extends [K8streamConfig] ? true : false = true;
+const sourceMatches: Same<Validated['source'], K8streamConfig['source']> = true;
+const transformsMatch: Same<Validated['transforms'], K8streamConfig['transforms']> = true;
+const sinksMatch: Same<Validated['sinks'], K8streamConfig['sinks']> = true;
+void [producesK8streamConfig, sourceMatches, transformsMatch, sinksMatch];
+
+/** Where the published schema lives, relative to the @k8stream/core package root. */
+export const K8STREAMRC_SCHEMA_FILE = 'schema/k8streamrc.schema.json';
+
+/** The JSON Schema (draft 2020-12) of `.k8streamrc`, as published in `schema/k8streamrc.schema.json`. */
+export function k8streamrcJsonSchema(): JsonSchema {
+  return toJsonSchema(k8streamrc, {
+    title: 'k8stream configuration (.k8streamrc)',
+    interpolation: true,
+  });
+}

@@ -1,0 +1,83 @@
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { Compression, Format } from '../plugins/api.js';
+import { decodeBody, encodeBatch, encodingInfo } from './encode.js';
+
+const records = [
+  { id: 'a', message: 'Back-off restarting failed container\nline two\r\n\ttabbed' },
+  { id: 'b', message: 'ünïcödé — 日本語 — emoji 🚀 and \u2028 separator' },
+  { id: 'c', message: 'quotes " and backslash \\ and control \u0001' },
+];
+const lines = records.map((r) => JSON.stringify(r));
+
+const combos: [Format, Compression, string, string | undefined][] = [
+  ['ndjson', 'none', '.ndjson', undefined],
+  ['ndjson', 'gzip', '.ndjson.gz', 'gzip'],
+  ['ndjson', 'zstd', '.ndjson.zst', 'zstd'],
+  ['json', 'none', '.json', undefined],
+  ['json', 'gzip', '.json.gz', 'gzip'],
+  ['json', 'zstd', '.json.zst', 'zstd'],
+];
+
+function decompressSync(body: Uint8Array, compression: Compression): string {
+  const raw = compression === 'gzip' ? gunzipSync(body) : compression === 'zstd' ? zstdDecompressSync(body) : body;
+  return new TextDecoder().decode(raw);
+}
+
+describe('encodeBatch / decodeBody', () => {
+  for (const [format, compression, extension, contentEncoding] of combos) {
+    it(`round-trips ${format} + ${compression}`, async () => {
+      const encoded = await encodeBatch(lines, { format, compression });
+      expect(encoded.extension).toBe(extension);
+      expect(encoded.contentEncoding).toBe(contentEncoding);
+      expect(encoded.contentType).toBe(format === 'ndjson' ? 'application/x-ndjson' : 'application/json');
+      const text = format === 'ndjson' ? `${lines.join('\n')}\n` : `[${lines.join(',')}]`;
+      expect(decompressSync(encoded.body, compression)).toBe(text);
+      expect(encoded.rawBytes).toBe(Buffer.byteLength(text, 'utf8'));
+      expect(await decodeBody(encoded.body, { format, compression })).toEqual(records);
+    });
+  }
+
+  it('writes one line per record with a trailing newline for ndjson', async () => {
+    const encoded = await encodeBatch(['{"a":1}', '{"b":2}'], { format: 'ndjson', compression: 'none' });
+    expect(new TextDecoder().decode(encoded.body)).toBe('{"a":1}\n{"b":2}\n');
+    expect(encoded.rawBytes).toBe(16);
+  });
+
+  it('encodes an empty batch as an empty body (ndjson) or [] (json)', async () => {
+    const nd = await encodeBatch([], { format: 'ndjson', compression: 'none' });
+    expect(nd.body.byteLength).toBe(0);
+    expect(await decodeBody(nd.body, { format: 'ndjson', compression: 'none' })).toEqual([]);
+    const js = await encodeBatch([], { format: 'json', compression: 'gzip' });
+    expect(js.rawBytes).toBe(2);
+    expect(await decodeBody(js.body, { format: 'json', compression: 'gzip' })).toEqual([]);
+  });
+
+  it('compresses: a repetitive batch gets much smaller with gzip and zstd', async () => {
+    const many = Array.from({ length: 1000 }, () => lines[0] as string);
+    const gz = await encodeBatch(many, { format: 'ndjson', compression: 'gzip' });
+    const zs = await encodeBatch(many, { format: 'ndjson', compression: 'zstd' });
+    expect(gz.body.byteLength).toBeLessThan(gz.rawBytes / 20);
+    expect(zs.body.byteLength).toBeLessThan(zs.rawBytes / 20);
+  });
+
+  it('reports malformed bodies with EVENT_INVALID', async () => {
+    const junk = new TextEncoder().encode('not gzip');
+    await expect(decodeBody(junk, { format: 'ndjson', compression: 'gzip' })).rejects.toMatchObject({
+      code: 'EVENT_INVALID',
+      message: 'cannot decompress gzip body',
+    });
+    await expect(decodeBody(new TextEncoder().encode('{"a":1}'), { format: 'json', compression: 'none' })).rejects.toMatchObject({
+      code: 'EVENT_INVALID',
+      message: 'cannot parse json body',
+    });
+  });
+
+  it('describes an encoding without encoding anything', () => {
+    expect(encodingInfo({ format: 'json', compression: 'zstd' })).toEqual({
+      contentType: 'application/json',
+      contentEncoding: 'zstd',
+      extension: '.json.zst',
+    });
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * Maps a raw Kubernetes Event (`core/v1` or `events.k8s.io/v1`, plain JSON or client-node
+ * objects with `Date` timestamps) to the `k8stream.event/v1` record. Pure: no IO, no clock.
+ *
+ * Rule for bad input: a field that is absent or `null` gets its default; a field present with
+ * the wrong type makes the whole event invalid (`EVENT_INVALID`, naming the field), so the
+ * pipeline can dead-letter it instead of delivering a half-guessed record.
+ */
+import { K8streamError } from '../errors.js';
+import { RECORD_SCHEMA, emptyEnrichment } from './types.js';
+import type { EventAction, EventRecord, InvolvedObject } from './types.js';
+
+/** What the caller knows that the event itself does not carry. */
+export interface RecordContext {
+  /** Cluster name from the config (`cluster`). */
+  cluster: string;
+  /** Watch action (or `SYNC` for the initial list). */
+  action: EventAction;
+}
+
+type Obj = Record<string, unknown>;
+
+const EVENTS_API = 'events.k8s.io/v1';
+
+/**
+ * Builds the record for one raw Event. `id` is `${metadata.uid}:${metadata.resourceVersion}`,
+ * so the same version of the same event always gets the same id (retries and replays are
+ * idempotent). Timestamps become ISO-8601 UTC strings with millisecond precision.
+ *
+ * @throws K8streamError `EVENT_INVALID` when `raw` is not an object, `metadata.uid` or
+ *   `metadata.resourceVersion` is missing, or a field has the wrong type.
+ */
+export function toRecord(raw: unknown, ctx: RecordContext): EventRecord {
+  if (!isObj(raw)) {
+    throw invalid('', `expected an Event object, got ${describe(raw)}`);
+  }
+  const r = new Reader(raw);
+  const uid = r.str('metadata.uid');
+  if (uid === '') throw invalid('metadata.uid', 'is required (the record id is built from it)');
+  const resourceVersion = r.str('metadata.resourceVersion');
+  if (resourceVersion === '') {
+    throw invalid('metadata.resourceVersion', 'is required (the record id is built from it)', uid);
+  }
+
+  // events.k8s.io/v1 renames most fields; `regarding` or `note` give it away when apiVersion is absent.
+  const declared = r.str('apiVersion');
+  const isEventsApi = declared === EVENTS_API || (declared === '' && (r.has('regarding') || r.has('note')));
+  const apiVersion = declared !== '' ? declared : isEventsApi ? EVENTS_API : 'v1';
+
+  const objectKey = isEventsApi ? 'regarding' : 'involvedObject';
+  const involvedObject: InvolvedObject = {
+    kind: r.str(`${objectKey}.kind`),
+    name: r.str(`${objectKey}.name`),
+    namespace: r.str(`${objectKey}.namespace`),
+    uid: r.str(`${objectKey}.uid`),
+    apiVersion: r.str(`${objectKey}.apiVersion`),
+    fieldPath: r.str(`${objectKey}.fieldPath`),
+  };
+
+  const sourceKey = isEventsApi ? 'deprecatedSource' : 'source';
+  const eventTime = r.time('eventTime');
+  const created = r.time('metadata.creationTimestamp');
+  const observed = r.time('series.lastObservedTime');
+  const first = r.time(isEventsApi ? 'deprecatedFirstTimestamp' : 'firstTimestamp');
+  const last = r.time(isEventsApi ? 'deprecatedLastTimestamp' : 'lastTimestamp');
+
+  const counts = [r.int('count'), r.int('series.count'), r.int('deprecatedCount')];
+
+  return {
+    schema: RECORD_SCHEMA,
+    id: `${uid}:${resourceVersion}`,
+    cluster: ctx.cluster,
+    uid,
+    resourceVersion,
+    firstTimestamp: first ?? eventTime ?? created,
+    lastTimestamp: last ?? observed ?? eventTime ?? first ?? created,
+    eventTime,
+    count: Math.max(1, ...counts.filter((c): c is number => c !== null)),
+    type: r.str('type'),
+    reason: r.str('reason'),
+    message: r.str(isEventsApi ? 'note' : 'message'),
+    action: ctx.action,
+    namespace: r.str('metadata.namespace') || involvedObject.namespace,
+    involvedObject,
+    source: { component: r.str(`${sourceKey}.component`), host: r.str(`${sourceKey}.host`) },
+    reportingController: r.str(isEventsApi ? 'reportingController' : 'reportingComponent'),
+    reportingInstance: r.str('reportingInstance'),
+    apiVersion,
+    enrichment: emptyEnrichment(),
+  };
+}
+
+/** The time an event is "about": its latest occurrence, else when it happened, else when first seen. */
+export function recordTimestamp(rec: EventRecord): string | null {
+  return rec.lastTimestamp ?? rec.eventTime ?? rec.firstTimestamp;
+}
+
+/**
+ * Normalises a Kubernetes timestamp (RFC 3339 string, possibly with microseconds, or a `Date`)
+ * to `YYYY-MM-DDTHH:mm:ss.sssZ`. Returns null for null/undefined/empty string and for strings
+ * or dates that are not valid times.
+ */
+export function normalizeTimestamp(value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  let ms: number;
+  if (value instanceof Date) ms = value.getTime();
+  else if (typeof value === 'string') ms = Date.parse(value);
+  else return null;
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+/** Typed, path-aware access into the raw event; every wrong type becomes EVENT_INVALID. */
+class Reader {
+  constructor(private readonly raw: Obj) {}
+
+  has(path: string): boolean {
+    const v = this.get(path);
+    return v !== undefined && v !== null;
+  }
+
+  str(path: string): string {
+    const v = this.get(path);
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string') throw this.wrong(path, 'a string', v);
+    return v;
+  }
+
+  int(path: string): number | null {
+    const v = this.get(path);
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.wrong(path, 'a number', v);
+    return Math.trunc(v);
+  }
+
+  time(path: string): string | null {
+    const v = this.get(path);
+    if (v === undefined || v === null || v === '') return null;
+    const iso = normalizeTimestamp(v);
+    if (iso === null) throw this.wrong(path, 'an RFC 3339 timestamp', v);
+    return iso;
+  }
+
+  private get(path: string): unknown {
+    let cur: unknown = this.raw;
+    const parts = path.split('.');
+    for (let i = 0; i < parts.length; i++) {
+      if (cur === undefined || cur === null) return undefined;
+      if (!isObj(cur)) throw this.wrong(parts.slice(0, i).join('.'), 'an object', cur);
+      cur = cur[parts[i] as string];
+    }
+    return cur;
+  }
+
+  private wrong(path: string, expected: string, got: unknown): K8streamError {
+    const uid = (this.raw['metadata'] as Obj | undefined)?.['uid'];
+    return invalid(path, `expected ${expected}, got ${describe(got)}`, typeof uid === 'string' ? uid : undefined);
+  }
+}
+
+function invalid(field: string, problem: string, uid?: string): K8streamError {
+  const where = field === '' ? 'Kubernetes Event' : `Kubernetes Event field ${field}`;
+  const which = uid ? ` (event uid ${uid})` : '';
+  return new K8streamError('EVENT_INVALID', `${where}: ${problem}${which}`, {
+    ...(field === '' ? {} : { path: field }),
+    hint: 'the event is sent to the dead-letter destination; the stream goes on',
+  });
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** Short description of a value for error messages (type and a short preview, never whole objects). */
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'an invalid Date' : 'a Date';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
