@@ -1,7 +1,7 @@
 /**
  * The whole path of an event, in one screen:
  *
- *   source ──▶ toRecord ──▶ filter ──▶ transforms ──▶ router ──▶ per-sink dispatcher
+ *   source ──▶ toRecord ──▶ filter ──▶ enrich ──▶ transforms ──▶ router ──▶ per-sink dispatcher
  *
  * Everything that batches, retries, buffers or times out lives in `dispatch/`. This loop only
  * moves records and honours backpressure: when a sink's queue is full, `push` returns a
@@ -25,6 +25,8 @@ export interface PipelineOptions {
   cluster: string;
   source: Source;
   filter: (record: EventRecord) => boolean;
+  /** Fills `record.enrichment` in place; failures go to `enrichment.errors`, never reject. */
+  enrich?: (records: EventRecord[]) => Promise<void>;
   transform: TransformStage;
   routes: Route[];
   deadLetter: DeadLetter;
@@ -82,6 +84,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
       await deadLetter.write(invalid);
     }
 
+    if (options.enrich && records.length > 0) await options.enrich(records);
     const out = records.length === 0 ? records : await transform.apply(records);
     counters.transformed += out.length;
 

@@ -2,7 +2,7 @@
 // next to a same-run floor: a tight loop of JSON.parse + JSON.stringify + the same compression
 // over the same events. Prints events/s, µs/event, peak RSS and the pipeline/floor ratio, and
 // writes the results as JSON (.bench/results.json) so runs can be compared.
-import { mkdtemp, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { run } from '../../core/dist/runtime.js';
-import { validateConfig } from '../../core/dist/config/load.js';
+import { validateConfig } from '../../core/dist/config/index.js';
 import { silentLogger } from '../../core/dist/util/logger.js';
 import { benchEvent } from './events.mjs';
 
@@ -65,10 +65,10 @@ const dir = await mkdtemp(join(tmpdir(), 'k8stream-bench-'));
 try {
   const fixture = join(dir, 'events.ndjson');
   await writeFixture(fixture);
-  const lines = Array.from({ length: N }, (_, i) => JSON.stringify({ type: 'ADDED', object: benchEvent(i) }));
-  await floorRun(lines.slice(0, 20_000)); // warm-up
   const pipelineMs = await pipelineRun(fixture, join(dir, 'out'));
   const rssMb = process.resourceUsage().maxRSS / 1024;
+  const lines = Array.from({ length: N }, (_, i) => JSON.stringify({ type: 'ADDED', object: benchEvent(i) }));
+  await floorRun(lines.slice(0, 20_000)); // warm-up
   const floorMs = await floorRun(lines);
   const row = (name, ms) => ({ scenario: name, events: N, ms: Math.round(ms), eventsPerSec: Math.round((N / ms) * 1000), usPerEvent: +((ms * 1000) / N).toFixed(2) });
   const results = {

@@ -1,0 +1,262 @@
+/**
+ * One watch stream: chunked newline-delimited JSON `{"type":…,"object":…}` lines. Replays the
+ * history after a resourceVersion (or synthesises ADDED for the current state), then streams
+ * live changes, with optional bookmarks, a server timeout, and in-stream faults. Lines queued
+ * in one tick go out as one chunk; each object's JSON comes from the store (serialised once).
+ */
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ResourceType } from './resources.js';
+import type { KubeObject, Predicate } from './selectors.js';
+import { status } from './status.js';
+import type { Change, ChangeType, Store, StoredObject } from './store.js';
+import { apiVersionOf } from './resources.js';
+
+/** Event types on the wire. */
+export type WatchEventType = ChangeType | 'BOOKMARK' | 'ERROR';
+
+/** A fault that acts on an open watch stream after `afterEvents` data events. */
+export interface StreamFault {
+  kind: 'closeStream' | 'reset' | 'error410' | 'stall';
+  afterEvents: number;
+}
+
+/** Turns an object into the JSON sent as `object` (e.g. a Table row); default: stored JSON. */
+export type ObjectEncoder = (type: WatchEventType, obj: KubeObject, json: string) => string;
+
+/** How a watch starts. */
+export type WatchStart =
+  /** Synthetic ADDED for every current object, then live (resourceVersion unset or "0"). */
+  | { kind: 'state' }
+  /** Like `state`, then a BOOKMARK annotated `k8s.io/initial-events-end` (sendInitialEvents). */
+  | { kind: 'initialEvents' }
+  /** Every retained change after `rv`, then live; 410 in-stream if `rv` was compacted. */
+  | { kind: 'from'; rv: number };
+
+/** Watch options, resolved from the request by the server. */
+export interface WatchSessionOptions {
+  store: Store;
+  type: ResourceType;
+  namespace?: string;
+  predicate?: Predicate;
+  start: WatchStart;
+  /** Send BOOKMARK events every `bookmarkIntervalMs`. */
+  bookmarks: boolean;
+  bookmarkIntervalMs: number;
+  /** Close the stream cleanly after this long. */
+  timeoutMs: number;
+  fault?: StreamFault;
+  encode?: ObjectEncoder;
+  /** Called once per data event written (stats). */
+  onEvent?: () => void;
+  /** Called once when the stream is over, whatever the reason. */
+  onEnd?: (reason: WatchEndReason) => void;
+}
+
+/** Why a watch stream ended. */
+export type WatchEndReason = 'timeout' | 'client' | 'fault' | 'expired' | 'server';
+
+/** Destroys a socket with a TCP RST; TLS sockets (no raw TCP handle) are destroyed plainly. */
+export function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
+/** A running watch stream. */
+export class WatchSession {
+  private readonly o: WatchSessionOptions;
+  private readonly res: ServerResponse;
+  private queue: string[] = [];
+  private flushScheduled = false;
+  private waitingDrain = false;
+  private ended = false;
+  private stalled = false;
+  private sent = 0;
+  private unsubscribe: (() => void) | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private minRv = 0;
+
+  constructor(res: ServerResponse, options: WatchSessionOptions) {
+    this.res = res;
+    this.o = options;
+  }
+
+  /** Sends the headers and the initial events, then follows live changes. */
+  start(): void {
+    const { res, o } = this;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    res.on('close', () => this.finish('client'));
+    res.on('drain', () => {
+      this.waitingDrain = false;
+      this.flush();
+    });
+    if (this.checkFault()) return;
+
+    const store = o.store;
+    if (o.start.kind === 'from') {
+      const rv = o.start.rv;
+      if (rv < store.compactedRevision) {
+        this.enqueueError(410, `too old resource version: ${rv} (${store.compactedRevision})`);
+        this.endAfterFlush('expired');
+        return;
+      }
+      this.minRv = rv;
+      for (const c of store.changesSince(o.type, rv)) {
+        this.onChange(c);
+        if (this.ended || this.stalled) return;
+      }
+    } else {
+      this.minRv = store.resourceVersion;
+      for (const s of store.snapshot(o.type, this.minRv)) {
+        if (o.namespace !== undefined && s.namespace !== o.namespace) continue;
+        if (!this.matches(s)) continue;
+        this.emit('ADDED', s);
+        if (this.ended || this.stalled) return;
+      }
+      if (o.start.kind === 'initialEvents') this.bookmark(true);
+    }
+    this.unsubscribe = store.subscribe(o.type, (c) => this.onChange(c));
+    if (o.bookmarks && o.bookmarkIntervalMs > 0) {
+      const t = setInterval(() => this.bookmark(false), o.bookmarkIntervalMs);
+      this.timers.push(t);
+    }
+    if (Number.isFinite(o.timeoutMs) && o.timeoutMs > 0) {
+      this.timers.push(setTimeout(() => this.endAfterFlush('timeout'), o.timeoutMs));
+    }
+  }
+
+  /** Ends the stream cleanly (server shutdown). */
+  close(): void {
+    this.endAfterFlush('server');
+  }
+
+  private matches(s: StoredObject): boolean {
+    return !this.o.predicate || this.o.predicate(this.o.store.view(s, this.o.type).obj);
+  }
+
+  private onChange(c: Change): void {
+    if (this.ended || this.stalled || c.rv <= this.minRv) return;
+    const ns = this.o.namespace;
+    if (ns !== undefined && c.cur.namespace !== ns) return;
+    if (!this.o.predicate) {
+      this.emit(c.type, c.cur);
+      return;
+    }
+    const now = this.matches(c.cur);
+    if (c.type === 'MODIFIED') {
+      const before = c.prev !== undefined && this.matches(c.prev);
+      if (now && before) this.emit('MODIFIED', c.cur);
+      else if (now) this.emit('ADDED', c.cur);
+      else if (before) this.emit('DELETED', c.cur);
+    } else if (now) this.emit(c.type, c.cur);
+  }
+
+  private emit(type: ChangeType, s: StoredObject): void {
+    const v = this.o.store.view(s, this.o.type);
+    const obj = this.o.encode ? this.o.encode(type, v.obj, v.json) : v.json;
+    this.queue.push(`{"type":"${type}","object":${obj}}\n`);
+    this.sent++;
+    this.o.onEvent?.();
+    this.schedule();
+    this.checkFault();
+  }
+
+  private bookmark(initialEnd: boolean): void {
+    if (this.ended || this.stalled) return;
+    const t = this.o.type;
+    const metadata: Record<string, unknown> = { resourceVersion: String(this.o.store.resourceVersion) };
+    if (initialEnd) metadata['annotations'] = { 'k8s.io/initial-events-end': 'true' };
+    const obj = { kind: t.kind, apiVersion: apiVersionOf(t), metadata };
+    this.queue.push(`{"type":"BOOKMARK","object":${JSON.stringify(obj)}}\n`);
+    this.schedule();
+  }
+
+  private enqueueError(code: number, message: string): void {
+    const s = status(code, code === 410 ? 'Expired' : 'InternalError', message);
+    this.queue.push(`{"type":"ERROR","object":${JSON.stringify(s)}}\n`);
+    this.schedule();
+  }
+
+  /** Applies the stream fault when its event count is reached; true if the stream stopped. */
+  private checkFault(): boolean {
+    const f = this.o.fault;
+    if (!f || this.sent !== f.afterEvents || this.ended || this.stalled) return false;
+    switch (f.kind) {
+      case 'closeStream':
+        this.endAfterFlush('fault');
+        return true;
+      case 'error410':
+        this.enqueueError(410, `too old resource version: ${this.minRv} (${this.o.store.resourceVersion})`);
+        this.endAfterFlush('fault');
+        return true;
+      case 'stall':
+        this.stalled = true;
+        this.flush();
+        this.stopFollowing();
+        return true;
+      case 'reset': {
+        this.ended = true;
+        this.stopFollowing();
+        const data = this.queue.join('');
+        this.queue = [];
+        const socket = this.res.socket;
+        const kill = (): void => {
+          if (socket) resetSocket(socket);
+          this.o.onEnd?.('fault');
+        };
+        if (data !== '' && socket && !socket.destroyed) this.res.write(data, kill);
+        else kill();
+        return true;
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled || this.ended) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.waitingDrain || this.queue.length === 0 || this.res.destroyed) return;
+    const data = this.queue.length === 1 ? this.queue[0]! : this.queue.join('');
+    this.queue = [];
+    if (!this.res.write(data)) this.waitingDrain = true;
+  }
+
+  private stopFollowing(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+
+  private endAfterFlush(reason: WatchEndReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stopFollowing();
+    const data = this.queue.join('');
+    this.queue = [];
+    if (!this.res.destroyed) {
+      if (data !== '') this.res.write(data);
+      this.res.end();
+    }
+    this.o.onEnd?.(reason);
+  }
+
+  private finish(reason: WatchEndReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stopFollowing();
+    this.queue = [];
+    this.o.onEnd?.(reason);
+  }
+}

@@ -1,0 +1,61 @@
+/** Runs the built `k8stream` binary as a child process and lets tests await its output. */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../core/dist/cli/main.js', import.meta.url));
+
+export interface CliRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves when stderr (or stdout) has matched `pattern`; rejects if the process exits first. */
+  waitFor(pattern: RegExp, stream?: 'stderr' | 'stdout'): Promise<RegExpMatchArray>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const waiters: { pattern: RegExp; stream: 'stderr' | 'stdout'; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const m = (w.stream === 'stderr' ? err : out).match(w.pattern);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; check(); });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; check(); });
+  const exit = once(child, 'exit').then(([code, signal]) => {
+    for (const w of waiters.splice(0)) w.reject(new Error(`process exited (${code ?? signal}) before ${w.pattern} appeared:\n${err}`));
+    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    waitFor: (pattern, stream = 'stderr') =>
+      new Promise((resolve, reject) => {
+        waiters.push({ pattern, stream, resolve, reject });
+        check();
+      }),
+    exit,
+  };
+}
+
+/** Run to completion. */
+export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const run = startCli(args, options);
+  const { code } = await run.exit;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
