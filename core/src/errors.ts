@@ -26,8 +26,25 @@ export type ErrorCode =
   | 'EVENT_INVALID'
   | 'SOURCE_FAILED'
   | 'SOURCE_INPUT_INVALID'
+  /** A Kubernetes API request failed (HTTP status, connection, TLS or timeout). */
+  | 'KUBE_API_FAILED'
   // transforms
+  /** A transform failed under `onError: fail`: k8stream stops. */
   | 'TRANSFORM_FAILED'
+  /** A transform module cannot be used (missing export, unknown imports, memory above its cap). */
+  | 'TRANSFORM_INVALID'
+  /** An https transform module does not match its pinned sha256. */
+  | 'TRANSFORM_HASH_MISMATCH'
+  /** A transform call exceeded its `timeoutMs`; the worker running it was terminated. */
+  | 'TRANSFORM_TIMEOUT'
+  /** A transform call trapped (unreachable, out of bounds, memory cap) or crashed its worker. */
+  | 'TRANSFORM_TRAP'
+  /** A transform reported an error through Extism's error channel. */
+  | 'TRANSFORM_ERROR'
+  /** A transform returned something that is not empty, a record, or an array of records. */
+  | 'TRANSFORM_OUTPUT_INVALID'
+  /** `k8stream transform new` cannot create the project (invalid name, directory not empty). */
+  | 'TRANSFORM_SCAFFOLD_FAILED'
   // generic
   | 'SHUTDOWN_TIMEOUT'
   | 'INTERNAL';

@@ -33,6 +33,8 @@ export interface PipelineOptions {
   logger: Logger;
   /** Emit DELETED watch events too (default false). */
   emitDeleted?: boolean;
+  /** Called after every chunk with the live counters (read-only for the callee). */
+  onProgress?: (counters: Readonly<PipelineCounters>) => void;
 }
 
 export interface PipelineCounters {
@@ -101,6 +103,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
       }
       if (!delivered) counters.unrouted++;
     }
+    options.onProgress?.(counters);
     if (signal.aborted) break;
   }
   return counters;

@@ -13,7 +13,7 @@ import { createDeadLetterWriter } from './dispatch/deadletter.js';
 import type { DispatchStats, SinkDispatcher } from './dispatch/types.js';
 import { createSourceFilter, createMatcher } from './filter/index.js';
 import { createSource } from './source/index.js';
-import { identityStage } from './transform/types.js';
+import { createTransformStage } from './transform/stage.js';
 import { runPipeline } from './pipeline.js';
 import type { PipelineCounters, Route } from './pipeline.js';
 import type { Logger } from './util/logger.js';
@@ -142,19 +142,28 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
     logger.info('sink ready', { sink: s.resolved.sink.name, plugin: pluginLabel(s.resolved), destination: destinationOf(s) });
   }
 
+  let transform: Awaited<ReturnType<typeof createTransformStage>>;
+  try {
+    transform = await createTransformStage(config.transforms, { configDir: dir, deadLetter, logger: logger.child({ stage: 'transform' }) });
+  } catch (err) {
+    await Promise.all([...live, dlSink].map((s) => s.dispatcher.close(0)));
+    throw err;
+  }
+
   const routes: Route[] = live.map((s) => ({ dispatcher: s.dispatcher, matches: createMatcher(s.resolved.sink.match) }));
   const source = createSource(config.source, { dir });
   let counters: PipelineCounters;
   let failure: unknown = null;
   try {
     counters = await runPipeline(
-      { cluster: config.cluster, source, filter: createSourceFilter(config.source), transform: identityStage, routes, deadLetter, logger },
+      { cluster: config.cluster, source, filter: createSourceFilter(config.source), transform, routes, deadLetter, logger },
       signal,
     );
   } catch (err) {
     failure = err;
     counters = { received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0 };
   }
+  await transform.close();
 
   // Shutdown order: sinks flush (they may dead-letter while flushing), then the dead letter.
   const graceEnd = Date.now() + config.shutdown.graceMs;

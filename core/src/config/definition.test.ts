@@ -32,9 +32,15 @@ describe('defaults', () => {
         reasons: [],
         kinds: [],
         minCount: 0,
+        labelSelector: null,
+        maxEventAge: null,
+        pageSize: 500,
+        watchTimeoutSeconds: 300,
+        sendInitialEvents: false,
+        emitDeleted: false,
         replay: null,
       },
-      enrich: { objects: true, owners: true, nodes: true, services: true },
+      enrich: { objects: true, owners: true, nodes: true, services: true, cacheTtlMs: 60_000, cacheMaxEntries: 10_000, qps: 20, burst: 40, serviceChanges: false },
       transforms: [],
       sinks: [],
       deadLetter: { use: 'file', config: { dir: './deadletter' }, encoding: { format: 'ndjson', compression: 'none' } },
@@ -51,7 +57,18 @@ describe('defaults', () => {
       sinks: [{ use: 's3', batch: { maxBytes: '8MiB' }, encoding: { compression: 'zstd' } }],
     });
     expect(config.transforms).toEqual([
-      { name: 'redact', use: './transforms/redact.wasm', function: 'transform', config: {}, timeoutMs: 100, memoryMb: 64, onError: 'deadletter' },
+      {
+        name: 'redact',
+        use: './transforms/redact.wasm',
+        function: 'transform',
+        config: {},
+        timeoutMs: 100,
+        memoryMb: 64,
+        onError: 'deadletter',
+        sha256: null,
+        allowedPaths: {},
+        allowedHosts: [],
+      },
     ]);
     expect(config.sinks).toEqual([
       {
@@ -73,7 +90,7 @@ describe('defaults', () => {
     const example: K8streamrc = {
       cluster: 'prod-eu-1',
       source: { kubeconfig: '~/.kube/config', namespaces: [], excludeNamespaces: [], types: ['Normal', 'Warning'] },
-      enrich: { objects: true, owners: true, nodes: true, services: true },
+      enrich: { objects: true, owners: true, nodes: true, services: true, cacheTtlMs: 60_000, cacheMaxEntries: 10_000, qps: 20, burst: 40, serviceChanges: false },
       transforms: [{ use: './transforms/redact.wasm', config: { patterns: 'token=\\S+' }, timeoutMs: 50, onError: 'deadletter' }],
       sinks: [
         {
@@ -137,7 +154,7 @@ describe('defaults', () => {
 
   it('treats YAML `key:` with nothing after it as absent', () => {
     const config = validateConfig({ enrich: null, sinks: [{ use: 'file', batch: null, config: null }], transforms: null });
-    expect(config.enrich).toEqual({ objects: true, owners: true, nodes: true, services: true });
+    expect(config.enrich).toEqual({ objects: true, owners: true, nodes: true, services: true, cacheTtlMs: 60_000, cacheMaxEntries: 10_000, qps: 20, burst: 40, serviceChanges: false });
     expect(config.sinks[0]!.batch).toEqual({});
     expect(config.transforms).toEqual([]);
   });

@@ -7,6 +7,8 @@
 import { any, array, boolean, duration, enumOf, integer, isPlainObject, number, object, record, size, string, toJsonSchema, union } from './schema/index.js';
 import type { Input, JsonSchema, Output, RefineContext, Schema } from './schema/index.js';
 import type { K8streamConfig } from './types.js';
+import { errorMessage } from '../errors.js';
+import { parseLabelSelector } from '../source/kubernetes/label-selector.js';
 
 /**
  * A list of names: an array, or one string of comma-separated names (handy with
@@ -55,6 +57,28 @@ const source = object({
   reasons: names('Event reasons to keep (BackOff, FailedScheduling, ...); empty = all.'),
   kinds: names('Involved object kinds to keep (Pod, Node, ...); empty = all.'),
   minCount: integer().min(0).default(0).describe('Drop events whose count is below this.'),
+  labelSelector: string()
+    .refine((value, ctx) => {
+      try {
+        parseLabelSelector(value);
+      } catch (err) {
+        ctx.issue(errorMessage(err));
+      }
+    })
+    .nullable()
+    .default(null)
+    .describe('Keep only events whose involved object has matching labels (`app=web,tier!=db`); the labels are looked up per object and cached. Events whose object cannot be looked up are kept. Null: no selector.'),
+  maxEventAge: duration()
+    .positive()
+    .nullable()
+    .default(null)
+    .describe('At startup only: skip existing events whose last occurrence is older than this (`1h`). Never applied to events that arrive later. Null: deliver every existing event.'),
+  pageSize: integer().positive().default(500).describe('Events per list page (`limit`).'),
+  watchTimeoutSeconds: integer().positive().default(300).describe('Server-side watch timeout; the watch then resumes from the last resourceVersion.'),
+  sendInitialEvents: boolean()
+    .default(false)
+    .describe('Start with a streaming list (`sendInitialEvents=true`) where the server supports it, else a paginated list.'),
+  emitDeleted: boolean().default(false).describe('Also deliver a record when an event object is deleted (action DELETED).'),
   replay: replay.nullable().default(null),
 })
   .checkPartial((value, ctx) => {
@@ -67,7 +91,17 @@ const enrich = object({
   objects: boolean().default(true).describe("Add the involved object's labels, annotations and pod details."),
   owners: boolean().default(true).describe('Add the owner chain up to the workload (Deployment, StatefulSet, DaemonSet, Job, CronJob).'),
   nodes: boolean().default(true).describe('Add the node (name, addresses).'),
-  services: boolean().default(true).describe('Add the services selecting the pod.'),
+  services: boolean().default(true).describe('Add the services selecting the pod (kept current from a Services watch, not one request per event).'),
+  cacheTtlMs: duration()
+    .min(0)
+    .default('60s')
+    .describe('How long a looked-up object (pod, owner, node) is reused before it is fetched again.'),
+  cacheMaxEntries: integer().min(0).default(10_000).describe('Most objects kept in the lookup cache; the least recently used are dropped first.'),
+  qps: number().positive().default(20).describe('Lookup requests per second to the API server (client-side limit; lookups wait, they do not fail).'),
+  burst: integer().positive().default(40).describe('Lookup requests allowed at once after a quiet period.'),
+  serviceChanges: boolean()
+    .default(false)
+    .describe('Also emit a record when a service is added, its selector or ports change, or it is deleted (reasons ServiceAdded, ServiceUpdated, ServiceDeleted), listing the pods behind it.'),
 })
   .default({})
   .describe('Lookups that add context to each event. A failed lookup is recorded in `enrichment.errors`; the event is still delivered.');
@@ -84,6 +118,23 @@ const transform = object({
   timeoutMs: duration().positive().default(100).describe('Deadline per call.'),
   memoryMb: integer().positive().default(64).describe('Memory cap of the module, in MiB.'),
   onError: onError.default('deadletter'),
+  sha256: string()
+    .pattern(/^[0-9a-fA-F]{64}$/, 'a sha256 hex digest (64 hex characters)')
+    .nullable()
+    .default(null)
+    .describe('The sha256 of the module: required when `use` is an https URL (or put `#sha256=<hex>` in the URL); a download that does not match is refused.'),
+  allowedPaths: record(string().nonEmpty())
+    .default({})
+    .describe('Directories the module may open through WASI, as guest path → host path (relative to the config file). Default: no filesystem.'),
+  allowedHosts: array(string().nonEmpty())
+    .default([])
+    .describe("Hosts the module may reach with Extism's `http_request` (`api.example.com`, `*.example.com`). Default: no network."),
+}).refine((value, ctx) => {
+  if (/^http:\/\//i.test(value.use)) {
+    ctx.issue('plain http modules are not allowed: use an https URL pinned by sha256', 'use');
+  } else if (/^https:\/\//i.test(value.use) && value.sha256 === null && !/[?#&]sha256=[0-9a-fA-F]{64}\b/.test(value.use)) {
+    ctx.issue('an https module must be pinned: set sha256 to the hex sha256 of the .wasm file', 'sha256');
+  }
 });
 
 const match = object({

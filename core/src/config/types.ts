@@ -41,6 +41,18 @@ export interface SourceConfig {
   kinds: string[];
   /** Drop events whose count is below this. */
   minCount: number;
+  /** Label selector on the involved object's labels (looked up per object, cached); null = none. */
+  labelSelector: string | null;
+  /** Initial list only: skip events whose last occurrence is older than this (ms); null = no limit. */
+  maxEventAge: number | null;
+  /** List page size (`limit`). */
+  pageSize: number;
+  /** Server-side watch timeout (`timeoutSeconds`), in seconds. */
+  watchTimeoutSeconds: number;
+  /** Use streaming lists (`sendInitialEvents`) where the server supports them. */
+  sendInitialEvents: boolean;
+  /** Emit DELETED notifications of events (default false). */
+  emitDeleted: boolean;
   replay: ReplayConfig | null;
 }
 
@@ -49,6 +61,16 @@ export interface EnrichConfig {
   owners: boolean;
   nodes: boolean;
   services: boolean;
+  /** How long a looked-up object is reused, in ms. */
+  cacheTtlMs: number;
+  /** Most objects kept in the lookup cache (LRU). */
+  cacheMaxEntries: number;
+  /** Client-side lookup rate limit: requests per second. */
+  qps: number;
+  /** Client-side lookup rate limit: requests at once after a quiet period. */
+  burst: number;
+  /** Emit service added/updated/deleted records. */
+  serviceChanges: boolean;
 }
 
 export interface TransformConfig {
@@ -60,6 +82,12 @@ export interface TransformConfig {
   timeoutMs: number;
   memoryMb: number;
   onError: OnError;
+  /** Hex sha256 pinning an https module (also accepted as `#sha256=` in the URL); null for paths and packages. */
+  sha256: string | null;
+  /** WASI preopens, guest path → host path (relative to the config dir). Empty: no filesystem. */
+  allowedPaths: Record<string, string>;
+  /** Hosts reachable through Extism's `http_request` (exact or `*.suffix`). Empty: no network. */
+  allowedHosts: string[];
 }
 
 export interface RetryConfig {

@@ -3,8 +3,9 @@ import { K8streamError } from '../errors.js';
 import type { SourceConfig } from '../config/types.js';
 import type { Source } from './types.js';
 import { createReplaySource } from './replay.js';
+import { createKubernetesSource } from './kubernetes/events-source.js';
 
-export function createSource(config: SourceConfig, options: { dir: string; follow?: boolean }): Source {
+export function createSource(config: SourceConfig, options: { dir: string; follow?: boolean; cluster?: string }): Source {
   switch (config.type) {
     case 'replay': {
       if (!config.replay) {
@@ -13,9 +14,7 @@ export function createSource(config: SourceConfig, options: { dir: string; follo
       return createReplaySource({ ...config.replay, dir: options.dir });
     }
     case 'kubernetes':
-      throw new K8streamError('SOURCE_FAILED', 'the live Kubernetes source is not available in this build', {
-        path: 'source.type',
-        hint: 'use `source: { type: replay, replay: { file: events.json } }` to replay recorded events',
-      });
+      // The client comes from source.kubeconfig / source.context (relative paths against the config file).
+      return createKubernetesSource(config, { baseDir: options.dir, ...(options.cluster !== undefined ? { clusterName: options.cluster } : {}) });
   }
 }

@@ -7,8 +7,11 @@ import type { Logger } from '../util/logger.js';
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/** `SYNC`: found by the initial list of a live source (the record's `action` says so). */
+export type SourceItemType = WatchType | 'SYNC';
+
 export interface SourceItem {
-  type: WatchType;
+  type: SourceItemType;
   /** The raw Event object as JSON. */
   object: Record<string, unknown>;
   /** When k8stream received it (ms since epoch), for lag and latency. */

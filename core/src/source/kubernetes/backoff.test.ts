@@ -1,0 +1,45 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Backoff, sleep } from './backoff.js';
+
+describe('Backoff', () => {
+  it('doubles from initialMs up to maxMs, with equal jitter', () => {
+    const low = new Backoff({ initialMs: 100, maxMs: 1000 }, () => 0);
+    expect([1, 2, 3, 4, 5, 6].map(() => low.next())).toEqual([50, 100, 200, 400, 500, 500]);
+    const high = new Backoff({ initialMs: 100, maxMs: 1000 }, () => 1);
+    expect([1, 2, 3, 4, 5, 6].map(() => high.next())).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(high.attempts).toBe(6);
+  });
+
+  it('starts over after reset', () => {
+    const b = new Backoff({ initialMs: 10, maxMs: 100 }, () => 1);
+    b.next();
+    b.next();
+    b.reset();
+    expect(b.attempts).toBe(0);
+    expect(b.next()).toBe(10);
+  });
+});
+
+describe('sleep', () => {
+  it('waits the given time', async () => {
+    vi.useFakeTimers();
+    try {
+      let done = false;
+      const p = sleep(1000, new AbortController().signal).then(() => (done = true));
+      await vi.advanceTimersByTimeAsync(999);
+      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await p;
+      expect(done).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('resolves at once when the signal aborts', async () => {
+    const ac = new AbortController();
+    const p = sleep(60_000, ac.signal);
+    ac.abort();
+    await expect(p).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,54 @@
+/** Exponential backoff with jitter, and an abortable sleep. */
+
+export interface BackoffOptions {
+  /** First delay. @default 500 */
+  initialMs: number;
+  /** Longest delay. @default 30000 */
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
+
+/**
+ * Delays double from `initialMs` up to `maxMs`; each is drawn from [d/2, d] ("equal jitter")
+ * so reconnecting clients spread out. `reset()` after a healthy stream starts over.
+ */
+export class Backoff {
+  private n = 0;
+
+  constructor(
+    private readonly options: BackoffOptions = DEFAULT_BACKOFF,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Failures since the last reset. */
+  get attempts(): number {
+    return this.n;
+  }
+
+  /** Counts a failure and returns the delay before the next attempt. */
+  next(): number {
+    this.n++;
+    const ceiling = Math.min(this.options.maxMs, this.options.initialMs * 2 ** Math.min(this.n - 1, 30));
+    const r = Math.min(1, Math.max(0, this.random()));
+    return Math.round(ceiling / 2 + (r * ceiling) / 2);
+  }
+
+  reset(): void {
+    this.n = 0;
+  }
+}
+
+/** Waits `ms`; resolves early (without throwing) when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

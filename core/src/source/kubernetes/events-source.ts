@@ -1,0 +1,261 @@
+/**
+ * The live `kubernetes` source: Kubernetes Events (core/v1, or events.k8s.io/v1) through the
+ * list+watch engine, with the event semantics of `tracker.ts`, gap markers, the involved-object
+ * label selector, and server-side field selectors where the API allows them (`plan.ts`).
+ *
+ * With `source.namespaces`, there is one list+watch per namespace (namespaced RBAC suffices
+ * and nothing else is transferred); otherwise one cluster-wide list+watch. Their streams are
+ * merged; pulling is backpressure all the way down to the sockets.
+ */
+import { K8streamError } from '../../errors.js';
+import type { SourceConfig } from '../../config/types.js';
+import type { Logger } from '../../util/logger.js';
+import type { Source, SourceContext, SourceItem } from '../types.js';
+import { createKubeClient } from './client.js';
+import type { KubeClient } from './client.js';
+import { gapMarkerEvent } from './gap-marker.js';
+import { createLabelsLookup } from './involved-labels.js';
+import type { InvolvedRef, LabelsLookup } from './involved-labels.js';
+import { compileLabelSelector } from './label-selector.js';
+import type { LabelMatcher } from './label-selector.js';
+import { createListWatch } from './listwatch.js';
+import type { KubeObject, ListWatch, ListWatchCounters, ListWatchItem, ListWatchOptions, ListWatchState } from './listwatch.js';
+import { mergeBatches } from './merge.js';
+import { planWatches } from './plan.js';
+import type { WatchTarget } from './plan.js';
+import { EventTracker } from './tracker.js';
+import type { Emission, TrackerCounters } from './tracker.js';
+
+/** Engine settings a caller (tests, benchmarks) may tune. */
+export type ListWatchTuning = Partial<
+  Pick<ListWatchOptions, 'backoff' | 'random' | 'sleep' | 'idleTimeoutMs' | 'requestTimeoutMs' | 'relistAfterEmpty' | 'bufferSize'>
+>;
+
+export interface KubernetesSourceOptions {
+  /** The API client; default: created from `config.kubeconfig` / `config.context`. */
+  client?: KubeClient;
+  /** Logger; default: the one handed to `stream()`. */
+  logger?: Logger;
+  /** Clock (ms since epoch) for `receivedAt`, `maxEventAge` and gap markers. @default Date.now */
+  now?: () => number;
+  /** Names the gap markers' involved object. @default "k8stream" */
+  clusterName?: string;
+  /** Directory a relative `kubeconfig` path is resolved against. @default process.cwd() */
+  baseDir?: string;
+  /** Looks up involved-object labels for `labelSelector`; default: cached GETs through the client. */
+  labelsLookup?: LabelsLookup;
+  /** Largest chunk yielded. @default 500 */
+  maxChunk?: number;
+  listWatch?: ListWatchTuning;
+}
+
+export interface KubernetesSourceState extends ListWatchState {
+  /** Per watch (one per namespace, or one cluster-wide). */
+  watches: (ListWatchState & { path: string })[];
+}
+
+export interface KubernetesSourceCounters extends ListWatchCounters, TrackerCounters {
+  /** Gap marker records emitted (one per re-list after a 410 or repeated empty answers). */
+  gaps: number;
+  /** Events currently tracked (the compact uid map). */
+  tracked: number;
+  /** Events dropped by `labelSelector` (their object's labels did not match). */
+  labelFiltered: number;
+  /** Events kept because their object's labels could not be looked up. */
+  labelUnknown: number;
+}
+
+export interface KubernetesSource extends Source {
+  readonly kind: 'kubernetes';
+  /** The watches this config needs. */
+  readonly targets: readonly WatchTarget[];
+  /** Readiness: synced and watching; `failingSince` while a watch keeps failing. */
+  state(): KubernetesSourceState;
+  counters(): KubernetesSourceCounters;
+  /** Calls `listener` whenever state or counters may have changed; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+}
+
+interface Watch {
+  target: WatchTarget;
+  lw: ListWatch;
+  tracker: EventTracker;
+}
+
+/**
+ * Creates the live source. Loads the kubeconfig now (a missing file or context fails here);
+ * nothing is sent before `stream()` is pulled. The first list failing with 401/403/404 or an
+ * unreachable server makes the stream throw `SOURCE_FAILED`; later failures are retried.
+ */
+export function createKubernetesSource(config: SourceConfig, options: KubernetesSourceOptions = {}): KubernetesSource {
+  const targets = planWatches(config);
+  const matcher: LabelMatcher | null = config.labelSelector !== null && config.labelSelector.trim() !== '' ? compileLabelSelector(config.labelSelector) : null;
+  const client = options.client ?? createKubeClient({ kubeconfig: config.kubeconfig, context: config.context, ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}) });
+  const now = options.now ?? Date.now;
+  const maxChunk = options.maxChunk ?? 500;
+  const cluster = options.clusterName ?? 'k8stream';
+  let watches: Watch[] = [];
+  const extra = { gaps: 0, labelFiltered: 0, labelUnknown: 0 };
+  const listeners = new Set<() => void>();
+  const notify = (): void => {
+    for (const l of listeners) l();
+  };
+  const onChange = (listener: () => void): (() => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+
+  const state = (): KubernetesSourceState => {
+    const each = watches.map((w) => ({ ...w.lw.state(), path: w.target.path }));
+    const failing = each.map((s) => s.failingSince).filter((t): t is number => t !== null);
+    return {
+      synced: each.length > 0 && each.every((s) => s.synced),
+      watching: each.length > 0 && each.every((s) => s.watching),
+      lastError: each.find((s) => s.lastError !== null)?.lastError ?? null,
+      failingSince: failing.length > 0 ? Math.min(...failing) : null,
+      resourceVersion: each.length === 1 ? each[0]!.resourceVersion : null,
+      watches: each,
+    };
+  };
+
+  const counters = (): KubernetesSourceCounters => {
+    const sum: KubernetesSourceCounters = {
+      lists: 0, pages: 0, watches: 0, restarts: 0, relists: 0, gaps410: 0, gapsEmpty: 0, bookmarks: 0, events: 0, errors: 0,
+      emptyResponses: 0, stalls: 0, throttled: 0, emitted: 0, recurrences: 0, unchanged: 0, deleted: 0, vanished: 0, tooOld: 0,
+      tracked: 0, ...extra,
+    };
+    for (const w of watches) {
+      for (const [k, v] of Object.entries(w.lw.counters())) sum[k as keyof ListWatchCounters] += v;
+      for (const [k, v] of Object.entries(w.tracker.counters)) sum[k as keyof TrackerCounters] += v;
+      sum.tracked += w.tracker.size;
+    }
+    return sum;
+  };
+
+  async function* stream(ctx: SourceContext): AsyncGenerator<readonly SourceItem[]> {
+    const logger = (options.logger ?? ctx.logger).child({ source: 'kubernetes' });
+    const stop = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, stop.signal]);
+    ctx.signal.addEventListener('abort', () => logger.debug('DBG ctx aborted', { any: signal.aborted }));
+    const lookup = matcher === null ? null : (options.labelsLookup ?? createLabelsLookup(client));
+    watches = targets.map((target) => ({
+      target,
+      lw: createListWatch({
+        client,
+        path: target.path,
+        ...(target.fieldSelector !== undefined ? { query: { fieldSelector: target.fieldSelector } } : {}),
+        pageSize: config.pageSize,
+        watchTimeoutSeconds: config.watchTimeoutSeconds,
+        sendInitialEvents: config.sendInitialEvents,
+        signal,
+        logger: logger.child({ watch: target.namespace ?? '*' }),
+        now,
+        ...options.listWatch,
+      }),
+      tracker: new EventTracker({ emitDeleted: config.emitDeleted, maxEventAgeMs: config.maxEventAge, now }),
+    }));
+    for (const w of watches) w.lw.onChange(notify);
+    logger.info('watching events', {
+      server: client.server,
+      via: client.origin,
+      api: config.api,
+      scope: targets.some((t) => t.namespace !== null) ? targets.map((t) => t.namespace).join(',') : 'all namespaces',
+      ...(targets[0]?.fieldSelector !== undefined ? { fieldSelector: targets[0].fieldSelector } : {}),
+    });
+
+    try {
+      for await (const { index, items } of mergeBatches(watches.map((w) => (max: number) => w.lw.nextBatch(max)), 256)) {
+        const w = watches[index]!;
+        const emissions = translate(w, items, logger);
+        const receivedAt = now();
+        let out: SourceItem[] = emissions.map((e) => ({ type: e.type, object: e.object, receivedAt }));
+        if (lookup !== null && matcher !== null && out.length > 0) out = await filterByLabels(out, lookup, matcher, signal);
+        if (signal.aborted) return;
+        notify();
+        for (let i = 0; i < out.length; i += maxChunk) yield out.slice(i, i + maxChunk);
+      }
+    } catch (err) {
+      if (ctx.signal.aborted) return;
+      if (err instanceof K8streamError) throw err;
+      throw new K8streamError('SOURCE_FAILED', `the Kubernetes source failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      logger.debug('DBG stream finally');
+      stop.abort();
+    }
+  }
+
+  /** Engine items → emissions: the tracker decides; gaps become marker events first. */
+  function translate(w: Watch, items: readonly ListWatchItem[], logger: Logger): Emission[] {
+    const out: Emission[] = [];
+    for (const item of items) {
+      if (item.kind === 'gap') {
+        extra.gaps++;
+        logger.warn('watch gap: events between these resourceVersions may be missing; a marker record is emitted', {
+          from: item.fromResourceVersion,
+          to: item.toResourceVersion,
+          namespace: w.target.namespace ?? '*',
+          gaps: extra.gaps,
+        });
+        out.push({
+          type: 'ADDED',
+          object: gapMarkerEvent({
+            fromResourceVersion: item.fromResourceVersion,
+            toResourceVersion: item.toResourceVersion,
+            cause: item.cause,
+            cluster,
+            namespace: w.target.namespace,
+            now: new Date(now()),
+          }),
+        });
+        continue;
+      }
+      w.tracker.apply(item, out);
+    }
+    return out;
+  }
+
+  /** Drops events whose involved object's labels are known and do not match; unknown → kept. */
+  async function filterByLabels(items: SourceItem[], lookup: LabelsLookup, matcher: LabelMatcher, signal: AbortSignal): Promise<SourceItem[]> {
+    const refs = items.map((i) => involvedRef(i.object));
+    const unique = new Map<string, InvolvedRef>();
+    for (const r of refs) if (r !== null) unique.set(refKey(r), r);
+    const labels = new Map<string, Record<string, string> | null>();
+    const queue = [...unique.entries()];
+    const worker = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const [key, ref] = next;
+        try {
+          labels.set(key, await lookup(ref, signal));
+        } catch {
+          labels.set(key, null);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+    return items.filter((item, i) => {
+      const ref = refs[i];
+      if (ref === null || ref === undefined || ref.kind === 'K8stream') return true;
+      const l = labels.get(refKey(ref));
+      if (l === null || l === undefined) {
+        extra.labelUnknown++;
+        return true;
+      }
+      if (matcher(l)) return true;
+      extra.labelFiltered++;
+      return false;
+    });
+  }
+
+  return { kind: 'kubernetes', targets, stream, state, counters, onChange };
+}
+
+function involvedRef(obj: KubeObject): InvolvedRef | null {
+  const raw = (obj['involvedObject'] ?? obj['regarding']) as Record<string, unknown> | undefined;
+  if (raw === null || typeof raw !== 'object') return null;
+  const str = (k: string): string => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
+  return { apiVersion: str('apiVersion'), kind: str('kind'), namespace: str('namespace'), name: str('name'), uid: str('uid') };
+}
+
+function refKey(r: InvolvedRef): string {
+  return `${r.apiVersion}|${r.kind}|${r.namespace}|${r.name}|${r.uid}`;
+}

@@ -1,0 +1,574 @@
+/**
+ * The list+watch engine, for any resource: a paginated list, then a watch resumed from the
+ * last seen resourceVersion after every disconnect, forever.
+ *
+ * - list: `limit` + `continue` pages of one consistent snapshot (an expired continue token
+ *   restarts the list; a second expiry lists without pages);
+ * - watch: `allowWatchBookmarks=true` and a server `timeoutSeconds`; the resourceVersion moves
+ *   with every event and bookmark, and each reconnect resumes from it;
+ * - `410 Gone` / `Expired` (HTTP or an in-stream ERROR) → re-list, announced by a `gap` item
+ *   (the consumer diffs the new list against its state); so are repeated empty 200 answers
+ *   (a stale watch on events may get those instead of a 410, kubernetes/kubernetes#104171);
+ * - failures (5xx, resets, stalls past the idle timeout, empty answers) → exponential backoff
+ *   with jitter, reset once a stream delivers again; 429 waits for `Retry-After`;
+ * - optional streaming list (`sendInitialEvents=true`), falling back to a plain list when
+ *   the server does not support it.
+ *
+ * Only the first list may fail for good: 401/403/404, an unreachable or untrusted server →
+ * `SOURCE_FAILED` from the first pull. Later failures are retried and shown in `state()`.
+ * Pulling is backpressure: a small buffer fills, then the engine stops reading the socket.
+ */
+import { K8streamError, errorMessage } from '../../errors.js';
+import { silentLogger } from '../../util/logger.js';
+import type { Logger } from '../../util/logger.js';
+import { describeRequest, describeTarget, KubeApiError, protocolError, statusEventError } from './api-error.js';
+import { Backoff, DEFAULT_BACKOFF, sleep as defaultSleep } from './backoff.js';
+import type { BackoffOptions } from './backoff.js';
+import type { KubeClient, Query } from './client.js';
+import { BoundedQueue } from './queue.js';
+
+export type KubeObject = Record<string, unknown>;
+
+/** What the engine delivers, in order. */
+export type ListWatchItem =
+  /** A complete list: the initial one, or a re-list after a 410 (diff it against your state). */
+  | { kind: 'sync'; objects: KubeObject[]; resourceVersion: string; reason: 'initial' | 'relist' }
+  /** A watch event (BOOKMARKs are consumed by the engine). */
+  | { kind: 'event'; type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }
+  /**
+   * The watch could not resume from `fromResourceVersion`; the next item is a re-list at
+   * `toResourceVersion`. Changes in between that the re-list no longer shows are lost.
+   */
+  | { kind: 'gap'; fromResourceVersion: string; toResourceVersion: string; cause: 'expired' | 'empty' };
+
+export interface ListWatchState {
+  /** The initial list (or streaming list) has been delivered. */
+  synced: boolean;
+  /** A watch stream is open right now. */
+  watching: boolean;
+  /** The most recent failure (kept after recovery, for diagnosis). */
+  lastError: string | null;
+  /** Start of the current run of failures (ms since epoch); null while healthy. */
+  failingSince: number | null;
+  /** Where the next watch resumes. */
+  resourceVersion: string | null;
+}
+
+export interface ListWatchCounters {
+  /** Full lists started (initial + re-lists + restarts after an expired continue). */
+  lists: number;
+  /** List pages received. */
+  pages: number;
+  /** Watch requests sent. */
+  watches: number;
+  /** Watch reconnects after a stream ended normally (server timeout, clean close). */
+  restarts: number;
+  /** Re-lists after 410 or repeated empty answers. */
+  relists: number;
+  /** 410 Gone / Expired on a watch (HTTP or in-stream). */
+  gaps410: number;
+  /** Re-lists forced by repeated empty watch answers. */
+  gapsEmpty: number;
+  bookmarks: number;
+  /** Watch events delivered. */
+  events: number;
+  /** Failed requests and broken streams (not counting 410 and 429). */
+  errors: number;
+  /** Watch answers that closed without a single line (empty 200). */
+  emptyResponses: number;
+  /** Streams or requests ended by the idle/request timeout. */
+  stalls: number;
+  /** 429 answers. */
+  throttled: number;
+}
+
+export interface ListWatch extends AsyncIterable<ListWatchItem> {
+  /** Waits for at least one item, then returns up to `max` that are ready; null when stopped. */
+  nextBatch(max: number): Promise<ListWatchItem[] | null>;
+  state(): ListWatchState;
+  counters(): ListWatchCounters;
+  /**
+   * Calls `listener` (synchronously) whenever the state or a counter may have changed: for
+   * readiness reporting, and for tests that await a condition. Returns the unsubscribe function.
+   */
+  onChange(listener: () => void): () => void;
+}
+
+export interface ListWatchOptions {
+  client: KubeClient;
+  /** Collection path: `/api/v1/events`, `/api/v1/namespaces/shop/events`, `/apis/events.k8s.io/v1/events`. */
+  path: string;
+  query?: { fieldSelector?: string; labelSelector?: string };
+  /** List page size (`limit`). @default 500 */
+  pageSize?: number;
+  /** Server-side watch timeout (`timeoutSeconds`). @default 300 */
+  watchTimeoutSeconds?: number;
+  /** Use a streaming list (`sendInitialEvents=true`) where the server supports it. @default false */
+  sendInitialEvents?: boolean;
+  /** @default { initialMs: 500, maxMs: 30000 } */
+  backoff?: BackoffOptions;
+  /** Stops the engine; the iterator then ends. */
+  signal: AbortSignal;
+  logger?: Logger;
+  /** Jitter source. @default Math.random */
+  random?: () => number;
+  /** Waits (backoff, Retry-After); injectable for tests. @default timers */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** @default Date.now */
+  now?: () => number;
+  /**
+   * A watch that sends nothing (no event, no bookmark) for this long is dropped and resumed;
+   * servers send bookmarks about every minute. @default 90000
+   */
+  idleTimeoutMs?: number;
+  /** Deadline of one list page. @default 60000 */
+  requestTimeoutMs?: number;
+  /** Consecutive empty watch answers that force a re-list. @default 3 */
+  relistAfterEmpty?: number;
+  /** Items buffered ahead of the consumer. @default 256 */
+  bufferSize?: number;
+}
+
+type WatchOutcome =
+  | { kind: 'closed'; lines: number }
+  | { kind: 'expired'; message: string }
+  /** A streaming list ended before its initial-events-end bookmark. */
+  | { kind: 'noInitialEnd' };
+
+/** Creates the engine; nothing is sent until the first pull. */
+export function createListWatch(options: ListWatchOptions): ListWatch {
+  return new ListWatchEngine(options);
+}
+
+class ListWatchEngine implements ListWatch {
+  private readonly o: Required<Omit<ListWatchOptions, 'query' | 'logger'>> & { query: Query; logger: Logger };
+  private readonly queue: BoundedQueue<ListWatchItem>;
+  private readonly backoff: Backoff;
+  private readonly target: string;
+  private started = false;
+  private synced = false;
+  private watching = false;
+  private lastError: string | null = null;
+  private failingSince: number | null = null;
+  private rv: string | null = null;
+  private useWatchList: boolean;
+  private readonly listeners = new Set<() => void>();
+  private readonly c: ListWatchCounters = {
+    lists: 0, pages: 0, watches: 0, restarts: 0, relists: 0, gaps410: 0, gapsEmpty: 0, bookmarks: 0,
+    events: 0, errors: 0, emptyResponses: 0, stalls: 0, throttled: 0,
+  };
+
+  constructor(options: ListWatchOptions) {
+    const query: Query = {};
+    if (options.query?.fieldSelector) query['fieldSelector'] = options.query.fieldSelector;
+    if (options.query?.labelSelector) query['labelSelector'] = options.query.labelSelector;
+    this.o = {
+      client: options.client,
+      path: options.path,
+      query,
+      pageSize: options.pageSize ?? 500,
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
+      sendInitialEvents: options.sendInitialEvents ?? false,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      signal: options.signal,
+      logger: options.logger ?? silentLogger,
+      random: options.random ?? Math.random,
+      sleep: options.sleep ?? defaultSleep,
+      now: options.now ?? Date.now,
+      idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      relistAfterEmpty: options.relistAfterEmpty ?? 3,
+      bufferSize: options.bufferSize ?? 256,
+    };
+    this.queue = new BoundedQueue(this.o.bufferSize);
+    this.backoff = new Backoff(this.o.backoff, this.o.random);
+    this.useWatchList = this.o.sendInitialEvents;
+    this.target = describeTarget(describeRequest('GET', this.o.path));
+  }
+
+  state(): ListWatchState {
+    return { synced: this.synced, watching: this.watching, lastError: this.lastError, failingSince: this.failingSince, resourceVersion: this.rv };
+  }
+
+  counters(): ListWatchCounters {
+    return { ...this.c };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) {
+      try {
+        l();
+      } catch (err) {
+        this.o.logger.warn('list+watch change listener failed', { error: errorMessage(err) });
+      }
+    }
+  }
+
+  async nextBatch(max: number): Promise<ListWatchItem[] | null> {
+    this.start();
+    const batch = await this.queue.take(Math.max(1, max));
+    // The end is reported once the engine has really stopped (no request left open).
+    if (batch === null) await this.stopped;
+    return batch;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ListWatchItem> {
+    for (;;) {
+      const batch = await this.nextBatch(64);
+      if (batch === null) return;
+      yield* batch;
+    }
+  }
+
+  private stopped: Promise<void> = Promise.resolve();
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    const { signal } = this.o;
+    const onAbort = (): void => { this.o.logger.debug('DBG engine signal aborted'); this.queue.end(); };
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.stopped = this.run()
+      .then(
+        () => this.queue.end(),
+        (err: unknown) => this.queue.end(signal.aborted ? undefined : err),
+      )
+      .finally(() => {
+        signal.removeEventListener('abort', onAbort);
+        this.watching = false;
+        this.notify();
+      });
+  }
+
+  // ------------------------------------------------------------------ supervisor
+
+  private async run(): Promise<void> {
+    const { signal, logger } = this.o;
+    let needList = true;
+    let pendingGap: { from: string; cause: 'expired' | 'empty' } | null = null;
+    let emptyStreak = 0;
+
+    while (!signal.aborted) {
+      this.notify();
+      if (needList && !this.useWatchList) {
+        let listed: { objects: KubeObject[]; resourceVersion: string };
+        try {
+          listed = await this.listAll();
+        } catch (err) {
+          if (signal.aborted) return;
+          if (!this.synced && isFatal(err)) throw startupError(err);
+          await this.handleFailure(err, 'list');
+          continue;
+        }
+        if (!(await this.deliverSync(listed.objects, listed.resourceVersion, pendingGap))) return;
+        pendingGap = null;
+        needList = false;
+        this.markHealthy(false);
+      }
+
+      const initial = needList; // true only with streaming lists (a plain list happened above)
+      let outcome: WatchOutcome;
+      this.initialDelivered = false;
+      try {
+        outcome = await this.watchOnce(initial, pendingGap);
+      } catch (err) {
+        logger.debug('DBG watchOnce threw', { error: String(err), aborted: signal.aborted });
+        if (signal.aborted) return;
+        if (err instanceof KubeApiError && err.expired) {
+          outcome = { kind: 'expired', message: err.message };
+        } else if (initial && err instanceof KubeApiError && err.kind === 'http' && (err.status === 400 || err.status === 422)) {
+          logger.info('the server does not support streaming lists (sendInitialEvents); using paginated lists', { target: this.target, error: err.message });
+          this.useWatchList = false;
+          continue;
+        } else {
+          if (initial && !this.synced && isFatal(err)) throw startupError(err);
+          if (this.initialDelivered) {
+            pendingGap = null;
+            needList = false;
+          }
+          emptyStreak = 0;
+          await this.handleFailure(err, 'watch');
+          continue;
+        }
+      }
+      if (this.initialDelivered) {
+        // The streaming list delivered its sync (and the pending gap) before going live.
+        pendingGap = null;
+        needList = false;
+      }
+
+      switch (outcome.kind) {
+        case 'closed':
+          if (outcome.lines > 0) {
+            emptyStreak = 0;
+            this.c.restarts++;
+            continue;
+          }
+          this.c.emptyResponses++;
+          emptyStreak++;
+          if (emptyStreak >= this.o.relistAfterEmpty && this.rv !== null && this.synced) {
+            logger.warn('watch keeps answering empty; re-listing (its resourceVersion is probably too old)', { target: this.target, resourceVersion: this.rv, answers: emptyStreak });
+            emptyStreak = 0;
+            this.c.gapsEmpty++;
+            this.c.relists++;
+            pendingGap = { from: this.rv, cause: 'empty' };
+            needList = true;
+            continue;
+          }
+          await this.handleFailure(new Error(`watch ${this.target} answered 200 and closed without any data`), 'watch', false);
+          continue;
+        case 'expired':
+          emptyStreak = 0;
+          this.c.gaps410++;
+          this.c.relists++;
+          logger.info('watch resourceVersion expired (410 Gone); re-listing', { target: this.target, resourceVersion: this.rv, error: outcome.message });
+          // Re-list immediately the first time; back off when 410s repeat without progress.
+          if (this.backoff.attempts > 0) await this.o.sleep(this.backoff.next(), signal);
+          else this.backoff.next();
+          if (this.rv !== null && this.synced) pendingGap = pendingGap ?? { from: this.rv, cause: 'expired' };
+          needList = true;
+          continue;
+        case 'noInitialEnd':
+          logger.info('the streaming list ended without its initial-events-end bookmark; using paginated lists', { target: this.target });
+          this.useWatchList = false;
+          continue;
+      }
+    }
+  }
+
+  /** Set by a streaming list once it delivered its sync. */
+  private initialDelivered = false;
+
+  private async deliverSync(objects: KubeObject[], resourceVersion: string, gap: { from: string; cause: 'expired' | 'empty' } | null): Promise<boolean> {
+    if (gap !== null && !(await this.queue.push({ kind: 'gap', fromResourceVersion: gap.from, toResourceVersion: resourceVersion, cause: gap.cause }))) return false;
+    const reason = this.synced ? 'relist' : 'initial';
+    this.rv = resourceVersion;
+    this.synced = true;
+    this.notify();
+    return this.queue.push({ kind: 'sync', objects, resourceVersion, reason });
+  }
+
+  /** A request or stream failed: count it, record it, back off (429: wait Retry-After). */
+  private async handleFailure(err: unknown, what: 'list' | 'watch', isError = true): Promise<void> {
+    const { logger, signal } = this.o;
+    const message = errorMessage(err);
+    this.lastError = message;
+    const startOfStreak = this.failingSince === null;
+    this.failingSince ??= this.o.now();
+    if (err instanceof KubeApiError && err.status === 429) {
+      this.c.throttled++;
+      this.notify();
+      const wait = err.retryAfterMs !== null && err.retryAfterMs > 0 ? err.retryAfterMs : this.backoff.next();
+      logger.info(`${what} throttled (429); waiting`, { target: this.target, waitMs: wait });
+      await this.o.sleep(wait, signal);
+      return;
+    }
+    if (isError) this.c.errors++;
+    if (err instanceof KubeApiError && err.kind === 'timeout') this.c.stalls++;
+    this.notify();
+    const delay = this.backoff.next();
+    const fields = { target: this.target, error: message, retryInMs: delay, failures: this.backoff.attempts };
+    if (startOfStreak || this.backoff.attempts % 10 === 0) logger.warn(`${what} failed; retrying`, fields);
+    else logger.debug(`${what} failed; retrying`, fields);
+    await this.o.sleep(delay, signal);
+  }
+
+  /**
+   * A request succeeded: no longer failing. Only data on a watch stream resets the backoff, so
+   * a server that answers every re-list with a fresh 410 is not hammered.
+   */
+  private markHealthy(resetBackoff: boolean): void {
+    if (this.failingSince !== null) {
+      this.o.logger.info('list+watch recovered', { target: this.target, failingForMs: this.o.now() - this.failingSince });
+      this.failingSince = null;
+    }
+    if (resetBackoff) this.backoff.reset();
+  }
+
+  // ------------------------------------------------------------------ list
+
+  private async listAll(): Promise<{ objects: KubeObject[]; resourceVersion: string }> {
+    const { client, path, signal } = this.o;
+    let paged = true;
+    for (let attempt = 0; ; attempt++) {
+      this.c.lists++;
+      const objects: KubeObject[] = [];
+      let cont: string | undefined;
+      let resourceVersion: string | null = null;
+      let expired = false;
+      do {
+        const query: Query = { ...this.o.query };
+        if (paged) query['limit'] = this.o.pageSize;
+        if (cont !== undefined) query['continue'] = cont;
+        let page: unknown;
+        try {
+          page = await client.getJSON(path, query, AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]));
+        } catch (err) {
+          if (cont !== undefined && err instanceof KubeApiError && err.expired) {
+            expired = true;
+            break;
+          }
+          throw err;
+        }
+        this.c.pages++;
+        this.notify();
+        const { items, metadata, itemApiVersion, itemKind } = readList(page, path);
+        for (const item of items) {
+          if (item['apiVersion'] === undefined && itemApiVersion !== undefined) item['apiVersion'] = itemApiVersion;
+          if (item['kind'] === undefined && itemKind !== undefined) item['kind'] = itemKind;
+          objects.push(item);
+        }
+        resourceVersion = metadata.resourceVersion;
+        cont = metadata.continue;
+      } while (cont !== undefined && !signal.aborted);
+      if (signal.aborted) throw signal.reason;
+      if (expired) {
+        // The snapshot was compacted between pages: start over (without pages the second time).
+        this.o.logger.info('list continue token expired; listing again', { target: this.target, attempt: attempt + 1 });
+        if (attempt >= 1) paged = false;
+        continue;
+      }
+      return { objects, resourceVersion: resourceVersion! };
+    }
+  }
+
+  // ------------------------------------------------------------------ watch
+
+  private async watchOnce(initial: boolean, pendingGap: { from: string; cause: 'expired' | 'empty' } | null): Promise<WatchOutcome> {
+    const { client, path, signal } = this.o;
+    const query: Query = { ...this.o.query, watch: 'true', allowWatchBookmarks: 'true', timeoutSeconds: this.o.watchTimeoutSeconds };
+    if (initial) {
+      query['sendInitialEvents'] = 'true';
+      query['resourceVersionMatch'] = 'NotOlderThan';
+    } else {
+      query['resourceVersion'] = this.rv ?? '';
+    }
+    this.c.watches++;
+    const request = describeRequest('GET', path, query);
+    const stream = await client.openLines(path, query, signal, { idleTimeoutMs: this.o.idleTimeoutMs });
+    this.watching = true;
+    this.o.logger.debug('watch open', { target: this.target, resourceVersion: this.rv, initial });
+    this.notify();
+    let lines = 0;
+    let initialObjects: KubeObject[] | null = initial ? [] : null;
+    try {
+      for await (const line of stream) {
+        const ev = parseWatchLine(line, request);
+        if (ev.type === 'ERROR') {
+          const status = ev.object as { code?: unknown; reason?: unknown; message?: unknown };
+          if (status.code === 410 || status.reason === 'Expired' || status.reason === 'Gone') {
+            return { kind: 'expired', message: typeof status.message === 'string' ? status.message : 'Expired' };
+          }
+          throw statusEventError(request, status);
+        }
+        lines++;
+        this.markHealthy(true);
+        const rv = resourceVersionOf(ev.object);
+        if (ev.type === 'BOOKMARK') {
+          this.c.bookmarks++;
+          if (initialObjects !== null) {
+            if (!isInitialEventsEnd(ev.object)) continue;
+            if (rv === null) throw protocolError(request, 200, 'the initial-events-end bookmark has no resourceVersion');
+            const objects = initialObjects;
+            initialObjects = null;
+            if (!(await this.deliverSync(objects, rv, pendingGap))) return { kind: 'closed', lines };
+            this.initialDelivered = true;
+            continue;
+          }
+          if (rv !== null) this.rv = rv;
+          this.notify();
+          continue;
+        }
+        if (initialObjects !== null) {
+          if (ev.type === 'ADDED') initialObjects.push(ev.object);
+          continue;
+        }
+        if (rv !== null) this.rv = rv;
+        this.c.events++;
+        this.notify();
+        if (!(await this.queue.push({ kind: 'event', type: ev.type, object: ev.object }))) return { kind: 'closed', lines };
+      }
+    } finally {
+      this.watching = false;
+      stream.close();
+      this.o.logger.debug('watch closed', { target: this.target, resourceVersion: this.rv, lines });
+      this.notify();
+    }
+    // A streaming list that sent objects but never its end bookmark: the server ignores it.
+    return initialObjects !== null && lines > 0 ? { kind: 'noInitialEnd' } : { kind: 'closed', lines };
+  }
+}
+
+interface WatchLine {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject;
+}
+
+const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+function parseWatchLine(line: string, request: ReturnType<typeof describeRequest>): WatchLine {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw protocolError(request, 200, `a watch line is not JSON: ${line.slice(0, 80)}`);
+  }
+  const type = (v as { type?: unknown } | null)?.type;
+  const object = (v as { object?: unknown } | null)?.object;
+  if (typeof type !== 'string' || !WATCH_TYPES.has(type) || object === null || typeof object !== 'object' || Array.isArray(object)) {
+    throw protocolError(request, 200, `a watch line is not a watch event: ${line.slice(0, 80)}`);
+  }
+  return { type: type as WatchLine['type'], object: object as KubeObject };
+}
+
+function resourceVersionOf(obj: KubeObject): string | null {
+  const rv = (obj['metadata'] as { resourceVersion?: unknown } | undefined)?.resourceVersion;
+  return typeof rv === 'string' && rv !== '' ? rv : null;
+}
+
+function isInitialEventsEnd(obj: KubeObject): boolean {
+  const ann = (obj['metadata'] as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+  return ann?.['k8s.io/initial-events-end'] === 'true';
+}
+
+function readList(page: unknown, path: string): {
+  items: KubeObject[];
+  metadata: { resourceVersion: string; continue: string | undefined };
+  itemApiVersion: string | undefined;
+  itemKind: string | undefined;
+} {
+  const request = describeRequest('GET', path);
+  if (page === null || typeof page !== 'object' || Array.isArray(page)) throw protocolError(request, 200, 'the list answer is not a JSON object');
+  const p = page as { items?: unknown; metadata?: { resourceVersion?: unknown; continue?: unknown }; apiVersion?: unknown; kind?: unknown };
+  const items = p.items ?? [];
+  if (!Array.isArray(items)) throw protocolError(request, 200, 'the list answer has no items array');
+  const rv = p.metadata?.resourceVersion;
+  if (typeof rv !== 'string' || rv === '') throw protocolError(request, 200, 'the list answer has no metadata.resourceVersion');
+  const cont = p.metadata?.continue;
+  const kind = typeof p.kind === 'string' && p.kind.endsWith('List') ? p.kind.slice(0, -4) : undefined;
+  return {
+    items: items.filter((i): i is KubeObject => i !== null && typeof i === 'object' && !Array.isArray(i)),
+    metadata: { resourceVersion: rv, continue: typeof cont === 'string' && cont !== '' ? cont : undefined },
+    itemApiVersion: typeof p.apiVersion === 'string' ? p.apiVersion : undefined,
+    itemKind: kind,
+  };
+}
+
+function isFatal(err: unknown): boolean {
+  return err instanceof KubeApiError ? err.fatalAtStartup : !(err instanceof Error && err.name === 'AbortError');
+}
+
+function startupError(err: unknown): K8streamError {
+  if (err instanceof K8streamError) {
+    const opts: { cause: unknown; hint?: string; path?: string } = { cause: err };
+    if (err.hint !== undefined) opts.hint = err.hint;
+    if (err.path !== undefined) opts.path = err.path;
+    return new K8streamError('SOURCE_FAILED', err.message, opts);
+  }
+  return new K8streamError('SOURCE_FAILED', `cannot start the list+watch: ${errorMessage(err)}`, { cause: err });
+}

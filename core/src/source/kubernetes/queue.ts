@@ -1,0 +1,79 @@
+/**
+ * A bounded hand-off between one producer and one consumer. `push` waits while the queue is
+ * full (that is the backpressure: the producer stops reading its socket); `take` waits for at
+ * least one item, then takes what is there. `end(err?)` finishes it: the consumer drains what
+ * is left, then gets `null` (or the error).
+ */
+export class BoundedQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  private ended = false;
+  private error: unknown = undefined;
+  private spaceWaiters: (() => void)[] = [];
+  private itemWaiter: (() => void) | null = null;
+
+  constructor(readonly capacity: number) {
+    if (!(capacity >= 1)) throw new RangeError(`capacity must be >= 1, got ${capacity}`);
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Adds an item, waiting for room first. Resolves false when the queue has ended (item dropped). */
+  async push(item: T): Promise<boolean> {
+    while (!this.ended && this.size >= this.capacity) {
+      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    }
+    if (this.ended) return false;
+    this.items.push(item);
+    this.wakeConsumer();
+    return true;
+  }
+
+  /** Up to `max` items; waits for the first. `null` once ended and drained; throws the end error after draining. */
+  async take(max: number): Promise<T[] | null> {
+    while (this.size === 0) {
+      if (this.ended) {
+        if (this.error !== undefined) {
+          const err = this.error;
+          this.error = undefined;
+          throw err;
+        }
+        return null;
+      }
+      await new Promise<void>((resolve) => (this.itemWaiter = resolve));
+    }
+    const n = Math.min(max, this.size);
+    const out = this.items.slice(this.head, this.head + n);
+    this.head += n;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    const waiters = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const w of waiters) w();
+    return out;
+  }
+
+  /** Finishes the queue; a pending `push` resolves false, the consumer drains then sees the end. */
+  end(err?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (err !== undefined) this.error = err;
+    const waiters = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const w of waiters) w();
+    this.wakeConsumer();
+  }
+
+  private wakeConsumer(): void {
+    const w = this.itemWaiter;
+    this.itemWaiter = null;
+    w?.();
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Event semantics on top of the list+watch engine. A compact map uid → {resourceVersion,
+ * occurrence} decides what is worth emitting:
+ *
+ * - initial list: every event (`SYNC`), except those whose last occurrence is older than
+ *   `maxEventAge` (they are tracked, not emitted: the age cut applies at startup only);
+ * - ADDED: emitted; MODIFIED: emitted only when the event recurred — `count`/`series.count`
+ *   grew or `lastTimestamp`/`series.lastObservedTime` moved — so a change of metadata alone
+ *   (managedFields, annotations) is not; a version already seen is never emitted twice;
+ * - DELETED: forgotten, emitted only with `emitDeleted`;
+ * - re-list: diffed against the map: new uids are emitted as ADDED, recurrences as MODIFIED,
+ *   unchanged events not at all; uids the list no longer has are forgotten (DELETED with
+ *   `emitDeleted`). The map therefore holds exactly the events the server still has.
+ */
+import type { KubeObject, ListWatchItem } from './listwatch.js';
+
+export type EmitType = 'SYNC' | 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One event to hand to the pipeline. */
+export interface Emission {
+  type: EmitType;
+  object: KubeObject;
+}
+
+export interface TrackerOptions {
+  /** Emit DELETED notifications (and events that vanished in a re-list). @default false */
+  emitDeleted?: boolean;
+  /** Skip events older than this on the initial list only; null = no limit. @default null */
+  maxEventAgeMs?: number | null;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+export interface TrackerCounters {
+  /** Events handed on (all types). */
+  emitted: number;
+  /** MODIFIED (or re-listed) events emitted because they recurred. */
+  recurrences: number;
+  /** Modifications that were not recurrences (metadata only), and versions already seen. */
+  unchanged: number;
+  /** DELETED notifications received. */
+  deleted: number;
+  /** Tracked events missing from a re-list. */
+  vanished: number;
+  /** Events of the initial list skipped by `maxEventAge`. */
+  tooOld: number;
+}
+
+interface Entry {
+  rv: string;
+  count: number;
+  /** Occurrence times joined: any change means the event happened again. */
+  last: string;
+  /** Kept only with `emitDeleted`, to report events that vanished during a gap. */
+  object?: KubeObject;
+}
+
+export class EventTracker {
+  private readonly map = new Map<string, Entry>();
+  private readonly emitDeleted: boolean;
+  private readonly maxAgeMs: number | null;
+  private readonly now: () => number;
+  readonly counters: TrackerCounters = { emitted: 0, recurrences: 0, unchanged: 0, deleted: 0, vanished: 0, tooOld: 0 };
+
+  constructor(options: TrackerOptions = {}) {
+    this.emitDeleted = options.emitDeleted ?? false;
+    this.maxAgeMs = options.maxEventAgeMs ?? null;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Events currently tracked. */
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Applies one engine item, appending what to emit to `out`. Gaps are the caller's business. */
+  apply(item: ListWatchItem, out: Emission[]): void {
+    switch (item.kind) {
+      case 'sync':
+        if (item.reason === 'initial') this.initial(item.objects, out);
+        else this.relist(item.objects, out);
+        return;
+      case 'event':
+        this.event(item.type, item.object, out);
+        return;
+      case 'gap':
+        return;
+    }
+  }
+
+  private emit(out: Emission[], type: EmitType, object: KubeObject): void {
+    this.counters.emitted++;
+    out.push({ type, object });
+  }
+
+  private initial(objects: readonly KubeObject[], out: Emission[]): void {
+    const cutoff = this.maxAgeMs === null ? null : this.now() - this.maxAgeMs;
+    for (const obj of objects) {
+      const uid = uidOf(obj);
+      if (uid !== null) this.map.set(uid, this.entry(obj));
+      if (cutoff !== null) {
+        const at = lastOccurrence(obj);
+        if (at !== null && at < cutoff) {
+          this.counters.tooOld++;
+          continue;
+        }
+      }
+      this.emit(out, 'SYNC', obj);
+    }
+  }
+
+  private relist(objects: readonly KubeObject[], out: Emission[]): void {
+    const seen = new Set<string>();
+    for (const obj of objects) {
+      const uid = uidOf(obj);
+      if (uid === null) {
+        this.emit(out, 'ADDED', obj);
+        continue;
+      }
+      seen.add(uid);
+      this.change(uid, obj, 'ADDED', out);
+    }
+    for (const [uid, entry] of this.map) {
+      if (seen.has(uid)) continue;
+      this.map.delete(uid);
+      this.counters.vanished++;
+      if (this.emitDeleted && entry.object) this.emit(out, 'DELETED', entry.object);
+    }
+  }
+
+  private event(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject, out: Emission[]): void {
+    const uid = uidOf(obj);
+    if (type === 'DELETED') {
+      this.counters.deleted++;
+      if (uid !== null) this.map.delete(uid);
+      if (this.emitDeleted) this.emit(out, 'DELETED', obj);
+      return;
+    }
+    if (uid === null) {
+      this.emit(out, type, obj); // the pipeline dead-letters it (no uid, no id)
+      return;
+    }
+    this.change(uid, obj, type, out);
+  }
+
+  /** A new or changed version of `uid`: emit when new or recurred; track it either way. */
+  private change(uid: string, obj: KubeObject, typeIfNew: 'ADDED' | 'MODIFIED', out: Emission[]): void {
+    const prev = this.map.get(uid);
+    const next = this.entry(obj);
+    this.map.set(uid, next);
+    if (prev === undefined) {
+      this.emit(out, typeIfNew, obj);
+      return;
+    }
+    if (prev.rv === next.rv || !(next.count > prev.count || next.last !== prev.last)) {
+      this.counters.unchanged++;
+      return;
+    }
+    this.counters.recurrences++;
+    this.emit(out, 'MODIFIED', obj);
+  }
+
+  private entry(obj: KubeObject): Entry {
+    const meta = obj['metadata'] as { resourceVersion?: unknown } | undefined;
+    const rv = typeof meta?.resourceVersion === 'string' ? meta.resourceVersion : '';
+    const e: Entry = { rv, count: occurrenceCount(obj), last: occurrenceTimes(obj) };
+    if (this.emitDeleted) e.object = obj;
+    return e;
+  }
+}
+
+function uidOf(obj: KubeObject): string | null {
+  const uid = (obj['metadata'] as { uid?: unknown } | undefined)?.uid;
+  return typeof uid === 'string' && uid !== '' ? uid : null;
+}
+
+function series(obj: KubeObject): { count?: unknown; lastObservedTime?: unknown } | undefined {
+  const s = obj['series'];
+  return s !== null && typeof s === 'object' ? (s as { count?: unknown; lastObservedTime?: unknown }) : undefined;
+}
+
+/** The highest of `count`, `deprecatedCount` and `series.count` (core/v1 and events.k8s.io/v1). */
+export function occurrenceCount(obj: KubeObject): number {
+  let n = 0;
+  for (const v of [obj['count'], obj['deprecatedCount'], series(obj)?.count]) {
+    if (typeof v === 'number' && Number.isFinite(v) && v > n) n = v;
+  }
+  return n;
+}
+
+/** The occurrence timestamps as one comparable string. */
+export function occurrenceTimes(obj: KubeObject): string {
+  const parts = [obj['lastTimestamp'], obj['deprecatedLastTimestamp'], series(obj)?.lastObservedTime];
+  return parts.map((p) => (typeof p === 'string' ? p : '')).join('|');
+}
+
+/**
+ * When the event last happened (ms since epoch): the latest of its occurrence times
+ * (`lastTimestamp`, `series.lastObservedTime`, `eventTime`…), else when it was first seen or
+ * created; null when it carries no usable time.
+ */
+export function lastOccurrence(obj: KubeObject): number | null {
+  const meta = obj['metadata'] as { creationTimestamp?: unknown } | undefined;
+  const latest = (values: unknown[]): number | null => {
+    let best: number | null = null;
+    for (const v of values) {
+      if (typeof v !== 'string' || v === '') continue;
+      const ms = Date.parse(v);
+      if (Number.isFinite(ms) && (best === null || ms > best)) best = ms;
+    }
+    return best;
+  };
+  return (
+    latest([obj['lastTimestamp'], obj['deprecatedLastTimestamp'], series(obj)?.lastObservedTime, obj['eventTime']]) ??
+    latest([obj['firstTimestamp'], obj['deprecatedFirstTimestamp']]) ??
+    latest([meta?.creationTimestamp])
+  );
+}

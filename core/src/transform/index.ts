@@ -1,0 +1,22 @@
+/** The WASM transform runtime: ABI, loading, worker pool, stage, one-shot runs and benchmark. */
+export { identityStage } from './types.js';
+export type { TransformStage } from './types.js';
+export { EXTISM_ENV, KERNEL_FUNCTIONS, TRANSFORM_ABI_VERSION, WASI_PREVIEW1 } from './abi.js';
+export { capMemory, memoryCapPages, readMemories, WASM_PAGE_BYTES } from './wasm-memory.js';
+export type { CapResult, CappedMemory, MemoryDeclaration } from './wasm-memory.js';
+export { defaultCacheDir, fetchPinned, sha256Hex } from './fetch.js';
+export type { FetchedModule, FetchOptions } from './fetch.js';
+export { describeSource, resolveTransformSource } from './resolve.js';
+export type { ResolveOptions, TransformSource } from './resolve.js';
+export { loadTransform, loadTransforms, pluginConfig } from './load.js';
+export type { LoadedTransform, LoadOptions } from './load.js';
+export { interpretOutput } from './output.js';
+export type { Interpretation, ValidOutput } from './output.js';
+export { createPool, defaultPoolSize } from './pool.js';
+export type { PoolOptions, PoolStats, StageRun, TransformPool } from './pool.js';
+export { createTransformStage, identityTransformStage } from './stage.js';
+export type { TransformCounters, TransformFailure, TransformStageOptions, WasmTransformStage } from './stage.js';
+export { runTransformOnce } from './run-once.js';
+export type { RunOnceOptions, RunOnceResult } from './run-once.js';
+export { benchRecord, benchTransform } from './bench.js';
+export type { BenchOptions, BenchResult, BenchTransform } from './bench.js';

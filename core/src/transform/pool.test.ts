@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../util/logger.js';
+import { compileWat } from '../../../test/fixtures/wasm/compile.js';
+import { createPool } from './pool.js';
+import type { PoolTransform, TransformPool } from './pool.js';
+import { I_BYTES, I_DONE, I_ITEM, RESULTS_OFFSET } from './protocol.js';
+
+const CRASH_WORKER = new URL('../../../test/fixtures/wasm/crash-worker.mjs', import.meta.url);
+const enc = (s: string) => new TextEncoder().encode(s);
+
+async function spec(): Promise<PoolTransform> {
+  return {
+    name: 'fake',
+    module: await WebAssembly.compile(await compileWat('echo')),
+    function: 'transform',
+    config: {},
+    memoryBytes: 1 << 20,
+    wasi: false,
+    allowedPaths: {},
+    allowedHosts: [],
+    timeoutMs: 5000,
+  };
+}
+
+const pools: TransformPool[] = [];
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+describe('worker crashes', () => {
+  it('the stand-in worker uses the real control-buffer layout', () => {
+    expect([I_ITEM, I_DONE, I_BYTES, RESULTS_OFFSET]).toEqual([0, 2, 3, 64]);
+  });
+
+  it('fails the record whose call was running, replaces the worker, and resends the rest', async () => {
+    const pool = await createPool({ transforms: [await spec()], size: 1, logger: silentLogger, workerUrl: CRASH_WORKER });
+    pools.push(pool);
+    const run = await pool.run(0, ['a', 'crash-in-call', 'b', 'c', 'crash-in-call', 'd'].map(enc));
+    expect(run.results).toEqual([
+      { kind: 'drop' },
+      { kind: 'error', code: 'TRANSFORM_TRAP', message: 'worker exited with code 7' },
+      { kind: 'drop' },
+      { kind: 'drop' },
+      { kind: 'error', code: 'TRANSFORM_TRAP', message: 'worker exited with code 7' },
+      { kind: 'drop' },
+    ]);
+    expect(pool.stats()).toMatchObject({ timeouts: 0, crashes: 2, respawns: 2 });
+  });
+
+  it('blames the next record only after a second death without progress', async () => {
+    const pool = await createPool({ transforms: [await spec()], size: 1, logger: silentLogger, workerUrl: CRASH_WORKER });
+    pools.push(pool);
+    const run = await pool.run(0, ['a', 'crash-between', 'b'].map(enc));
+    expect(run.results).toEqual([{ kind: 'drop' }, { kind: 'error', code: 'TRANSFORM_TRAP', message: 'worker exited with code 9' }, { kind: 'drop' }]);
+    expect(pool.stats()).toMatchObject({ crashes: 2, respawns: 2 });
+  });
+
+  it('rejects pending runs when closed', async () => {
+    const pool = await createPool({ transforms: [await spec()], size: 1, logger: silentLogger });
+    const pending = expect(pool.run(0, [enc('{}')])).rejects.toMatchObject({ code: 'TRANSFORM_FAILED', message: 'transform pool closed' });
+    await pool.close();
+    await pending;
+  });
+});

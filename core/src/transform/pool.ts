@@ -1,0 +1,459 @@
+/**
+ * A `worker_threads` pool that runs transform calls off the main thread (which never runs
+ * wasm). Every worker instantiates the whole chain; a task is one transform over up to
+ * `batchSize` records, sent as one message.
+ *
+ * Deadline: each worker publishes which record's call is running and since when in its shared
+ * control buffer. A watchdog timer per busy worker wakes when the running call would reach its
+ * transform's `timeoutMs`; if that call is still running, the worker is terminated, the
+ * records it finished keep their results (they are in the shared buffer), the running record
+ * is marked timed out, and the rest of the message goes to a replacement worker. After the
+ * first replacement the pool keeps one warm spare, so later timeouts cost little more than the
+ * deadline itself. A worker that crashes (out of memory, a host error) is handled the same way,
+ * its running record failing with TRANSFORM_TRAP.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { K8streamError, errorMessage } from '../errors.js';
+import type { Logger } from '../util/logger.js';
+import {
+  CONTROL_INITIAL_BYTES,
+  F_MICROS,
+  F_START,
+  I_DONE,
+  I_ITEM,
+  RESULTS_OFFSET,
+  epochMs,
+  packRecords,
+  readResults,
+} from './protocol.js';
+import type { FromWorker, ItemResult, RunMessage, WorkerInit, WorkerTransformSpec } from './protocol.js';
+
+/** A transform as the pool needs it: the worker spec plus its deadline. */
+export interface PoolTransform extends WorkerTransformSpec {
+  /** Deadline of one call, in ms. */
+  timeoutMs: number;
+}
+
+export interface PoolOptions {
+  transforms: PoolTransform[];
+  /** Worker threads. @default min(2, available cores) */
+  size?: number;
+  /** Most records per message to a worker. @default 100 */
+  batchSize?: number;
+  logger: Logger;
+  /** How long a worker may take to instantiate the chain. @default 30000 */
+  initTimeoutMs?: number;
+  /** Keep a warm spare worker once a worker had to be replaced. @default true */
+  spare?: boolean;
+  /** The worker script (tests substitute one that crashes). @default ./worker.js */
+  workerUrl?: URL;
+}
+
+/** Results of one transform over a list of records, in input order. */
+export interface StageRun {
+  results: ItemResult[];
+  /** µs spent in calls (timed-out calls count their time up to the deadline). */
+  micros: number;
+}
+
+export interface PoolStats {
+  /** Workers terminated because a call overran its deadline. */
+  timeouts: number;
+  /** Workers that died on their own (out of memory, a crash). */
+  crashes: number;
+  /** Workers started to replace terminated or crashed ones. */
+  respawns: number;
+  /** Total ms work waited for replacement workers (from a worker's end to its replacement's start). */
+  respawnMs: number;
+}
+
+export interface TransformPool {
+  readonly size: number;
+  /** Runs transform `stage` over records (their UTF-8 JSON); one result per record, in order. */
+  run(stage: number, records: readonly Uint8Array[]): Promise<StageRun>;
+  stats(): PoolStats;
+  /** Terminates every worker; pending runs reject. */
+  close(): Promise<void>;
+}
+
+/** Default pool size: two workers, or one on a single core. */
+export function defaultPoolSize(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+interface Task {
+  stage: number;
+  items: readonly Uint8Array[];
+  results: ItemResult[];
+  micros: number;
+  /** Items before this index have results. */
+  next: number;
+  /** `next` when a worker last died running this task (-1: none did). */
+  diedAt: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  control: SharedArrayBuffer;
+  header: Int32Array;
+  floats: Float64Array;
+  task: Task | null;
+  /** Items sent in the current message (from `task.next`). */
+  sent: number;
+  watchdog: NodeJS.Timeout | null;
+  /** Set once the worker is being terminated or has died: its messages are ignored. */
+  gone: boolean;
+}
+
+const WORKER_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const WORKER_URL = new URL(`./worker${WORKER_EXT}`, import.meta.url);
+
+/** Starts a worker thread on `worker.js` (or, when the core runs from sources, `worker.ts`). */
+function startWorker(init: WorkerInit, url: URL | undefined): Worker {
+  if (url) return new Worker(url, { workerData: init });
+  if (WORKER_EXT === '.js') return new Worker(WORKER_URL, { workerData: init });
+  // Running from TypeScript sources (tests): Node strips the types, and this resolve hook maps
+  // the `.js` specifiers of relative imports to their `.ts` files.
+  const boot = `
+const { registerHooks } = require('node:module');
+registerHooks({ resolve(specifier, context, next) {
+  try { return next(specifier, context); } catch (err) {
+    if (/^\\.\\.?\\//.test(specifier) && specifier.endsWith('.js')) return next(specifier.slice(0, -3) + '.ts', context);
+    throw err;
+  }
+} });
+import(${JSON.stringify(WORKER_URL.href)});`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+/** Creates the pool and waits until every worker instantiated the chain. */
+export async function createPool(options: PoolOptions): Promise<TransformPool> {
+  const size = Math.max(1, options.size ?? defaultPoolSize());
+  const batchSize = Math.max(1, options.batchSize ?? 100);
+  const initTimeoutMs = options.initTimeoutMs ?? 30_000;
+  const { transforms, logger } = options;
+  const maxMemory = Math.max(...transforms.map((t) => t.memoryBytes));
+  const controlMax = Math.max(256 * 1024 * 1024, 4 * maxMemory);
+  const specs: WorkerTransformSpec[] = transforms.map(({ timeoutMs: _, ...spec }) => spec);
+
+  const stats: PoolStats = { timeouts: 0, crashes: 0, respawns: 0, respawnMs: 0 };
+  const queue: Task[] = [];
+  let slots: Slot[] = [];
+  let spare: Promise<Slot> | null = null;
+  let wantSpare = false;
+  let closed = false;
+  let respawning = 0;
+
+  /** Starts a worker and resolves once the chain is instantiated in it. */
+  const spawn = (): Promise<Slot> => {
+    const control = new SharedArrayBuffer(CONTROL_INITIAL_BYTES, { maxByteLength: controlMax });
+    const header = new Int32Array(control, 0, RESULTS_OFFSET / 4);
+    header[I_ITEM] = -1;
+    const worker = startWorker({ transforms: specs, control }, options.workerUrl);
+    const slot: Slot = {
+      worker,
+      control,
+      header,
+      floats: new Float64Array(control, 0, RESULTS_OFFSET / 8),
+      task: null,
+      sent: 0,
+      watchdog: null,
+      gone: false,
+    };
+    return new Promise<Slot>((resolve, reject) => {
+      let started = false;
+      const fail = (message: string, transform?: string) => {
+        if (started) return;
+        started = true;
+        clearTimeout(timer);
+        slot.gone = true;
+        void worker.terminate();
+        reject(
+          new K8streamError('TRANSFORM_INVALID', transform ? `transform "${transform}" could not be instantiated: ${message}` : `transform worker failed to start: ${message}`, {
+            ...(transform ? { plugin: transform } : {}),
+          }),
+        );
+      };
+      const timer = setTimeout(() => fail(`the chain did not instantiate within ${initTimeoutMs} ms`), initTimeoutMs);
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'ready' && !started) {
+          started = true;
+          clearTimeout(timer);
+          worker.unref();
+          resolve(slot);
+        } else if (message.type === 'init-failed') {
+          fail(message.message, message.transform);
+        } else {
+          onMessage(slot, message);
+        }
+      });
+      worker.on('error', (err) => {
+        if (!started) fail(errorMessage(err));
+        else void onDeath(slot, `worker crashed: ${errorMessage(err)}`);
+      });
+      worker.on('exit', (code) => {
+        if (!started) fail(`worker exited with code ${code}`);
+        else void onDeath(slot, `worker exited with code ${code}`);
+      });
+    });
+  };
+
+  const onMessage = (slot: Slot, message: FromWorker): void => {
+    if (slot.gone) return;
+    if (message.type === 'log') {
+      logger[message.level]('transform log', { transform: message.transform, message: message.message });
+      return;
+    }
+    if (message.type !== 'done' || slot.task === null) return;
+    disarm(slot);
+    collect(slot, Atomics.load(slot.header, I_DONE), slot.floats[F_MICROS]!);
+    continueTask(slot);
+  };
+
+  /** Appends the first `count` results of the current message to the slot's task. */
+  const collect = (slot: Slot, count: number, micros: number): void => {
+    const task = slot.task!;
+    const bytes = new Uint8Array(slot.control, RESULTS_OFFSET);
+    const results = readResults(bytes, new DataView(slot.control, RESULTS_OFFSET), 0, count);
+    for (const r of results) task.results.push(r);
+    task.next += count;
+    task.micros += micros;
+  };
+
+  /** Sends the task's remaining items, or completes it and picks the next task. */
+  const continueTask = (slot: Slot): void => {
+    const task = slot.task;
+    if (task === null) return;
+    if (task.next < task.items.length) {
+      send(slot, task);
+      return;
+    }
+    slot.task = null;
+    slot.worker.unref();
+    task.resolve();
+    pump();
+  };
+
+  const send = (slot: Slot, task: Task): void => {
+    const items = task.items.slice(task.next);
+    const { data, offsets } = packRecords(items);
+    const message: RunMessage = { type: 'run', stage: task.stage, data, offsets, count: items.length };
+    slot.sent = items.length;
+    slot.worker.ref();
+    slot.worker.postMessage(message, [data.buffer as ArrayBuffer]);
+    arm(slot, transforms[task.stage]!.timeoutMs);
+  };
+
+  const disarm = (slot: Slot): void => {
+    if (slot.watchdog !== null) clearTimeout(slot.watchdog);
+    slot.watchdog = null;
+  };
+
+  /** Wakes in `ms` and checks the running call against its deadline. */
+  const arm = (slot: Slot, ms: number): void => {
+    disarm(slot);
+    slot.watchdog = setTimeout(() => check(slot), Math.max(1, Math.ceil(ms)));
+  };
+
+  const check = (slot: Slot): void => {
+    slot.watchdog = null;
+    const task = slot.task;
+    if (slot.gone || task === null) return;
+    const timeoutMs = transforms[task.stage]!.timeoutMs;
+    const item = Atomics.load(slot.header, I_ITEM);
+    if (item < 0) {
+      arm(slot, timeoutMs);
+      return;
+    }
+    const elapsed = epochMs() - slot.floats[F_START]!;
+    if (elapsed < timeoutMs) {
+      arm(slot, timeoutMs - elapsed);
+      return;
+    }
+    void kill(slot, item, elapsed);
+  };
+
+  /** Terminates a worker whose call at `item` overran its deadline, and carries on. */
+  const kill = async (slot: Slot, item: number, elapsed: number): Promise<void> => {
+    slot.gone = true;
+    stats.timeouts++;
+    await slot.worker.terminate();
+    const task = slot.task!;
+    const done = Atomics.load(slot.header, I_DONE);
+    collect(slot, done, slot.floats[F_MICROS]!);
+    if (done === item) {
+      const name = transforms[task.stage]!.name;
+      const timeoutMs = transforms[task.stage]!.timeoutMs;
+      task.results.push({
+        kind: 'error',
+        code: 'TRANSFORM_TIMEOUT',
+        message: `call ran longer than its ${timeoutMs} ms deadline; the worker running ${name} was terminated`,
+      });
+      task.next++;
+      task.micros += elapsed * 1000;
+    }
+    // else: that call finished while the worker was being stopped; the interrupted one is sent again.
+    await replace(slot, task);
+  };
+
+  /** A worker died on its own: fail its running record (if any) and carry on. */
+  const onDeath = async (slot: Slot, reason: string): Promise<void> => {
+    if (slot.gone) return;
+    slot.gone = true;
+    disarm(slot);
+    if (closed) return;
+    stats.crashes++;
+    logger.warn('transform worker died; replacing it', { reason });
+    const task = slot.task;
+    if (task === null) {
+      await replace(slot, null);
+      return;
+    }
+    const done = Atomics.load(slot.header, I_DONE);
+    const item = Atomics.load(slot.header, I_ITEM);
+    collect(slot, done, slot.floats[F_MICROS]!);
+    // Blame the record whose call was running; when none was, the next record — but only after
+    // a second death without progress, so a poison record cannot kill workers forever.
+    if (item === done || task.diedAt === task.next) {
+      task.results.push({ kind: 'error', code: 'TRANSFORM_TRAP', message: reason });
+      task.next++;
+      task.diedAt = -1;
+    } else {
+      task.diedAt = task.next;
+    }
+    await replace(slot, task);
+  };
+
+  /** Puts a fresh worker (the spare when there is one) in `old`'s place and resumes `task`. */
+  const replace = async (old: Slot, task: Task | null): Promise<void> => {
+    respawning++;
+    const t0 = performance.now();
+    let fresh: Slot;
+    try {
+      if (closed) throw new K8streamError('TRANSFORM_FAILED', 'transform pool closed');
+      fresh = await takeSpareOrSpawn();
+    } catch (err) {
+      respawning--;
+      slots = slots.filter((s) => s !== old);
+      const failure =
+        err instanceof K8streamError && err.code === 'TRANSFORM_FAILED'
+          ? err
+          : new K8streamError('TRANSFORM_FAILED', `a transform worker could not be restarted: ${errorMessage(err)}`, { cause: err });
+      task?.reject(failure);
+      if (slots.length === 0 && respawning === 0) {
+        for (const t of queue.splice(0)) t.reject(failure);
+      }
+      return;
+    }
+    respawning--;
+    stats.respawns++;
+    stats.respawnMs += performance.now() - t0;
+    if (closed) {
+      void fresh.worker.terminate();
+      return;
+    }
+    slots = slots.map((s) => (s === old ? fresh : s));
+    if (task) {
+      fresh.task = task;
+      continueTask(fresh);
+    } else {
+      pump();
+    }
+  };
+
+  const takeSpareOrSpawn = async (): Promise<Slot> => {
+    const pending = spare;
+    spare = null;
+    // From now on keep a spare: start the next one while this replacement gets ready.
+    if (options.spare !== false) {
+      wantSpare = true;
+      refillSpare();
+    }
+    const slot = pending ? await pending.catch(() => null) : null;
+    return slot ?? spawn();
+  };
+
+  const refillSpare = (): void => {
+    if (!wantSpare || spare || closed) return;
+    const pending = spawn();
+    pending.catch((err: unknown) => {
+      logger.warn('could not start a spare transform worker', { error: errorMessage(err) });
+      if (spare === pending) spare = null;
+    });
+    spare = pending;
+  };
+
+  const pump = (): void => {
+    for (const slot of slots) {
+      if (queue.length === 0) return;
+      if (slot.task !== null || slot.gone) continue;
+      slot.task = queue.shift()!;
+      continueTask(slot);
+    }
+  };
+
+  const initial = await Promise.allSettled(Array.from({ length: size }, () => spawn()));
+  const failedInit = initial.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failedInit) {
+    await Promise.all(initial.map((r) => (r.status === 'fulfilled' ? r.value.worker.terminate() : undefined)));
+    throw failedInit.reason;
+  }
+  slots = initial.map((r) => (r as PromiseFulfilledResult<Slot>).value);
+
+  return {
+    size,
+    stats: () => ({ ...stats }),
+    run(stage: number, items: readonly Uint8Array[]): Promise<StageRun> {
+      if (closed) return Promise.reject(new K8streamError('TRANSFORM_FAILED', 'transform pool closed'));
+      if (items.length === 0) return Promise.resolve({ results: [], micros: 0 });
+      const tasks: Task[] = [];
+      const done: Promise<void>[] = [];
+      for (let at = 0; at < items.length; at += batchSize) {
+        let resolve!: () => void;
+        let reject!: (err: unknown) => void;
+        done.push(
+          new Promise<void>((res, rej) => {
+            resolve = res;
+            reject = rej;
+          }),
+        );
+        const task: Task = { stage, items: items.slice(at, at + batchSize), results: [], micros: 0, next: 0, diedAt: -1, resolve, reject };
+        tasks.push(task);
+        queue.push(task);
+      }
+      pump();
+      return Promise.all(done).then(() => {
+        const results: ItemResult[] = [];
+        let micros = 0;
+        for (const t of tasks) {
+          for (const r of t.results) results.push(r);
+          micros += t.micros;
+        }
+        return { results, micros };
+      });
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      const failure = new K8streamError('TRANSFORM_FAILED', 'transform pool closed');
+      for (const t of queue.splice(0)) t.reject(failure);
+      const all = [...slots];
+      slots = [];
+      for (const s of all) {
+        disarm(s);
+        s.gone = true;
+        s.task?.reject(failure);
+        s.task = null;
+      }
+      const pendingSpare = spare;
+      spare = null;
+      await Promise.all([
+        ...all.map((s) => s.worker.terminate()),
+        pendingSpare?.then((s) => s.worker.terminate()).catch(() => undefined),
+      ]);
+    },
+  };
+}

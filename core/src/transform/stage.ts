@@ -1,0 +1,252 @@
+/**
+ * The WASM transform stage: applies the configured chain to each record, in order (the output
+ * of one transform feeds the next; fan-out multiplies), on a worker pool, and applies each
+ * transform's `onError` policy to failures:
+ * - `pass`: the record the transform was given continues unchanged;
+ * - `drop`: the record is dropped (counted as an error, not as a drop);
+ * - `deadletter` (default): the record the transform was given goes to the dead-letter
+ *   destination with the error and the transform's name, then is dropped;
+ * - `fail`: `apply` rejects with `TRANSFORM_FAILED` naming the transform and the record.
+ * A transform's own drop (empty output) is a success and never confused with an error.
+ * Every input record is, in the end, delivered (possibly changed or multiplied), dropped by a
+ * transform, dropped by a `drop` policy, or dead-lettered. Output order follows input order.
+ *
+ * The dead-lettered record is the one the failing transform received (for the first transform,
+ * the original record): for a chain it is never the pre-redaction original.
+ */
+import { K8streamError, errorMessage } from '../errors.js';
+import type { TransformConfig } from '../config/types.js';
+import type { DeadLetter, DeadLetterRecord } from '../dispatch/types.js';
+import type { EventRecord } from '../record/types.js';
+import type { Logger } from '../util/logger.js';
+import { loadTransforms, workerSpec } from './load.js';
+import type { LoadOptions } from './load.js';
+import { interpretOutput } from './output.js';
+import { createPool, defaultPoolSize } from './pool.js';
+import type { PoolStats, TransformPool } from './pool.js';
+import type { TransformStage } from './types.js';
+
+/** Per-transform counters. */
+export interface TransformCounters {
+  /** Calls made (each record given to the transform once). */
+  calls: number;
+  /** Records the transform dropped itself (empty output or `[]`). */
+  drops: number;
+  /** Calls that returned an array (fan-out). */
+  fanouts: number;
+  /** Calls that failed: trap, error channel, invalid output (timeouts excluded). */
+  errors: number;
+  /** Calls stopped at their deadline. */
+  timeouts: number;
+  /** µs spent in calls, in the workers. */
+  micros: number;
+}
+
+/** A transform failure, as reported to `onTransformError`. */
+export interface TransformFailure {
+  transform: string;
+  recordId: string;
+  code: string;
+  message: string;
+  policy: TransformConfig['onError'];
+}
+
+export interface TransformStageOptions extends Omit<LoadOptions, 'configDir'> {
+  /** Directory of the config file (paths, packages and `allowedPaths` resolve from here). */
+  configDir: string;
+  deadLetter: DeadLetter;
+  logger: Logger;
+  /** Worker threads. @default min(2, available cores) */
+  workers?: number;
+  /** Records per message to a worker. @default 100 */
+  batchSize?: number;
+  /** Called for every failure, whatever the policy (tests, `k8stream transform test`). */
+  onTransformError?: (failure: TransformFailure) => void;
+}
+
+/** The stage, with its counters. */
+export interface WasmTransformStage extends TransformStage {
+  /** Counters per transform name (copies). */
+  counters(): Record<string, TransformCounters>;
+  /** Worker replacements (timeouts, crashes). */
+  poolStats(): PoolStats;
+}
+
+/** A record between transforms: the object, and its UTF-8 JSON once known. */
+interface Item {
+  id: string;
+  record: EventRecord;
+  json: Uint8Array | null;
+}
+
+const encoder = new TextEncoder();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+function zeroCounters(): TransformCounters {
+  return { calls: 0, drops: 0, fanouts: 0, errors: 0, timeouts: 0, micros: 0 };
+}
+
+/** Logs failures at most once per second per transform, with the number left out. */
+function failureLogger(logger: Logger): (failure: TransformFailure) => void {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (failure) => {
+    const now = Date.now();
+    const entry = last.get(failure.transform);
+    if (entry && now - entry.at < 1000) {
+      entry.suppressed++;
+      return;
+    }
+    logger.warn('transform failed', {
+      transform: failure.transform,
+      record: failure.recordId,
+      code: failure.code,
+      error: failure.message,
+      onError: failure.policy,
+      ...(entry && entry.suppressed > 0 ? { alsoFailedSinceLastLog: entry.suppressed } : {}),
+    });
+    last.set(failure.transform, { at: now, suppressed: 0 });
+  };
+}
+
+/** The identity stage, with empty counters: used when no transform is configured. */
+export function identityTransformStage(): WasmTransformStage {
+  return {
+    apply: (records) => records,
+    close: async () => {},
+    counters: () => ({}),
+    poolStats: () => ({ timeouts: 0, crashes: 0, respawns: 0, respawnMs: 0 }),
+  };
+}
+
+/**
+ * Loads the transforms, starts the worker pool (each worker instantiates the whole chain) and
+ * returns the stage. With no transforms, the identity stage. Rejects with a coded
+ * K8streamError when a module cannot be resolved, read, compiled or instantiated.
+ */
+export async function createTransformStage(configs: readonly TransformConfig[], options: TransformStageOptions): Promise<WasmTransformStage> {
+  if (configs.length === 0) return identityTransformStage();
+  const { deadLetter, logger } = options;
+  const loaded = await loadTransforms(configs, options);
+  for (const l of loaded) {
+    logger.debug('transform loaded', { transform: l.config.name, sha256: l.sha256, wasi: l.importsWasi });
+  }
+  const pool: TransformPool = await createPool({
+    transforms: loaded.map((l) => ({ ...workerSpec(l, options.configDir), timeoutMs: l.config.timeoutMs })),
+    size: options.workers ?? defaultPoolSize(),
+    batchSize: options.batchSize ?? 100,
+    logger,
+  });
+  const batchSize = options.batchSize ?? 100;
+  const counters = configs.map(zeroCounters);
+  const logFailure = failureLogger(logger);
+  const report = (failure: TransformFailure): void => {
+    logFailure(failure);
+    options.onTransformError?.(failure);
+  };
+
+  const jsonOf = (item: Item): Uint8Array => (item.json ??= encoder.encode(JSON.stringify(item.record)));
+
+  /** Runs one chunk of records through the whole chain. */
+  const runChunk = async (records: readonly EventRecord[]): Promise<EventRecord[]> => {
+    let items: Item[] = records.map((record) => ({ id: record.id, record, json: null }));
+    const letters: DeadLetterRecord[] = [];
+    let failure: K8streamError | null = null;
+    for (let t = 0; t < configs.length && items.length > 0; t++) {
+      const config = configs[t]!;
+      const c = counters[t]!;
+      const run = await pool.run(t, items.map(jsonOf));
+      c.micros += Math.round(run.micros);
+      const next: Item[] = [];
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        const raw = run.results[i]!;
+        c.calls++;
+        let code: string;
+        let message: string;
+        if (raw.kind === 'error') {
+          code = raw.code;
+          message = raw.message;
+        } else if (raw.kind === 'output' && item.json !== null && sameBytes(raw.bytes, item.json)) {
+          // Returned unchanged (a filter keeping it, say): the record it was given, no re-parse.
+          next.push(item);
+          continue;
+        } else {
+          const result = raw.kind === 'drop' ? raw : interpretOutput(raw.bytes, item.id);
+          if (result.kind === 'ok') {
+            if (result.fanout) c.fanouts++;
+            for (const out of result.outputs) next.push(out);
+            continue;
+          }
+          if (result.kind === 'drop') {
+            c.drops++;
+            continue;
+          }
+          code = 'TRANSFORM_OUTPUT_INVALID';
+          message = result.message;
+        }
+        if (code === 'TRANSFORM_TIMEOUT') c.timeouts++;
+        else c.errors++;
+        report({ transform: config.name, recordId: item.id, code, message, policy: config.onError });
+        switch (config.onError) {
+          case 'pass':
+            next.push(item);
+            break;
+          case 'drop':
+            break;
+          case 'deadletter':
+            letters.push({
+              schema: 'k8stream.deadletter/v1',
+              id: item.id,
+              time: new Date().toISOString(),
+              stage: 'transform',
+              component: config.name,
+              error: { code, message },
+              record: item.record,
+            });
+            break;
+          case 'fail':
+            failure ??= new K8streamError(
+              'TRANSFORM_FAILED',
+              `transform "${config.name}" failed on record ${item.id}: [${code}] ${message}`,
+              { plugin: config.name, path: item.id, hint: 'onError: fail stops k8stream; use deadletter, drop or pass to keep going' },
+            );
+            break;
+        }
+      }
+      if (failure) break;
+      items = next;
+    }
+    if (letters.length > 0) await deadLetter.write(letters);
+    if (failure) throw failure;
+    return items.map((item) => item.record);
+  };
+
+  let closed = false;
+  return {
+    async apply(records: EventRecord[]): Promise<EventRecord[]> {
+      if (closed) throw new K8streamError('TRANSFORM_FAILED', 'the transform stage is closed');
+      if (records.length === 0) return [];
+      // Chunks small enough to keep every worker busy, at most batchSize each.
+      const chunkSize = Math.max(1, Math.min(batchSize, Math.ceil(records.length / pool.size)));
+      const chunks: EventRecord[][] = [];
+      for (let at = 0; at < records.length; at += chunkSize) chunks.push(records.slice(at, at + chunkSize));
+      const outputs = await Promise.all(chunks.map(runChunk));
+      return outputs.length === 1 ? outputs[0]! : outputs.flat();
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await pool.close().catch((err: unknown) => logger.warn('closing the transform pool failed', { error: errorMessage(err) }));
+    },
+    counters(): Record<string, TransformCounters> {
+      const out: Record<string, TransformCounters> = {};
+      configs.forEach((config, i) => {
+        out[config.name] = { ...counters[i]! };
+      });
+      return out;
+    },
+    poolStats: () => pool.stats(),
+  };
+}
