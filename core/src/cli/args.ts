@@ -20,6 +20,7 @@ export const HELP = `k8stream — stream Kubernetes events to durable storage
 Usage:
   k8stream [run] [options]     run the pipeline (default command)
   k8stream validate [options]  load the config, resolve plugins, print a summary or every error
+  k8stream transform ...       write and try WebAssembly transforms (new, test, bench)
   k8stream help | --help       this help
   k8stream version | --version print the version
 

@@ -9,6 +9,7 @@ import type { RunSummary } from '../runtime.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { HELP, parseCli } from './args.js';
+import { transformCommand } from './transform-commands.js';
 import type { CliOptions } from './args.js';
 
 export interface CliIo {
@@ -24,6 +25,15 @@ export function version(): string {
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'transform') {
+    const debug = argv.includes('--debug');
+    try {
+      return await transformCommand(argv.slice(1).filter((a) => a !== '--debug'), io);
+    } catch (err) {
+      io.stderr.write(userMessage(err, debug) + '\n');
+      return err instanceof K8streamError && err.code === 'CONFIG_INVALID' && !err.path ? 2 : 1;
+    }
+  }
   let options: CliOptions;
   try {
     options = parseCli(argv);

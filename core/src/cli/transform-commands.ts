@@ -1,0 +1,154 @@
+/**
+ * `k8stream transform new|test|bench`: the authoring loop for WASM transforms.
+ *   new <name>                                  scaffold a buildable AssemblyScript transform
+ *   test <module> [--event FILE] [--config k=v] run it on sample records (or FILE) and show the outcome
+ *   bench <module> [--config k=v] [--records N] [--chain N]
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { K8streamError } from '../errors.js';
+import { validateConfig } from '../config/index.js';
+import { toRecord } from '../record/map.js';
+import type { EventRecord } from '../record/types.js';
+import { sampleRecords } from '../testing/records.js';
+import { scaffoldTransform } from '../transform/scaffold.js';
+import { runTransformOnce } from '../transform/run-once.js';
+import { benchTransform } from '../transform/bench.js';
+
+export const TRANSFORM_HELP = `k8stream transform — write and try WebAssembly transforms
+
+Usage:
+  k8stream transform new <name>                 scaffold an AssemblyScript transform project in ./<name>
+  k8stream transform test <module> [options]    run a module on sample records and print the outcome
+      --event FILE        a record, a Kubernetes Event, a JSON array of either, or NDJSON
+      --config KEY=VALUE  transform config (repeatable)
+      --function NAME     exported function (default: transform)
+  k8stream transform bench <module> [options]   measure µs per event through the worker pool
+      --config KEY=VALUE  transform config (repeatable)
+      --records N         records to measure (default 20000)
+      --chain N           run the module N times in a chain (default 1)
+
+<module> is a path to a .wasm file, an npm package (redact → @k8stream/transform-redact), or an
+https URL with #sha256=<hex>.
+`;
+
+export interface TransformIo {
+  stdout: NodeJS.WritableStream;
+  cwd: string;
+}
+
+function usage(message: string): K8streamError {
+  return new K8streamError('CONFIG_INVALID', message, { hint: 'run `k8stream transform --help`' });
+}
+
+function parseConfigPairs(pairs: readonly string[]): Record<string, string> {
+  const config: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usage(`--config: expected KEY=VALUE, got "${pair}"`);
+    config[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return config;
+}
+
+/** Records from a file: k8stream records pass as they are, Kubernetes Events are mapped. */
+async function readEvents(file: string): Promise<EventRecord[]> {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new K8streamError('SOURCE_INPUT_INVALID', `cannot read --event file ${file}: ${err.code ?? err.message}`, { path: file });
+  });
+  let values: unknown[];
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    values = Array.isArray(parsed) ? parsed : [parsed];
+  } catch {
+    try {
+      values = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+    } catch (err) {
+      throw new K8streamError('SOURCE_INPUT_INVALID', `--event file ${file} is neither JSON nor NDJSON: ${(err as Error).message}`, { path: file });
+    }
+  }
+  return values.map((v, i) => {
+    const obj = v as Record<string, unknown>;
+    if (obj && obj.schema === 'k8stream.event/v1') return obj as unknown as EventRecord;
+    const event = obj && typeof obj.object === 'object' && obj.type ? (obj.object as Record<string, unknown>) : obj;
+    try {
+      return toRecord(event, { cluster: 'test', action: 'ADDED' });
+    } catch (err) {
+      throw new K8streamError('EVENT_INVALID', `--event file ${file}, item ${i}: ${(err as Error).message}`, { path: file });
+    }
+  });
+}
+
+export async function transformCommand(argv: readonly string[], io: TransformIo): Promise<number> {
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({
+        args: [...argv],
+        allowPositionals: true,
+        options: {
+          event: { type: 'string' },
+          config: { type: 'string', multiple: true },
+          function: { type: 'string' },
+          records: { type: 'string' },
+          chain: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (err) {
+      throw usage((err as Error).message);
+    }
+  })();
+  const [sub, arg] = positionals;
+  if (values.help || sub === undefined || sub === 'help') {
+    io.stdout.write(TRANSFORM_HELP);
+    return 0;
+  }
+  if (positionals.length > 2) throw usage(`unexpected argument "${positionals[2]}"`);
+  if (!arg) throw usage(`transform ${sub}: missing ${sub === 'new' ? '<name>' : '<module>'}`);
+  const config = parseConfigPairs(values.config ?? []);
+
+  switch (sub) {
+    case 'new': {
+      const dir = resolve(io.cwd, arg);
+      const files = await scaffoldTransform(dir, arg.split('/').pop()!);
+      io.stdout.write(
+        [`created ${files.length} files in ${dir}`, '', 'next:', `  cd ${arg}`, '  npm install', '  npm test        # builds the .wasm and runs its test', `  # then in .k8streamrc: transforms: [{ use: ./${arg}/dist/${arg.split('/').pop()}.wasm }]`, ''].join('\n'),
+      );
+      return 0;
+    }
+    case 'test': {
+      const transform = validateConfig({ transforms: [{ use: arg, config, ...(values.function ? { function: values.function } : {}), timeoutMs: 5000 }] }).transforms;
+      const records = values.event ? await readEvents(resolve(io.cwd, values.event)) : sampleRecords(3);
+      let failed = false;
+      for (const record of records) {
+        const result = await runTransformOnce(transform, record, { configDir: io.cwd });
+        const head = `record ${record.id}: `;
+        if (result.error) {
+          failed = true;
+          io.stdout.write(`${head}error [${result.error.code}] ${result.error.message} (${result.micros} µs)\n`);
+        } else if (result.outputs.length === 0) {
+          io.stdout.write(`${head}dropped (${result.micros} µs)\n`);
+        } else {
+          const what = result.outputs.length === 1 ? 'replaced' : `fan-out to ${result.outputs.length} records`;
+          io.stdout.write(`${head}${what} (${result.micros} µs)\n`);
+          for (const out of result.outputs) io.stdout.write(JSON.stringify(out, null, 2) + '\n');
+        }
+      }
+      return failed ? 1 : 0;
+    }
+    case 'bench': {
+      const records = values.records ? Number(values.records) : 20_000;
+      const chain = values.chain ? Number(values.chain) : 1;
+      if (!Number.isInteger(records) || records <= 0) throw usage(`--records: expected a positive integer, got "${values.records}"`);
+      if (!Number.isInteger(chain) || chain <= 0) throw usage(`--chain: expected a positive integer, got "${values.chain}"`);
+      const result = await benchTransform([{ use: arg, config }], { records, chain, configDir: io.cwd });
+      io.stdout.write(
+        `${arg}: ${Math.round(result.eventsPerSec)} events/s, ${result.usPerEvent.toFixed(1)} µs/event (${result.recordBytes}-byte record, chain of ${chain}, ${result.workers} workers)\n`,
+      );
+      return 0;
+    }
+    default:
+      throw usage(`unknown transform command "${sub}" (new, test, bench)`);
+  }
+}
