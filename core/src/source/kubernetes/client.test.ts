@@ -124,6 +124,18 @@ for (const https of [false, true]) {
       client.close();
     });
 
+    it("ends a pending stream read when the caller's signal aborts", async () => {
+      const s = (server = await startApiServer({ https }));
+      const client = clientFor(s);
+      const ac = new AbortController();
+      const stream = await client.openLines('/api/v1/events', { watch: 'true' }, ac.signal);
+      const pending = stream[Symbol.asyncIterator]().next();
+      await s.stats.waitFor((st) => st.activeWatches === 1);
+      ac.abort(new Error('stopping'));
+      await expect(pending).rejects.toThrow('stopping');
+      await s.stats.waitFor((st) => st.activeWatches === 0);
+    });
+
     it('maps an HTTP error on a stream to a KubeApiError, and a reset mid-stream to a network error', async () => {
       const s = (server = await startApiServer({ https }));
       s.store.create('events', { metadata: { name: 'a', namespace: 'default' }, reason: 'x' });
@@ -141,6 +153,25 @@ for (const https of [false, true]) {
     });
   });
 }
+
+describe('client concurrency', () => {
+  it('lets many concurrent requests share one signal without listener warnings', async () => {
+    const s = (server = await startApiServer());
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const client = clientFor(s);
+      const shared = new AbortController().signal;
+      const all = await Promise.all(Array.from({ length: 40 }, () => client.getJSON('/api/v1/events', {}, shared)));
+      expect(all).toHaveLength(40);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
 
 describe('client connection failures', () => {
   it('names the server URL when nothing listens there', async () => {

@@ -144,7 +144,8 @@ class HttpKubeClient implements KubeClient {
       deadline.clear();
       throw this.mapError(err, request, deadline, 'answer', signal);
     }
-    deadline.clear();
+    // The caller's signal keeps aborting the stream (and a pending read) until it is closed.
+    deadline.disarm();
     return new HttpLineStream(res, deadline, (err, stage) => this.mapError(err, request, deadline, stage, signal));
   }
 
@@ -225,19 +226,19 @@ class HttpKubeClient implements KubeClient {
   }
 }
 
-/** An AbortSignal following the caller's signal plus an optional (re-armable) timeout. */
+/**
+ * An AbortSignal following the caller's signal plus an optional (re-armable) timeout. It is
+ * combined with `AbortSignal.any`, so no listener is added to the caller's signal: many
+ * concurrent requests may share one long-lived signal.
+ */
 class Deadline {
   readonly signal: AbortSignal;
   timedOut = false;
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private readonly onAbort: () => void;
 
-  constructor(private readonly parent: AbortSignal | undefined, readonly ms: number) {
-    this.signal = this.controller.signal;
-    this.onAbort = () => this.controller.abort(parent?.reason);
-    if (parent?.aborted) this.controller.abort(parent.reason);
-    else parent?.addEventListener('abort', this.onAbort, { once: true });
+  constructor(parent: AbortSignal | undefined, readonly ms: number) {
+    this.signal = parent ? AbortSignal.any([parent, this.controller.signal]) : this.controller.signal;
   }
 
   arm(): void {
@@ -254,14 +255,15 @@ class Deadline {
     this.timer = undefined;
   }
 
+  /** Stops the timer (the request is over). */
   clear(): void {
     this.disarm();
-    this.parent?.removeEventListener('abort', this.onAbort);
   }
 
+  /** Aborts the request (closing a stream). */
   abort(): void {
-    this.clear();
-    if (!this.signal.aborted) this.controller.abort();
+    this.disarm();
+    if (!this.controller.signal.aborted) this.controller.abort();
   }
 }
 

@@ -136,9 +136,8 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
     const logger = (options.logger ?? ctx.logger).child({ source: 'kubernetes' });
     const stop = new AbortController();
     const signal = AbortSignal.any([ctx.signal, stop.signal]);
-    ctx.signal.addEventListener('abort', () => logger.debug('DBG ctx aborted', { any: signal.aborted }));
     const lookup = matcher === null ? null : (options.labelsLookup ?? createLabelsLookup(client));
-    watches = targets.map((target) => ({
+    const own: Watch[] = targets.map((target) => ({
       target,
       lw: createListWatch({
         client,
@@ -154,7 +153,8 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
       }),
       tracker: new EventTracker({ emitDeleted: config.emitDeleted, maxEventAgeMs: config.maxEventAge, now }),
     }));
-    for (const w of watches) w.lw.onChange(notify);
+    watches = own; // what state() and counters() report
+    for (const w of own) w.lw.onChange(notify);
     logger.info('watching events', {
       server: client.server,
       via: client.origin,
@@ -164,8 +164,8 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
     });
 
     try {
-      for await (const { index, items } of mergeBatches(watches.map((w) => (max: number) => w.lw.nextBatch(max)), 256)) {
-        const w = watches[index]!;
+      for await (const { index, items } of mergeBatches(own.map((w) => (max: number) => w.lw.nextBatch(max)), 256)) {
+        const w = own[index]!;
         const emissions = translate(w, items, logger);
         const receivedAt = now();
         let out: SourceItem[] = emissions.map((e) => ({ type: e.type, object: e.object, receivedAt }));
@@ -179,7 +179,6 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
       if (err instanceof K8streamError) throw err;
       throw new K8streamError('SOURCE_FAILED', `the Kubernetes source failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     } finally {
-      logger.debug('DBG stream finally');
       stop.abort();
     }
   }

@@ -295,6 +295,7 @@ describe('list+watch startup', () => {
     await got.finished;
     expect(got.error).toBeUndefined();
     expect(lw.state().watching).toBe(false);
+    await s.stats.waitFor((st) => st.activeWatches === 0); // the watch request was dropped, not left to time out
   });
 });
 

@@ -231,7 +231,7 @@ class ListWatchEngine implements ListWatch {
     if (this.started) return;
     this.started = true;
     const { signal } = this.o;
-    const onAbort = (): void => { this.o.logger.debug('DBG engine signal aborted'); this.queue.end(); };
+    const onAbort = (): void => this.queue.end();
     signal.addEventListener('abort', onAbort, { once: true });
     this.stopped = this.run()
       .then(
@@ -277,7 +277,6 @@ class ListWatchEngine implements ListWatch {
       try {
         outcome = await this.watchOnce(initial, pendingGap);
       } catch (err) {
-        logger.debug('DBG watchOnce threw', { error: String(err), aborted: signal.aborted });
         if (signal.aborted) return;
         if (err instanceof KubeApiError && err.expired) {
           outcome = { kind: 'expired', message: err.message };
@@ -458,6 +457,7 @@ class ListWatchEngine implements ListWatch {
     let initialObjects: KubeObject[] | null = initial ? [] : null;
     try {
       for await (const line of stream) {
+        if (signal.aborted) break;
         const ev = parseWatchLine(line, request);
         if (ev.type === 'ERROR') {
           const status = ev.object as { code?: unknown; reason?: unknown; message?: unknown };
