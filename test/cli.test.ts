@@ -29,7 +29,7 @@ describe('k8stream CLI', () => {
   });
 
   it('validate on the demo config prints a summary and exits 0', async () => {
-    const r = await runCli(['validate', '--config', 'examples/demo/.k8streamrc']);
+    const r = await runCli(['validate', '--config', 'examples/demo/replay.k8streamrc']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('cluster:     demo');
     expect(r.stdout).toMatch(/archive: @k8stream\/sink-file@\d/);
@@ -96,7 +96,7 @@ describe('k8stream CLI', () => {
 
   it('--log-format json writes one JSON object per log line', async () => {
     const out = await mkdtemp(join(dir, 'out-'));
-    const r = await runCli(['run', '--config', 'examples/demo/.k8streamrc', '--log-format', 'json'], { env: { K8STREAM_DEMO_OUT: out } });
+    const r = await runCli(['run', '--config', 'examples/demo/replay.k8streamrc', '--log-format', 'json'], { env: { K8STREAM_DEMO_OUT: out } });
     expect(r.code).toBe(0);
     const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
     expect(lines.some((l) => l.msg === 'run finished')).toBe(true);

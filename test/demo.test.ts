@@ -14,7 +14,7 @@ describe('embedded demo (npm start)', () => {
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'k8stream-demo-'));
     fixture = JSON.parse(await readFile(join(REPO, 'examples/demo/events.json'), 'utf8'));
-    result = await runCli(['run', '--config', 'examples/demo/.k8streamrc'], { env: { K8STREAM_DEMO_OUT: out } });
+    result = await runCli(['run', '--config', 'examples/demo/replay.k8streamrc'], { env: { K8STREAM_DEMO_OUT: out } });
   });
   afterAll(() => rm(out, { recursive: true, force: true }));
 
@@ -53,5 +53,44 @@ describe('embedded demo (npm start)', () => {
     const all = await listFiles(out);
     expect(all.filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(all.filter((f) => f.includes('deadletter'))).toEqual([]);
+  });
+});
+
+describe('simulated-cluster demo (npm start): live source, enrichment, file sink', () => {
+  let out: string;
+  let result: Awaited<ReturnType<typeof runCli>>;
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'k8stream-live-demo-'));
+    const { spawn } = await import('node:child_process');
+    const { once } = await import('node:events');
+    const child = spawn(process.execPath, [join(REPO, 'examples/demo/cluster.mjs'), '--events', '400', '--rate', '2000'], {
+      cwd: REPO,
+      env: { ...process.env, K8STREAM_DEMO_OUT: out },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const [code] = await once(child, 'exit');
+    result = { code: code as number, stdout: '', stderr };
+  });
+  afterAll(() => rm(out, { recursive: true, force: true }));
+
+  it('archives every event the cluster held and produced, exactly once, enriched', async () => {
+    expect(result.code).toBe(0);
+    const m = result.stderr.match(/the cluster held (\d+) events and produced (\d+) more; k8stream received (\d+)/);
+    expect(m).not.toBeNull();
+    const expected = Number(m![1]) + Number(m![2]);
+    expect(Number(m![3])).toBe(expected);
+    const records = await readRecords((await listFiles(join(out, 'demo'))).filter((f) => f.endsWith('.ndjson.gz')));
+    expect(records).toHaveLength(expected);
+    expect(new Set(records.map((r) => r.id)).size).toBe(expected);
+    const pods = records.filter((r) => (r.involvedObject as { kind: string }).kind === 'Pod');
+    expect(pods.length).toBeGreaterThan(0);
+    type E = { workload: { kind: string } | null; services: unknown[]; node: unknown; pod: unknown };
+    const enriched = pods.filter((r) => (r.enrichment as E).workload !== null && (r.enrichment as E).pod !== null);
+    expect(enriched.length).toBeGreaterThan(pods.length / 2);
+    expect(pods.some((r) => (r.enrichment as E).services.length > 0)).toBe(true);
+    expect(new Set(enriched.map((r) => (r.enrichment as E).workload!.kind))).toEqual(new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob']));
   });
 });

@@ -13,6 +13,9 @@ import { createDeadLetterWriter } from './dispatch/deadletter.js';
 import type { DispatchStats, SinkDispatcher } from './dispatch/types.js';
 import { createSourceFilter, createMatcher } from './filter/index.js';
 import { createSource } from './source/index.js';
+import { createLiveStack } from './source/live.js';
+import type { KubernetesSource } from './source/kubernetes/events-source.js';
+import type { Enricher } from './enrich/enricher.js';
 import { createTransformStage } from './transform/stage.js';
 import { runPipeline } from './pipeline.js';
 import type { PipelineCounters, Route } from './pipeline.js';
@@ -83,6 +86,10 @@ export interface RunOptions {
   logger: Logger;
   /** Aborting stops the source; sinks then flush within `shutdown.graceMs`. */
   signal: AbortSignal;
+  /** Live counters after every chunk (embedders, the demo). */
+  onProgress?: (counters: Readonly<PipelineCounters>) => void;
+  /** Called once the pipeline is built, with the live source (null for replay) for health checks. */
+  onStart?: (parts: { source: KubernetesSource | null; enricher: Enricher | null }) => void;
 }
 
 interface LiveSink {
@@ -151,12 +158,27 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
   }
 
   const routes: Route[] = live.map((s) => ({ dispatcher: s.dispatcher, matches: createMatcher(s.resolved.sink.match) }));
-  const source = createSource(config.source, { dir });
+  // Lookups and the Services watch outlive the source loop until the sinks have flushed.
+  const lookups = new AbortController();
+  const stack = config.source.type === 'kubernetes' ? createLiveStack(config, { dir, logger, signal: lookups.signal }) : null;
+  const source = stack ? stack.source : createSource(config.source, { dir });
+  options.onStart?.({ source: stack?.events ?? null, enricher: stack?.enricher ?? null });
   let counters: PipelineCounters;
   let failure: unknown = null;
   try {
     counters = await runPipeline(
-      { cluster: config.cluster, source, filter: createSourceFilter(config.source), transform, routes, deadLetter, logger },
+      {
+        cluster: config.cluster,
+        source,
+        filter: createSourceFilter(config.source),
+        ...(stack?.enrich ? { enrich: stack.enrich } : {}),
+        transform,
+        routes,
+        deadLetter,
+        logger,
+        emitDeleted: config.source.emitDeleted,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      },
       signal,
     );
   } catch (err) {
@@ -164,6 +186,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
     counters = { received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0 };
   }
   await transform.close();
+  lookups.abort();
 
   // Shutdown order: sinks flush (they may dead-letter while flushing), then the dead letter.
   const graceEnd = Date.now() + config.shutdown.graceMs;

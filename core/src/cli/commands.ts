@@ -5,7 +5,7 @@ import { K8streamError, errorMessage } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/types.js';
 import { pluginLabel, resolvePlugins, run } from '../runtime.js';
-import type { RunSummary } from '../runtime.js';
+import type { RunOptions, RunSummary } from '../runtime.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { HELP, parseCli } from './args.js';
@@ -17,6 +17,10 @@ export interface CliIo {
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Embedders (the demo): aborting stops a run like SIGTERM does. */
+  signal?: AbortSignal;
+  /** Embedders: live pipeline counters after every chunk. */
+  onProgress?: RunOptions['onProgress'];
 }
 
 export function version(): string {
@@ -122,10 +126,11 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
   const onSigterm = () => stop('SIGTERM');
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
+  io.signal?.addEventListener('abort', () => stop('embedder'), { once: true });
 
   try {
     logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
-    const summary = await run(loaded, { logger, signal: controller.signal });
+    const summary = await run(loaded, { logger, signal: controller.signal, ...(io.onProgress ? { onProgress: io.onProgress } : {}) });
     report(summary, logger, io.cwd);
     const unflushed = [...summary.sinks, summary.deadLetter].filter((s) => !s.flushed);
     if (unflushed.length > 0) {

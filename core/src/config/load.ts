@@ -89,6 +89,8 @@ function explorer(stopDir: string | undefined) {
     '.yaml': yamlLoader(defaultLoaders['.yaml']!),
     '.yml': yamlLoader(defaultLoaders['.yml']!),
     noExt: yamlLoader(defaultLoaders.noExt!),
+    // `--config prod.k8streamrc`: the same YAML-or-JSON format as `.k8streamrc`.
+    '.k8streamrc': yamlLoader(defaultLoaders.noExt!),
   };
   for (const ext of MODULE_EXTENSIONS) loaders[ext] = moduleLoader;
   return cosmiconfig(MODULE_NAME, {

@@ -1,5 +1,5 @@
 /**
- * The demo end to end up to routing: examples/demo/.k8streamrc loads, its replay source reads
+ * The demo end to end up to routing: examples/demo/replay.k8streamrc loads, its replay source reads
  * events.json, every event maps to a record, and the `warnings` sink receives exactly the
  * Warning events while `archive` receives everything.
  */
@@ -12,7 +12,7 @@ import { silentLogger } from '../util/logger.js';
 import { createRouter } from './router.js';
 import { createSourceFilter } from './match.js';
 
-const configPath = fileURLToPath(new URL('../../../examples/demo/.k8streamrc', import.meta.url));
+const configPath = fileURLToPath(new URL('../../../examples/demo/replay.k8streamrc', import.meta.url));
 
 describe('demo config', () => {
   it('routes every event to the archive and only Warnings to the warnings sink', async () => {
