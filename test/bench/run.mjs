@@ -13,6 +13,8 @@ import { run } from '../../core/dist/runtime.js';
 import { validateConfig } from '../../core/dist/config/index.js';
 import { silentLogger } from '../../core/dist/util/logger.js';
 import { benchEvent } from './events.mjs';
+import { liveBenchmarks } from './live.mjs';
+import { benchTransform } from '../../core/dist/transform/bench.js';
 
 const gzipAsync = promisify(gzip);
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -84,6 +86,17 @@ try {
   console.log(`${results.pipeline.scenario.padEnd(38)} ${String(results.pipeline.eventsPerSec).padStart(9)} ${String(results.pipeline.usPerEvent).padStart(10)} ${String(results.pipeline.peakRssMb).padStart(7)} MB`);
   console.log(`${results.floor.scenario.padEnd(38)} ${String(results.floor.eventsPerSec).padStart(9)} ${String(results.floor.usPerEvent).padStart(10)}`);
   console.log(`pipeline/floor: ${(results.ratio * 100).toFixed(0)}% of the floor's throughput`);
+  console.log('');
+  results.live = await liveBenchmarks({ events: Number(process.env.BENCH_LIVE_EVENTS ?? 100_000) });
+  for (const r of results.live) console.log(`${r.scenario.padEnd(48)} ${String(r.eventsPerSec).padStart(9)} events/s  (${r.events} events in ${r.ms} ms)`);
+  console.log('');
+  results.transforms = [];
+  for (const [use, chain] of [['redact', 1], ['redact', 3], ['filter', 1]]) {
+    const t = await benchTransform([{ use, config: use === 'filter' ? { drop: { namespaces: ['nothing-matches'] } } : {} }], { records: 20_000, chain, configDir: repo });
+    const row = { scenario: `transform stage: ${use} ×${chain} (worker pool)`, recordBytes: t.recordBytes, eventsPerSec: Math.round(t.eventsPerSec), usPerEvent: +t.usPerEvent.toFixed(1), usPerEventPerStage: +t.usPerEventPerStage.toFixed(1) };
+    results.transforms.push(row);
+    console.log(`${row.scenario.padEnd(48)} ${String(row.eventsPerSec).padStart(9)} events/s  ${row.usPerEvent} µs/event, ${row.usPerEventPerStage} µs/event/stage (${row.recordBytes}-byte record)`);
+  }
   await mkdir(join(repo, '.bench'), { recursive: true });
   await writeFile(join(repo, '.bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
 } finally {
