@@ -8,9 +8,9 @@
  * first-party sinks installed next to the core are found), honouring `exports` with the `import`
  * condition. ESM and CommonJS plugins both load.
  */
-import { createRequire } from 'node:module';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import { isDirectory, isFile, lookupDirs, splitPackage } from './package-files.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { K8streamError, ValidationError, errorMessage } from '../errors.js';
@@ -61,15 +61,6 @@ function isPathRef(ref: string): boolean {
     ref.startsWith('..\\') ||
     path.isAbsolute(ref)
   );
-}
-
-/** Splits `@scope/name/sub/path` or `name/sub` into the package name and the subpath (`''` or `/sub`). */
-function splitPackage(spec: string): { name: string; subpath: string } {
-  const parts = spec.split('/');
-  const count = spec.startsWith('@') ? 2 : 1;
-  const name = parts.slice(0, count).join('/');
-  const rest = parts.slice(count).join('/');
-  return { name, subpath: rest ? `/${rest}` : '' };
 }
 
 /**
@@ -125,22 +116,6 @@ interface PackageJson {
 const IMPORT_CONDITIONS: ReadonlySet<string> = new Set(['node', 'import', 'module-sync', 'default']);
 /** Conditions of `require()`: tried when a CommonJS-only package exports nothing for import. */
 const REQUIRE_CONDITIONS: ReadonlySet<string> = new Set(['node', 'require', 'default']);
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 function readPackageJson(dir: string): PackageJson | null {
   const file = path.join(dir, 'package.json');
@@ -271,15 +246,6 @@ function resolvePath(ref: string, configDir: string): { file: string; packageNam
   }
   const file = [abs, `${abs}.js`, `${abs}.mjs`, `${abs}.cjs`].find(isFile);
   return file === undefined ? null : { file, packageName: ref, version: null };
-}
-
-/** `node_modules` folders Node would search for `name` from `base` (a directory). */
-function lookupDirs(base: string, name: string): string[] {
-  try {
-    return createRequire(path.join(base, 'noop.js')).resolve.paths(name) ?? [];
-  } catch {
-    return [];
-  }
 }
 
 /** Directory the core runs from (`core/dist/plugins` or `core/src/plugins`). */

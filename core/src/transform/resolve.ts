@@ -10,10 +10,10 @@
  *   `"k8stream": { "transform": "./dist/redact.wasm" }`, or a `main` ending in `.wasm`.
  *   A subpath (`@acme/pii/dist/other.wasm`) names a file inside the package.
  */
-import { createRequire } from 'node:module';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
+import { isDirectory, isFile, lookupDirs, splitPackage } from '../plugins/package-files.js';
 import { fileURLToPath } from 'node:url';
 import { K8streamError, errorMessage } from '../errors.js';
 import { candidatesFor } from '../plugins/loader.js';
@@ -44,22 +44,6 @@ export function describeSource(source: TransformSource): string {
       return `${source.packageName}${source.version ? `@${source.version}` : ''} (${source.file})`;
     case 'url':
       return displayUrl(source.url);
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -149,24 +133,13 @@ function packageModule(dir: string, subpath: string, label: string): { file: str
   return { file: realpathSync(file), packageName, version };
 }
 
-function splitPackage(spec: string): { name: string; subpath: string } {
-  const parts = spec.split('/');
-  const count = spec.startsWith('@') ? 2 : 1;
-  const rest = parts.slice(count).join('/');
-  return { name: parts.slice(0, count).join('/'), subpath: rest ? `/${rest}` : '' };
-}
-
 function coreDir(): string {
   return path.dirname(fileURLToPath(import.meta.url));
 }
 
 /** `node_modules/<name>` directories Node would consider from `base`, nearest first. */
 function packageDirs(base: string, name: string): string[] {
-  try {
-    return (createRequire(path.join(base, 'noop.js')).resolve.paths(name) ?? []).map((dir) => path.join(dir, name));
-  } catch {
-    return [];
-  }
+  return lookupDirs(base, name).map((dir) => path.join(dir, name));
 }
 
 /** Resolves `use` to a file, a package's module, or a pinned URL. Throws a coded K8streamError. */
