@@ -1,0 +1,108 @@
+/** Configuration of the HTTP sink: one definition validates it and documents it. */
+import { parseConfig, schema as s } from '@k8stream/core';
+import { validateIndexTemplate } from './index-template.js';
+
+/** How the request body is built from a batch. */
+export type BodyMode = 'batch' | 'loki' | 'elasticsearch';
+
+/** Default Elasticsearch/OpenSearch index: one index per day (UTC, from each event's timestamp). */
+export const DEFAULT_INDEX_TEMPLATE = 'k8stream-events-{yyyy}.{MM}.{dd}';
+
+/** Names of environment variables (`LOKI_TOKEN`): secrets are given by name, never by value. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
+/** Headers the sink sets itself from the body it sends. */
+const RESERVED_HEADERS = ['content-length', 'content-encoding', 'transfer-encoding', 'host'];
+
+const envName = (what: string) =>
+  s.string().pattern(ENV_NAME, 'an environment variable name').describe(`Name of the environment variable holding the ${what}.`);
+
+/** The HTTP sink's `config` block. */
+export const httpSinkConfigSchema = s
+  .object({
+    url: s.string().pattern(HTTP_URL, 'an http:// or https:// URL').describe('Endpoint each batch is sent to.'),
+    method: s.enumOf(['POST', 'PUT']).default('POST').describe('HTTP method.'),
+    headers: s
+      .record(s.string())
+      .default({})
+      .describe('Extra request headers. Use ${ENV} interpolation for values that are not secrets; secrets go in bearerTokenEnv/basicAuth.'),
+    bearerTokenEnv: envName('bearer token').optional(),
+    basicAuth: s
+      .object({ usernameEnv: envName('basic auth user name'), passwordEnv: envName('basic auth password') })
+      .optional()
+      .describe('Basic authentication, read from environment variables at start.'),
+    body: s
+      .enumOf(['batch', 'loki', 'elasticsearch'])
+      .default('batch')
+      .describe(
+        '`batch`: the encoded batch as is (Content-Type/Content-Encoding from the batch encoding). `loki`: a Loki push request. `elasticsearch`: an Elasticsearch/OpenSearch `_bulk` request.',
+      ),
+    compression: s
+      .enumOf(['none', 'gzip'])
+      .default('none')
+      .describe('Compression of the `loki` and `elasticsearch` bodies (`batch` bodies keep the batch encoding).'),
+    index: s
+      .string()
+      .nonEmpty()
+      .default(DEFAULT_INDEX_TEMPLATE)
+      .refine((template, ctx) => {
+        for (const problem of validateIndexTemplate(template)) ctx.issue(problem);
+      })
+      .describe('Index of each document (`elasticsearch` body). Placeholders: {cluster} {namespace} {yyyy} {MM} {dd} (UTC, from the event timestamp).'),
+    tls: s
+      .object({
+        caFile: s.string().nonEmpty().optional().describe('PEM file of extra CAs to trust; relative to the config file directory.'),
+        insecureSkipVerify: s.boolean().default(false).describe('Do not verify the server certificate (tests only).'),
+      })
+      .optional(),
+  })
+  .checkPartial((value, ctx) => {
+    if (value.bearerTokenEnv !== undefined && value.basicAuth !== undefined) {
+      ctx.issue('set either bearerTokenEnv or basicAuth, not both', 'basicAuth');
+    }
+    for (const name of Object.keys(value.headers ?? {})) {
+      const lower = name.toLowerCase();
+      if (RESERVED_HEADERS.includes(lower)) ctx.issue(`header "${name}" is set by the sink`, 'headers', name);
+      if (lower === 'authorization' && (value.bearerTokenEnv !== undefined || value.basicAuth !== undefined)) {
+        ctx.issue('Authorization is set by bearerTokenEnv/basicAuth; remove this header', 'headers', name);
+      }
+    }
+  });
+
+/** The validated HTTP sink config. */
+export interface HttpSinkConfig {
+  /** Endpoint URL (http or https). */
+  url: string;
+  /** @default 'POST' */
+  method: 'POST' | 'PUT';
+  /** Extra request headers. @default {} */
+  headers: Record<string, string>;
+  /** Environment variable holding a bearer token. */
+  bearerTokenEnv: string | undefined;
+  /** Environment variables holding basic auth credentials. */
+  basicAuth: { usernameEnv: string; passwordEnv: string } | undefined;
+  /** @default 'batch' */
+  body: BodyMode;
+  /** Compression of built (`loki`, `elasticsearch`) bodies. @default 'none' */
+  compression: 'none' | 'gzip';
+  /** Index template of the `elasticsearch` body. @default DEFAULT_INDEX_TEMPLATE */
+  index: string;
+  /** TLS settings for https URLs. */
+  tls: { caFile: string | undefined; insecureSkipVerify: boolean } | undefined;
+}
+
+/** Validates the user's `config` block: every problem at once, with its path. Pure. */
+export function validateHttpSinkConfig(raw: unknown): HttpSinkConfig {
+  const parsed = parseConfig(httpSinkConfigSchema, raw, { plugin: 'http' });
+  return {
+    url: parsed.url,
+    method: parsed.method,
+    headers: { ...parsed.headers },
+    bearerTokenEnv: parsed.bearerTokenEnv,
+    basicAuth: parsed.basicAuth === undefined ? undefined : { ...parsed.basicAuth },
+    body: parsed.body,
+    compression: parsed.compression,
+    index: parsed.index,
+    tls: parsed.tls === undefined ? undefined : { caFile: parsed.tls.caFile, insecureSkipVerify: parsed.tls.insecureSkipVerify },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * `@k8stream/sink-http`: sends each batch in one HTTP request: the encoded batch as is, a Loki
+ * push request, or an Elasticsearch/OpenSearch `_bulk` request. 2xx acknowledges; 429/5xx are
+ * retried (honouring `Retry-After`); other statuses dead-letter the batch. Credentials come from
+ * environment variables named in the config and never appear in messages.
+ *
+ * ```yaml
+ * sinks:
+ *   - use: http
+ *     config: { url: https://collector.example/events, bearerTokenEnv: COLLECTOR_TOKEN }
+ * ```
+ */
+import { createHttpSink } from './sink.js';
+
+export { classifyResponse, createHttpSink, createHttpSinkInstance, requestBody } from './sink.js';
+export type { HttpSinkOptions } from './sink.js';
+export { DEFAULT_INDEX_TEMPLATE, httpSinkConfigSchema, validateHttpSinkConfig } from './config.js';
+export type { BodyMode, HttpSinkConfig } from './config.js';
+export { buildLokiPush, lokiLabels } from './loki.js';
+export type { LokiPush, LokiStream } from './loki.js';
+export { buildBulkBody, bulkOutcome } from './elasticsearch.js';
+export type { BulkOutcome } from './elasticsearch.js';
+export { INDEX_PLACEHOLDERS, renderIndex, validateIndexTemplate } from './index-template.js';
+export { parseRetryAfter } from './retry-after.js';
+export { redact, resolveAuth, safeUrl } from './auth.js';
+export type { ResolvedAuth } from './auth.js';
+
+/** The HTTP sink plugin. */
+export default createHttpSink();
