@@ -1,0 +1,85 @@
+/** Configuration of the GCS sink: one definition validates it and documents it. */
+import { parseConfig, schema as s, validateKeyTemplate } from '@k8stream/core';
+
+/** Default object key: Hive-style partitions that BigQuery external tables and DuckDB read. */
+export const DEFAULT_KEY_TEMPLATE = '{prefix}/cluster={cluster}/dt={yyyy}-{MM}-{dd}/hour={HH}/{batchId}{ext}';
+
+/** Bodies at or above this size use a resumable upload; smaller ones a single multipart request. */
+export const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
+
+/** Bucket names: 3-63 characters (up to 222 with dots), lower-case letters, digits, `-`, `_`, `.`. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+
+/** The GCS sink's `config` block. */
+export const gcsSinkConfigSchema = s.object({
+  bucket: s.string().nonEmpty().pattern(BUCKET_NAME, 'a GCS bucket name (lower-case letters, digits, "-", "_", ".")').describe('Bucket the objects are written to.'),
+  prefix: s.string().default('').describe('Key prefix, used by the {prefix} placeholder; may contain "/".'),
+  key: s
+    .string()
+    .default(DEFAULT_KEY_TEMPLATE)
+    .refine((template, ctx) => {
+      for (const problem of validateKeyTemplate(template, ['prefix'])) ctx.issue(problem);
+    })
+    .describe(
+      'Object key of each batch. Placeholders: {prefix} {cluster} {sink} {batchId} {ext} {yyyy} {MM} {dd} {HH} {mm} {date} (UTC, from the earliest event of the batch). Must contain {batchId}.',
+    ),
+  projectId: s.string().nonEmpty().optional().describe('Google Cloud project id. Default: from Application Default Credentials.'),
+  keyFilename: s
+    .string()
+    .nonEmpty()
+    .optional()
+    .describe('Service account key file (relative to the config file). Default: Application Default Credentials (workload identity, GOOGLE_APPLICATION_CREDENTIALS, gcloud).'),
+  apiEndpoint: s
+    .string()
+    .pattern(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL')
+    .optional()
+    .describe('Storage API endpoint, for emulators and test servers (no authentication is sent to a custom endpoint unless useAuthWithCustomEndpoint).'),
+  useAuthWithCustomEndpoint: s.boolean().default(false).describe('Send credentials to a custom apiEndpoint too.'),
+  resumableThreshold: s
+    .size()
+    .min(0)
+    .default('8MiB')
+    .describe('Batches whose body is at least this size use a resumable upload; smaller ones one multipart request.'),
+  storageClass: s
+    .enumOf(['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'] as const)
+    .optional()
+    .describe('Storage class of the written objects. Default: the bucket default.'),
+});
+
+/** The validated GCS sink config. */
+export interface GcsSinkConfig {
+  /** Bucket the objects go to. */
+  bucket: string;
+  /** Value of {prefix}. @default '' */
+  prefix: string;
+  /** Object key template. @default DEFAULT_KEY_TEMPLATE */
+  key: string;
+  /** Project id. @default from Application Default Credentials */
+  projectId: string | undefined;
+  /** Service account key file. @default Application Default Credentials */
+  keyFilename: string | undefined;
+  /** Custom endpoint (emulator). @default https://storage.googleapis.com */
+  apiEndpoint: string | undefined;
+  /** Authenticate against a custom endpoint too. @default false */
+  useAuthWithCustomEndpoint: boolean;
+  /** Resumable uploads from this many bytes. @default 8 MiB */
+  resumableThreshold: number;
+  /** Storage class. @default the bucket's */
+  storageClass: 'STANDARD' | 'NEARLINE' | 'COLDLINE' | 'ARCHIVE' | undefined;
+}
+
+/** Validates the user's `config` block: every problem at once, with its path. Pure. */
+export function validateGcsSinkConfig(raw: unknown): GcsSinkConfig {
+  const parsed = parseConfig(gcsSinkConfigSchema, raw, { plugin: 'gcs' });
+  return {
+    bucket: parsed.bucket,
+    prefix: parsed.prefix,
+    key: parsed.key,
+    projectId: parsed.projectId,
+    keyFilename: parsed.keyFilename,
+    apiEndpoint: parsed.apiEndpoint?.replace(/\/+$/, ''),
+    useAuthWithCustomEndpoint: parsed.useAuthWithCustomEndpoint,
+    resumableThreshold: parsed.resumableThreshold,
+    storageClass: parsed.storageClass,
+  };
+}

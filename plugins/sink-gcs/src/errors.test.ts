@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { PermanentError, RetryAfterError } from '@k8stream/core';
+import { classifySinkError } from '@k8stream/core/testing';
+import { classifyGcsError, httpStatusOf, parseRetryAfter } from './index.js';
+import { crc32c, crc32cBase64 } from './test-support/crc32c.js';
+
+const where = { sink: 'archive', bucket: 'events', key: 'k/1.ndjson' };
+
+describe('httpStatusOf', () => {
+  it('reads ApiError code, gaxios status, response.status and the resumable "status: N" message', () => {
+    expect(httpStatusOf(Object.assign(new Error('x'), { code: 404 }))).toBe(404);
+    expect(httpStatusOf({ status: 429 })).toBe(429);
+    expect(httpStatusOf({ response: { status: 503 } })).toBe(503);
+    expect(httpStatusOf(new Error('Retry limit exceeded - status: 503 - {"error":{}}'))).toBe(503);
+    expect(httpStatusOf(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBeUndefined();
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates, and falls back otherwise', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter('0.5')).toBe(500);
+    expect(parseRetryAfter('Fri, 27 Nov 2026 12:00:10 GMT', 1000, Date.parse('2026-11-27T12:00:00Z'))).toBe(10_000);
+    expect(parseRetryAfter(undefined)).toBe(1000);
+    expect(parseRetryAfter('soon', 250)).toBe(250);
+  });
+});
+
+describe('classifyGcsError', () => {
+  it('maps statuses to permanent, retry-after and transient, naming the object', () => {
+    const forbidden = classifyGcsError(Object.assign(new Error('denied'), { code: 403 }), where);
+    expect(forbidden).toBeInstanceOf(PermanentError);
+    expect(forbidden.message).toBe('gcs sink "archive": cannot write gs://events/k/1.ndjson: HTTP 403: denied');
+    expect(classifySinkError(classifyGcsError({ code: 400, message: 'bad' }, where))).toBe('permanent');
+    const slow = classifyGcsError({ code: 429, response: { status: 429, headers: new Headers({ 'retry-after': '4' }) } }, where);
+    expect(slow).toBeInstanceOf(RetryAfterError);
+    expect((slow as RetryAfterError).retryAfterMs).toBe(4000);
+    expect((classifyGcsError({ code: 503, response: { headers: { 'retry-after': '2' } } }, where) as RetryAfterError).retryAfterMs).toBe(2000);
+    const reset = classifyGcsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), where);
+    expect(classifySinkError(reset)).toBe('transient');
+    expect(reset.message).toBe('gcs sink "archive": failed to write gs://events/k/1.ndjson: socket hang up');
+  });
+});
+
+describe('crc32c (test server)', () => {
+  it('matches the RFC 3720 check value and encodes big-endian base64', () => {
+    expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
+    expect(crc32cBase64(new TextEncoder().encode('123456789'))).toBe(Buffer.from([0xe3, 0x06, 0x92, 0x83]).toString('base64'));
+    expect(crc32cBase64(new Uint8Array())).toBe('AAAAAA==');
+  });
+});

@@ -1,0 +1,137 @@
+/** The GCS sink: each batch becomes one object, written once (`ifGenerationMatch: 0`). */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { Storage } from '@google-cloud/storage';
+import type { StorageOptions } from '@google-cloud/storage';
+import { K8streamError, PermanentError, defineSink, errorMessage, renderKeyTemplate } from '@k8stream/core';
+import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
+import { validateGcsSinkConfig } from './config.js';
+import type { GcsSinkConfig } from './config.js';
+import { classifyGcsError, httpStatusOf } from './errors.js';
+
+/** Custom metadata key holding the batch id, so a 412 can tell "already written by us" from "someone else's object". */
+export const BATCH_ID_METADATA = 'k8stream-batch-id';
+
+/** Seams for tests. */
+export interface GcsSinkOptions {
+  /** Builds the client from its options. @default `new Storage(options)` */
+  createStorage?: (options: StorageOptions) => Storage;
+}
+
+/** The `@google-cloud/storage` options for a config. Retries are the core's job, so the client's own are off. */
+export function storageOptions(config: GcsSinkConfig, configDir: string): StorageOptions {
+  const options: StorageOptions = { retryOptions: { autoRetry: false } };
+  if (config.projectId !== undefined) options.projectId = config.projectId;
+  if (config.keyFilename !== undefined) options.keyFilename = path.resolve(configDir, config.keyFilename);
+  if (config.apiEndpoint !== undefined) {
+    options.apiEndpoint = config.apiEndpoint;
+    options.useAuthWithCustomEndpoint = config.useAuthWithCustomEndpoint;
+  }
+  return options;
+}
+
+/** The object key of a batch. */
+export function batchObjectKey(config: Pick<GcsSinkConfig, 'key' | 'prefix'>, batch: Batch<unknown>): string {
+  return renderKeyTemplate(config.key, batch, { prefix: config.prefix });
+}
+
+function toBuffer(body: Uint8Array): Buffer {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storage): SinkInstance {
+  const bucket = storage.bucket(config.bucket);
+  const where = (key: string) => ({ sink: ctx.name, bucket: config.bucket, key });
+  let closed = false;
+
+  /** After a 412: resolves when the existing object is this batch (idempotent retry), else throws. */
+  const confirmExisting = async (key: string, batch: Batch<unknown>): Promise<void> => {
+    let existingId: unknown;
+    try {
+      const [metadata] = await bucket.file(key).getMetadata();
+      existingId = metadata.metadata?.[BATCH_ID_METADATA];
+    } catch (err) {
+      throw classifyGcsError(err, where(key));
+    }
+    if (existingId !== batch.id) {
+      throw new PermanentError(
+        `gcs sink "${ctx.name}": gs://${config.bucket}/${key} already exists and holds another batch (${JSON.stringify(existingId ?? null)}), not ${batch.id}`,
+        { plugin: ctx.name, path: `gs://${config.bucket}/${key}`, hint: 'make the key template unique per batch ({batchId}) or use a different prefix' },
+      );
+    }
+  };
+
+  return {
+    describe: () => `gs://${config.bucket}/${config.prefix}`,
+
+    async healthcheck(): Promise<void> {
+      const key = [config.prefix, `.k8stream-healthcheck-${randomBytes(6).toString('hex')}`].filter((p) => p !== '').join('/').replace(/\/+/g, '/');
+      const file = bucket.file(key);
+      try {
+        await file.save(Buffer.from('ok\n'), { resumable: false, gzip: false, metadata: { contentType: 'text/plain' } });
+      } catch (err) {
+        const status = httpStatusOf(err);
+        const reason =
+          status === 404
+            ? `bucket "${config.bucket}" does not exist`
+            : status === 403 || status === 401
+              ? `not allowed to write to bucket "${config.bucket}" (HTTP ${status})`
+              : `bucket "${config.bucket}" is not reachable: ${errorMessage(err)}`;
+        throw new K8streamError('SINK_UNHEALTHY', `gcs sink "${ctx.name}": ${reason}`, {
+          cause: err,
+          plugin: ctx.name,
+          path: `gs://${config.bucket}`,
+          hint: 'check the bucket name and that the credentials (Application Default Credentials or keyFilename) may create objects in it',
+        });
+      }
+      await file.delete({ ignoreNotFound: true }).catch((err: unknown) => {
+        ctx.logger.debug('healthcheck probe not deleted', { sink: ctx.name, key, error: errorMessage(err) });
+      });
+    },
+
+    async send(batch: Batch<unknown>, sendCtx: SendContext): Promise<void> {
+      if (closed) throw new K8streamError('SINK_CLOSED', `gcs sink "${ctx.name}" is closed`, { plugin: ctx.name });
+      sendCtx.signal.throwIfAborted();
+      const key = batchObjectKey(config, batch);
+      const resumable = batch.body.byteLength >= config.resumableThreshold;
+      try {
+        await bucket.file(key).save(toBuffer(batch.body), {
+          resumable,
+          gzip: false,
+          validation: 'crc32c',
+          preconditionOpts: { ifGenerationMatch: 0 },
+          metadata: {
+            contentType: batch.contentType,
+            ...(batch.contentEncoding === undefined ? {} : { contentEncoding: batch.contentEncoding }),
+            ...(config.storageClass === undefined ? {} : { storageClass: config.storageClass }),
+            metadata: { [BATCH_ID_METADATA]: batch.id, 'k8stream-cluster': batch.cluster, 'k8stream-records': String(batch.records.length) },
+          },
+        });
+      } catch (err) {
+        if (httpStatusOf(err) !== 412) throw classifyGcsError(err, where(key));
+        await confirmExisting(key, batch);
+        sendCtx.logger.debug('batch already written', { sink: ctx.name, batch: batch.id, key });
+        return;
+      }
+      sendCtx.logger.debug('batch written', { sink: ctx.name, batch: batch.id, key, bytes: batch.body.byteLength, resumable });
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+}
+
+/** The GCS sink definition, with optional test seams. */
+export function createGcsSink(options: GcsSinkOptions = {}): SinkDefinition<GcsSinkConfig> {
+  const make = options.createStorage ?? ((o: StorageOptions) => new Storage(o));
+  return defineSink<GcsSinkConfig>({
+    name: 'gcs',
+    apiVersion: '^1.0.0',
+    defaults: { encoding: { format: 'ndjson', compression: 'gzip' } },
+    validate: validateGcsSinkConfig,
+    create(config, ctx) {
+      return createInstance(config, ctx, make(storageOptions(config, ctx.configDir)));
+    },
+  });
+}
