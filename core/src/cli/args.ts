@@ -21,6 +21,7 @@ Usage:
   k8stream [run] [options]     run the pipeline (default command)
   k8stream validate [options]  load the config, resolve plugins, print a summary or every error
   k8stream transform ...       write and try WebAssembly transforms (new, test, bench)
+  k8stream plugins ...         install sink plugins from npm and list resolved ones (add, list)
   k8stream help | --help       this help
   k8stream version | --version print the version
 

@@ -10,6 +10,7 @@ import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { HELP, parseCli } from './args.js';
 import { transformCommand } from './transform-commands.js';
+import { pluginsCommand } from './plugins-commands.js';
 import type { CliOptions } from './args.js';
 
 export interface CliIo {
@@ -29,10 +30,11 @@ export function version(): string {
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  if (argv[0] === 'transform') {
+  const group = argv[0] === 'transform' ? transformCommand : argv[0] === 'plugins' ? pluginsCommand : null;
+  if (group) {
     const debug = argv.includes('--debug');
     try {
-      return await transformCommand(argv.slice(1).filter((a) => a !== '--debug'), io);
+      return await group(argv.slice(1).filter((a) => a !== '--debug'), io);
     } catch (err) {
       io.stderr.write(userMessage(err, debug) + '\n');
       return err instanceof K8streamError && err.code === 'CONFIG_INVALID' && !err.path ? 2 : 1;
