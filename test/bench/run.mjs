@@ -14,6 +14,7 @@ import { validateConfig } from '../../core/dist/config/index.js';
 import { silentLogger } from '../../core/dist/util/logger.js';
 import { benchEvent } from './events.mjs';
 import { liveBenchmarks } from './live.mjs';
+import { sinkBenchmarks } from './sinks.mjs';
 import { benchTransform } from '../../core/dist/transform/bench.js';
 
 const gzipAsync = promisify(gzip);
@@ -97,6 +98,8 @@ try {
     results.transforms.push(row);
     console.log(`${row.scenario.padEnd(48)} ${String(row.eventsPerSec).padStart(9)} events/s  ${row.usPerEvent} µs/event, ${row.usPerEventPerStage} µs/event/stage (${row.recordBytes}-byte record)`);
   }
+  console.log('');
+  results.sinks = await sinkBenchmarks();
   await mkdir(join(repo, '.bench'), { recursive: true });
   await writeFile(join(repo, '.bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
 } finally {
