@@ -1,0 +1,33 @@
+/** A level-less wake-up: `wait()` resolves on the next `notify()`. */
+export class Signal {
+  #waiters: (() => void)[] = [];
+
+  /** Resolves on the next `notify()`. */
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Wakes every current waiter. */
+  notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Runs async jobs one at a time, in call order. */
+export class Serial {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `job` after every earlier job settled. */
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(job, job);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves once every job queued so far settled. */
+  idle(): Promise<void> {
+    return this.#tail.then(() => undefined);
+  }
+}

@@ -1,0 +1,58 @@
+/** Public shapes of the per-sink disk queue. */
+
+/** How often appended data is forced to disk. */
+export type DiskQueueFsync = 'always' | { intervalMs: number };
+
+/** What `append` does when the queue holds `maxBytes`. */
+export type DiskQueueOverflow = 'block' | 'drop-oldest';
+
+export interface DiskQueueOptions {
+  /** Directory owned by this queue (created if missing). One queue per directory. */
+  dir: string;
+  /** Upper bound of segment bytes on disk. */
+  maxBytes: number;
+  /** Segment file size at which a new segment starts (default 16 MiB, at most maxBytes / 4). */
+  segmentBytes?: number;
+  /** `always`: every append is fsynced before it resolves; `{ intervalMs }`: background fsync. */
+  fsync: DiskQueueFsync;
+  /** `block` waits for acks to free room; `drop-oldest` deletes the oldest segment(s), counted. */
+  overflow: DiskQueueOverflow;
+}
+
+/** One record to append: the record id and its serialised JSON. */
+export interface DiskQueueItem {
+  id: string;
+  json: string;
+}
+
+/** A record read back, with its queue sequence number (pass it to `ack`). */
+export interface DiskQueueRecord extends DiskQueueItem {
+  seq: number;
+}
+
+export interface DiskQueueStats {
+  /** Bytes of segment files on disk (acked records included until their segment is deleted). */
+  bytes: number;
+  /** Records not acked yet. */
+  records: number;
+  /** Segment files on disk. */
+  segments: number;
+  /** Unacked records deleted by `drop-oldest`. */
+  dropped: number;
+  /** Torn or corrupt records found at open; each cut the segment there. */
+  truncatedRecords: number;
+  /** Segments (other than the newest) found corrupt at open; their valid prefix is kept. */
+  corruptSegments: number;
+}
+
+export interface DiskQueue {
+  /** Appends records in order; resolves once written (and fsynced under `fsync: 'always'`). */
+  append(items: readonly DiskQueueItem[]): Promise<void>;
+  /** Next unread records (at most `max`) in order; waits while there are none; `[]` once closed. */
+  read(max: number): Promise<DiskQueueRecord[]>;
+  /** Marks every record with `seq <= uptoSeq` delivered; fully acked segments are deleted. */
+  ack(uptoSeq: number): Promise<void>;
+  stats(): DiskQueueStats;
+  /** Flushes, closes files and wakes waiting readers (they get `[]`) and appenders (they reject). */
+  close(): Promise<void>;
+}
