@@ -3,6 +3,7 @@
  * creates sink instances and their dispatchers, the dead-letter destination, the source and
  * filters, then runs and shuts down in order (source stops → sinks flush → dead letter flushes).
  */
+import { join, resolve } from 'node:path';
 import { K8streamError, errorMessage } from './errors.js';
 import { DEFAULT_BATCH, DEFAULT_ENCODING } from './config/types.js';
 import type { LoadedConfig, SinkConfig } from './config/types.js';
@@ -133,6 +134,16 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
       queue: sink.queue,
       logger: sinkLogger,
       deadLetter,
+      buffer:
+        sink.buffer?.type === 'disk'
+          ? {
+              type: 'disk',
+              dir: resolve(dir, sink.buffer.dir ?? join('k8stream-buffer', sink.name)),
+              maxBytes: sink.buffer.maxBytes,
+              fsync: sink.buffer.fsync === 'always' ? 'always' : { intervalMs: sink.buffer.fsync },
+              overflow: sink.buffer.overflow,
+            }
+          : { type: 'memory' },
     });
     return { resolved, instance, dispatcher };
   };

@@ -186,6 +186,26 @@ const queue = object({
   .default({})
   .describe('The buffer in front of this sink.');
 
+const buffer = object({
+  type: enumOf(['memory', 'disk'])
+    .default('memory')
+    .describe('`memory`: the in-memory queue only. `disk`: a per-sink disk queue that survives sink outages (up to maxBytes) and restarts.'),
+  dir: string()
+    .nonEmpty()
+    .nullable()
+    .default(null)
+    .describe('Disk queue directory (one per sink), relative to the config file. Null: `./k8stream-buffer/<sink name>`.'),
+  maxBytes: size().positive().default('1GiB').describe('Disk queue size limit (`1GiB`).'),
+  fsync: union(enumOf(['always']), duration().positive())
+    .default('1s')
+    .describe('`always`: fsync every append before accepting more; a duration: fsync in the background that often.'),
+  overflow: enumOf(['block', 'drop-oldest'])
+    .default('block')
+    .describe('When the disk queue is full: `block` pauses the source; `drop-oldest` deletes the oldest events (counted).'),
+})
+  .optional()
+  .describe('Where events wait for this sink; unset = `{ type: memory }`. The `dir`, `maxBytes`, `fsync` and `overflow` keys apply to `type: disk`.');
+
 const sink = object({
   name: string()
     .nonEmpty()
@@ -201,6 +221,7 @@ const sink = object({
   timeoutMs: duration().positive().default('30s').describe('Deadline per send.'),
   retry,
   queue,
+  buffer,
 });
 
 /** Reports explicit names used twice in a raw list (`kind` = sink or transform); runs even when items are invalid. */

@@ -104,6 +104,22 @@ export interface QueueConfig {
   maxBytes: number;
 }
 
+/**
+ * Where a sink's records wait until it acks them. `memory`: the bounded in-memory queue.
+ * `disk`: a per-sink disk queue that survives outages (up to `maxBytes`) and restarts.
+ */
+export interface BufferConfig {
+  type: 'memory' | 'disk';
+  /** Disk queue directory, relative to the config file; null = `./k8stream-buffer/<sink name>`. */
+  dir: string | null;
+  /** Upper bound of the disk queue in bytes. */
+  maxBytes: number;
+  /** `always`: fsync every append; a number: fsync in the background every that many ms. */
+  fsync: 'always' | number;
+  /** When the disk queue is full: `block` (backpressure to the source) or `drop-oldest` (counted). */
+  overflow: 'block' | 'drop-oldest';
+}
+
 export interface SinkConfig {
   /** Unique instance name; defaults to `use` (suffixed `-2`, `-3` when repeated). */
   name: string;
@@ -119,6 +135,8 @@ export interface SinkConfig {
   timeoutMs: number;
   retry: RetryConfig;
   queue: QueueConfig;
+  /** Unset: the in-memory queue only. */
+  buffer?: BufferConfig;
 }
 
 export interface DeadLetterConfig {

@@ -27,6 +27,7 @@ import type {
 import { K8streamError } from '../errors.js';
 import { batchId } from './batch-id.js';
 import { encodeBatch } from './encode.js';
+import { createDiskBufferedDispatcher } from './disk-buffer.js';
 import {
   type BackoffOptions,
   type SendFailure,
@@ -113,8 +114,21 @@ function timestampRange(items: readonly DispatchItem[]): { min: string | null; m
  *
  * A sink that ignores the abort signal cannot hold the dispatcher: the attempt counts as timed
  * out at `timeoutMs` and the dispatcher moves on (the abandoned promise is ignored).
+ *
+ * With `buffer: { type: 'disk' }` records wait in a per-sink disk queue in front of this path
+ * (see `disk-buffer.ts`): `queue` then bounds only what is held in memory, and what is not
+ * delivered at `close` stays on disk for the next start.
  */
 export function createDispatcher(options: DispatcherOptions): SinkDispatcher {
+  const buffer = options.buffer;
+  if (buffer !== undefined && buffer.type === 'disk') {
+    return createDiskBufferedDispatcher(options, buffer, createMemoryDispatcher);
+  }
+  return createMemoryDispatcher(options);
+}
+
+/** The in-memory delivery path: everything above except the disk buffer. */
+function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
   const { name, cluster, sink, encoding, timeoutMs, deadLetter } = options;
   const limits = options.batch;
   const queue = options.queue;

@@ -6,6 +6,28 @@ import type { BatchOptions, EncodingOptions, SinkInstance } from '../plugins/api
 import type { QueueConfig, RetryConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Jitter } from './retry.js';
+import type { DiskQueueFsync, DiskQueueOverflow, DiskQueueStats } from './disk-queue/types.js';
+
+/**
+ * Where a dispatcher keeps records until the sink acks them. `memory` (default): the bounded
+ * in-memory queue only. `disk`: every pushed record is appended to a per-sink disk queue first
+ * and read back from it for delivery, so a sink outage of any length up to `maxBytes` loses
+ * nothing and records left on disk at shutdown are replayed on the next start.
+ */
+export type DispatchBuffer =
+  | { type: 'memory' }
+  | {
+      type: 'disk';
+      /** Absolute directory owned by this sink's queue. */
+      dir: string;
+      /** Upper bound of segment bytes on disk. */
+      maxBytes: number;
+      /** Segment file size (tests use small ones); see `DiskQueueOptions.segmentBytes`. */
+      segmentBytes?: number;
+      fsync: DiskQueueFsync;
+      /** `block`: backpressure to the source when full; `drop-oldest`: delete the oldest records (counted). */
+      overflow: DiskQueueOverflow;
+    };
 
 /** A record as it travels to a sink: serialised once, shared by every sink it routes to. */
 export interface DispatchItem<R = unknown> {
@@ -64,16 +86,19 @@ export interface DispatcherOptions {
   jitter?: Jitter;
   /** Random source in [0, 1) for jitter (tests inject a fixed one). @default Math.random */
   random?: () => number;
+  /** Where records wait for the sink. @default { type: 'memory' } */
+  buffer?: DispatchBuffer;
 }
 
 /**
  * Counters of one dispatcher. Every pushed event is, at any time, in exactly one of
- * `queuedEvents`, `eventsSent`, `deadLettered`, `failedEvents`.
+ * `queuedEvents`, `eventsSent`, `deadLettered`, `failedEvents` (and `droppedEvents` with a
+ * disk buffer, whose events replayed from a previous run count as pushed).
  */
 export interface DispatchStats {
   /** Events pushed and not yet acked, dead-lettered or failed (open batch and in flight included). */
   queuedEvents: number;
-  /** Sum of `item.json.length` over `queuedEvents`. */
+  /** Sum of `item.json.length` over `queuedEvents` (disk buffer: segment bytes holding them, framing included). */
   queuedBytes: number;
   /** Batches the sink acked. */
   batchesSent: number;
@@ -91,6 +116,10 @@ export interface DispatchStats {
   failedEvents: number;
   /** Events in the batch currently being sent (0 when idle). */
   inFlight: number;
+  /** Disk buffer only: events deleted unsent by `overflow: drop-oldest`. */
+  droppedEvents?: number;
+  /** Disk buffer only: the disk queue's own numbers. */
+  disk?: DiskQueueStats;
 }
 
 export interface SinkDispatcher {

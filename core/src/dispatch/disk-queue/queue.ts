@@ -129,6 +129,7 @@ class DiskQueueImpl implements DiskQueue {
       dropped: this.#dropped,
       truncatedRecords: this.#truncatedRecords,
       corruptSegments: this.#corruptSegments,
+      acked: this.#acked,
     };
   }
 

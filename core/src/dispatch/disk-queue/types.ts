@@ -43,6 +43,8 @@ export interface DiskQueueStats {
   truncatedRecords: number;
   /** Segments (other than the newest) found corrupt at open; their valid prefix is kept. */
   corruptSegments: number;
+  /** Highest sequence that is acked or was dropped: records with `seq <= acked` are gone. */
+  acked: number;
 }
 
 export interface DiskQueue {
