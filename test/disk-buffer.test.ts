@@ -35,3 +35,61 @@ describe('disk buffer through the runtime', () => {
     expect(await readdir(join(dir, 'k8stream-buffer'))).toEqual(['archive']);
   });
 });
+
+describe('disk buffer across a sink outage and a restart (CLI)', () => {
+  it('exits 0 keeping undelivered events on disk, and the next run delivers them exactly once', async () => {
+    const { createServer } = await import('node:http');
+    const { gunzipSync } = await import('node:zlib');
+    const { runCli } = await import('./helpers/cli.js');
+    let up = false;
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (!up) {
+          res.writeHead(503).end();
+          return;
+        }
+        const body = Buffer.concat(chunks);
+        const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8');
+        for (const line of text.split('\n')) if (line) received.push((JSON.parse(line) as { id: string }).id);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const work = await mkdtemp(join(dir, 'outage-'));
+    await writeFile(join(work, 'empty.ndjson'), '');
+    const rc = (file: string) =>
+      [
+        `source: { type: replay, replay: { file: ${file} } }`,
+        'sinks:',
+        '  - name: web',
+        '    use: http',
+        `    config: { url: "http://127.0.0.1:${port}/ingest" }`,
+        '    batch: { maxEvents: 100 }',
+        '    retry: { initialBackoffMs: 10, maxBackoffMs: 50 }',
+        '    buffer: { type: disk, fsync: always }',
+        'shutdown: { graceMs: 500ms }',
+        'deadLetter: { use: file, config: { dir: ./dl } }',
+        '',
+      ].join('\n');
+    try {
+      await writeFile(join(work, 'down.yaml'), rc(join(dir, 'events.ndjson')));
+      const first = await runCli(['run', '--config', join(work, 'down.yaml')]);
+      expect(first.code).toBe(0);
+      expect(first.stderr).toContain('undelivered events stay in the disk buffer');
+      expect(received).toHaveLength(0);
+
+      up = true;
+      await writeFile(join(work, 'up.yaml'), rc(join(work, 'empty.ndjson')));
+      const second = await runCli(['run', '--config', join(work, 'up.yaml')]);
+      expect(second.code).toBe(0);
+      expect(received).toHaveLength(N);
+      expect(new Set(received).size).toBe(N);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -75,6 +75,8 @@ export interface SinkSummary {
   destination: string;
   stats: DispatchStats;
   flushed: boolean;
+  /** Undelivered events wait in a disk buffer for the next start (nothing is lost). */
+  diskBuffered: boolean;
 }
 
 export interface RunSummary {
@@ -210,6 +212,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
     destination: destinationOf(s),
     stats: s.dispatcher.stats(),
     flushed,
+    diskBuffered: s.resolved.sink.buffer?.type === 'disk',
   });
   return {
     counters,

@@ -134,7 +134,15 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
     logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
     const summary = await run(loaded, { logger, signal: controller.signal, ...(io.onProgress ? { onProgress: io.onProgress } : {}) });
     report(summary, logger, io.cwd);
-    const unflushed = [...summary.sinks, summary.deadLetter].filter((s) => !s.flushed);
+    const all = [...summary.sinks, summary.deadLetter];
+    const kept = all.filter((s) => !s.flushed && s.diskBuffered);
+    if (kept.length > 0) {
+      logger.warn('grace period ended: undelivered events stay in the disk buffer for the next start', {
+        sinks: kept.map((s) => s.name),
+        events: kept.reduce((n, s) => n + s.stats.queuedEvents, 0),
+      });
+    }
+    const unflushed = all.filter((s) => !s.flushed && !s.diskBuffered);
     if (unflushed.length > 0) {
       logger.error('shutdown grace period ended before every batch was delivered', { sinks: unflushed.map((s) => s.name) });
       return 1;
