@@ -8,7 +8,7 @@ export type { DispatchItem, DeadLetterRecord } from './dispatch/types.js';
 export type { Logger, LogFields, LogLevel } from './util/logger.js';
 export { candidatesFor, loadSinkPlugin, resolvePlugin, validateSinkConfig } from './plugins/loader.js';
 export type { LoadedSinkPlugin, LoadSinkPluginOptions, PluginKind, ResolvedPlugin } from './plugins/loader.js';
-export { KEY_TEMPLATE_PLACEHOLDERS, renderKeyTemplate, validateKeyTemplate } from './plugins/key-template.js';
+export { KEY_TEMPLATE_PLACEHOLDERS, keyTemplateSchema, renderKeyTemplate, validateKeyTemplate } from './plugins/key-template.js';
 export type { KeyTemplatePlaceholder } from './plugins/key-template.js';
 export { toRecord, recordTimestamp, normalizeTimestamp } from './record/map.js';
 export type { RecordContext } from './record/map.js';

@@ -12,6 +12,7 @@
  * batch never add path levels (`/` and `\` become `_`, `..` becomes `__`), `extra` values may add
  * levels (`prefix: events/raw`) but never `.`/`..` ones, and empty levels collapse (`a//b` → `a/b`).
  */
+import { string } from '../config/schema/primitives.js';
 import type { Batch } from './api.js';
 import { K8streamError } from '../errors.js';
 
@@ -178,4 +179,17 @@ export function renderKeyTemplate(
     .filter((s) => s !== '' && s !== '.')
     .map((s) => (s === '..' ? '__' : s))
     .join('/');
+}
+
+/**
+ * Config schema of a key/path template, for sink plugins: a string with `defaultTemplate` as
+ * its default, checked by {@link validateKeyTemplate} (every problem reported at its path).
+ * Add `.describe(...)` for the plugin's own wording.
+ */
+export function keyTemplateSchema(defaultTemplate: string, extraKeys: readonly string[] = []) {
+  return string()
+    .default(defaultTemplate)
+    .refine((template, ctx) => {
+      for (const problem of validateKeyTemplate(template, extraKeys)) ctx.issue(problem);
+    });
 }

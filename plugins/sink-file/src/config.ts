@@ -1,5 +1,5 @@
 /** Configuration of the file sink: one definition validates it and documents it. */
-import { parseConfig, schema as s, validateKeyTemplate } from '@k8stream/core';
+import { keyTemplateSchema, parseConfig, schema as s } from '@k8stream/core';
 
 /** Default layout: one file per batch, partitioned by cluster and hour (UTC). */
 export const DEFAULT_PATH_TEMPLATE = '{cluster}/{yyyy}/{MM}/{dd}/{HH}/{batchId}{ext}';
@@ -12,12 +12,7 @@ export const fileSinkConfigSchema = s.object({
     .string()
     .nonEmpty()
     .describe('Directory the files go under; a relative path resolves against the config file directory. Created when missing.'),
-  path: s
-    .string()
-    .default(DEFAULT_PATH_TEMPLATE)
-    .refine((template, ctx) => {
-      for (const problem of validateKeyTemplate(template)) ctx.issue(problem);
-    })
+  path: keyTemplateSchema(DEFAULT_PATH_TEMPLATE)
     .describe(
       'Path of each batch file under `dir`. Placeholders: {cluster} {sink} {batchId} {ext} {yyyy} {MM} {dd} {HH} {mm} {date} (UTC, from the earliest event of the batch). Must contain {batchId}.',
     ),

@@ -1,5 +1,5 @@
 /** Configuration of the GCS sink: one definition validates it and documents it. */
-import { parseConfig, schema as s, validateKeyTemplate } from '@k8stream/core';
+import { keyTemplateSchema, parseConfig, schema as s } from '@k8stream/core';
 
 /** Default object key: Hive-style partitions that BigQuery external tables and DuckDB read. */
 export const DEFAULT_KEY_TEMPLATE = '{prefix}/cluster={cluster}/dt={yyyy}-{MM}-{dd}/hour={HH}/{batchId}{ext}';
@@ -14,12 +14,7 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 export const gcsSinkConfigSchema = s.object({
   bucket: s.string().nonEmpty().pattern(BUCKET_NAME, 'a GCS bucket name (lower-case letters, digits, "-", "_", ".")').describe('Bucket the objects are written to.'),
   prefix: s.string().default('').describe('Key prefix, used by the {prefix} placeholder; may contain "/".'),
-  key: s
-    .string()
-    .default(DEFAULT_KEY_TEMPLATE)
-    .refine((template, ctx) => {
-      for (const problem of validateKeyTemplate(template, ['prefix'])) ctx.issue(problem);
-    })
+  key: keyTemplateSchema(DEFAULT_KEY_TEMPLATE, ['prefix'])
     .describe(
       'Object key of each batch. Placeholders: {prefix} {cluster} {sink} {batchId} {ext} {yyyy} {MM} {dd} {HH} {mm} {date} (UTC, from the earliest event of the batch). Must contain {batchId}.',
     ),

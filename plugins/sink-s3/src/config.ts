@@ -1,5 +1,5 @@
 /** Configuration of the S3 sink: one definition validates it and documents it. */
-import { parseConfig, schema as s, validateKeyTemplate } from '@k8stream/core';
+import { keyTemplateSchema, parseConfig, schema as s } from '@k8stream/core';
 
 /** Default object key: hive-style partitions that Athena, Glue and DuckDB read as columns. */
 export const DEFAULT_KEY_TEMPLATE = '{prefix}/cluster={cluster}/dt={date}/hour={HH}/{batchId}{ext}';
@@ -38,12 +38,7 @@ export const s3SinkConfigSchema = s.object({
     .optional()
     .describe('AWS region of the bucket (eu-west-1). Default: the SDK chain (AWS_REGION, the profile\'s region).'),
   prefix: s.string().default('').describe('Key prefix, the `{prefix}` placeholder of `key` (may contain "/").'),
-  key: s
-    .string()
-    .default(DEFAULT_KEY_TEMPLATE)
-    .refine((template, ctx) => {
-      for (const problem of validateKeyTemplate(template, ['prefix'])) ctx.issue(problem);
-    })
+  key: keyTemplateSchema(DEFAULT_KEY_TEMPLATE, ['prefix'])
     .describe(
       'Object key template. Placeholders: {prefix} {cluster} {sink} {batchId} {ext} {yyyy} {MM} {dd} {HH} {mm} {date} (UTC, from the earliest event). Must contain {batchId}.',
     ),
