@@ -45,6 +45,13 @@ export type ErrorCode =
   | 'TRANSFORM_OUTPUT_INVALID'
   /** `k8stream transform new` cannot create the project (invalid name, directory not empty). */
   | 'TRANSFORM_SCAFFOLD_FAILED'
+  // delivery guarantees
+  /** A sink's disk buffer directory cannot be created, written or synced. */
+  | 'BUFFER_UNAVAILABLE'
+  /** The resume point cannot be read or saved (`state.dir` or the Lease annotation). */
+  | 'STATE_UNAVAILABLE'
+  /** This replica lost the leader Lease while streaming; it stopped so the new leader can take over. */
+  | 'LEADERSHIP_LOST'
   // generic
   | 'SHUTDOWN_TIMEOUT'
   | 'INTERNAL';

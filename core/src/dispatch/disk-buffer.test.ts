@@ -1,11 +1,15 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Batch, SinkInstance } from '../plugins/api.js';
 import type { DeadLetter, DeadLetterRecord, DispatchBuffer, DispatchItem, DispatcherOptions, SinkDispatcher } from './types.js';
+import type { DiskBufferedDispatcher } from './disk-buffer.js';
 import { checkConfig, validateConfig } from '../config/validate.js';
-import { silentLogger } from '../util/logger.js';
+import { K8streamError } from '../errors.js';
+import { createLogger, silentLogger } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
 import { createDispatcher } from './dispatcher.js';
 
 interface TestRecord {
@@ -167,6 +171,265 @@ describe('disk buffer', () => {
     expect(ns).toEqual([...ns].sort((a, b) => a - b));
     expect(ns.at(-1)).toBe(2_999);
     await d.close(1000);
+  });
+});
+
+/** A JSON logger keeping every line, to count messages exactly. */
+function linesLogger(): { logger: Logger; lines: Record<string, unknown>[]; count: (msg: string) => number } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({ level: 'debug', format: 'json', write: (text) => void lines.push(JSON.parse(text) as Record<string, unknown>) });
+  return { logger, lines, count: (msg) => lines.filter((l) => l.msg === msg).length };
+}
+
+/** Polls `condition` every 5 ms; fails the test after `timeoutMs`. */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Items that record their `persisted` and `done` calls, in call order, in `log`. */
+function tracedItems(count: number, log: string[]): DispatchItem<TestRecord>[] {
+  return items(count).map((item) => ({
+    ...item,
+    persisted: () => void log.push(`${item.id}:persisted`),
+    done: (outcome) => void log.push(`${item.id}:${outcome}`),
+  }));
+}
+
+const WRITE_FAILED = 'disk buffer write failed; retrying with backoff, new events wait in memory';
+const WRITE_RECOVERED = 'disk buffer writes recovered';
+
+describe('disk buffer: persisted signal', () => {
+  it('calls persisted once per item, in push order, before its done', async () => {
+    const log: string[] = [];
+    const fake = recordingSink((call) => call <= 3);
+    const d = createDispatcher(options(fake.sink, diskBuffer({ segmentBytes: 2 * 1024, fsync: 'always' })));
+    await pushAll(d, tracedItems(1_000, log));
+    await d.drain();
+    const persisted = log.filter((l) => l.endsWith(':persisted'));
+    expect(persisted).toEqual(ids(1_000).map((id) => `${id}:persisted`));
+    for (const id of ids(1_000)) {
+      const p = log.indexOf(`${id}:persisted`);
+      const a = log.indexOf(`${id}:acked`);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(a).toBeGreaterThan(p);
+      expect(log.lastIndexOf(`${id}:persisted`)).toBe(p);
+    }
+    expect(log).toHaveLength(2_000);
+    expect(fake.delivered).toEqual(ids(1_000));
+    await d.close(1000);
+  });
+
+  it('logs a throwing persisted callback and goes on delivering', async () => {
+    const capture = linesLogger();
+    const fake = recordingSink();
+    const d = createDispatcher(options(fake.sink, diskBuffer(), { logger: capture.logger }));
+    const outcomes: string[] = [];
+    const list = items(10, outcomes).map((item, n) => ({
+      ...item,
+      persisted: () => {
+        if (n % 2 === 0) throw new Error('boom');
+      },
+    }));
+    await pushAll(d, list);
+    await d.drain();
+    expect(fake.delivered).toEqual(ids(10));
+    expect(outcomes).toEqual(ids(10).map((id) => `${id}:acked`));
+    expect(capture.count('persisted callback threw')).toBe(5);
+    expect(d.stats()).toMatchObject({ eventsSent: 10, failedEvents: 0, queuedEvents: 0 });
+    await d.close(1000);
+  });
+
+  it('is not called when the append fails (record larger than the disk queue)', async () => {
+    const log: string[] = [];
+    const fake = recordingSink();
+    const d = createDispatcher(options(fake.sink, diskBuffer({ maxBytes: 4 * 1024, segmentBytes: 1024 })));
+    await pushAll(d, tracedItems(3, log));
+    await d.drain();
+    const huge: DispatchItem = {
+      id: 'huge',
+      record: { id: 'huge' },
+      json: JSON.stringify({ id: 'huge', pad: 'x'.repeat(8 * 1024) }),
+      timestamp: null,
+      persisted: () => void log.push('huge:persisted'),
+      done: (outcome) => void log.push(`huge:${outcome}`),
+    };
+    await pushAll(d, [huge]);
+    await d.drain();
+    expect(log).toEqual(['e0:persisted', 'e1:persisted', 'e2:persisted', 'e0:acked', 'e1:acked', 'e2:acked']);
+    expect(d.stats()).toMatchObject({ eventsSent: 3, failedEvents: 1, queuedEvents: 0 });
+    await d.close(1000);
+  });
+
+  it('is never called by a memory dispatcher', async () => {
+    const log: string[] = [];
+    const fake = recordingSink();
+    const d = createDispatcher(options(fake.sink, { type: 'memory' }));
+    await pushAll(d, tracedItems(20, log));
+    await d.drain();
+    expect(log).toEqual(ids(20).map((id) => `${id}:acked`));
+    await d.close(1000);
+  });
+});
+
+describe('disk buffer: unusable directory at start', () => {
+  it('opened() rejects with BUFFER_UNAVAILABLE naming the sink and the dir; push and drain throw it', async () => {
+    await writeFile(join(dir, 'file'), 'x');
+    const bad = join(dir, 'file', 'archive');
+    const capture = linesLogger();
+    const log: string[] = [];
+    const d = createDispatcher(options(recordingSink().sink, diskBuffer({ dir: bad }), { logger: capture.logger })) as DiskBufferedDispatcher;
+    // Pushed before the failure is known: counted as failed, never persisted.
+    await pushAll(d, tracedItems(3, log));
+    const err = await d.opened().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(K8streamError);
+    expect(err).toMatchObject({ code: 'BUFFER_UNAVAILABLE', plugin: 'archive', path: bad });
+    expect((err as Error).message).toContain('sink "archive"');
+    expect((err as Error).message).toContain(bad);
+    expect((err as Error).message).toContain('ENOTDIR');
+    expect((err as K8streamError).hint).toBeTruthy();
+    await expect(d.drain()).rejects.toBe(err);
+    expect(() => d.push(items(1)[0]!)).toThrow(err as Error);
+    expect(log).toEqual([]);
+    expect(d.stats()).toMatchObject({ failedEvents: 3, queuedEvents: 0 });
+    expect(capture.count('disk buffer unavailable')).toBe(1);
+    expect(await d.close(100)).toEqual({ flushed: false });
+  });
+
+  it('opened() resolves once a usable dir is open', async () => {
+    const d = createDispatcher(options(recordingSink().sink, diskBuffer())) as DiskBufferedDispatcher;
+    await expect(d.opened()).resolves.toBeUndefined();
+    await d.close(100);
+  });
+});
+
+/**
+ * Real ENOSPC/EROFS: a small tmpfs mounted for these tests (needs root, as in the project's
+ * container; unmounted in afterAll).
+ */
+describe('disk buffer: full or read-only disk (tmpfs)', () => {
+  let mnt: string;
+  let filler: string;
+
+  beforeAll(async () => {
+    mnt = await mkdtemp(join(tmpdir(), 'k8stream-tmpfs-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt], { stdio: 'pipe' });
+    } catch (err) {
+      throw new Error(`these tests mount a tmpfs for a real ENOSPC and need root: ${String(err)}`);
+    }
+  });
+  afterAll(async () => {
+    execFileSync('umount', [mnt], { stdio: 'pipe' });
+    await rm(mnt, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    filler = join(mnt, 'filler');
+  });
+  afterEach(async () => {
+    for (const name of await readdir(mnt)) await rm(join(mnt, name), { recursive: true, force: true });
+  });
+
+  /** Fills the tmpfs up: writes zeros to `filler` until ENOSPC. */
+  async function fillUp(): Promise<void> {
+    const fh = await open(filler, 'w');
+    const chunk = Buffer.alloc(4096);
+    try {
+      for (;;) await fh.write(chunk);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  const tmpfsBuffer = (over: Partial<Extract<DispatchBuffer, { type: 'disk' }>> = {}) => diskBuffer({ dir: join(mnt, 'archive'), segmentBytes: 16 * 1024, ...over });
+
+  it('ENOSPC: holds the source back, logs once, and delivers every event once after space frees up', async () => {
+    const capture = linesLogger();
+    const log: string[] = [];
+    const fake = recordingSink();
+    const d = createDispatcher(options(fake.sink, tmpfsBuffer(), { logger: capture.logger })) as DiskBufferedDispatcher;
+    await d.opened();
+    await fillUp();
+
+    let pushed = 0;
+    const list = tracedItems(300, log);
+    const producer = (async () => {
+      for (const item of list) {
+        const wait = d.push(item);
+        pushed++;
+        if (wait !== undefined) await wait;
+      }
+    })();
+    await until(() => (d.stats().disk?.writeErrors ?? 0) >= 2, 'two failed writes');
+    // Backpressure: exactly the memory bound (queue.maxEvents = 50) waits, nothing more is taken.
+    expect(pushed).toBe(50);
+    expect(d.stats()).toMatchObject({ queuedEvents: 50, eventsSent: 0, failedEvents: 0, droppedEvents: 0 });
+    expect(d.stats().disk?.writeFailing).toBe(true);
+    expect(log).toEqual([]);
+    const failed = capture.lines.filter((l) => l.msg === WRITE_FAILED);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ level: 'error', sink: 'archive', dir: join(mnt, 'archive'), errno: 'ENOSPC' });
+
+    await rm(filler);
+    await producer;
+    await d.drain();
+    expect(fake.delivered).toEqual(ids(300));
+    expect(log.filter((l) => l.endsWith(':persisted'))).toEqual(ids(300).map((id) => `${id}:persisted`));
+    expect(log.filter((l) => l.endsWith(':acked'))).toEqual(ids(300).map((id) => `${id}:acked`));
+    const stats = d.stats();
+    expect(stats).toMatchObject({ eventsSent: 300, queuedEvents: 0, failedEvents: 0, droppedEvents: 0 });
+    expect(stats.disk?.writeFailing).toBe(false);
+    expect(stats.disk?.writeErrors).toBeGreaterThanOrEqual(2);
+    expect(capture.count(WRITE_FAILED)).toBe(1);
+    expect(capture.count(WRITE_RECOVERED)).toBe(1);
+    expect(capture.lines.find((l) => l.msg === WRITE_RECOVERED)).toMatchObject({ level: 'info', sink: 'archive', failures: stats.disk?.writeErrors });
+    expect(await d.close(1000)).toEqual({ flushed: true });
+  });
+
+  it('ENOSPC at close: returns within the grace period; waiting events count as failed, never persisted', async () => {
+    const log: string[] = [];
+    const d = createDispatcher(options(recordingSink().sink, tmpfsBuffer())) as DiskBufferedDispatcher;
+    await d.opened();
+    await fillUp();
+    await pushAll(d, tracedItems(10, log));
+    await until(() => d.stats().disk?.writeFailing === true, 'a failing write');
+    const started = Date.now();
+    expect(await d.close(200)).toEqual({ flushed: false });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(log).toEqual([]);
+    expect(d.stats()).toMatchObject({ failedEvents: 10, queuedEvents: 0, eventsSent: 0 });
+  });
+
+  it('EROFS at start: opened() rejects with BUFFER_UNAVAILABLE naming the sink, the dir and the errno', async () => {
+    const ro = join(mnt, 'ro');
+    await mkdir(ro);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=16k', 'tmpfs', ro], { stdio: 'pipe' });
+    try {
+      // The directory itself (a read-only volume), and one to be created on it.
+      for (const bufferDir of [ro, join(ro, 'archive')]) {
+        const d = createDispatcher(options(recordingSink().sink, diskBuffer({ dir: bufferDir }))) as DiskBufferedDispatcher;
+        const err = await d.opened().then(
+          () => null,
+          (e: unknown) => e as K8streamError,
+        );
+        expect(err).toMatchObject({ code: 'BUFFER_UNAVAILABLE', plugin: 'archive', path: bufferDir });
+        expect(err?.message).toContain('sink "archive"');
+        expect(err?.message).toContain(bufferDir);
+        expect(err?.message).toContain('EROFS');
+        expect(err?.hint).toContain('read-only');
+        await d.close(100);
+      }
+    } finally {
+      execFileSync('umount', [ro], { stdio: 'pipe' });
+    }
   });
 });
 

@@ -16,6 +16,26 @@
  *   (or dead-lettered) prefix.
  * - `close(grace)` flushes what it can within the grace period; whatever is still unacked stays
  *   on disk for the next start and is not counted as lost.
+ * - `item.persisted()` is called once per pushed item, in push order, as soon as the append
+ *   holding it is on disk (written; fsynced too under `fsync: always`, else within the fsync
+ *   interval — it survives a process crash from then on), always before its `done`. Never for
+ *   items whose append failed.
+ *
+ * Failure policy:
+ * - Unusable directory at start (EACCES, ENOTDIR, EROFS, ...): the queue opens in the
+ *   background; the failure is logged once, `opened()` rejects with a `BUFFER_UNAVAILABLE` error
+ *   naming the sink and the directory (runtimes await `opened()` to fail fast), every later
+ *   `push` and `drain` throws it, and items pushed before it was known count as `failedEvents`.
+ * - Disk full or failing at run time (ENOSPC, EDQUOT, EIO, also EACCES/EROFS after a remount):
+ *   no crash and no loss. The disk queue retries the failed write with backoff (100 ms → 5 s,
+ *   sooner when acks free space) while the items wait in memory; once `queue.maxEvents` /
+ *   `queue.maxBytes` of them wait, `push` returns its backpressure promise, which holds the
+ *   source back. The first failure of a streak is logged as an error (sink, dir, errno), the
+ *   recovery once as info; `stats().disk.writeErrors` counts failed attempts and
+ *   `stats().disk.writeFailing` tells whether a streak is under way. Dropping records to make
+ *   room is left to `overflow: drop-oldest` and `maxBytes` only: a full volume drops nothing.
+ *   Items still waiting in memory at the end of `close` (grace over) count as `failedEvents`;
+ *   they were never `persisted`.
  */
 import type { Logger } from '../util/logger.js';
 import type { DiskQueue, DiskQueueRecord } from './disk-queue/types.js';
@@ -49,17 +69,40 @@ function after(ms: number, fn: () => void): NodeJS.Timeout | undefined {
   return setTimeout(fn, Math.min(2_147_483_647, Math.max(0, ms)));
 }
 
+/** A disk-buffered dispatcher: a {@link SinkDispatcher} that can report when its disk queue is open. */
+export interface DiskBufferedDispatcher extends SinkDispatcher {
+  /**
+   * Resolves once the disk queue is open (replayed records start flowing); rejects with the
+   * `BUFFER_UNAVAILABLE` error naming the sink and the directory when it cannot be opened.
+   */
+  opened(): Promise<void>;
+}
+
+/** Turns an open failure into an error naming the sink and the directory. */
+function openFailure(name: string, dir: string, err: unknown): K8streamError {
+  const inner = err instanceof K8streamError ? err : null;
+  return new K8streamError(
+    inner !== null ? inner.code : errnoOf(err) !== undefined ? 'BUFFER_UNAVAILABLE' : 'INTERNAL',
+    `sink "${name}": cannot open the disk buffer in ${dir}: ${failureMessage(err)}`,
+    { plugin: name, path: dir, cause: err, ...(inner?.hint !== undefined ? { hint: inner.hint } : {}) },
+  );
+}
+
+function errnoOf(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /**
  * Creates a dispatcher whose records wait in a disk queue (see the module doc). `createMemory`
  * builds the in-memory delivery path (the plain dispatcher) from the same options. The disk
- * queue opens in the background (so this stays synchronous); if that fails, the error is
- * logged, items pushed meanwhile count as `failedEvents`, and later `push`/`drain` calls throw it.
+ * queue opens in the background (so this stays synchronous): await `opened()` to fail fast.
  */
 export function createDiskBufferedDispatcher(
   options: DispatcherOptions,
   buffer: DiskBuffer,
   createMemory: (options: DispatcherOptions) => SinkDispatcher,
-): SinkDispatcher {
+): DiskBufferedDispatcher {
   const { name } = options;
   const log: Logger = options.logger.child({ sink: name });
   const memory = createMemory({ ...options, buffer: { type: 'memory' } });
@@ -67,11 +110,12 @@ export function createDiskBufferedDispatcher(
 
   let disk: DiskQueue | null = null;
   let openError: K8streamError | null = null;
-  const opened: Promise<DiskQueue | null> = createDiskQueue({
+  const opening: Promise<DiskQueue | null> = createDiskQueue({
     dir: buffer.dir,
     maxBytes: buffer.maxBytes,
     fsync: buffer.fsync,
     overflow: buffer.overflow,
+    logger: log,
     ...(buffer.segmentBytes !== undefined ? { segmentBytes: buffer.segmentBytes } : {}),
   }).then(
     (queue) => {
@@ -80,11 +124,8 @@ export function createDiskBufferedDispatcher(
       return queue;
     },
     (err: unknown) => {
-      openError =
-        err instanceof K8streamError
-          ? err
-          : new K8streamError('INTERNAL', `sink "${name}": cannot open the disk buffer: ${failureMessage(err)}`, { plugin: name });
-      log.error('disk buffer unavailable', { error: openError.message });
+      openError = openFailure(name, buffer.dir, err);
+      log.error('disk buffer unavailable', { dir: buffer.dir, code: openError.code, error: openError.message });
       return null;
     },
   );
@@ -175,21 +216,43 @@ export function createDiskBufferedDispatcher(
     }
   }
 
+  /** Tells the caller an item is on disk; its callback cannot break the buffer. */
+  function persisted(item: DispatchItem): void {
+    if (item.persisted === undefined) return;
+    try {
+      item.persisted();
+    } catch (err) {
+      log.error('persisted callback threw', { id: item.id, error: failureMessage(err) });
+    }
+  }
+
   /** Appends collected items, one append at a time, until none are left. */
   async function flush(): Promise<void> {
-    const queue = await opened;
+    const queue = await opening;
     while (pending.length > 0) {
       const items = pending;
       pending = [];
       let bytes = 0;
       for (const item of items) bytes += item.json.length;
+      let written = 0;
       try {
         if (queue === null) throw openError as K8streamError;
-        await queue.append(items.map((item) => ({ id: item.id, json: item.json })));
+        // Called before readers can see the records, so `persisted` always precedes `done`.
+        const onWritten = (count: number): void => {
+          for (; written < count; written++) persisted(items[written]!);
+        };
+        await queue.append(
+          items.map((item) => ({ id: item.id, json: item.json })),
+          onWritten,
+        );
       } catch (err) {
-        appendFailed += items.length;
-        forgetDone(items);
-        log.error('disk buffer append failed; events lost', { count: items.length, error: failureMessage(err) });
+        const failed = items.slice(written);
+        appendFailed += failed.length;
+        forgetDone(failed);
+        log.error('disk buffer append failed; events not buffered (counted as failed)', {
+          count: failed.length,
+          error: failureMessage(err),
+        });
       }
       unwrittenEvents -= items.length;
       unwrittenBytes -= bytes;
@@ -291,7 +354,13 @@ export function createDiskBufferedDispatcher(
 
   /** Resolves once {@link empty}; rejects when the disk queue could not be opened. */
   async function untilEmpty(): Promise<void> {
-    await opened;
+    await opening;
+    if (openError !== null) {
+      // Items pushed before the failure was known are failed by the flush; wait for it.
+      if (pending.length > 0) void startFlush();
+      if (flushing !== null) await flushing;
+      throw openError;
+    }
     if (pending.length > 0) void startFlush();
     if (flushing !== null) await flushing;
     memory.drain().catch(() => undefined);
@@ -301,7 +370,6 @@ export function createDiskBufferedDispatcher(
       memory.drain().catch(() => undefined);
       await wake;
     }
-    if (openError !== null && appendFailed > 0) throw openError;
   }
 
   function push(item: DispatchItem): Promise<void> | undefined {
@@ -340,10 +408,13 @@ export function createDiskBufferedDispatcher(
     stopReading = true;
     // Accepted items must reach the disk even past the grace period: appends only wait when a
     // `block` queue is full, so that wait is bounded by `timeoutMs` (then they fail, counted).
+    // Not while the disk is failing: retries would only delay the exit (they fail, counted).
     if (flushing !== null || pending.length > 0) {
       const writing = startFlush();
+      const failing = (disk as DiskQueue | null)?.stats().writeFailing === true;
       let bounded: NodeJS.Timeout | undefined;
-      await Promise.race([writing, new Promise<void>((resolve) => (bounded = after(options.timeoutMs, resolve)))]);
+      const limit = failing ? Math.max(0, deadline - Date.now()) : options.timeoutMs;
+      await Promise.race([writing, new Promise<void>((resolve) => (bounded = after(limit, resolve)))]);
       if (bounded !== undefined) clearTimeout(bounded);
     }
     const remaining = Math.max(0, deadline - Date.now());
@@ -370,6 +441,11 @@ export function createDiskBufferedDispatcher(
   return {
     name,
     push,
+    opened(): Promise<void> {
+      return opening.then(() => {
+        if (openError !== null) throw openError;
+      });
+    },
     drain(): Promise<void> {
       if (closeResult !== null) return Promise.reject(closedError('drain after close'));
       return untilEmpty();

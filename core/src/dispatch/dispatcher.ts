@@ -361,6 +361,7 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
       return;
     }
     const batchLog = log.child({ batchId: batch.id, count });
+    if (options.beforeSend !== undefined && !(await beforeSend(prepared.items, batch.id))) return;
     let previousDelay = 0;
     for (let attemptNo = 1; ; attemptNo++) {
       if (forced) return;
@@ -401,6 +402,21 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
         delayMs,
       });
       await sleep(delayMs);
+    }
+  }
+
+  /** Runs the `beforeSend` hook until it succeeds; false when a forced shutdown came first. */
+  async function beforeSend(items: readonly DispatchItem[], batchId: string): Promise<boolean> {
+    for (let n = 1; ; n++) {
+      if (forced) return false;
+      try {
+        const r = await untilStopped(options.beforeSend!(items));
+        return r !== STOPPED;
+      } catch (err) {
+        const delayMs = Math.min(backoff.maxBackoffMs, backoff.initialBackoffMs * 2 ** Math.min(n - 1, 20));
+        log.warn('not sending until the resume point is saved; retrying', { batchId, attempt: n, error: failureMessage(err), delayMs });
+        await sleep(delayMs);
+      }
     }
   }
 
@@ -576,5 +592,6 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
         inFlight,
       };
     },
+    opened: () => Promise.resolve(),
   };
 }

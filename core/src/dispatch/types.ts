@@ -40,6 +40,10 @@ export interface DispatchItem<R = unknown> {
   timestamp: string | null;
   /** Called once when the sink acked the batch holding this item (or it was dead-lettered). */
   done?: (outcome: 'acked' | 'deadlettered') => void;
+  /** Disk buffer only: called once the item is appended to the sink's disk queue (it survives a crash from then on). */
+  persisted?: () => void;
+  /** The source chunk this item came from (at-most-once commits up to it before sending). */
+  checkpoint?: number;
 }
 
 /** Why an item ended up in the dead-letter destination. */
@@ -88,6 +92,11 @@ export interface DispatcherOptions {
   random?: () => number;
   /** Where records wait for the sink. @default { type: 'memory' } */
   buffer?: DispatchBuffer;
+  /**
+   * Awaited once per batch before its first send (at-most-once saves the resume point here).
+   * A rejection is retried with the retry backoff; the batch is not sent until it resolves.
+   */
+  beforeSend?: (items: readonly DispatchItem[]) => Promise<void>;
 }
 
 /**
@@ -134,4 +143,9 @@ export interface SinkDispatcher {
   /** Drain within `graceMs`, then abort in-flight sends and close the sink. Never throws. */
   close(graceMs: number): Promise<{ flushed: boolean }>;
   stats(): DispatchStats;
+  /**
+   * Resolves once the dispatcher can take records (its disk buffer is open); rejects with the
+   * error that prevents it (`BUFFER_UNAVAILABLE`). Memory dispatchers resolve at once.
+   */
+  opened(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-/** Per-sink disk queue (not wired into the dispatcher yet). */
+/** Per-sink disk queue (used by the disk-buffered dispatcher, `../disk-buffer.ts`). */
 export { createDiskQueue } from './queue.js';
 export type {
   DiskQueue,

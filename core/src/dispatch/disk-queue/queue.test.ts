@@ -212,14 +212,14 @@ describe('disk queue', () => {
     expect(q.stats().records).toBe(0);
   });
 
-  it('reports an unusable directory as SINK_UNHEALTHY naming the dir', async () => {
+  it('reports an unusable directory as BUFFER_UNAVAILABLE naming the dir', async () => {
     await writeFile(join(dir, 'file'), 'x');
     const bad = join(dir, 'file', 'queue');
     const err = await createDiskQueue({ dir: bad, maxBytes: 1000, fsync: 'always', overflow: 'block' }).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(K8streamError);
-    expect(err).toMatchObject({ code: 'SINK_UNHEALTHY', path: bad });
+    expect(err).toMatchObject({ code: 'BUFFER_UNAVAILABLE', path: bad });
     expect((err as Error).message).toContain(bad);
   });
 

@@ -7,6 +7,22 @@ export class Signal {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /** Resolves on the next `notify()` or after `ms`, whichever comes first (no waiter is left behind). */
+  waitFor(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = this.#waiters.indexOf(wake);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        resolve();
+      }, ms);
+      this.#waiters.push(wake);
+    });
+  }
+
   /** Wakes every current waiter. */
   notify(): void {
     const waiters = this.#waiters;

@@ -1,5 +1,7 @@
 /** Public shapes of the per-sink disk queue. */
 
+import type { Logger } from '../../util/logger.js';
+
 /** How often appended data is forced to disk. */
 export type DiskQueueFsync = 'always' | { intervalMs: number };
 
@@ -17,6 +19,13 @@ export interface DiskQueueOptions {
   fsync: DiskQueueFsync;
   /** `block` waits for acks to free room; `drop-oldest` deletes the oldest segment(s), counted. */
   overflow: DiskQueueOverflow;
+  /**
+   * Backoff between retries of a failed disk write (no space, quota, I/O or permission error).
+   * @default { initialMs: 100, maxMs: 5000 }
+   */
+  retry?: { initialMs: number; maxMs: number };
+  /** Where the first failure of a streak of failing writes and the recovery are logged. */
+  logger?: Logger;
 }
 
 /** One record to append: the record id and its serialised JSON. */
@@ -45,11 +54,23 @@ export interface DiskQueueStats {
   corruptSegments: number;
   /** Highest sequence that is acked or was dropped: records with `seq <= acked` are gone. */
   acked: number;
+  /** Disk writes or syncs that failed (each retry counts); appends retry them, nothing is lost. */
+  writeErrors: number;
+  /** True while the latest disk write failed and is being retried (appends are held back). */
+  writeFailing: boolean;
 }
 
 export interface DiskQueue {
-  /** Appends records in order; resolves once written (and fsynced under `fsync: 'always'`). */
-  append(items: readonly DiskQueueItem[]): Promise<void>;
+  /**
+   * Appends records in order; resolves once written (and fsynced under `fsync: 'always'`).
+   * Disk errors (no space, quota, I/O, permissions) are retried with backoff until they clear
+   * or the queue closes, so a rejection means: closed (`SINK_CLOSED`), a record larger than
+   * `maxBytes` (`EVENT_INVALID`, nothing written) or an unexpected failure (`INTERNAL`).
+   * `onWritten(count)` is called each time a leading part of `items` is on disk (cumulative
+   * count), before readers can see those records; on a rejection, the last count it got says
+   * how many were appended anyway.
+   */
+  append(items: readonly DiskQueueItem[], onWritten?: (count: number) => void): Promise<void>;
   /** Next unread records (at most `max`) in order; waits while there are none; `[]` once closed. */
   read(max: number): Promise<DiskQueueRecord[]>;
   /** Marks every record with `seq <= uptoSeq` delivered; fully acked segments are deleted. */
