@@ -13,7 +13,8 @@ import { recordTimestamp } from './record/map.js';
 import type { EventRecord } from './record/types.js';
 import type { Source } from './source/types.js';
 import type { TransformStage } from './transform/types.js';
-import type { DeadLetter, DeadLetterRecord, SinkDispatcher } from './dispatch/types.js';
+import type { DeadLetter, DeadLetterRecord, DispatchItem, SinkDispatcher } from './dispatch/types.js';
+import type { CheckpointTracker } from './delivery/checkpoints.js';
 import type { Logger } from './util/logger.js';
 
 export interface Route {
@@ -33,6 +34,11 @@ export interface PipelineOptions {
   logger: Logger;
   /** Emit DELETED watch events too (default false). */
   emitDeleted?: boolean;
+  /**
+   * Tracks which chunks are fully handled (every delivery acked, dead-lettered or on disk), for
+   * the resume point. Unset: nothing is tracked.
+   */
+  checkpoints?: CheckpointTracker;
   /** Called after every chunk with the live counters (read-only for the callee). */
   onProgress?: (counters: Readonly<PipelineCounters>) => void;
 }
@@ -61,7 +67,9 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0,
   };
 
+  const tracker = options.checkpoints;
   for await (const chunk of source.stream({ signal, logger })) {
+    const handle = tracker?.begin(chunk.position);
     const records: EventRecord[] = [];
     const invalid: DeadLetterRecord[] = [];
     for (const item of chunk) {
@@ -98,11 +106,19 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
         if (!route.matches(record)) continue;
         delivered = true;
         counters.routed++;
-        const wait = route.dispatcher.push({ id: record.id, record, json, timestamp });
+        const item: DispatchItem = { id: record.id, record, json, timestamp };
+        if (handle !== undefined) {
+          const hold = handle.hold();
+          item.done = hold.done;
+          item.persisted = hold.persisted;
+          item.checkpoint = handle.seq;
+        }
+        const wait = route.dispatcher.push(item);
         if (wait) await wait;
       }
       if (!delivered) counters.unrouted++;
     }
+    handle?.seal();
     options.onProgress?.(counters);
     if (signal.aborted) break;
   }

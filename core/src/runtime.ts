@@ -15,6 +15,13 @@ import type { DispatchStats, SinkDispatcher } from './dispatch/types.js';
 import { createSourceFilter, createMatcher } from './filter/index.js';
 import { createSource } from './source/index.js';
 import { createLiveStack } from './source/live.js';
+import { createKubeClient } from './source/kubernetes/client.js';
+import { createFileStateStore, createLeaseStateStore } from './delivery/state-store.js';
+import { createLeadership } from './delivery/leadership.js';
+import type { Leadership } from './delivery/leadership.js';
+import { openResume } from './delivery/resume.js';
+import type { Resume } from './delivery/resume.js';
+import type { ResumePoint } from './delivery/position.js';
 import type { KubernetesSource } from './source/kubernetes/events-source.js';
 import type { Enricher } from './enrich/enricher.js';
 import { createTransformStage } from './transform/stage.js';
@@ -83,6 +90,10 @@ export interface RunSummary {
   counters: PipelineCounters;
   sinks: SinkSummary[];
   deadLetter: SinkSummary;
+  /** With leader election: false when this replica stopped while on standby (it never streamed). */
+  led: boolean;
+  /** The resume state, when one is kept (`state.dir` or leader election). */
+  resume: { store: string; from: ResumePoint; saved: ResumePoint | null; saveErrors: number } | null;
 }
 
 export interface RunOptions {
@@ -114,6 +125,85 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
   const resolution = await resolvePlugins(loaded);
   if (resolution.errors.length > 0) throw aggregate(resolution.errors);
 
+  // Leadership comes first: a standby opens no sink and no watch.
+  const client = config.source.type === 'kubernetes' ? createKubeClient({ kubeconfig: config.source.kubeconfig, context: config.source.context, baseDir: dir }) : null;
+  const election = new AbortController();
+  const lost = new AbortController();
+  let leadership: Leadership | null = null;
+  let electing: Promise<void> | null = null;
+  let releasing = false;
+  if (config.leaderElection.enabled && client !== null) {
+    leadership = createLeadership(config.leaderElection, client, logger);
+    const l = leadership;
+    electing = l.elector.run(election.signal);
+    logger.info('standby: waiting for the leader lease', { lease: l.describe, identity: l.identity });
+    const led = await Promise.race([
+      l.elector.whenLeading(signal).then(
+        () => true,
+        () => false,
+      ),
+      electing.then(() => false),
+    ]).catch((err: unknown) => {
+      throw err instanceof K8streamError ? err : new K8streamError('KUBE_API_FAILED', `leader election failed: ${errorMessage(err)}`, { path: 'leaderElection', cause: err });
+    });
+    if (!led) {
+      election.abort();
+      await electing.catch(() => undefined);
+      logger.info('stopped while on standby', { lease: l.describe });
+      return standbySummary();
+    }
+    logger.info('leading: this replica streams', { lease: l.describe, identity: l.identity });
+    l.elector.onChange((leading) => {
+      if (!leading && !releasing) lost.abort();
+    });
+    electing.catch((err: unknown) => {
+      if (!releasing) logger.error('leader election stopped', { error: errorMessage(err) });
+      lost.abort();
+    });
+  }
+
+  // The resume point: in the Lease with leader election, else in state.dir.
+  let resume: Resume | null = null;
+  if (client !== null) {
+    const store = leadership
+      ? createLeaseStateStore({
+          describe: leadership.describe,
+          readState: (s) => leadership!.elector.readState(s),
+          writeState: (v, s) => leadership!.elector.writeState(v, s),
+        })
+      : config.state.dir !== null
+        ? createFileStateStore(resolve(dir, config.state.dir))
+        : null;
+    if (store !== null) {
+      try {
+        resume = await openResume({ store, delivery: config.delivery, server: client.server, intervalMs: config.state.saveIntervalMs, logger, signal });
+      } catch (err) {
+        await stepDown();
+        throw err;
+      }
+    }
+  }
+  const beforeSend = config.delivery === 'at-most-once' && resume !== null ? resume.keeper.beforeSend : undefined;
+
+  /** Stops the election; releases the lease (after the final save) unless it was lost. */
+  async function stepDown(): Promise<void> {
+    if (leadership === null) return;
+    releasing = true;
+    if (lost.signal.aborted) {
+      election.abort();
+      await electing?.catch(() => undefined);
+      return;
+    }
+    try {
+      await leadership.elector.release();
+      logger.info('lease released', { lease: leadership.describe });
+    } catch (err) {
+      logger.warn('could not release the lease; the next leader waits for it to expire', { lease: leadership.describe, error: errorMessage(err) });
+    }
+    election.abort();
+    await electing?.catch(() => undefined);
+  }
+
   const live: LiveSink[] = [];
   const startSink = async (resolved: ResolvedSink, deadLetter: ReturnType<typeof createDeadLetterWriter> | null): Promise<LiveSink> => {
     const { sink, definition } = resolved;
@@ -136,6 +226,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
       queue: sink.queue,
       logger: sinkLogger,
       deadLetter,
+      ...(deadLetter !== null && beforeSend !== undefined ? { beforeSend } : {}),
       buffer:
         sink.buffer?.type === 'disk'
           ? {
@@ -147,15 +238,28 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
             }
           : { type: 'memory' },
     });
+    try {
+      await dispatcher.opened();
+    } catch (err) {
+      await dispatcher.close(0);
+      throw err;
+    }
     return { resolved, instance, dispatcher };
   };
 
-  const dlSink = await startSink(resolution.deadLetter!, null);
+  let dlSink: LiveSink;
+  try {
+    dlSink = await startSink(resolution.deadLetter!, null);
+  } catch (err) {
+    await stepDown();
+    throw err;
+  }
   const deadLetter = createDeadLetterWriter(dlSink.dispatcher);
   try {
     for (const resolved of resolution.sinks) live.push(await startSink(resolved, deadLetter));
   } catch (err) {
     await Promise.all([...live, dlSink].map((s) => s.dispatcher.close(0)));
+    await stepDown();
     throw err;
   }
   for (const s of live) {
@@ -167,17 +271,20 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
     transform = await createTransformStage(config.transforms, { configDir: dir, deadLetter, logger: logger.child({ stage: 'transform' }) });
   } catch (err) {
     await Promise.all([...live, dlSink].map((s) => s.dispatcher.close(0)));
+    await stepDown();
     throw err;
   }
 
   const routes: Route[] = live.map((s) => ({ dispatcher: s.dispatcher, matches: createMatcher(s.resolved.sink.match) }));
   // Lookups and the Services watch outlive the source loop until the sinks have flushed.
   const lookups = new AbortController();
-  const stack = config.source.type === 'kubernetes' ? createLiveStack(config, { dir, logger, signal: lookups.signal }) : null;
+  const stack =
+    client !== null ? createLiveStack(config, { dir, logger, signal: lookups.signal, client, ...(resume !== null ? { resume: resume.from } : {}) }) : null;
   const source = stack ? stack.source : createSource(config.source, { dir });
   options.onStart?.({ source: stack?.events ?? null, enricher: stack?.enricher ?? null });
   let counters: PipelineCounters;
   let failure: unknown = null;
+  resume?.keeper.start();
   try {
     counters = await runPipeline(
       {
@@ -190,9 +297,10 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
         deadLetter,
         logger,
         emitDeleted: config.source.emitDeleted,
+        ...(resume !== null ? { checkpoints: resume.tracker } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },
-      signal,
+      leadership !== null ? AbortSignal.any([signal, lost.signal]) : signal,
     );
   } catch (err) {
     failure = err;
@@ -201,11 +309,27 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
   await transform.close();
   lookups.abort();
 
-  // Shutdown order: sinks flush (they may dead-letter while flushing), then the dead letter.
-  const graceEnd = Date.now() + config.shutdown.graceMs;
+  // Shutdown order: sinks flush (they may dead-letter while flushing), then the dead letter,
+  // then the resume point is saved, then the lease is released. A replica that lost the lease
+  // stops sending at once instead: the new leader re-sends what was not acked.
+  const graceEnd = lost.signal.aborted ? Date.now() : Date.now() + config.shutdown.graceMs;
   const closed = await Promise.all(live.map((s) => s.dispatcher.close(Math.max(0, graceEnd - Date.now()))));
   const dlClosed = await dlSink.dispatcher.close(Math.max(0, graceEnd - Date.now()));
+  if (resume !== null && !lost.signal.aborted) {
+    try {
+      await resume.keeper.finish();
+    } catch (err) {
+      logger.error('could not save the final resume point', { state: resume.store.describe, error: errorMessage(err) });
+    }
+  }
+  await stepDown();
   if (failure) throw failure;
+  if (lost.signal.aborted) {
+    throw new K8streamError('LEADERSHIP_LOST', `lost the leader lease (${leadership?.describe ?? 'lease'}) while streaming; stopped so the new leader can take over`, {
+      path: 'leaderElection',
+      hint: 'the orchestrator restarts this replica as a standby; check API server latency if this repeats (renewDeadlineMs)',
+    });
+  }
 
   const summarise = (s: LiveSink, flushed: boolean): SinkSummary => ({
     name: s.resolved.sink.name,
@@ -218,6 +342,27 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
     counters,
     sinks: live.map((s, i) => summarise(s, closed[i]?.flushed ?? false)),
     deadLetter: summarise(dlSink, dlClosed.flushed),
+    led: true,
+    resume:
+      resume === null
+        ? null
+        : { store: resume.store.describe, from: resume.from, saved: resume.keeper.stats.saved, saveErrors: resume.keeper.stats.saveErrors },
+  };
+}
+
+function emptyStats(): DispatchStats {
+  return { queuedEvents: 0, queuedBytes: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, permanentFailures: 0, deadLettered: 0, failedEvents: 0, inFlight: 0 };
+}
+
+/** What a replica that never led reports. */
+function standbySummary(): RunSummary {
+  const none: SinkSummary = { name: 'deadletter', destination: '(standby)', stats: emptyStats(), flushed: true, diskBuffered: false };
+  return {
+    counters: { received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0 },
+    sinks: [],
+    deadLetter: none,
+    led: false,
+    resume: null,
   };
 }
 

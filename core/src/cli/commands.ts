@@ -133,6 +133,7 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
   try {
     logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
     const summary = await run(loaded, { logger, signal: controller.signal, ...(io.onProgress ? { onProgress: io.onProgress } : {}) });
+    if (!summary.led) return 0; // stopped while on standby: nothing streamed, nothing to flush
     report(summary, logger, io.cwd);
     const all = [...summary.sinks, summary.deadLetter];
     const kept = all.filter((s) => !s.flushed && s.diskBuffered);
@@ -167,6 +168,9 @@ function report(summary: RunSummary, logger: Logger, cwd: string): void {
     logger.info(`sink ${s.name}: ${s.stats.eventsSent} records in ${s.stats.batchesSent} batches → ${displayPath(s.destination, cwd)}`, {
       deadLettered: s.stats.deadLettered, retries: s.stats.retries,
     });
+  }
+  if (summary.resume !== null) {
+    logger.info('resume point saved', { state: displayPath(summary.resume.store, cwd), watches: summary.resume.saved ?? summary.resume.from, saveErrors: summary.resume.saveErrors });
   }
 }
 

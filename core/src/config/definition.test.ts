@@ -45,6 +45,16 @@ describe('defaults', () => {
       sinks: [],
       deadLetter: { use: 'file', config: { dir: './deadletter' }, encoding: { format: 'ndjson', compression: 'none' } },
       delivery: 'at-least-once',
+      state: { dir: null, saveIntervalMs: 1000 },
+      leaderElection: {
+        enabled: false,
+        namespace: null,
+        name: 'k8stream',
+        identity: null,
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2000,
+      },
       shutdown: { graceMs: 30_000 },
       log: { level: 'info', format: 'pretty' },
     };
@@ -307,5 +317,37 @@ describe('errors', () => {
       { path: 'sinks[0].timeout', message: 'unknown key (did you mean "timeoutMs"?)' },
       { path: 'sinks[0].quue', message: 'unknown key (did you mean "queue"?)' },
     ]);
+  });
+});
+
+describe('delivery guarantees', () => {
+  it('at-most-once needs a resume point that survives restarts, and no disk buffer', () => {
+    expect(checkConfig({ delivery: 'at-most-once', sinks: [{ use: 'file', buffer: { type: 'disk' } }, { use: 'stdout' }] })).toEqual([
+      { path: 'delivery', message: 'at-most-once needs a resume point that survives restarts: set state.dir (or leaderElection.enabled)' },
+      {
+        path: 'sinks[0].buffer',
+        message: 'a disk buffer re-sends unacknowledged batches after a crash, which can duplicate: not allowed with delivery "at-most-once"',
+      },
+    ]);
+    expect(checkConfig({ delivery: 'at-most-once', state: { dir: './state' }, sinks: [{ use: 'file' }] })).toEqual([]);
+    expect(checkConfig({ delivery: 'at-most-once', leaderElection: { enabled: true }, sinks: [{ use: 'file' }] })).toEqual([]);
+    expect(checkConfig({ state: { dir: './state' }, sinks: [{ use: 'file', buffer: { type: 'disk' } }] })).toEqual([]);
+  });
+
+  it('leader election needs the kubernetes source and consistent timings', () => {
+    expect(
+      checkConfig({
+        source: { type: 'replay', replay: { file: './events.json' } },
+        leaderElection: { enabled: true, leaseDurationMs: '5s', renewDeadlineMs: '5s', retryPeriodMs: '6s' },
+      }),
+    ).toEqual([
+      { path: 'leaderElection.renewDeadlineMs', message: 'must be less than leaseDurationMs' },
+      { path: 'leaderElection.retryPeriodMs', message: 'must be less than renewDeadlineMs' },
+    ]);
+    expect(checkConfig({ source: { type: 'replay', replay: { file: './events.json' } }, leaderElection: { enabled: true } })).toEqual([
+      { path: 'leaderElection.enabled', message: 'needs source.type "kubernetes" (the Lease lives in the cluster)' },
+    ]);
+    const config = validateConfig({ leaderElection: { enabled: true, namespace: 'ops', leaseDurationMs: '3s', renewDeadlineMs: '2s', retryPeriodMs: 250 } });
+    expect(config.leaderElection).toEqual({ enabled: true, namespace: 'ops', name: 'k8stream', identity: null, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 250 });
   });
 });

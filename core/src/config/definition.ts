@@ -302,6 +302,46 @@ export const k8streamrc = object(
     delivery: enumOf(['at-least-once', 'at-most-once'])
       .default('at-least-once')
       .describe('`at-least-once`: acknowledge an event only once every sink accepted it (duplicates possible after a crash); `at-most-once`: no duplicates preferred.'),
+    state: object({
+      dir: string()
+        .nonEmpty()
+        .nullable()
+        .default(null)
+        .describe('Directory for the resume point (one resourceVersion per watch), relative to the config file; a restart then emits only what it has not delivered. Null: no resume state (every start re-lists and re-emits). Ignored with leaderElection, which keeps it in the Lease.'),
+      saveIntervalMs: duration()
+        .positive()
+        .default('1s')
+        .describe('at-least-once: how often the resume point is saved (also once at shutdown). at-most-once saves it before every send.'),
+    })
+      .default({})
+      .describe('Where the resume point survives restarts.'),
+    leaderElection: object({
+      enabled: boolean().default(false).describe('Run several replicas: one streams, the others wait on a coordination.k8s.io/v1 Lease.'),
+      namespace: string()
+        .nonEmpty()
+        .nullable()
+        .default(null)
+        .describe("The Lease's namespace. Null: $POD_NAMESPACE, else the service account's namespace, else `default`."),
+      name: string().nonEmpty().default('k8stream').describe("The Lease's name."),
+      identity: string()
+        .nonEmpty()
+        .nullable()
+        .default(null)
+        .describe('This replica in `holderIdentity`. Null: $POD_NAME or the host name, plus a random suffix.'),
+      leaseDurationMs: duration().positive().default('15s').describe('How long standbys wait, after last seeing the lease renewed, before taking it.'),
+      renewDeadlineMs: duration().positive().default('10s').describe('The leader stops streaming when it could not renew for this long.'),
+      retryPeriodMs: duration().positive().default('2s').describe('Interval between acquire and renew attempts.'),
+    })
+      .checkPartial((value, ctx) => {
+        if (value.renewDeadlineMs !== undefined && value.leaseDurationMs !== undefined && value.renewDeadlineMs >= value.leaseDurationMs) {
+          ctx.issue('must be less than leaseDurationMs', 'renewDeadlineMs');
+        }
+        if (value.retryPeriodMs !== undefined && value.renewDeadlineMs !== undefined && value.retryPeriodMs >= value.renewDeadlineMs) {
+          ctx.issue('must be less than renewDeadlineMs', 'retryPeriodMs');
+        }
+      })
+      .default({})
+      .describe('High availability: several replicas, one leader.'),
     shutdown: object({
       graceMs: duration().min(0).default('30s').describe('Time to flush open batches on SIGTERM before giving up.'),
     })
@@ -322,7 +362,24 @@ export const k8streamrc = object(
         .describe('Config files (relative to this one) merged in first; keys set here win.'),
     },
   },
-).describe('k8stream configuration: stream Kubernetes events to durable storage.');
+)
+  .checkPartial((value, ctx) => {
+    const le = value.leaderElection?.enabled === true;
+    if (le && value.source !== undefined && value.source.type !== 'kubernetes') {
+      ctx.issue('needs source.type "kubernetes" (the Lease lives in the cluster)', 'leaderElection', 'enabled');
+    }
+    if (value.delivery === 'at-most-once') {
+      if (!le && value.state !== undefined && value.state.dir === null) {
+        ctx.issue('at-most-once needs a resume point that survives restarts: set state.dir (or leaderElection.enabled)', 'delivery');
+      }
+      (value.sinks ?? []).forEach((s, i) => {
+        if (s.buffer?.type === 'disk') {
+          ctx.issue('a disk buffer re-sends unacknowledged batches after a crash, which can duplicate: not allowed with delivery "at-most-once"', 'sinks', i, 'buffer');
+        }
+      });
+    }
+  })
+  .describe('k8stream configuration: stream Kubernetes events to durable storage.');
 
 /** What a user may write in `.k8streamrc` (or export from `k8stream.config.ts`). */
 export type K8streamrc = Input<typeof k8streamrc>;

@@ -28,6 +28,8 @@ describe('published JSON Schema', () => {
       'sinks',
       'deadLetter',
       'delivery',
+      'state',
+      'leaderElection',
       'shutdown',
       'log',
     ]);

@@ -145,6 +145,26 @@ export interface DeadLetterConfig {
   encoding: Partial<EncodingOptions>;
 }
 
+/** Where the resume point survives restarts (`state`). */
+export interface StateConfig {
+  /** Resume-point directory (relative to the config file); null = none. */
+  dir: string | null;
+  saveIntervalMs: number;
+}
+
+/** `leaderElection`: one streaming replica, the others on standby. */
+export interface LeaderElectionConfig {
+  enabled: boolean;
+  /** Null: $POD_NAMESPACE, the service account's namespace, else `default`. */
+  namespace: string | null;
+  name: string;
+  /** Null: $POD_NAME or the host name, plus a random suffix. */
+  identity: string | null;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
 export interface K8streamConfig {
   cluster: string;
   source: SourceConfig;
@@ -154,6 +174,8 @@ export interface K8streamConfig {
   /** Where failing events and permanently rejected batches go. */
   deadLetter: DeadLetterConfig;
   delivery: Delivery;
+  state: StateConfig;
+  leaderElection: LeaderElectionConfig;
   shutdown: { graceMs: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json' };
 }

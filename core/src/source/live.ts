@@ -4,6 +4,7 @@
  * records merged into the event stream. Replay sources get none of this (no cluster to ask).
  */
 import type { K8streamConfig } from '../config/types.js';
+import type { ResumePoint } from '../delivery/position.js';
 import type { EventRecord } from '../record/types.js';
 import { createEnricher } from '../enrich/enricher.js';
 import type { Enricher } from '../enrich/enricher.js';
@@ -34,12 +35,19 @@ export interface LiveStackOptions {
   signal: AbortSignal;
   /** A ready client (tests); default: from `source.kubeconfig` / `source.context`. */
   client?: KubeClient;
+  /** Saved resume point of the events watches (see `KubernetesSourceOptions.resume`). */
+  resume?: ResumePoint;
 }
 
 export function createLiveStack(config: K8streamConfig, options: LiveStackOptions): LiveStack {
   const { logger, signal } = options;
   const client = options.client ?? createKubeClient({ kubeconfig: config.source.kubeconfig, context: config.source.context, baseDir: options.dir });
-  const events = createKubernetesSource(config.source, { client, clusterName: config.cluster, baseDir: options.dir });
+  const events = createKubernetesSource(config.source, {
+    client,
+    clusterName: config.cluster,
+    baseDir: options.dir,
+    ...(options.resume !== undefined ? { resume: options.resume } : {}),
+  });
   const e = config.enrich;
   const anyLookup = e.objects || e.owners || e.nodes || e.services;
   if (!anyLookup && !e.serviceChanges) return { source: events, events, enrich: undefined, enricher: undefined, services: undefined, client };

@@ -3,6 +3,7 @@
  * (string timestamps), in chunks. Pulling is backpressure: a source must not read ahead
  * unboundedly while the consumer is not asking for the next chunk.
  */
+import type { Position } from '../delivery/position.js';
 import type { Logger } from '../util/logger.js';
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -18,6 +19,13 @@ export interface SourceItem {
   receivedAt: number;
 }
 
+/**
+ * One chunk of a source's stream. `position` (live sources): once this chunk and every chunk
+ * before it are handled, resuming the watch `position.key` after `position.rv` loses nothing.
+ * A chunk may be empty and carry only a position.
+ */
+export type SourceChunk = readonly SourceItem[] & { readonly position?: Position };
+
 export interface SourceContext {
   signal: AbortSignal;
   logger: Logger;
@@ -26,5 +34,5 @@ export interface SourceContext {
 export interface Source {
   readonly kind: string;
   /** Ends when the source is exhausted (replay without follow) or the signal aborts. */
-  stream(ctx: SourceContext): AsyncIterable<readonly SourceItem[]>;
+  stream(ctx: SourceContext): AsyncIterable<SourceChunk>;
 }

@@ -10,7 +10,9 @@
 import { K8streamError } from '../../errors.js';
 import type { SourceConfig } from '../../config/types.js';
 import type { Logger } from '../../util/logger.js';
-import type { Source, SourceContext, SourceItem } from '../types.js';
+import type { Source, SourceChunk, SourceContext, SourceItem } from '../types.js';
+import { rvNumber } from '../../delivery/position.js';
+import type { ResumePoint } from '../../delivery/position.js';
 import { createKubeClient } from './client.js';
 import type { KubeClient } from './client.js';
 import { gapMarkerEvent } from './gap-marker.js';
@@ -23,7 +25,7 @@ import type { KubeObject, ListWatch, ListWatchCounters, ListWatchItem, ListWatch
 import { mergeBatches } from './merge.js';
 import { planWatches } from './plan.js';
 import type { WatchTarget } from './plan.js';
-import { EventTracker } from './tracker.js';
+import { EventTracker, resourceVersionOf } from './tracker.js';
 import type { Emission, TrackerCounters } from './tracker.js';
 
 /** Engine settings a caller (tests, benchmarks) may tune. */
@@ -46,6 +48,11 @@ export interface KubernetesSourceOptions {
   labelsLookup?: LabelsLookup;
   /** Largest chunk yielded. @default 500 */
   maxChunk?: number;
+  /**
+   * Saved resume point (watch path → resourceVersion): the initial list of each watch emits only
+   * events newer than it. Ignored for a watch whose list is older than the saved version.
+   */
+  resume?: ResumePoint;
   listWatch?: ListWatchTuning;
 }
 
@@ -80,6 +87,8 @@ interface Watch {
   target: WatchTarget;
   lw: ListWatch;
   tracker: EventTracker;
+  /** The furthest resume position handed out (an integer resourceVersion), never moving back. */
+  position: string | null;
 }
 
 /**
@@ -121,7 +130,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
   const counters = (): KubernetesSourceCounters => {
     const sum: KubernetesSourceCounters = {
       lists: 0, pages: 0, watches: 0, restarts: 0, relists: 0, gaps410: 0, gapsEmpty: 0, bookmarks: 0, events: 0, errors: 0,
-      emptyResponses: 0, stalls: 0, throttled: 0, emitted: 0, recurrences: 0, unchanged: 0, deleted: 0, vanished: 0, tooOld: 0,
+      emptyResponses: 0, stalls: 0, throttled: 0, emitted: 0, recurrences: 0, unchanged: 0, deleted: 0, vanished: 0, tooOld: 0, resumed: 0,
       tracked: 0, ...extra,
     };
     for (const w of watches) {
@@ -132,7 +141,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
     return sum;
   };
 
-  async function* stream(ctx: SourceContext): AsyncGenerator<readonly SourceItem[]> {
+  async function* stream(ctx: SourceContext): AsyncGenerator<SourceChunk> {
     const logger = (options.logger ?? ctx.logger).child({ source: 'kubernetes' });
     const stop = new AbortController();
     const signal = AbortSignal.any([ctx.signal, stop.signal]);
@@ -152,6 +161,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         ...options.listWatch,
       }),
       tracker: new EventTracker({ emitDeleted: config.emitDeleted, maxEventAgeMs: config.maxEventAge, now }),
+      position: null,
     }));
     watches = own; // what state() and counters() report
     for (const w of own) w.lw.onChange(notify);
@@ -166,13 +176,23 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
     try {
       for await (const { index, items } of mergeBatches(own.map((w) => (max: number) => w.lw.nextBatch(max)), 256)) {
         const w = own[index]!;
-        const emissions = translate(w, items, logger);
+        const { emissions, ats, end } = translate(w, items, logger);
         const receivedAt = now();
-        let out: SourceItem[] = emissions.map((e) => ({ type: e.type, object: e.object, receivedAt }));
-        if (lookup !== null && matcher !== null && out.length > 0) out = await filterByLabels(out, lookup, matcher, signal);
-        if (signal.aborted) return;
-        notify();
-        for (let i = 0; i < out.length; i += maxChunk) yield out.slice(i, i + maxChunk);
+        const key = w.target.path;
+        if (emissions.length === 0) {
+          notify();
+          if (end !== null) yield positioned([], key, end);
+          continue;
+        }
+        for (let i = 0; i < emissions.length; i += maxChunk) {
+          const j = Math.min(i + maxChunk, emissions.length);
+          let out: SourceItem[] = [];
+          for (let k = i; k < j; k++) out.push({ type: emissions[k]!.type, object: emissions[k]!.object, receivedAt });
+          if (lookup !== null && matcher !== null) out = await filterByLabels(out, lookup, matcher, signal);
+          if (signal.aborted) return;
+          if (j === emissions.length) notify();
+          yield positioned(out, key, (j === emissions.length ? end : null) ?? lastPosition(ats, i, j));
+        }
       }
     } catch (err) {
       if (ctx.signal.aborted) return;
@@ -183,10 +203,31 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
     }
   }
 
-  /** Engine items → emissions: the tracker decides; gaps become marker events first. */
-  function translate(w: Watch, items: readonly ListWatchItem[], logger: Logger): Emission[] {
+  /**
+   * Engine items → emissions: the tracker decides; gaps become marker events first. `ats[i]`
+   * is the resume position right after `emissions[i]` (null when unknown), `end` the one after
+   * the whole batch: lists end at their own resourceVersion, watch events at theirs.
+   */
+  function translate(w: Watch, items: readonly ListWatchItem[], logger: Logger): { emissions: Emission[]; ats: (string | null)[]; end: string | null } {
     const out: Emission[] = [];
+    const ats: (string | null)[] = [];
+    let end: string | null = null;
+    const forward = (rv: string | null): string | null => {
+      const n = rvNumber(rv);
+      if (n === null) return w.position;
+      if (w.position === null || n > BigInt(w.position)) w.position = rv;
+      return w.position;
+    };
     for (const item of items) {
+      if (item.kind === 'sync' || item.kind === 'event') {
+        const from = out.length;
+        const after = item.kind === 'sync' && item.reason === 'initial' ? resumeAfter(w, item.resourceVersion, logger) : null;
+        w.tracker.apply(item, out, after);
+        // Positions never move back (a re-list reports vanished events with their old versions).
+        for (let k = from; k < out.length; k++) ats.push(forward(resourceVersionOf(out[k]!.object)));
+        end = forward(item.kind === 'sync' ? item.resourceVersion : resourceVersionOf(item.object)) ?? end;
+        continue;
+      }
       if (item.kind === 'gap') {
         extra.gaps++;
         logger.warn('watch gap: events between these resourceVersions may be missing; a marker record is emitted', {
@@ -206,11 +247,32 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
             now: new Date(now()),
           }),
         });
-        continue;
+        ats.push(null);
       }
-      w.tracker.apply(item, out);
     }
-    return out;
+    return { emissions: out, ats, end };
+  }
+
+  /** The saved watermark of this watch, if it can be trusted against the list at `listRv`. */
+  function resumeAfter(w: Watch, listRv: string, logger: Logger): bigint | null {
+    const saved = options.resume?.[w.target.path];
+    if (saved === undefined) return null;
+    const mark = rvNumber(saved);
+    const head = rvNumber(listRv);
+    if (mark === null || head === null) {
+      logger.warn('cannot resume: resourceVersions are not integers; every listed event is emitted again', { watch: w.target.path });
+      return null;
+    }
+    if (mark > head) {
+      logger.warn('the saved resume point is newer than the API server (restored or different cluster?); ignoring it, every listed event is emitted again', {
+        watch: w.target.path,
+        saved,
+        server: listRv,
+      });
+      return null;
+    }
+    logger.info('resuming after the saved resourceVersion: events delivered before the restart are not emitted again', { watch: w.target.path, resourceVersion: saved });
+    return mark;
   }
 
   /** Drops events whose involved object's labels are known and do not match; unknown → kept. */
@@ -246,6 +308,15 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
   }
 
   return { kind: 'kubernetes', targets, stream, state, counters, onChange };
+}
+
+function lastPosition(ats: readonly (string | null)[], from: number, to: number): string | null {
+  for (let k = to - 1; k >= from; k--) if (ats[k] !== null && ats[k] !== undefined) return ats[k]!;
+  return null;
+}
+
+function positioned(items: SourceItem[], key: string, rv: string | null): SourceChunk {
+  return rv === null ? items : Object.assign(items, { position: { key, rv } });
 }
 
 function involvedRef(obj: KubeObject): InvolvedRef | null {

@@ -7,7 +7,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { SourceConfig } from '../../config/types.js';
 import { silentLogger } from '../../util/logger.js';
-import type { Source, SourceItem } from '../types.js';
+import type { Source, SourceChunk, SourceItem } from '../types.js';
 import { createKubeClientFromKubeConfig } from './client.js';
 import type { KubeClient, KubeClientOptions } from './client.js';
 import type { ListWatch, ListWatchItem } from './listwatch.js';
@@ -122,6 +122,8 @@ export class ListWatchCollector {
 /** Consumes a source in the background (optionally slowly, to exercise backpressure). */
 export class SourceCollector {
   readonly items: SourceItem[] = [];
+  /** Every chunk's resume position, with the number of items received up to and including it. */
+  readonly positions: { key: string; rv: string; items: number }[] = [];
   chunks = 0;
   done = false;
   error: unknown = undefined;
@@ -135,6 +137,8 @@ export class SourceCollector {
         for await (const chunk of source.stream({ signal, logger: silentLogger })) {
           this.chunks++;
           for (const item of chunk) this.items.push(item);
+          const p = (chunk as SourceChunk).position;
+          if (p !== undefined) this.positions.push({ ...p, items: this.items.length });
           this.w.changed();
           if (onChunk) await onChunk(chunk);
         }

@@ -12,6 +12,7 @@
  *   unchanged events not at all; uids the list no longer has are forgotten (DELETED with
  *   `emitDeleted`). The map therefore holds exactly the events the server still has.
  */
+import { rvNumber } from '../../delivery/position.js';
 import type { KubeObject, ListWatchItem } from './listwatch.js';
 
 export type EmitType = 'SYNC' | 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -44,6 +45,8 @@ export interface TrackerCounters {
   vanished: number;
   /** Events of the initial list skipped by `maxEventAge`. */
   tooOld: number;
+  /** Events of the initial list skipped because the saved resume point says they were delivered. */
+  resumed: number;
 }
 
 interface Entry {
@@ -60,7 +63,7 @@ export class EventTracker {
   private readonly emitDeleted: boolean;
   private readonly maxAgeMs: number | null;
   private readonly now: () => number;
-  readonly counters: TrackerCounters = { emitted: 0, recurrences: 0, unchanged: 0, deleted: 0, vanished: 0, tooOld: 0 };
+  readonly counters: TrackerCounters = { emitted: 0, recurrences: 0, unchanged: 0, deleted: 0, vanished: 0, tooOld: 0, resumed: 0 };
 
   constructor(options: TrackerOptions = {}) {
     this.emitDeleted = options.emitDeleted ?? false;
@@ -73,13 +76,20 @@ export class EventTracker {
     return this.map.size;
   }
 
-  /** Applies one engine item, appending what to emit to `out`. Gaps are the caller's business. */
-  apply(item: ListWatchItem, out: Emission[]): void {
+  /**
+   * Applies one engine item, appending what to emit to `out`. Gaps are the caller's business.
+   * Lists are emitted in resourceVersion order (see `sortByResourceVersion`). `resumeAfter`: on
+   * the initial list, events at or below this resourceVersion were delivered before a restart
+   * and are only tracked.
+   */
+  apply(item: ListWatchItem, out: Emission[], resumeAfter: bigint | null = null): void {
     switch (item.kind) {
-      case 'sync':
-        if (item.reason === 'initial') this.initial(item.objects, out);
-        else this.relist(item.objects, out);
+      case 'sync': {
+        const objects = sortByResourceVersion(item.objects);
+        if (item.reason === 'initial') this.initial(objects, out, resumeAfter);
+        else this.relist(objects, out);
         return;
+      }
       case 'event':
         this.event(item.type, item.object, out);
         return;
@@ -93,11 +103,18 @@ export class EventTracker {
     out.push({ type, object });
   }
 
-  private initial(objects: readonly KubeObject[], out: Emission[]): void {
+  private initial(objects: readonly KubeObject[], out: Emission[], resumeAfter: bigint | null): void {
     const cutoff = this.maxAgeMs === null ? null : this.now() - this.maxAgeMs;
     for (const obj of objects) {
       const uid = uidOf(obj);
       if (uid !== null) this.map.set(uid, this.entry(obj));
+      if (resumeAfter !== null) {
+        const rv = rvNumber(resourceVersionOf(obj));
+        if (rv !== null && rv <= resumeAfter) {
+          this.counters.resumed++;
+          continue;
+        }
+      }
       if (cutoff !== null) {
         const at = lastOccurrence(obj);
         if (at !== null && at < cutoff) {
@@ -167,6 +184,27 @@ export class EventTracker {
     if (this.emitDeleted) e.object = obj;
     return e;
   }
+}
+
+/** `metadata.resourceVersion`, or null. */
+export function resourceVersionOf(obj: KubeObject): string | null {
+  const rv = (obj['metadata'] as { resourceVersion?: unknown } | undefined)?.resourceVersion;
+  return typeof rv === 'string' && rv !== '' ? rv : null;
+}
+
+/**
+ * The list in increasing resourceVersion order (a new array; objects whose version is not an
+ * integer keep their relative order, after the others). An API server lists in key order;
+ * emitting a list in version order means "everything up to version X was emitted" holds after
+ * each emitted event, so the resume point can advance inside a large list.
+ */
+export function sortByResourceVersion(objects: readonly KubeObject[]): KubeObject[] {
+  const keyed = objects.map((obj, i) => ({ obj, i, rv: rvNumber(resourceVersionOf(obj)) }));
+  keyed.sort((a, b) => {
+    if (a.rv === null || b.rv === null) return a.rv === b.rv ? a.i - b.i : a.rv === null ? 1 : -1;
+    return a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : a.i - b.i;
+  });
+  return keyed.map((k) => k.obj);
 }
 
 function uidOf(obj: KubeObject): string | null {

@@ -1,0 +1,15 @@
+/** Delivery guarantees: resume positions, chunk completion, resume state and where it is kept. */
+export { CheckpointTracker } from './checkpoints.js';
+export type { ChunkHandle, Hold } from './checkpoints.js';
+export { ResumeKeeper } from './keeper.js';
+export type { ResumeKeeperOptions, ResumeKeeperStats } from './keeper.js';
+export { isNewer, rvNumber } from './position.js';
+export type { Position, ResumePoint } from './position.js';
+export { decodeState, encodeState } from './state-doc.js';
+export type { ResumeState } from './state-doc.js';
+export { createFileStateStore, createLeaseStateStore, STATE_FILE } from './state-store.js';
+export type { StateStore } from './state-store.js';
+export { createLeadership, leaseIdentity, leaseNamespace } from './leadership.js';
+export type { Leadership } from './leadership.js';
+export { openResume } from './resume.js';
+export type { Resume } from './resume.js';
