@@ -36,10 +36,13 @@ export async function openResume(options: {
     const state = decodeState(text);
     if (typeof state === 'string') {
       logger.warn('the saved resume point is unreadable; ignoring it (every listed event is emitted again)', { state: store.describe, problem: state });
-    } else if (state.server !== server) {
+    } else if (state.server.replace(/\/+$/, '') !== server.replace(/\/+$/, '')) {
       logger.warn('the saved resume point belongs to another API server; ignoring it', { state: store.describe, saved: state.server, server });
     } else {
       from = state.watches;
+      if (state.delivery !== options.delivery) {
+        logger.info('the saved resume point was written in the other delivery mode; resuming from it', { saved: state.delivery, now: options.delivery });
+      }
       logger.info('resume point loaded', { state: store.describe, savedAt: state.savedAt, watches: Object.keys(from).length });
     }
   }

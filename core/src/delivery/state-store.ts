@@ -31,6 +31,31 @@ export function createFileStateStore(dir: string): StateStore {
       hint: 'state.dir must be a writable directory (a volume that outlives the process)',
     });
   let ready: Promise<void> | null = null;
+  // Saves share one temporary file: run them one at a time.
+  let chain: Promise<void> = Promise.resolve();
+  const write = async (text: string): Promise<void> => {
+    try {
+      ready ??= mkdir(dir, { recursive: true }).then(() => undefined);
+      await ready;
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, file);
+      const d = await open(dir, 'r');
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    } catch (err) {
+      ready = null;
+      throw fail('save', err);
+    }
+  };
   return {
     describe: file,
     async load() {
@@ -41,28 +66,10 @@ export function createFileStateStore(dir: string): StateStore {
         throw fail('read', err);
       }
     },
-    async save(text) {
-      try {
-        ready ??= mkdir(dir, { recursive: true }).then(() => undefined);
-        await ready;
-        const fh = await open(tmp, 'w');
-        try {
-          await fh.writeFile(text);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await rename(tmp, file);
-        const d = await open(dir, 'r');
-        try {
-          await d.sync();
-        } finally {
-          await d.close();
-        }
-      } catch (err) {
-        ready = null;
-        throw fail('save', err);
-      }
+    save(text) {
+      const run = chain.then(() => write(text));
+      chain = run.catch(() => undefined);
+      return run;
     },
   };
 }

@@ -1,0 +1,385 @@
+/**
+ * ResumeKeeper against an in-memory store. Interval saves run on vitest fake timers; every
+ * "a save happened" is awaited through a promise the fake store resolves (no sleeps). "No save
+ * happened" is checked behind a later save: saves are serialised, so once a later save has
+ * landed every earlier one has run.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Delivery } from '../config/types.js';
+import type { DispatchItem } from '../dispatch/types.js';
+import type { LogFields, Logger } from '../util/logger.js';
+import { CheckpointTracker } from './checkpoints.js';
+import { ResumeKeeper } from './keeper.js';
+import type { ResumePoint } from './position.js';
+import { decodeState } from './state-doc.js';
+import type { ResumeState } from './state-doc.js';
+import type { StateStore } from './state-store.js';
+
+const KEY = '/api/v1/events';
+const SERVER = 'https://api.example:6443';
+const INTERVAL = 1000;
+const NOW = Date.parse('2026-03-04T05:06:07.000Z');
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** A store that records every completed save; `gate` holds saves open, `failWith` makes them throw. */
+function fakeStore() {
+  const texts: string[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const attemptWaiters: { n: number; resolve: () => void }[] = [];
+  let finished = 0;
+  let inFlight = 0;
+  const s = {
+    describe: 'memory',
+    texts,
+    /** save() calls begun (including failed ones). */
+    calls: 0,
+    maxInFlight: 0,
+    gate: null as Deferred | null,
+    /** Resolves when the current call has entered save(). */
+    entered: deferred(),
+    failWith: null as Error | null,
+    async load() {
+      return texts.at(-1) ?? null;
+    },
+    async save(text: string) {
+      s.calls++;
+      inFlight++;
+      s.maxInFlight = Math.max(s.maxInFlight, inFlight);
+      const entered = s.entered;
+      s.entered = deferred();
+      entered.resolve();
+      try {
+        if (s.gate !== null) await s.gate.promise;
+        if (s.failWith !== null) throw s.failWith;
+        texts.push(text);
+      } finally {
+        inFlight--;
+        finished++;
+        for (const w of attemptWaiters.filter((w) => finished >= w.n)) {
+          attemptWaiters.splice(attemptWaiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+      for (const w of waiters.filter((w) => texts.length >= w.n)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    },
+    /** Resolves once `n` saves have completed. */
+    saved(n: number): Promise<void> {
+      if (texts.length >= n) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    /** Resolves once `n` save() calls have finished, failed or not. */
+    attempted(n: number): Promise<void> {
+      if (finished >= n) return Promise.resolve();
+      return new Promise((resolve) => attemptWaiters.push({ n, resolve }));
+    },
+    last(): ResumeState {
+      const d = decodeState(texts.at(-1)!);
+      if (typeof d === 'string') throw new Error(d);
+      return d;
+    },
+  };
+  const typed: StateStore = s;
+  void typed;
+  return s;
+}
+
+function recordingLogger() {
+  const lines: { level: string; msg: string; fields?: LogFields }[] = [];
+  const logger: Logger = {
+    debug: (msg, fields) => void lines.push({ level: 'debug', msg, fields }),
+    info: (msg, fields) => void lines.push({ level: 'info', msg, fields }),
+    warn: (msg, fields) => void lines.push({ level: 'warn', msg, fields }),
+    error: (msg, fields) => void lines.push({ level: 'error', msg, fields }),
+    child: () => logger,
+  };
+  return { logger, lines };
+}
+
+function setup(delivery: Delivery, initial: ResumePoint = {}) {
+  const store = fakeStore();
+  const tracker = new CheckpointTracker(initial);
+  const { logger, lines } = recordingLogger();
+  const keeper = new ResumeKeeper({ store, tracker, delivery, server: SERVER, intervalMs: INTERVAL, logger, now: () => NOW });
+  return { store, tracker, keeper, lines };
+}
+
+/** Begins, seals and completes a chunk at `rv`. */
+function ackChunk(tracker: CheckpointTracker, rv: string): number {
+  const c = tracker.begin({ key: KEY, rv });
+  c.seal();
+  return c.seq;
+}
+
+function item(checkpoint?: number): DispatchItem {
+  const base: DispatchItem = { id: `u:${checkpoint ?? 'x'}`, record: {}, json: '{}', timestamp: null };
+  return checkpoint === undefined ? base : { ...base, checkpoint };
+}
+
+async function settled(p: Promise<unknown>): Promise<'resolved' | 'rejected' | 'pending'> {
+  const marker = Symbol('pending');
+  const r = await Promise.race([p.then(() => 'resolved' as const, () => 'rejected' as const), Promise.resolve().then(() => Promise.resolve(marker))]);
+  return r === marker ? 'pending' : (r as 'resolved' | 'rejected');
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ResumeKeeper: at-least-once', () => {
+  it('saves on the interval only when the acked point changed', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { store, tracker, keeper } = setup('at-least-once');
+    keeper.start();
+    expect(vi.getTimerCount()).toBe(1);
+
+    // nothing acked yet: an empty point is never saved
+    await vi.advanceTimersByTimeAsync(INTERVAL * 3);
+
+    ackChunk(tracker, '10');
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    await store.saved(1);
+    expect(store.calls).toBe(1);
+    expect(store.last()).toEqual({ version: 1, server: SERVER, delivery: 'at-least-once', watches: { [KEY]: '10' }, savedAt: new Date(NOW).toISOString() });
+    expect(keeper.stats).toEqual({ saves: 1, saveErrors: 0, saved: { [KEY]: '10' } });
+
+    // unchanged for several intervals: no save
+    await vi.advanceTimersByTimeAsync(INTERVAL * 5);
+    ackChunk(tracker, '20');
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    await store.saved(2);
+    expect(store.calls).toBe(2);
+    expect(store.last().watches).toEqual({ [KEY]: '20' });
+    expect(keeper.stats.saves).toBe(2);
+  });
+
+  it('saves the acked prefix, not chunks still waiting for a sink', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { store, tracker, keeper } = setup('at-least-once');
+    keeper.start();
+    ackChunk(tracker, '10');
+    const open = tracker.begin({ key: KEY, rv: '20' });
+    const hold = open.hold();
+    open.seal();
+    ackChunk(tracker, '30');
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    await store.saved(1);
+    expect(store.last().watches).toEqual({ [KEY]: '10' });
+    hold.done();
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    await store.saved(2);
+    expect(store.last().watches).toEqual({ [KEY]: '30' });
+  });
+
+  it('start is idempotent: one timer', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { keeper } = setup('at-least-once');
+    keeper.start();
+    keeper.start();
+    expect(vi.getTimerCount()).toBe(1);
+  });
+
+  it('finish stops the timer and saves the final acked point at once', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { store, tracker, keeper } = setup('at-least-once');
+    keeper.start();
+    ackChunk(tracker, '10');
+    ackChunk(tracker, '11');
+    await keeper.finish();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(store.calls).toBe(1);
+    expect(store.last().watches).toEqual({ [KEY]: '11' });
+  });
+
+  it('finish after an interval save of the same point does not write again', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { store, tracker, keeper } = setup('at-least-once');
+    keeper.start();
+    ackChunk(tracker, '10');
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    await store.saved(1);
+    await keeper.finish();
+    expect(store.calls).toBe(1);
+  });
+
+  it('finish with nothing ever acked and no initial point saves nothing', async () => {
+    const { store, keeper } = setup('at-least-once');
+    await keeper.finish();
+    expect(store.calls).toBe(0);
+    expect(keeper.stats).toEqual({ saves: 0, saveErrors: 0, saved: null });
+  });
+
+  it('finish saves the initial point when nothing newer was acked', async () => {
+    const { store, keeper } = setup('at-least-once', { [KEY]: '5' });
+    await keeper.finish();
+    expect(store.calls).toBe(1);
+    expect(store.last().watches).toEqual({ [KEY]: '5' });
+  });
+
+  it('interval save failures are counted, logged once, retried on the next tick, and recovery is logged', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { store, tracker, keeper, lines } = setup('at-least-once');
+    keeper.start();
+    store.failWith = new Error('disk full');
+    ackChunk(tracker, '10');
+    for (let i = 1; i <= 3; i++) {
+      await vi.advanceTimersByTimeAsync(INTERVAL);
+      await store.attempted(i);
+    }
+    expect(store.calls).toBe(3);
+    expect(keeper.stats.saveErrors).toBe(3);
+    expect(keeper.stats.saves).toBe(0);
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([{ level: 'warn', msg: 'cannot save the resume point; retrying', fields: { store: 'memory', error: 'disk full' } }]);
+
+    store.failWith = null;
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    await store.saved(1);
+    expect(store.calls).toBe(4);
+    expect(store.last().watches).toEqual({ [KEY]: '10' });
+    expect(keeper.stats).toEqual({ saves: 1, saveErrors: 3, saved: { [KEY]: '10' } });
+    expect(lines.filter((l) => l.msg === 'resume point saved again')).toHaveLength(1);
+  });
+
+  it('finish does not reject when the final save fails (it is counted)', async () => {
+    const { store, tracker, keeper } = setup('at-least-once');
+    store.failWith = new Error('gone');
+    ackChunk(tracker, '10');
+    await expect(keeper.finish()).resolves.toBeUndefined();
+    expect(keeper.stats.saveErrors).toBe(1);
+  });
+});
+
+describe('ResumeKeeper: at-most-once', () => {
+  it('start does not arm a timer', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { keeper } = setup('at-most-once');
+    keeper.start();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('beforeSend saves the newest chunk of the batch durably before resolving', async () => {
+    const { store, tracker, keeper } = setup('at-most-once');
+    const c1 = tracker.begin({ key: KEY, rv: '10' });
+    const c2 = tracker.begin({ key: KEY, rv: '20' });
+    tracker.begin({ key: KEY, rv: '30' });
+    c1.hold();
+    c2.hold();
+    store.gate = deferred();
+    const entered = store.entered.promise;
+    const p = keeper.beforeSend([item(c2.seq), item(c1.seq), item()]);
+    await entered;
+    expect(await settled(p)).toBe('pending');
+    expect(store.texts).toHaveLength(0);
+    store.gate.resolve();
+    await p;
+    expect(store.calls).toBe(1);
+    expect(store.last()).toEqual({ version: 1, server: SERVER, delivery: 'at-most-once', watches: { [KEY]: '20' }, savedAt: new Date(NOW).toISOString() });
+    expect(keeper.stats.saved).toEqual({ [KEY]: '20' });
+  });
+
+  it('a batch without checkpoints resolves without saving', async () => {
+    const { store, tracker, keeper } = setup('at-most-once');
+    tracker.begin({ key: KEY, rv: '10' });
+    await keeper.beforeSend([item(), item()]);
+    await keeper.beforeSend([]);
+    expect(store.calls).toBe(0);
+  });
+
+  it('an empty point (chunks without position) is not saved', async () => {
+    const { store, tracker, keeper } = setup('at-most-once');
+    const seq = tracker.begin().seq;
+    await keeper.beforeSend([item(seq)]);
+    expect(store.calls).toBe(0);
+    expect(keeper.stats.saves).toBe(0);
+  });
+
+  it('a batch already covered by the last save resolves without another write', async () => {
+    const { store, tracker, keeper } = setup('at-most-once');
+    const c1 = tracker.begin({ key: KEY, rv: '10' });
+    await keeper.beforeSend([item(c1.seq)]);
+    await keeper.beforeSend([item(c1.seq)]);
+    expect(store.calls).toBe(1);
+  });
+
+  it('concurrent calls coalesce: 10 callers behind a slow save cost 2 writes, saves never overlap', async () => {
+    const { store, tracker, keeper } = setup('at-most-once');
+    const seqs = Array.from({ length: 10 }, (_, i) => tracker.begin({ key: KEY, rv: String(100 + i) }).seq);
+    store.gate = deferred();
+    const entered = store.entered.promise;
+    const first = keeper.beforeSend([item(seqs[0])]);
+    await entered;
+    const rest = seqs.slice(1).map((s) => keeper.beforeSend([item(s)]));
+    expect(store.calls).toBe(1);
+    store.gate.resolve();
+    await Promise.all([first, ...rest]);
+    expect(store.calls).toBe(2);
+    expect(store.maxInFlight).toBe(1);
+    expect(store.last().watches).toEqual({ [KEY]: '109' });
+    expect(keeper.stats).toEqual({ saves: 2, saveErrors: 0, saved: { [KEY]: '109' } });
+  });
+
+  it('callers in the same tick share one write', async () => {
+    const { store, tracker, keeper } = setup('at-most-once');
+    const a = tracker.begin({ key: KEY, rv: '1' }).seq;
+    const b = tracker.begin({ key: KEY, rv: '2' }).seq;
+    await Promise.all([keeper.beforeSend([item(a)]), keeper.beforeSend([item(b)])]);
+    expect(store.calls).toBe(1);
+    expect(store.last().watches).toEqual({ [KEY]: '2' });
+  });
+
+  it('a failing store rejects beforeSend, counts the error, and recovers', async () => {
+    const { store, tracker, keeper, lines } = setup('at-most-once');
+    const c1 = tracker.begin({ key: KEY, rv: '10' });
+    const boom = new Error('lease write refused');
+    store.failWith = boom;
+    await expect(keeper.beforeSend([item(c1.seq)])).rejects.toBe(boom);
+    expect(keeper.stats).toEqual({ saves: 0, saveErrors: 1, saved: null });
+    expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+
+    // a second failure is counted, not logged again
+    await expect(keeper.beforeSend([item(c1.seq)])).rejects.toBe(boom);
+    expect(keeper.stats.saveErrors).toBe(2);
+    expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+
+    store.failWith = null;
+    await keeper.beforeSend([item(c1.seq)]);
+    expect(store.calls).toBe(3);
+    expect(store.texts).toHaveLength(1);
+    expect(store.last().watches).toEqual({ [KEY]: '10' });
+    expect(keeper.stats).toEqual({ saves: 1, saveErrors: 2, saved: { [KEY]: '10' } });
+    expect(lines.filter((l) => l.msg === 'resume point saved again')).toHaveLength(1);
+  });
+
+  it('concurrent callers behind a failing save each get their own attempt and rejection', async () => {
+    const { store, tracker, keeper } = setup('at-most-once');
+    const a = tracker.begin({ key: KEY, rv: '1' }).seq;
+    const b = tracker.begin({ key: KEY, rv: '2' }).seq;
+    store.failWith = new Error('down');
+    const results = await Promise.allSettled([keeper.beforeSend([item(a)]), keeper.beforeSend([item(b)])]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(store.calls).toBe(2);
+    expect(keeper.stats.saveErrors).toBe(2);
+  });
+
+  it('finish saves the committed point (ahead of the acked one)', async () => {
+    const { store, tracker, keeper } = setup('at-most-once', { [KEY]: '1' });
+    const c1 = tracker.begin({ key: KEY, rv: '10' });
+    c1.hold();
+    tracker.commitThrough(c1.seq);
+    await keeper.finish();
+    expect(store.calls).toBe(1);
+    expect(store.last().watches).toEqual({ [KEY]: '10' });
+    expect(store.last().delivery).toBe('at-most-once');
+  });
+});
