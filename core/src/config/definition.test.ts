@@ -55,6 +55,9 @@ describe('defaults', () => {
         renewDeadlineMs: 10_000,
         retryPeriodMs: 2000,
       },
+      server: { enabled: true, host: '0.0.0.0', port: 9464 },
+      health: { watchFailingMs: 120_000, sinkFailingMs: 300_000 },
+      heartbeat: { url: null, intervalMs: 60_000, timeoutMs: 10_000 },
       shutdown: { graceMs: 30_000 },
       log: { level: 'info', format: 'pretty' },
     };

@@ -342,6 +342,26 @@ export const k8streamrc = object(
       })
       .default({})
       .describe('High availability: several replicas, one leader.'),
+    server: object({
+      enabled: boolean().default(true).describe('Serve /metrics (Prometheus), /healthz and /readyz.'),
+      host: string().nonEmpty().default('0.0.0.0').describe('Bind address of that server.'),
+      port: integer().min(0).max(65535).default(9464).describe('Port of that server (0: any free port, logged at start).'),
+    })
+      .default({})
+      .describe('The metrics and health endpoints.'),
+    health: object({
+      watchFailingMs: duration().positive().default('2m').describe('/readyz turns false when a watch has been failing for this long.'),
+      sinkFailingMs: duration().positive().default('5m').describe('/readyz turns false when a sink has been failing every send for this long.'),
+    })
+      .default({})
+      .describe('When k8stream reports itself not ready.'),
+    heartbeat: object({
+      url: string().nonEmpty().nullable().default(null).describe('Pinged (POST, JSON with cluster, version, uptime) every interval; null: off. Failures are logged and counted, never fatal.'),
+      intervalMs: duration().positive().default('1m').describe('Time between heartbeats.'),
+      timeoutMs: duration().positive().default('10s').describe('Deadline of one heartbeat request.'),
+    })
+      .default({})
+      .describe('An optional "still alive" ping to a monitoring URL.'),
     shutdown: object({
       graceMs: duration().min(0).default('30s').describe('Time to flush open batches on SIGTERM before giving up.'),
     })

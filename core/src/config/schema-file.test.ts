@@ -30,6 +30,9 @@ describe('published JSON Schema', () => {
       'delivery',
       'state',
       'leaderElection',
+      'server',
+      'health',
+      'heartbeat',
       'shutdown',
       'log',
     ]);

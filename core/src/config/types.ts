@@ -176,6 +176,9 @@ export interface K8streamConfig {
   delivery: Delivery;
   state: StateConfig;
   leaderElection: LeaderElectionConfig;
+  server: { enabled: boolean; host: string; port: number };
+  health: { watchFailingMs: number; sinkFailingMs: number };
+  heartbeat: { url: string | null; intervalMs: number; timeoutMs: number };
   shutdown: { graceMs: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json' };
 }
