@@ -349,7 +349,7 @@ describe('deadlines', () => {
   });
 
   it('after a timeout, the replacement worker gets the rest of the message and records keep flowing', async () => {
-    const { stage, letters } = await stageOf([transformConfig('./select.wasm', { timeoutMs: 80 })], { batchSize: 100 });
+    const { stage, letters } = await stageOf([transformConfig('./select.wasm', { timeoutMs: 400 })], { batchSize: 100 });
     const input = recs(40).map((r, i) => (i === 3 || i === 17 || i === 18 || i === 39 ? rec(`L${i}`, i) : r));
     const out = await stage.apply(input);
     const loopers = new Set(['L3', 'L17', 'L18', 'L39']);
