@@ -1,0 +1,36 @@
+// The reliability suite, short versions: the real k8stream binary (core/dist, build first)
+// between the API-server double and an HTTP receiver, under sink outages, sink faults, kill -9,
+// watch faults, compaction while down, leader handover and an unusable disk buffer. Counts are
+// taken on the receiving side, by record id. Long versions: node test/reliability/run.mjs.
+import { describe, expect, it } from 'vitest';
+import { SCENARIOS } from './scenarios.ts';
+import type { Result, Scenario } from './scenarios.ts';
+
+/** Asserts the scenario's guarantees exactly, plus that it moved something. */
+function expectGuarantees(s: Scenario, r: Result): void {
+  expect(r.delivered + r.lost).toBe(r.produced);
+  if (s.noLoss) {
+    expect(r.lost).toBe(0);
+    expect(r.delivered).toBe(r.produced);
+  }
+  if (s.noDuplicates) expect(r.duplicated).toBe(0);
+}
+
+const TIMEOUT_MS = 45_000;
+
+for (const s of SCENARIOS) {
+  describe(`${s.name} (${s.mode})`, () => {
+    it(
+      s.name === 'unwritable-buffer'
+        ? 'exits fast and non-zero with an error naming the sink and the dir'
+        : `${s.noLoss ? 'loses nothing' : 'may lose'}${s.noDuplicates ? ', duplicates nothing' : ', may duplicate'}`,
+      async () => {
+        const r = await s.run('short');
+        console.log(JSON.stringify(r));
+        if (s.name !== 'unwritable-buffer') expect(r.produced).toBeGreaterThan(0);
+        expectGuarantees(s, r);
+      },
+      TIMEOUT_MS,
+    );
+  });
+}

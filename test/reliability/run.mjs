@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Runs the reliability scenarios (long versions by default) against the built k8stream and
+// prints one table row per scenario. Node 24 strips the types of the imported .ts modules.
+//
+//   node test/reliability/run.mjs [--short] [name[:mode] ...]
+//
+// Writes test/reliability/.last-results.json; exits 1 when a scenario breaks its guarantee or
+// fails outright. Build first: npx tsc -b.
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { SCENARIOS, violations } from './scenarios.ts';
+
+const args = process.argv.slice(2);
+const size = args.includes('--short') ? 'short' : 'long';
+const filters = args.filter((a) => !a.startsWith('--'));
+const selected = SCENARIOS.filter(
+  (s) => filters.length === 0 || filters.some((f) => f === s.name || f === `${s.name}:${s.mode}`),
+);
+if (selected.length === 0) {
+  console.error(`no scenario matches ${filters.join(', ')}; known: ${SCENARIOS.map((s) => `${s.name}:${s.mode}`).join(', ')}`);
+  process.exit(2);
+}
+
+const COLUMNS = ['scenario', 'mode', 'produced', 'delivered', 'lost', 'duplicated', 'max RSS MB', 'seconds', 'verdict'];
+const rows = [];
+let failed = false;
+for (const s of selected) {
+  process.stderr.write(`${s.name} (${s.mode}, ${size})... `);
+  let row;
+  try {
+    const r = await s.run(size);
+    const broken = violations(s, r);
+    failed ||= broken.length > 0;
+    row = { ...r, verdict: broken.length === 0 ? 'ok' : `FAIL: ${broken.join(', ')}` };
+  } catch (err) {
+    failed = true;
+    const message = err instanceof Error ? err.message : String(err);
+    row = { scenario: s.name, mode: s.mode, verdict: `ERROR: ${message.split('\n')[0]}`, error: message };
+  }
+  process.stderr.write(`${row.verdict}\n`);
+  rows.push(row);
+}
+
+const cells = rows.map((r) => [r.scenario, r.mode, r.produced, r.delivered, r.lost, r.duplicated, r.maxRssMb, r.seconds, r.verdict].map((v) => (v === undefined ? '-' : String(v))));
+const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+const line = (values) => `| ${values.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
+console.log(line(COLUMNS));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const c of cells) console.log(line(c));
+
+const out = fileURLToPath(new URL('./.last-results.json', import.meta.url));
+await writeFile(out, `${JSON.stringify({ size, at: new Date().toISOString(), results: rows }, null, 2)}\n`);
+for (const r of rows) if (r.error) console.error(`\n${r.scenario} (${r.mode}):\n${r.error}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,445 @@
+/**
+ * Fault-injection scenarios: the real k8stream binary between the API-server double and the
+ * HTTP receiver, with faults on either side and crashes in between. Each scenario produces
+ * distinct events, lets delivery settle, and counts ids on the receiving side.
+ *
+ * A scenario throws when something other than the counts goes wrong (a process that does not
+ * exit, a wrong exit code, a missing log line); the counts are judged by {@link violations}.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer } from '@k8stream/apiserver-double';
+import type { ApiServerDouble, ApiServerOptions } from '@k8stream/apiserver-double';
+import { createProducer } from './producer.ts';
+import type { Producer } from './producer.ts';
+import { startK8stream } from './process.ts';
+import type { Delivery, ExitStatus, K8streamOptions, K8streamRun } from './process.ts';
+import { startReceiver } from './receiver.ts';
+import type { Receiver } from './receiver.ts';
+
+export type Size = 'short' | 'long';
+
+export interface Result {
+  scenario: string;
+  mode: string;
+  /** Distinct event ids written to the API server. */
+  produced: number;
+  /** Produced ids the receiver stored at least once. */
+  delivered: number;
+  /** Produced ids the receiver never stored. */
+  lost: number;
+  /** Produced ids the receiver stored more than once. */
+  duplicated: number;
+  /** Peak RSS of the k8stream process(es), MiB. */
+  maxRssMb: number;
+  seconds: number;
+}
+
+/** A scenario with the guarantees its result must keep. */
+export interface Scenario {
+  name: string;
+  mode: string;
+  /** `lost` must be 0. */
+  noLoss: boolean;
+  /** `duplicated` must be 0. */
+  noDuplicates: boolean;
+  run: (size: Size) => Promise<Result>;
+}
+
+/** The guarantees `result` breaks, as readable sentences (empty: all kept). */
+export function violations(scenario: Pick<Scenario, 'noLoss' | 'noDuplicates'>, result: Result): string[] {
+  const out: string[] = [];
+  if (scenario.noLoss && result.lost !== 0) out.push(`${result.lost} ids lost`);
+  if (scenario.noDuplicates && result.duplicated !== 0) out.push(`${result.duplicated} ids duplicated`);
+  return out;
+}
+
+/** How big each size is. */
+const SIZES = {
+  short: { rate: 400, outageMs: 2_000, kills: 5, handovers: 1, stormMs: 2_500, burst: 500 },
+  long: { rate: 1_000, outageMs: 30_000, kills: 20, handovers: 5, stormMs: 20_000, burst: 10_000 },
+} as const;
+
+const LOG_READY = /"msg":"watching events"/;
+/** Deadline for delivery to settle after the faults end. */
+const SETTLE_MS = { short: 30_000, long: 180_000 } as const;
+
+/** One scenario's world: a temp dir, the API-server double, the receiver, a producer, and every k8stream started. */
+interface World {
+  dir: string;
+  server: ApiServerDouble;
+  kubeconfig: string;
+  receiver: Receiver;
+  producer: Producer;
+  runs: K8streamRun[];
+  /** Starts k8stream with the world's kubeconfig and receiver plus `o`. */
+  start(o?: Partial<K8streamOptions>): Promise<K8streamRun>;
+  /** Starts k8stream and waits until it watches. */
+  startReady(o?: Partial<K8streamOptions>): Promise<K8streamRun>;
+}
+
+async function createWorld(name: string, api: ApiServerOptions = {}): Promise<World> {
+  const dir = await mkdtemp(join(tmpdir(), `k8stream-reliability-${name}-`));
+  const server = await startApiServer({ compactionWindow: 1_000_000, ...api });
+  const kubeconfig = await server.writeKubeconfig(join(dir, 'kube'));
+  const receiver = await startReceiver();
+  const producer = createProducer(server.store);
+  const runs: K8streamRun[] = [];
+  const start = async (o: Partial<K8streamOptions> = {}) => {
+    const run = await startK8stream({ dir: join(dir, 'k8stream'), kubeconfig, sinkUrl: receiver.url, ...o });
+    runs.push(run);
+    return run;
+  };
+  return {
+    dir,
+    server,
+    kubeconfig,
+    receiver,
+    producer,
+    runs,
+    start,
+    async startReady(o) {
+      const run = await start(o);
+      await run.waitForLog(LOG_READY);
+      return run;
+    },
+  };
+}
+
+async function destroyWorld(w: World): Promise<void> {
+  await Promise.all(w.runs.map((r) => r.kill()));
+  await w.receiver.close();
+  await w.server.close();
+  await rm(w.dir, { recursive: true, force: true });
+}
+
+/** Runs `body` in a fresh world and turns the receiver's counts into a {@link Result}. */
+async function measure(scenario: string, mode: string, api: ApiServerOptions, body: (w: World) => Promise<void>): Promise<Result> {
+  const t0 = performance.now();
+  const w = await createWorld(scenario, api);
+  try {
+    await body(w);
+    let delivered = 0;
+    let duplicated = 0;
+    for (const id of w.producer.ids) {
+      const n = w.receiver.ids.get(id) ?? 0;
+      if (n > 0) delivered += 1;
+      if (n > 1) duplicated += 1;
+    }
+    return {
+      scenario,
+      mode,
+      produced: w.producer.ids.size,
+      delivered,
+      lost: w.producer.ids.size - delivered,
+      duplicated,
+      maxRssMb: Math.max(0, ...w.runs.map((r) => r.maxRssMb())),
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+    };
+  } finally {
+    await destroyWorld(w);
+  }
+}
+
+/** Throws unless `exit` is a clean exit 0 (a graceful stop). */
+function expectClean(what: string, run: K8streamRun, exit: ExitStatus): void {
+  if (exit.code !== 0) throw new Error(`${what}: k8stream exited ${exit.code ?? exit.signal}, expected 0:\n${run.stderr().slice(-3000)}`);
+}
+
+/**
+ * Ends a scenario: stops the producer's stream with a marker burst, waits until the markers
+ * (and, when `all`, every produced id) arrived and the receiver went quiet, then stops `run`
+ * gracefully. Events travel in resourceVersion order, so once the markers are in, everything
+ * before them was delivered or (at-most-once) lost for good.
+ */
+async function settle(w: World, run: K8streamRun, size: Size, all: boolean): Promise<void> {
+  const markers = w.producer.burst(20);
+  await w.receiver.waitForIds(all ? w.producer.ids : markers, { timeoutMs: SETTLE_MS[size] });
+  await w.receiver.waitForQuiet(300, { timeoutMs: SETTLE_MS[size] });
+  expectClean('final stop', run, await run.stop());
+}
+
+/** Produces at `rate` in the background; `stop()` ends it and resolves once it stopped. */
+function background(p: Producer, rate: number): { stop: () => Promise<number> } {
+  const ac = new AbortController();
+  const done = p.run({ rate, signal: ac.signal });
+  return {
+    stop: () => {
+      ac.abort();
+      return done;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Sink outages
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The sink is down for a long stretch (first connection refused, then 503) while events keep
+ * coming, then back: everything arrives once. With the disk buffer k8stream is also restarted
+ * (SIGTERM, start) while the sink is down; the state dir keeps the restart from re-listing
+ * events already in the buffer.
+ */
+export function sinkDown(buffer: 'memory' | 'disk'): (size: Size) => Promise<Result> {
+  return (size) =>
+    measure('sink-down', buffer, {}, async (w) => {
+      const s = SIZES[size];
+      const o: Partial<K8streamOptions> =
+        buffer === 'disk' ? { buffer: { type: 'disk', fsync: 'always' }, stateDir: join(w.dir, 'state'), graceMs: 1000 } : {};
+      let run = await w.startReady(o);
+      w.producer.burst(s.burst);
+      await w.receiver.waitForIds(w.producer.ids);
+      await w.receiver.down();
+      const load = background(w.producer, s.rate);
+      await sleep(s.outageMs / 2);
+      if (buffer === 'disk') {
+        expectClean('restart while the sink is down', run, await run.stop());
+        run = await w.startReady(o);
+      }
+      await w.receiver.up();
+      w.receiver.fault({ type: 'status', status: 503 });
+      await sleep(s.outageMs / 2);
+      await load.stop();
+      w.receiver.clearFaults();
+      await settle(w, run, size, true);
+    });
+}
+
+/** 429 with Retry-After, 500s, connection resets mid-body and slow answers, in rounds, under load. */
+export async function sinkFaults(size: Size): Promise<Result> {
+  return measure('sink-faults', 'memory', {}, async (w) => {
+    const s = SIZES[size];
+    const run = await w.startReady();
+    const load = background(w.producer, s.rate);
+    const rounds = size === 'short' ? 1 : 6;
+    for (let i = 0; i < rounds; i++) {
+      await w.receiver.waitForBatch();
+      w.receiver.fault({ type: 'status', status: 429, retryAfterSeconds: 1 }, 2);
+      w.receiver.fault({ type: 'status', status: 500 }, 3);
+      w.receiver.fault({ type: 'reset' }, 3);
+      w.receiver.fault({ type: 'slow', ms: 300 }, 2);
+      w.receiver.fault({ type: 'status', status: 503, retryAfterSeconds: 1 }, 1);
+      w.receiver.fault({ type: 'reset' }, 2);
+      await sleep(s.stormMs / rounds);
+    }
+    await load.stop();
+    await settle(w, run, size, true);
+    const { rejected, resets } = w.receiver.stats;
+    if (rejected < 6 * rounds || resets < 5 * rounds) throw new Error(`sink faults not all applied: ${rejected} rejected, ${resets} resets`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crashes
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * kill -9 at mixed moments — a random delay, while a request is in flight (mid-upload), right
+ * after a batch was stored — restarted each time while the producer keeps writing. At the end
+ * the last process runs until delivery settles.
+ */
+export function killRestart(delivery: Delivery): (size: Size) => Promise<Result> {
+  return (size) =>
+    measure('kill-9', delivery, {}, async (w) => {
+      const s = SIZES[size];
+      const o: Partial<K8streamOptions> = { delivery, stateDir: join(w.dir, 'state'), saveIntervalMs: 200 };
+      const load = background(w.producer, s.rate);
+      // Park–Miller: the same "random" kill delays on every run.
+      let seed = 42;
+      const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+      for (let i = 0; i < s.kills; i++) {
+        const run = await w.startReady(o);
+        switch (i % 3) {
+          case 0:
+            await sleep(100 + random() * 1500);
+            break;
+          case 1:
+            // Hold the next answer so the kill lands with a request in flight.
+            w.receiver.fault({ type: 'slow', ms: 500 }, 1);
+            await w.receiver.waitForInFlight({ timeoutMs: 10_000 });
+            break;
+          case 2:
+            await w.receiver.waitForBatch({ timeoutMs: 10_000 });
+            break;
+        }
+        const exit = await run.kill();
+        if (exit.signal !== 'SIGKILL') throw new Error(`kill ${i}: k8stream ended by itself (${exit.code}) before the kill:\n${run.stderr().slice(-3000)}`);
+        w.receiver.clearFaults();
+      }
+      const last = await w.startReady(o);
+      await sleep(500);
+      await load.stop();
+      await settle(w, last, size, delivery === 'at-least-once');
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// API-server faults
+// ---------------------------------------------------------------------------------------------
+
+/** Watch streams dropped (clean end, TCP reset) and 410 Expired storms, under load. */
+export async function apiStreamFaults(size: Size): Promise<Result> {
+  return measure('api-stream-faults', 'memory', {}, async (w) => {
+    const s = SIZES[size];
+    const run = await w.startReady({ watchTimeoutSeconds: 5 });
+    const load = background(w.producer, s.rate);
+    const rounds = size === 'short' ? 1 : 6;
+    const match = { verb: 'watch', resource: 'events' } as const;
+    for (let i = 0; i < rounds; i++) {
+      // The 410 storm goes last: k8stream backs off harder after each 410 in a row.
+      const rules = [
+        { times: 1, fault: { type: 'reset' } },
+        { times: 2, fault: { type: 'closeStream', afterEvents: 30 } },
+        { times: 2, fault: { type: 'reset', afterEvents: 30 } },
+        // A storm: every re-watch expires at once, several times in a row.
+        { times: size === 'short' ? 3 : 4, fault: { type: 'error410', afterEvents: i % 2 === 0 ? 0 : 10 } },
+      ] as const;
+      const handles = rules.map((r) => w.server.faults.add({ ...match, ...r }));
+      // Failures in a row back off exponentially (up to 30 s), so the deadline is generous.
+      const consumed = Promise.all(handles.map((h, j) => h.applied(rules[j]!.times)));
+      await Promise.race([consumed, sleep(60_000)]);
+      if (handles.some((h) => h.remaining > 0)) throw new Error(`round ${i}: watch faults left unconsumed: ${handles.map((h) => h.remaining).join(', ')}`);
+      // Streaming again before the next round: watch data resets k8stream's backoff.
+      await w.receiver.waitForIds(w.producer.burst(5), { timeoutMs: 60_000 });
+      await sleep(s.stormMs / rounds);
+    }
+    await load.stop();
+    await settle(w, run, size, true);
+  });
+}
+
+/**
+ * k8stream stopped, events written, the history compacted past its resume point, started
+ * again: it re-lists and delivers exactly the events it missed (state dir).
+ */
+export async function compactionWhileDown(size: Size): Promise<Result> {
+  return measure('compaction-while-down', 'state', {}, async (w) => {
+    const s = SIZES[size];
+    const o: Partial<K8streamOptions> = { stateDir: join(w.dir, 'state') };
+    const rounds = size === 'short' ? 2 : 5;
+    for (let i = 0; i < rounds; i++) {
+      const run = await w.startReady(o);
+      w.producer.burst(s.burst);
+      await w.receiver.waitForIds(w.producer.ids, { timeoutMs: SETTLE_MS[size] });
+      expectClean(`stop ${i}`, run, await run.stop());
+      w.producer.burst(s.burst);
+      w.server.store.compact();
+    }
+    const last = await w.startReady(o);
+    await settle(w, last, size, true);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leader election
+// ---------------------------------------------------------------------------------------------
+
+const LEASE = 'k8stream-reliability';
+
+/** The Lease holder seen in the store ('' when released or absent). */
+function holder(server: ApiServerDouble): string {
+  try {
+    const lease = server.store.get('leases', `default/${LEASE}`) as { spec?: { holderIdentity?: string } };
+    return lease.spec?.holderIdentity ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Resolves with the holder once the Lease is held by one of `identities`. */
+function waitForHolder(server: ApiServerDouble, identities: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const h = holder(server);
+      if (!identities.includes(h)) return false;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(h);
+      return true;
+    };
+    const unsubscribe = server.store.subscribe('leases', () => void check());
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`no leader among ${identities.join(', ')} within ${timeoutMs} ms (holder: ${JSON.stringify(holder(server))})`));
+    }, timeoutMs);
+    check();
+  });
+}
+
+/**
+ * Two replicas with leader election under load; the leader gets SIGTERM mid-load, the standby
+ * takes over from the state saved in the Lease. The stopped replica comes back as the standby
+ * for the next handover.
+ */
+export async function leaderHandover(size: Size): Promise<Result> {
+  return measure('leader-handover', 'at-least-once', {}, async (w) => {
+    const s = SIZES[size];
+    const ids = ['replica-a', 'replica-b'];
+    const replica = (identity: string) =>
+      w.start({ dir: join(w.dir, identity), delivery: 'at-least-once', leaderElection: { identity, name: LEASE } });
+    const running = new Map<string, K8streamRun>();
+    for (const id of ids) running.set(id, await replica(id));
+    const load = background(w.producer, s.rate);
+    let leader = await waitForHolder(w.server, ids, 15_000);
+    for (let i = 0; i < s.handovers; i++) {
+      await w.receiver.waitForBatch();
+      await sleep(500);
+      const old = running.get(leader)!;
+      expectClean(`leader ${leader} on SIGTERM`, old, await old.stop());
+      const next = ids.find((id) => id !== leader)!;
+      if ((await waitForHolder(w.server, [next], 15_000)) !== next) throw new Error('handover failed');
+      running.set(leader, await replica(leader));
+      leader = next;
+    }
+    await sleep(500);
+    await load.stop();
+    const standby = running.get(ids.find((id) => id !== leader)!)!;
+    await settle(w, running.get(leader)!, size, true);
+    // The contract only says how the leader stops; a standby may also just die of the signal.
+    const exit = await standby.stop();
+    if (exit.code !== 0 && exit.signal !== 'SIGTERM') throw new Error(`standby on SIGTERM exited ${exit.code}:\n${standby.stderr().slice(-3000)}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unwritable disk buffer
+// ---------------------------------------------------------------------------------------------
+
+/** How fast an unusable buffer dir must stop k8stream. */
+const UNWRITABLE_DEADLINE_MS = 10_000;
+
+/**
+ * The disk buffer's dir cannot be created (it lies under a regular file: ENOTDIR, which root
+ * cannot override): k8stream must exit fast, non-zero, with an error naming the sink and dir.
+ */
+export async function unwritableBuffer(_size: Size): Promise<Result> {
+  return measure('unwritable-buffer', 'disk', {}, async (w) => {
+    const blocker = join(w.dir, 'not-a-dir');
+    await writeFile(blocker, 'a regular file\n');
+    const bufferDir = join(blocker, 'buffer');
+    const run = await w.start({ sinkName: 'vault', buffer: { type: 'disk', dir: bufferDir } });
+    const exit = await Promise.race([run.exit, sleep(UNWRITABLE_DEADLINE_MS).then(() => undefined)]);
+    if (!exit) throw new Error(`k8stream still running ${UNWRITABLE_DEADLINE_MS} ms after start with an unwritable buffer dir:\n${run.stderr().slice(-3000)}`);
+    const log = run.stderr();
+    if (exit.code === 0 || exit.code === null) throw new Error(`expected a non-zero exit code, got ${exit.code ?? exit.signal}:\n${log.slice(-3000)}`);
+    const errorLine = log.split('\n').find((l) => l.includes(bufferDir) && l.includes('vault'));
+    if (!errorLine) throw new Error(`no error line names the sink "vault" and the dir ${bufferDir}:\n${log.slice(-3000)}`);
+  });
+}
+
+/** Every scenario, in the order of the table. */
+export const SCENARIOS: Scenario[] = [
+  { name: 'sink-down', mode: 'memory', noLoss: true, noDuplicates: true, run: sinkDown('memory') },
+  { name: 'sink-down', mode: 'disk', noLoss: true, noDuplicates: true, run: sinkDown('disk') },
+  { name: 'sink-faults', mode: 'memory', noLoss: true, noDuplicates: true, run: sinkFaults },
+  { name: 'kill-9', mode: 'at-least-once', noLoss: true, noDuplicates: false, run: killRestart('at-least-once') },
+  { name: 'kill-9', mode: 'at-most-once', noLoss: false, noDuplicates: true, run: killRestart('at-most-once') },
+  { name: 'api-stream-faults', mode: 'memory', noLoss: true, noDuplicates: true, run: apiStreamFaults },
+  { name: 'compaction-while-down', mode: 'state', noLoss: true, noDuplicates: true, run: compactionWhileDown },
+  { name: 'leader-handover', mode: 'at-least-once', noLoss: true, noDuplicates: true, run: leaderHandover },
+  { name: 'unwritable-buffer', mode: 'disk', noLoss: true, noDuplicates: true, run: unwritableBuffer },
+];
