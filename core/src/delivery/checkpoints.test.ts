@@ -185,6 +185,16 @@ describe('CheckpointTracker: acked prefix', () => {
 });
 
 describe('CheckpointTracker: commitThrough (at-most-once)', () => {
+  it('inside the last chunk commits only up to the newest version sent from it', () => {
+    const t = new CheckpointTracker();
+    const c1 = t.begin({ key: KEY, rv: '10' });
+    const c2 = t.begin({ key: KEY, rv: '20' });
+    expect(t.commitThrough(c2.seq, 15n)).toEqual({ [KEY]: '15' });
+    // a partial version beyond the chunk's own position is capped at the position
+    expect(t.commitThrough(c2.seq, 25n)).toEqual({ [KEY]: '20' });
+    expect(t.commitThrough(c1.seq, 5n)).toEqual({ [KEY]: '20' }); // never moves back
+  });
+
   it('commits positions up to the seq even for unacked chunks, and not beyond', () => {
     const t = new CheckpointTracker({ [KEY]: '1' });
     const c1 = t.begin({ key: KEY, rv: '10' });

@@ -100,14 +100,18 @@ export class CheckpointTracker {
   }
 
   /**
-   * at-most-once: counts every chunk up to `seq` as handled and returns the resulting resume
-   * point (the newer of this and the acked prefix, per key).
+   * at-most-once: counts every chunk before `seq` as handled, and chunk `seq` up to
+   * `partialRv` (the newest resourceVersion sent from it; the whole chunk when absent), and
+   * returns the resulting resume point (the newer of this and the acked prefix, per key).
    */
-  commitThrough(seq: number): ResumePoint {
+  commitThrough(seq: number, partialRv?: bigint): ResumePoint {
     for (let i = this.head; i < this.chunks.length; i++) {
       const c = this.chunks[i]!;
       if (c.seq > seq) break;
-      if (c.position !== undefined) setMark(this.committedMarks, c.position, c.seq);
+      if (c.position === undefined) continue;
+      // Inside the last chunk, stop at the newest record sent (its events are in version order).
+      const partial = c.seq === seq && partialRv !== undefined && partialRv < BigInt(c.position.rv);
+      setMark(this.committedMarks, partial ? { key: c.position.key, rv: String(partialRv) } : c.position, c.seq);
     }
     return this.committed();
   }

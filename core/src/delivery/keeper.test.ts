@@ -288,6 +288,17 @@ describe('ResumeKeeper: at-most-once', () => {
     expect(keeper.stats.saved).toEqual({ [KEY]: '20' });
   });
 
+  it('beforeSend commits the newest chunk only up to the newest record version in the batch', async () => {
+    const { store, tracker, keeper } = setup('at-most-once');
+    const c1 = tracker.begin({ key: KEY, rv: '500' });
+    const withRv = (rv: string): DispatchItem => ({ ...item(c1.seq), record: { resourceVersion: rv } });
+    await keeper.beforeSend([withRv('101'), withRv('140'), withRv('120')]);
+    expect(store.last()?.watches).toEqual({ [KEY]: '140' });
+    // a record without an integer version in that chunk: the whole chunk counts as sent
+    await keeper.beforeSend([withRv('160'), item(c1.seq)]);
+    expect(store.last()?.watches).toEqual({ [KEY]: '500' });
+  });
+
   it('a batch without checkpoints resolves without saving', async () => {
     const { store, tracker, keeper } = setup('at-most-once');
     tracker.begin({ key: KEY, rv: '10' });

@@ -14,6 +14,7 @@ import type { Delivery } from '../config/types.js';
 import type { DispatchItem } from '../dispatch/types.js';
 import type { Logger } from '../util/logger.js';
 import type { CheckpointTracker } from './checkpoints.js';
+import { rvNumber } from './position.js';
 import type { ResumePoint } from './position.js';
 import { encodeState } from './state-doc.js';
 import type { StateStore } from './state-store.js';
@@ -60,9 +61,19 @@ export class ResumeKeeper {
   /** at-most-once: the dispatcher's hook; resolves once the batch's chunks are durably committed. */
   readonly beforeSend = async (items: readonly DispatchItem[]): Promise<void> => {
     let seq = 0;
-    for (const item of items) if (item.checkpoint !== undefined && item.checkpoint > seq) seq = item.checkpoint;
+    let rv: bigint | undefined;
+    for (const item of items) {
+      if (item.checkpoint === undefined || item.checkpoint < seq) continue;
+      const n = rvNumber((item.record as { resourceVersion?: string } | null)?.resourceVersion);
+      if (item.checkpoint > seq) {
+        seq = item.checkpoint;
+        rv = n ?? undefined;
+      } else if (rv !== undefined) {
+        rv = n === null ? undefined : n > rv ? n : rv;
+      }
+    }
     if (seq === 0) return;
-    const point = this.o.tracker.commitThrough(seq);
+    const point = this.o.tracker.commitThrough(seq, rv);
     await this.save(point, true);
   };
 
