@@ -32,11 +32,19 @@ Options:
       --log-level LEVEL    debug, info (default), warn or error
       --debug              debug logs and stack traces on errors
 
+Environment (below the options, above the config file's \`log\` section):
+  K8STREAM_LOG_FORMAT      pretty or json
+  K8STREAM_LOG_LEVEL       debug, info, warn or error
+
 Config is searched upward from the working directory: package.json#k8stream, .k8streamrc,
 .k8streamrc.{json,yaml,yml,js,mjs,cjs}, k8stream.config.{js,mjs,ts}.
 `;
 
-export function parseCli(argv: readonly string[]): CliOptions {
+/**
+ * `env` supplies K8STREAM_LOG_FORMAT / K8STREAM_LOG_LEVEL (handy in containers); the flags win
+ * over them, and both win over the config file.
+ */
+export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
@@ -64,13 +72,15 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (!COMMANDS.includes(first as Command)) {
     throw new K8streamError('CONFIG_INVALID', `unknown command "${first}" (commands: ${COMMANDS.join(', ')})`, { hint: 'run `k8stream --help`' });
   }
-  const logFormat = values['log-format'];
+  const formatFrom = values['log-format'] !== undefined ? '--log-format' : 'K8STREAM_LOG_FORMAT';
+  const logFormat = values['log-format'] ?? nonEmpty(env.K8STREAM_LOG_FORMAT);
   if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') {
-    throw new K8streamError('CONFIG_INVALID', `--log-format: expected "pretty" or "json", got "${logFormat}"`);
+    throw new K8streamError('CONFIG_INVALID', `${formatFrom}: expected "pretty" or "json", got "${logFormat}"`);
   }
-  const logLevel = values['log-level'];
+  const levelFrom = values['log-level'] !== undefined ? '--log-level' : 'K8STREAM_LOG_LEVEL';
+  const logLevel = values['log-level'] ?? nonEmpty(env.K8STREAM_LOG_LEVEL);
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
-    throw new K8streamError('CONFIG_INVALID', `--log-level: expected debug, info, warn or error, got "${logLevel}"`);
+    throw new K8streamError('CONFIG_INVALID', `${levelFrom}: expected debug, info, warn or error, got "${logLevel}"`);
   }
   let command = first as Command;
   if (values.help) command = 'help';
@@ -83,4 +93,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
     logLevel: logLevel as CliOptions['logLevel'],
     debug: values.debug ?? false,
   };
+}
+
+/** An empty variable counts as unset (`K8STREAM_LOG_LEVEL=` in a manifest). */
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

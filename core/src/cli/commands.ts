@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/types.js';
 import { pluginLabel, resolvePlugins, run } from '../runtime.js';
 import type { RunOptions, RunSummary } from '../runtime.js';
+import { redactString } from '../util/redact.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { HELP, parseCli } from './args.js';
@@ -42,7 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   let options: CliOptions;
   try {
-    options = parseCli(argv);
+    options = parseCli(argv, io.env);
   } catch (err) {
     io.stderr.write(userMessage(err, false) + '\n');
     return 2;
@@ -97,7 +98,9 @@ async function validateCommand(options: CliOptions, io: CliIo): Promise<number> 
 }
 
 async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
-  let logger: Logger = createLogger({ level: options.debug ? 'debug' : (options.logLevel ?? 'info'), format: options.logFormat ?? 'pretty', write: (l) => void io.stderr.write(l + '\n') });
+  // Straight to fd 2 (synchronous: no line is lost at exit) when io.stderr is the real stderr; embedders keep their stream.
+  const write = io.stderr === process.stderr ? undefined : (l: string) => void io.stderr.write(l + '\n');
+  let logger: Logger = createLogger({ level: options.debug ? 'debug' : (options.logLevel ?? 'info'), format: options.logFormat ?? 'pretty', ...(write ? { write } : {}) });
   let loaded: LoadedConfig;
   try {
     loaded = await load(options, io);
@@ -109,7 +112,7 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
   logger = createLogger({
     level: options.debug ? 'debug' : (options.logLevel ?? log.level),
     format: options.logFormat ?? log.format,
-    write: (l) => void io.stderr.write(l + '\n'),
+    ...(write ? { write } : {}),
   });
 
   const controller = new AbortController();
@@ -166,7 +169,7 @@ function report(summary: RunSummary, logger: Logger, cwd: string): void {
   for (const s of [...summary.sinks, summary.deadLetter]) {
     if (s === summary.deadLetter && s.stats.eventsSent === 0) continue;
     logger.info(`sink ${s.name}: ${s.stats.eventsSent} records in ${s.stats.batchesSent} batches → ${displayPath(s.destination, cwd)}`, {
-      deadLettered: s.stats.deadLettered, retries: s.stats.retries,
+      sink: s.name, deadLettered: s.stats.deadLettered, retries: s.stats.retries,
     });
   }
   if (summary.resume !== null) {
@@ -184,6 +187,7 @@ function displayPath(p: string | null, cwd: string): string {
 /** One clear message for users; the stack only with --debug. */
 export function userMessage(err: unknown, debug: boolean): string {
   const text = err instanceof K8streamError ? err.toUserString() : `[INTERNAL] ${errorMessage(err)}`;
-  if (debug && err instanceof Error && err.stack) return `${text}\n${err.stack}`;
-  return `error: ${text}`;
+  // Fatal errors bypass the logger: the same redaction applies here.
+  if (debug && err instanceof Error && err.stack) return redactString(`${text}\n${err.stack}`);
+  return redactString(`error: ${text}`);
 }
