@@ -28,6 +28,8 @@ import { createTransformStage } from './transform/stage.js';
 import { runPipeline } from './pipeline.js';
 import type { PipelineCounters, Route } from './pipeline.js';
 import type { Logger } from './util/logger.js';
+import { createOps } from './ops/ops.js';
+import type { Ops } from './ops/ops.js';
 
 /** A sink whose plugin was found and whose config validated; nothing created yet. */
 export interface ResolvedSink {
@@ -104,6 +106,8 @@ export interface RunOptions {
   onProgress?: (counters: Readonly<PipelineCounters>) => void;
   /** Called once the pipeline is built, with the live source (null for replay) for health checks. */
   onStart?: (parts: { source: KubernetesSource | null; enricher: Enricher | null }) => void;
+  /** Called once the metrics/health server listens (`server.enabled`), with its `http://host:port`. */
+  onServer?: (url: string) => void;
 }
 
 interface LiveSink {
@@ -112,21 +116,47 @@ interface LiveSink {
   dispatcher: SinkDispatcher;
 }
 
-/** Run the configured pipeline until the source ends or the signal aborts, then shut down in order. */
+/**
+ * Run the configured pipeline until the source ends or the signal aborts, then shut down in order.
+ * The metrics/health server (`server`) and the heartbeat start first — a standby replica serves
+ * them too (ready, `leader: false`) — and stop last, after the final flush.
+ */
 export async function run(loaded: LoadedConfig, options: RunOptions): Promise<RunSummary> {
-  const { config, dir } = loaded;
-  const { logger, signal } = options;
+  const { config } = loaded;
   if (config.sinks.length === 0) {
     throw new K8streamError('CONFIG_INVALID', 'no sinks configured: nothing would be written', {
       path: 'sinks',
       hint: 'add a sink, e.g. `sinks: [{ use: file, config: { dir: ./out } }]`',
     });
   }
+  let leading: () => boolean = () => false;
+  const ops = createOps(config, {
+    logger: options.logger,
+    ...(config.leaderElection.enabled && config.source.type === 'kubernetes' ? { leader: () => leading() } : {}),
+  });
+  await ops.start();
+  if (ops.url !== null) options.onServer?.(ops.url);
+  try {
+    return await runWithOps(loaded, options, ops, (fn) => {
+      leading = fn;
+    });
+  } finally {
+    ops.setPhase('stopping');
+    await ops.close();
+  }
+}
+
+async function runWithOps(loaded: LoadedConfig, options: RunOptions, ops: Ops, setLeader: (fn: () => boolean) => void): Promise<RunSummary> {
+  const { config, dir } = loaded;
+  const { logger, signal } = options;
   const resolution = await resolvePlugins(loaded);
   if (resolution.errors.length > 0) throw aggregate(resolution.errors);
 
   // Leadership comes first: a standby opens no sink and no watch.
-  const client = config.source.type === 'kubernetes' ? createKubeClient({ kubeconfig: config.source.kubeconfig, context: config.source.context, baseDir: dir }) : null;
+  const client =
+    config.source.type === 'kubernetes'
+      ? createKubeClient({ kubeconfig: config.source.kubeconfig, context: config.source.context, baseDir: dir, onResponse: (r) => ops.onKubeResponse(r) })
+      : null;
   const election = new AbortController();
   const lost = new AbortController();
   let leadership: Leadership | null = null;
@@ -135,7 +165,9 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
   if (config.leaderElection.enabled && client !== null) {
     leadership = createLeadership(config.leaderElection, client, logger);
     const l = leadership;
+    setLeader(() => l.elector.isLeader());
     electing = l.elector.run(election.signal);
+    ops.setPhase('standby');
     logger.info('standby: waiting for the leader lease', { lease: l.describe, identity: l.identity });
     const led = await Promise.race([
       l.elector.whenLeading(signal).then(
@@ -153,6 +185,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
       return standbySummary();
     }
     logger.info('leading: this replica streams', { lease: l.describe, identity: l.identity });
+    ops.setPhase('starting');
     l.elector.onChange((leading) => {
       if (!leading && !releasing) lost.abort();
     });
@@ -183,6 +216,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
       }
     }
   }
+  if (resume !== null) ops.setResume(resume.keeper.stats);
   const beforeSend = config.delivery === 'at-most-once' && resume !== null ? resume.keeper.beforeSend : undefined;
 
   /** Stops the election; releases the lease (after the final save) unless it was lost. */
@@ -226,6 +260,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
       queue: sink.queue,
       logger: sinkLogger,
       deadLetter,
+      ...ops.dispatcherHooks(sink.name),
       ...(deadLetter !== null && beforeSend !== undefined ? { beforeSend } : {}),
       buffer:
         sink.buffer?.type === 'disk'
@@ -244,6 +279,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
       await dispatcher.close(0);
       throw err;
     }
+    ops.addSink(sink.name, sink.buffer?.type === 'disk' ? 'disk' : 'memory', () => dispatcher.stats());
     return { resolved, instance, dispatcher };
   };
 
@@ -268,7 +304,13 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
 
   let transform: Awaited<ReturnType<typeof createTransformStage>>;
   try {
-    transform = await createTransformStage(config.transforms, { configDir: dir, deadLetter, logger: logger.child({ stage: 'transform' }) });
+    transform = await createTransformStage(config.transforms, {
+      configDir: dir,
+      deadLetter,
+      logger: logger.child({ stage: 'transform' }),
+      onTransformError: (f) => ops.onTransformError(f),
+      onRun: (t, calls, micros) => ops.onTransformRun(t, calls, micros),
+    });
   } catch (err) {
     await Promise.all([...live, dlSink].map((s) => s.dispatcher.close(0)));
     await stepDown();
@@ -281,6 +323,11 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
   const stack =
     client !== null ? createLiveStack(config, { dir, logger, signal: lookups.signal, client, ...(resume !== null ? { resume: resume.from } : {}) }) : null;
   const source = stack ? stack.source : createSource(config.source, { dir });
+  const t = transform;
+  ops.setTransforms(() => t.counters());
+  ops.setSource(stack?.events ?? null);
+  ops.setEnricher(stack?.enricher ?? null);
+  ops.setPhase('running');
   options.onStart?.({ source: stack?.events ?? null, enricher: stack?.enricher ?? null });
   let counters: PipelineCounters;
   let failure: unknown = null;
@@ -298,7 +345,10 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
         logger,
         emitDeleted: config.source.emitDeleted,
         ...(resume !== null ? { checkpoints: resume.tracker } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        onProgress: (c) => {
+          ops.setPipeline(c);
+          options.onProgress?.(c);
+        },
       },
       leadership !== null ? AbortSignal.any([signal, lost.signal]) : signal,
     );
@@ -306,6 +356,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
     failure = err;
     counters = { received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0 };
   }
+  ops.setPhase('stopping');
   await transform.close();
   lookups.abort();
 

@@ -79,6 +79,15 @@ function timer(ms: number, fn: () => void): NodeJS.Timeout | undefined {
   return setTimeout(fn, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
 }
 
+/** Runs an instrumentation hook; what it throws never reaches the delivery path. */
+function hook(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // instrumentation only
+  }
+}
+
 /** Earliest and latest parseable timestamp strings among the items. */
 function timestampRange(items: readonly DispatchItem[]): { min: string | null; max: string | null } {
   let min: string | null = null;
@@ -367,7 +376,9 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
       if (forced) return;
       if (attemptNo > 1) counters.retries++;
       inFlight = count;
+      const started = performance.now();
       const failure = await attempt(batch, attemptNo, batchLog);
+      const durationMs = performance.now() - started;
       inFlight = 0;
       if (forced) return;
       if (failure === null) {
@@ -376,7 +387,15 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
         counters.bytesSent += batch.body.byteLength;
         log.debug('batch sent', { batchId: batch.id, count, attempt: attemptNo, bytes: batch.body.byteLength });
         complete(prepared, 'acked');
+        if (options.onSent !== undefined) {
+          const info = { items: prepared.items, durationMs, attempts: attemptNo, bytes: batch.body.byteLength };
+          hook(() => options.onSent!(info));
+        }
         return;
+      }
+      if (options.onSendFailed !== undefined) {
+        const info = { count, attempt: attemptNo, code: failure.code, permanent: failure.kind === 'permanent', durationMs };
+        hook(() => options.onSendFailed!(info));
       }
       if (failure.kind === 'permanent') {
         await giveUp(prepared, failure, attemptNo);

@@ -97,6 +97,17 @@ export interface DispatcherOptions {
    * A rejection is retried with the retry backoff; the batch is not sent until it resolves.
    */
   beforeSend?: (items: readonly DispatchItem[]) => Promise<void>;
+  /**
+   * Instrumentation (metrics, health): called once per acked batch, after its items' `done`.
+   * `durationMs` is the successful attempt's; `attempts` counts all of them; `bytes` is the
+   * encoded body size. Errors it throws are ignored; unset changes nothing.
+   */
+  onSent?: (info: { items: readonly DispatchItem[]; durationMs: number; attempts: number; bytes: number }) => void;
+  /**
+   * Instrumentation: called after every failed send attempt (transient or permanent, timeouts
+   * included), before any retry or dead-lettering. Errors it throws are ignored.
+   */
+  onSendFailed?: (info: { count: number; attempt: number; code: string; permanent: boolean; durationMs: number }) => void;
 }
 
 /**

@@ -62,6 +62,11 @@ export interface TransformStageOptions extends Omit<LoadOptions, 'configDir'> {
   batchSize?: number;
   /** Called for every failure, whatever the policy (tests, `k8stream transform test`). */
   onTransformError?: (failure: TransformFailure) => void;
+  /**
+   * Instrumentation (metrics): called after each worker batch of a transform with the number
+   * of calls and the µs they took in the worker. Errors it throws are ignored.
+   */
+  onRun?: (transform: string, calls: number, micros: number) => void;
 }
 
 /** The stage, with its counters. */
@@ -159,6 +164,13 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
       const c = counters[t]!;
       const run = await pool.run(t, items.map(jsonOf));
       c.micros += Math.round(run.micros);
+      if (options.onRun !== undefined) {
+        try {
+          options.onRun(config.name, items.length, run.micros);
+        } catch {
+          // instrumentation only
+        }
+      }
       const next: Item[] = [];
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!;

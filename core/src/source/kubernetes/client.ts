@@ -62,6 +62,12 @@ export interface KubeClientOptions {
   userAgent?: string;
   /** Shown in `origin`. */
   origin?: string;
+  /**
+   * Instrumentation (metrics): called once per request when its answer's status is known, or
+   * when it failed without one (`status: null`: network error, timeout, abort). For streams,
+   * when the stream opened or failed to. Errors it throws are ignored.
+   */
+  onResponse?: (info: { method: string; path: string; query: Query; status: number | null }) => void;
 }
 
 /**
@@ -85,6 +91,7 @@ class HttpKubeClient implements KubeClient {
   readonly origin: string;
   private readonly requestTimeoutMs: number;
   private readonly userAgent: string;
+  private readonly onResponse: KubeClientOptions['onResponse'];
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
   constructor(private readonly kc: KubeConfig, opts: KubeClientOptions) {
@@ -94,6 +101,16 @@ class HttpKubeClient implements KubeClient {
     this.origin = opts.origin ?? 'kubeconfig';
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
     this.userAgent = opts.userAgent ?? 'k8stream';
+    this.onResponse = opts.onResponse;
+  }
+
+  private observe(method: string, path: string, query: Query, status: number | null): void {
+    if (this.onResponse === undefined) return;
+    try {
+      this.onResponse({ method, path, query, status });
+    } catch {
+      // instrumentation only
+    }
   }
 
   close(): void {
@@ -109,8 +126,10 @@ class HttpKubeClient implements KubeClient {
     const request = describeRequest(method, path, query);
     const deadline = new Deadline(signal, this.requestTimeoutMs);
     deadline.arm();
+    let answered: number | null = null;
     try {
       const res = await this.send(method, path, query, body, deadline.signal, request);
+      answered = res.statusCode ?? null;
       const text = await readAll(res, res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300 ? Infinity : MAX_ERROR_BODY);
       const status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) throw httpError(request, status, text, header(res, 'retry-after'));
@@ -124,6 +143,7 @@ class HttpKubeClient implements KubeClient {
       throw this.mapError(err, request, deadline, 'answer', signal);
     } finally {
       deadline.clear();
+      this.observe(method, path, query, answered);
     }
   }
 
@@ -133,15 +153,19 @@ class HttpKubeClient implements KubeClient {
     const deadline = new Deadline(signal, idle);
     deadline.arm();
     let res: IncomingMessage;
+    let answered = false;
     try {
       res = await this.send('GET', path, query, undefined, deadline.signal, request);
       const status = res.statusCode ?? 0;
+      answered = true;
+      this.observe('GET', path, query, res.statusCode ?? null);
       if (status !== 200) {
         const text = await readAll(res, MAX_ERROR_BODY);
         throw httpError(request, status, text, header(res, 'retry-after'));
       }
     } catch (err) {
       deadline.clear();
+      if (!answered) this.observe('GET', path, query, null);
       throw this.mapError(err, request, deadline, 'answer', signal);
     }
     // The caller's signal keeps aborting the stream (and a pending read) until it is closed.
