@@ -32,6 +32,8 @@ let app = '';
 let etc = '';
 let data = '';
 let home = '';
+/** The node binary the image user runs (a copy; see beforeAll). */
+let nodeBin = process.execPath;
 const npmCiSeconds = { value: 0 };
 
 /** Maps an absolute path in the image to the temporary tree. */
@@ -99,7 +101,7 @@ function runImage(cmd: string[]): Proc {
   const nodeAt = entry.indexOf('node');
   const script = hostPath(entry[nodeAt + 1]!);
   const args = cmd.map((a) => (a.startsWith('/') ? hostPath(a) : a));
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(nodeBin, [script, ...args], {
     cwd: app,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, NODE_ENV: 'production' },
@@ -244,6 +246,11 @@ describe('the runtime stage, assembled from its COPY lines', () => {
     await mkdirFor(data, true);
     await mkdirFor(home, true);
     await cp(join(REPO, 'examples/demo/events.json'), join(etc, 'events.json'));
+    // The image has its own node; the repo's may sit under a directory the image user cannot
+    // enter (a clone in a mode-0700 temp dir), so the image user runs a copy of it.
+    nodeBin = join(root, 'node');
+    await cp(process.execPath, nodeBin);
+    await chmod(nodeBin, 0o755);
     await assemble(runtime, build!);
     const started = Date.now();
     const ci = await sh('npm', ['ci', ...npmCiArgs(runtime), '--prefer-offline'], app, 170_000);
