@@ -5,9 +5,9 @@
  * landed every earlier one has run.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { recordingLogger } from '../util/logger.fixture.js';
 import type { Delivery } from '../config/types.js';
 import type { DispatchItem } from '../dispatch/types.js';
-import type { LogFields, Logger } from '../util/logger.js';
 import { CheckpointTracker } from './checkpoints.js';
 import { ResumeKeeper } from './keeper.js';
 import type { ResumePoint } from './position.js';
@@ -95,17 +95,6 @@ function fakeStore() {
   return s;
 }
 
-function recordingLogger() {
-  const lines: { level: string; msg: string; fields?: LogFields }[] = [];
-  const logger: Logger = {
-    debug: (msg, fields) => void lines.push({ level: 'debug', msg, fields }),
-    info: (msg, fields) => void lines.push({ level: 'info', msg, fields }),
-    warn: (msg, fields) => void lines.push({ level: 'warn', msg, fields }),
-    error: (msg, fields) => void lines.push({ level: 'error', msg, fields }),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
 
 function setup(delivery: Delivery, initial: ResumePoint = {}) {
   const store = fakeStore();

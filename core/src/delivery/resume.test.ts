@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { recordingLogger } from '../util/logger.fixture.js';
 import type { Delivery } from '../config/types.js';
 import { K8streamError } from '../errors.js';
-import type { LogFields, Logger } from '../util/logger.js';
 import { openResume } from './resume.js';
 import { encodeState } from './state-doc.js';
 import type { StateStore } from './state-store.js';
@@ -26,17 +26,6 @@ function memoryStore(content: string | null) {
   return store;
 }
 
-function recordingLogger() {
-  const lines: { level: string; msg: string; fields?: LogFields }[] = [];
-  const logger: Logger = {
-    debug: (msg, fields) => void lines.push({ level: 'debug', msg, fields }),
-    info: (msg, fields) => void lines.push({ level: 'info', msg, fields }),
-    warn: (msg, fields) => void lines.push({ level: 'warn', msg, fields }),
-    error: (msg, fields) => void lines.push({ level: 'error', msg, fields }),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
 
 async function open(content: string | null, delivery: Delivery = 'at-least-once') {
   const store = memoryStore(content);

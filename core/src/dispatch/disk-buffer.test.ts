@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { K8streamError } from '../errors.js';
 import { createLogger, silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { createDispatcher } from './dispatcher.js';
+import { mountTmpfs } from './disk-queue/tmpfs.fixture.js';
+import type { Tmpfs } from './disk-queue/tmpfs.fixture.js';
 
 interface TestRecord {
   id: string;
@@ -314,40 +316,21 @@ describe('disk buffer: unusable directory at start', () => {
  * container; unmounted in afterAll).
  */
 describe('disk buffer: full or read-only disk (tmpfs)', () => {
+  let fs: Tmpfs;
   let mnt: string;
-  let filler: string;
 
   beforeAll(async () => {
-    mnt = await mkdtemp(join(tmpdir(), 'k8stream-tmpfs-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt], { stdio: 'pipe' });
-    } catch (err) {
-      throw new Error(`these tests mount a tmpfs for a real ENOSPC and need root: ${String(err)}`);
-    }
+    fs = await mountTmpfs('256k');
+    mnt = fs.dir;
   });
   afterAll(async () => {
-    execFileSync('umount', [mnt], { stdio: 'pipe' });
-    await rm(mnt, { recursive: true, force: true });
-  });
-  beforeEach(() => {
-    filler = join(mnt, 'filler');
+    await fs.unmount();
   });
   afterEach(async () => {
-    for (const name of await readdir(mnt)) await rm(join(mnt, name), { recursive: true, force: true });
+    await fs.clear();
   });
 
-  /** Fills the tmpfs up: writes zeros to `filler` until ENOSPC. */
-  async function fillUp(): Promise<void> {
-    const fh = await open(filler, 'w');
-    const chunk = Buffer.alloc(4096);
-    try {
-      for (;;) await fh.write(chunk);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-    } finally {
-      await fh.close();
-    }
-  }
+  const fillUp = (): Promise<void> => fs.fillUp();
 
   const tmpfsBuffer = (over: Partial<Extract<DispatchBuffer, { type: 'disk' }>> = {}) => diskBuffer({ dir: join(mnt, 'archive'), segmentBytes: 16 * 1024, ...over });
 
@@ -378,7 +361,7 @@ describe('disk buffer: full or read-only disk (tmpfs)', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ level: 'error', sink: 'archive', dir: join(mnt, 'archive'), errno: 'ENOSPC' });
 
-    await rm(filler);
+    await fs.freeUp();
     await producer;
     await d.drain();
     expect(fake.delivered).toEqual(ids(300));

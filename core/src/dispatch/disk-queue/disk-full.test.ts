@@ -3,39 +3,31 @@
  * the project's container; unmounted in afterAll). Filling it with a filler file gives real
  * ENOSPC on the queue's writes; deleting the filler frees the space.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../util/logger.js';
 import { createDiskQueue } from './queue.js';
+import { mountTmpfs } from './tmpfs.fixture.js';
+import type { Tmpfs } from './tmpfs.fixture.js';
 import type { DiskQueue, DiskQueueItem, DiskQueueOptions, DiskQueueRecord } from './types.js';
 
-let mnt: string;
+let fs: Tmpfs;
 let dir: string;
-let filler: string;
 const queues: DiskQueue[] = [];
 
 beforeAll(async () => {
-  mnt = await mkdtemp(join(tmpdir(), 'k8stream-dq-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', mnt], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`these tests mount a tmpfs for a real ENOSPC and need root: ${String(err)}`);
-  }
+  fs = await mountTmpfs('128k', 'k8stream-dq-tmpfs-');
 });
 afterAll(async () => {
-  execFileSync('umount', [mnt], { stdio: 'pipe' });
-  await rm(mnt, { recursive: true, force: true });
+  await fs.unmount();
 });
 beforeEach(() => {
-  dir = join(mnt, 'queue');
-  filler = join(mnt, 'filler');
+  dir = join(fs.dir, 'queue');
 });
 afterEach(async () => {
   await Promise.all(queues.splice(0).map((q) => q.close().catch(() => undefined)));
-  for (const name of await readdir(mnt)) await rm(join(mnt, name), { recursive: true, force: true });
+  await fs.clear();
 });
 
 async function queue(opts: Partial<DiskQueueOptions> = {}): Promise<DiskQueue> {
@@ -59,24 +51,7 @@ function items(from: number, count: number): DiskQueueItem[] {
   });
 }
 
-/** Writes zeros to the filler until the tmpfs is full, leaving `leavePages` 4 KiB pages free. */
-async function fillUp(leavePages = 0): Promise<void> {
-  const fh = await open(filler, 'w');
-  try {
-    for (;;) await fh.write(Buffer.alloc(4096));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    await fh.close();
-  }
-  if (leavePages > 0) {
-    const { size } = await stat(filler);
-    await open(filler, 'r+').then(async (fh) => {
-      await fh.truncate(Math.max(0, size - leavePages * 4096));
-      await fh.close();
-    });
-  }
-}
+const fillUp = (leavePages = 0): Promise<void> => fs.fillUp(leavePages);
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -121,7 +96,7 @@ describe('disk queue on a full disk', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ dir, errno: 'ENOSPC', action: 'append to and fsync a segment' });
 
-    await rm(filler);
+    await fs.freeUp();
     await appending;
     expect(counts).toEqual([100]);
     expect(q.stats()).toMatchObject({ records: 110, writeFailing: false });
@@ -167,7 +142,7 @@ describe('disk queue on a full disk', () => {
     await q.close();
     await expect(appending).rejects.toMatchObject({ code: 'SINK_CLOSED' });
     expect(counts).toEqual([]);
-    await rm(filler);
+    await fs.freeUp();
     const again = await queue();
     expect(again.stats()).toMatchObject({ records: 0, truncatedRecords: 0 });
   });
@@ -179,7 +154,7 @@ describe('disk queue on a full disk', () => {
     await fillUp();
     await q.ack(10);
     expect(q.stats()).toMatchObject({ acked: 10, records: 10, writeErrors: 1, writeFailing: true });
-    await rm(filler);
+    await fs.freeUp();
     // The stale position is written at close at the latest.
     await q.close();
     const again = await queue();
