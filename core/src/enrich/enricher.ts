@@ -242,7 +242,9 @@ export function createEnricher(options: EnricherOptions): Enricher {
             e = emptyEnrichment();
             e.errors.push({ lookup: 'enrichment', message: describeLookupError(err) });
           }
-          group.forEach((record, i) => apply(record, i === 0 ? e : structuredClone(e)));
+          // Records about the same object share one enrichment object: read-only from here on
+          // (records are only serialised after this), so no per-record copy.
+          for (const record of group) apply(record, e);
           counters.errors += e.errors.length * group.length;
           if (e.errors.length > 0) logger.debug('enrichment lookups failed', { errors: e.errors, records: group.length });
         }),

@@ -102,12 +102,28 @@ export function recordTimestamp(rec: EventRecord): string | null {
  */
 export function normalizeTimestamp(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
-  let ms: number;
-  if (value instanceof Date) ms = value.getTime();
-  else if (typeof value === 'string') ms = Date.parse(value);
-  else return null;
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  if (typeof value === 'string') {
+    // Events of a burst share their timestamps: remember the last few thousand conversions.
+    const hit = timestampCache.get(value);
+    if (hit !== undefined) return hit;
+    const ms = Date.parse(value);
+    const iso = Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+    if (timestampCache.size >= TIMESTAMP_CACHE_SIZE) timestampCache.clear();
+    timestampCache.set(value, iso);
+    return iso;
+  }
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  }
+  return null;
 }
+
+const TIMESTAMP_CACHE_SIZE = 4096;
+const timestampCache = new Map<string, string | null>();
+
+/** Split field paths (the set is small and fixed: the paths `toRecord` reads). */
+const PATHS = new Map<string, string[]>();
 
 /** Typed, path-aware access into the raw event; every wrong type becomes EVENT_INVALID. */
 class Reader {
@@ -142,7 +158,11 @@ class Reader {
 
   private get(path: string): unknown {
     let cur: unknown = this.raw;
-    const parts = path.split('.');
+    let parts = PATHS.get(path);
+    if (parts === undefined) {
+      parts = path.split('.');
+      PATHS.set(path, parts);
+    }
     for (let i = 0; i < parts.length; i++) {
       if (cur === undefined || cur === null) return undefined;
       if (!isObj(cur)) throw this.wrong(parts.slice(0, i).join('.'), 'an object', cur);
