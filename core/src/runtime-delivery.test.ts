@@ -83,7 +83,7 @@ let seq = 0;
 function produce(n: number): string[] {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const name = `ev-${seq++}`;
+    const name = `ev-${String(seq++).padStart(5, '0')}`; // list order (by name) = creation order
     const o = server.store.create('events', {
       metadata: { name, namespace: 'shop' },
       involvedObject: { kind: 'Pod', name: `pod-${name}`, namespace: 'shop', apiVersion: 'v1' },

@@ -31,7 +31,12 @@ export interface FeedGap {
   kind: 'gap';
 }
 
-export type FeedItem = FeedSync | FeedEvent | FeedGap;
+/** A page of a list delivered page by page; feeds for the enricher list whole (they never send these). */
+export interface FeedPage {
+  kind: 'page';
+}
+
+export type FeedItem = FeedSync | FeedEvent | FeedGap | FeedPage;
 
 /** A list-then-watch of one resource, as an async iterable (e.g. the Kubernetes source's list-watch). */
 export type ObjectFeed = AsyncIterable<FeedItem>;

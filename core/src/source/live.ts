@@ -47,6 +47,7 @@ export function createLiveStack(config: K8streamConfig, options: LiveStackOption
     clusterName: config.cluster,
     baseDir: options.dir,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
+    sortLists: config.delivery === 'at-most-once',
   });
   const e = config.enrich;
   const anyLookup = e.objects || e.owners || e.nodes || e.services;

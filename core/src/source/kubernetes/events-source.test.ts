@@ -134,8 +134,8 @@ describe('gaps', () => {
     const to = String(s.store.resourceVersion);
     await got.until((items) => items.some((i) => idOf(i.object) === flappy));
     const after = got.items.slice(2);
-    // The marker first, then the re-list diff in resourceVersion order (fresh was written first).
-    expect(after.map((i) => `${i.type} ${idOf(i.object)}`)).toEqual([`ADDED k8stream-gap-${from}-${to}:${to}`, `ADDED ${fresh}`, `MODIFIED ${flappy}`]);
+    // The marker first, then the re-list diff in list order (by name; pages are emitted as they come).
+    expect(after.map((i) => `${i.type} ${idOf(i.object)}`)).toEqual([`ADDED k8stream-gap-${from}-${to}:${to}`, `MODIFIED ${flappy}`, `ADDED ${fresh}`]);
     const marker = toRecord(after[0]!.object, { cluster: 'test', action: 'ADDED' });
     expect(marker).toMatchObject({ reason: 'WatchGap', type: 'Warning', involvedObject: { kind: 'K8stream', name: 'test' }, source: { component: 'k8stream' } });
     expect(marker.message).toContain(`resourceVersion ${from}`);
@@ -159,8 +159,8 @@ describe('gaps', () => {
     patch(s, 'c', { metadata: { annotations: { x: 'y' } } });
     s.store.delete('events', 'default/a');
     await got.until((items) => items.some((i) => idOf(i.object) === b));
-    expect(summary(got).slice(3)).toEqual([expect.stringMatching(/^ADDED k8stream-gap\.\d+-\d+$/), 'ADDED d', 'MODIFIED b']);
-    expect(got.ids().slice(4)).toEqual([d, b]);
+    expect(summary(got).slice(3)).toEqual([expect.stringMatching(/^ADDED k8stream-gap\.\d+-\d+$/), 'MODIFIED b', 'ADDED d']);
+    expect(got.ids().slice(4)).toEqual([b, d]);
     expect(source.counters()).toMatchObject({ vanished: 1, tracked: 3 });
   });
 });

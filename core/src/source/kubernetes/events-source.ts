@@ -53,6 +53,12 @@ export interface KubernetesSourceOptions {
    * events newer than it. Ignored for a watch whose list is older than the saved version.
    */
   resume?: ResumePoint;
+  /**
+   * Emit each list whole, in resourceVersion order, so the resume point can move inside it (a
+   * crash in the middle of a large list then repeats nothing: at-most-once). Otherwise pages are
+   * emitted as they arrive and the position moves when the list is complete. @default false
+   */
+  sortLists?: boolean;
   listWatch?: ListWatchTuning;
 }
 
@@ -89,6 +95,8 @@ interface Watch {
   tracker: EventTracker;
   /** The furthest resume position handed out (an integer resourceVersion), never moving back. */
   position: string | null;
+  /** The saved watermark the initial list resumes after (undefined until the list starts). */
+  resumeAfter?: bigint | null;
 }
 
 /**
@@ -155,6 +163,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         pageSize: config.pageSize,
         watchTimeoutSeconds: config.watchTimeoutSeconds,
         sendInitialEvents: config.sendInitialEvents,
+        streamPages: !(options.sortLists ?? false),
         signal,
         logger: logger.child({ watch: target.namespace ?? '*' }),
         now,
@@ -219,6 +228,13 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
       return w.position;
     };
     for (const item of items) {
+      if (item.kind === 'page') {
+        // Pages come in the server's order, not by version: no position until the list ends.
+        const from = out.length;
+        w.tracker.apply(item, out, item.reason === 'initial' ? resumeAfter(w, item.resourceVersion, logger) : null);
+        for (let k = from; k < out.length; k++) ats.push(null);
+        continue;
+      }
       if (item.kind === 'sync' || item.kind === 'event') {
         const from = out.length;
         const after = item.kind === 'sync' && item.reason === 'initial' ? resumeAfter(w, item.resourceVersion, logger) : null;
@@ -253,8 +269,13 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
     return { emissions: out, ats, end };
   }
 
-  /** The saved watermark of this watch, if it can be trusted against the list at `listRv`. */
+  /** The saved watermark of this watch, if it can be trusted against the list at `listRv` (decided once). */
   function resumeAfter(w: Watch, listRv: string, logger: Logger): bigint | null {
+    if (w.resumeAfter === undefined) w.resumeAfter = decideResume(w, listRv, logger);
+    return w.resumeAfter;
+  }
+
+  function decideResume(w: Watch, listRv: string, logger: Logger): bigint | null {
     const saved = options.resume?.[w.target.path];
     if (saved === undefined) return null;
     const mark = rvNumber(saved);

@@ -33,6 +33,12 @@ export type KubeObject = Record<string, unknown>;
 export type ListWatchItem =
   /** A complete list: the initial one, or a re-list after a 410 (diff it against your state). */
   | { kind: 'sync'; objects: KubeObject[]; resourceVersion: string; reason: 'initial' | 'relist' }
+  /**
+   * With `streamPages`: one page of a paginated list, delivered as it arrives. `restart` marks
+   * the first page of a list attempt (an earlier attempt may have delivered pages already). The
+   * list ends with a `sync` item whose `objects` is empty.
+   */
+  | { kind: 'page'; objects: KubeObject[]; resourceVersion: string; reason: 'initial' | 'relist'; restart: boolean }
   /** A watch event (BOOKMARKs are consumed by the engine). */
   | { kind: 'event'; type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }
   /**
@@ -127,6 +133,12 @@ export interface ListWatchOptions {
   relistAfterEmpty?: number;
   /** Items buffered ahead of the consumer. @default 256 */
   bufferSize?: number;
+  /**
+   * Deliver paginated lists page by page (`page` items, then an empty `sync`) instead of one
+   * `sync` with every object: the consumer starts on the first page and never holds the whole
+   * list. @default false
+   */
+  streamPages?: boolean;
 }
 
 type WatchOutcome =
@@ -179,6 +191,7 @@ class ListWatchEngine implements ListWatch {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       relistAfterEmpty: options.relistAfterEmpty ?? 3,
       bufferSize: options.bufferSize ?? 256,
+      streamPages: options.streamPages ?? false,
     };
     this.queue = new BoundedQueue(this.o.bufferSize);
     this.backoff = new Backoff(this.o.backoff, this.o.random);
@@ -257,9 +270,21 @@ class ListWatchEngine implements ListWatch {
       this.notify();
       if (needList && !this.useWatchList) {
         let listed: { objects: KubeObject[]; resourceVersion: string };
+        let gapDelivered = false;
+        const onPage = this.o.streamPages
+          ? async (objects: KubeObject[], resourceVersion: string, restart: boolean): Promise<boolean> => {
+              if (pendingGap !== null && !gapDelivered) {
+                gapDelivered = true;
+                if (!(await this.queue.push({ kind: 'gap', fromResourceVersion: pendingGap.from, toResourceVersion: resourceVersion, cause: pendingGap.cause }))) return false;
+              }
+              return this.queue.push({ kind: 'page', objects, resourceVersion, reason: this.synced ? 'relist' : 'initial', restart });
+            }
+          : undefined;
         try {
-          listed = await this.listAll();
+          listed = await this.listAll(onPage);
+          if (gapDelivered) pendingGap = null;
         } catch (err) {
+          if (gapDelivered) pendingGap = null;
           if (signal.aborted) return;
           if (!this.synced && isFatal(err)) throw startupError(err);
           await this.handleFailure(err, 'list');
@@ -391,12 +416,19 @@ class ListWatchEngine implements ListWatch {
 
   // ------------------------------------------------------------------ list
 
-  private async listAll(): Promise<{ objects: KubeObject[]; resourceVersion: string }> {
+  /**
+   * Lists every page of one snapshot. With `onPage`, each page is handed over as it arrives
+   * (resolving false stops: the consumer is gone) and the returned `objects` is empty.
+   */
+  private async listAll(
+    onPage?: (objects: KubeObject[], resourceVersion: string, restart: boolean) => Promise<boolean>,
+  ): Promise<{ objects: KubeObject[]; resourceVersion: string }> {
     const { client, path, signal } = this.o;
     let paged = true;
     for (let attempt = 0; ; attempt++) {
       this.c.lists++;
-      const objects: KubeObject[] = [];
+      let objects: KubeObject[] = [];
+      let first = true;
       let cont: string | undefined;
       let resourceVersion: string | null = null;
       let expired = false;
@@ -424,6 +456,12 @@ class ListWatchEngine implements ListWatch {
         }
         resourceVersion = metadata.resourceVersion;
         cont = metadata.continue;
+        if (onPage !== undefined) {
+          const taken = objects;
+          objects = [];
+          if (!(await onPage(taken, resourceVersion, first))) throw signal.aborted ? signal.reason : new Error('the consumer stopped');
+          first = false;
+        }
       } while (cont !== undefined && !signal.aborted);
       if (signal.aborted) throw signal.reason;
       if (expired) {

@@ -43,11 +43,33 @@ function start(s: ApiServerDouble, config: Partial<SourceConfig> = {}, options: 
 }
 
 describe('resume positions', () => {
-  it('emits a list in resourceVersion order, not name order, with a position after every chunk ending at the list version', async () => {
+  it('by default emits list pages as they come (server order) and moves the position only at the end of the list', async () => {
     const s = (server = await startApiServer());
     const ids = ['zeta', 'alpha', 'mid', 'beta', 'omega'].map((n) => create(s, n));
     const listRv = String(s.store.resourceVersion);
-    const { source, got } = start(s, {}, { maxChunk: 2 });
+    const { source, got } = start(s, { pageSize: 2 }, { maxChunk: 2 });
+    await got.until(() => source.state().watching);
+    const byName = ['alpha', 'beta', 'mid', 'omega', 'zeta'].map((n) => ids[['zeta', 'alpha', 'mid', 'beta', 'omega'].indexOf(n)]);
+    expect(got.ids()).toEqual(byName);
+    expect(source.counters().pages).toBe(3);
+    expect(got.positions).toEqual([{ key: KEY, rv: listRv, items: 5 }]);
+  });
+
+  it('a list restarted after its continue token expired does not emit the pages it already emitted', async () => {
+    const s = (server = await startApiServer());
+    const ids = ['a', 'b', 'c', 'd', 'e'].map((n) => create(s, n));
+    s.faults.add({ verb: 'list', when: (r) => r.query.has('continue'), times: 1, fault: { type: 'http', status: 410, reason: 'Expired' } });
+    const { source, got } = start(s, { pageSize: 2 });
+    await got.until(() => source.state().watching);
+    expect(got.ids()).toEqual(ids); // a, b from the first attempt; the second attempt adds only c, d, e
+    expect(source.counters()).toMatchObject({ lists: 2, emitted: 5, vanished: 0 });
+  });
+
+  it('with sortLists emits a list in resourceVersion order, not name order, with a position after every chunk ending at the list version', async () => {
+    const s = (server = await startApiServer());
+    const ids = ['zeta', 'alpha', 'mid', 'beta', 'omega'].map((n) => create(s, n));
+    const listRv = String(s.store.resourceVersion);
+    const { source, got } = start(s, { pageSize: 2 }, { maxChunk: 2, sortLists: true });
     await got.until(() => source.state().watching);
     expect(got.ids()).toEqual(ids);
     expect(got.positions).toEqual([

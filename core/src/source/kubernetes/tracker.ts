@@ -84,7 +84,17 @@ export class EventTracker {
    */
   apply(item: ListWatchItem, out: Emission[], resumeAfter: bigint | null = null): void {
     switch (item.kind) {
+      case 'page':
+        this.page(item.objects, item.reason, item.restart, out, resumeAfter);
+        return;
       case 'sync': {
+        if (this.listing !== null) {
+          // The end of a list that came page by page.
+          if (item.objects.length > 0) this.page(item.objects, item.reason, false, out, resumeAfter);
+          this.forgetUnseen(this.listing.seen, out);
+          this.listing = null;
+          return;
+        }
         const objects = sortByResourceVersion(item.objects);
         if (item.reason === 'initial') this.initial(objects, out, resumeAfter);
         else this.relist(objects, out);
@@ -126,6 +136,56 @@ export class EventTracker {
     }
   }
 
+  /** The list being delivered page by page: uids seen so far (to forget the others at its end). */
+  private listing: { seen: Set<string> } | null = null;
+
+  /**
+   * One page of a list (in the server's order). Like `initial`/`relist`, except that a version
+   * already tracked is not emitted again, so pages repeated by a restarted list are harmless.
+   */
+  private page(objects: readonly KubeObject[], reason: 'initial' | 'relist', restart: boolean, out: Emission[], resumeAfter: bigint | null): void {
+    if (restart || this.listing === null) this.listing = { seen: new Set() };
+    const seen = this.listing.seen;
+    const cutoff = reason === 'initial' && this.maxAgeMs !== null ? this.now() - this.maxAgeMs : null;
+    for (const obj of objects) {
+      const uid = uidOf(obj);
+      if (uid === null) {
+        this.emit(out, reason === 'initial' ? 'SYNC' : 'ADDED', obj);
+        continue;
+      }
+      seen.add(uid);
+      if (reason === 'initial' && !this.map.has(uid)) {
+        if (resumeAfter !== null) {
+          const rv = rvNumber(resourceVersionOf(obj));
+          if (rv !== null && rv <= resumeAfter) {
+            this.map.set(uid, this.entry(obj));
+            this.counters.resumed++;
+            continue;
+          }
+        }
+        if (cutoff !== null) {
+          const at = lastOccurrence(obj);
+          if (at !== null && at < cutoff) {
+            this.map.set(uid, this.entry(obj));
+            this.counters.tooOld++;
+            continue;
+          }
+        }
+      }
+      this.change(uid, obj, reason === 'initial' ? 'SYNC' : 'ADDED', out);
+    }
+  }
+
+  /** Forgets tracked events a complete list no longer has (DELETED with `emitDeleted`). */
+  private forgetUnseen(seen: ReadonlySet<string>, out: Emission[]): void {
+    for (const [uid, entry] of this.map) {
+      if (seen.has(uid)) continue;
+      this.map.delete(uid);
+      this.counters.vanished++;
+      if (this.emitDeleted && entry.object) this.emit(out, 'DELETED', entry.object);
+    }
+  }
+
   private relist(objects: readonly KubeObject[], out: Emission[]): void {
     const seen = new Set<string>();
     for (const obj of objects) {
@@ -137,12 +197,7 @@ export class EventTracker {
       seen.add(uid);
       this.change(uid, obj, 'ADDED', out);
     }
-    for (const [uid, entry] of this.map) {
-      if (seen.has(uid)) continue;
-      this.map.delete(uid);
-      this.counters.vanished++;
-      if (this.emitDeleted && entry.object) this.emit(out, 'DELETED', entry.object);
-    }
+    this.forgetUnseen(seen, out);
   }
 
   private event(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject, out: Emission[]): void {
@@ -161,7 +216,7 @@ export class EventTracker {
   }
 
   /** A new or changed version of `uid`: emit when new or recurred; track it either way. */
-  private change(uid: string, obj: KubeObject, typeIfNew: 'ADDED' | 'MODIFIED', out: Emission[]): void {
+  private change(uid: string, obj: KubeObject, typeIfNew: EmitType, out: Emission[]): void {
     const prev = this.map.get(uid);
     const next = this.entry(obj);
     this.map.set(uid, next);
