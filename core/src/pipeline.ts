@@ -5,16 +5,18 @@
  *
  * Everything that batches, retries, buffers or times out lives in `dispatch/`. This loop only
  * moves records and honours backpressure: when a sink's queue is full, `push` returns a
- * promise and the loop stops pulling from the source until it resolves.
+ * promise and the loop stops pulling from the source until it resolves. A few chunks are
+ * enriched and transformed ahead (those steps wait on lookups and worker threads), but records
+ * reach the sinks strictly in source order.
  */
 import { K8streamError, errorMessage } from './errors.js';
 import { toRecord } from './record/map.js';
 import { recordTimestamp } from './record/map.js';
 import type { EventRecord } from './record/types.js';
-import type { Source } from './source/types.js';
+import type { Source, SourceChunk } from './source/types.js';
 import type { TransformStage } from './transform/types.js';
 import type { DeadLetter, DeadLetterRecord, DispatchItem, SinkDispatcher } from './dispatch/types.js';
-import type { CheckpointTracker } from './delivery/checkpoints.js';
+import type { CheckpointTracker, ChunkHandle } from './delivery/checkpoints.js';
 import type { Logger } from './util/logger.js';
 
 export interface Route {
@@ -60,6 +62,9 @@ export interface PipelineCounters {
   routed: number;
 }
 
+/** Chunks prepared (enriched, transformed) ahead of the one being delivered. */
+const PREPARE_AHEAD = 4;
+
 /** Pull from the source until it ends or `signal` aborts. Returns the counters. */
 export async function runPipeline(options: PipelineOptions, signal: AbortSignal): Promise<PipelineCounters> {
   const { cluster, source, filter, transform, routes, deadLetter, logger } = options;
@@ -68,8 +73,9 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
   };
 
   const tracker = options.checkpoints;
-  for await (const chunk of source.stream({ signal, logger })) {
-    const handle = tracker?.begin(chunk.position);
+
+  /** Source chunk → records after map, filter, enrich and transforms (async work overlaps). */
+  const prepare = async (chunk: SourceChunk): Promise<EventRecord[]> => {
     const records: EventRecord[] = [];
     const invalid: DeadLetterRecord[] = [];
     for (const item of chunk) {
@@ -93,11 +99,13 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
       logger.warn('events could not be mapped to records; dead-lettered', { count: invalid.length });
       await deadLetter.write(invalid);
     }
-
     if (options.enrich && records.length > 0) await options.enrich(records);
-    const out = records.length === 0 ? records : await transform.apply(records);
-    counters.transformed += out.length;
+    return records.length === 0 ? records : transform.apply(records);
+  };
 
+  /** Hands one chunk's records to the sinks, in order, honouring backpressure. */
+  const deliver = async (out: EventRecord[], handle: ChunkHandle | undefined): Promise<void> => {
+    counters.transformed += out.length;
     for (const record of out) {
       const json = JSON.stringify(record);
       const timestamp = recordTimestamp(record);
@@ -120,8 +128,69 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     }
     handle?.seal();
     options.onProgress?.(counters);
-    if (signal.aborted) break;
+  };
+
+  // Chunks are enriched and transformed as they arrive, up to PREPARE_AHEAD ahead of the one
+  // being delivered; a delivery loop (the pump) hands them to the sinks strictly in source order.
+  const ahead: { out: Promise<EventRecord[]>; handle: ChunkHandle | undefined }[] = [];
+  let pumping = false;
+  let failure: { error: unknown } | null = null;
+  let wake: (() => void) | null = null;
+  const woken = (): Promise<void> => new Promise<void>((resolve) => (wake = resolve));
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  // A delivery failure must stop the run even while the source is quiet (a live watch).
+  let failed!: (error: unknown) => void;
+  const failedPromise = new Promise<never>((_, reject) => (failed = reject));
+  failedPromise.catch(() => undefined);
+  const startPump = (): void => {
+    if (pumping) return;
+    pumping = true;
+    void (async () => {
+      try {
+        while (ahead.length > 0 && failure === null) {
+          const head = ahead[0]!;
+          await deliver(await head.out, head.handle);
+          ahead.shift();
+          notify();
+        }
+      } catch (error) {
+        failure = { error };
+        failed(error);
+      } finally {
+        // Synchronous with the last check above: a chunk pushed after it starts a new pump.
+        pumping = false;
+        notify();
+      }
+    })();
+  };
+
+  const iterator = source.stream({ signal, logger })[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), failedPromise]);
+      if (next.done) break;
+      const chunk = next.value;
+      const out = prepare(chunk);
+      out.catch(() => undefined); // awaited in order by the pump; a failure surfaces there
+      ahead.push({ out, handle: tracker?.begin(chunk.position) });
+      startPump();
+      while (ahead.length >= PREPARE_AHEAD && failure === null) await woken();
+      if (failure !== null || signal.aborted) break;
+    }
+    while ((ahead.length > 0 || pumping) && failure === null) {
+      startPump();
+      await woken();
+    }
+  } catch (err) {
+    if (failure === null) throw err;
+  } finally {
+    if (failure !== null || signal.aborted) void iterator.return?.()?.catch(() => undefined);
   }
+  if (failure !== null) throw (failure as { error: unknown }).error;
   return counters;
 }
 

@@ -1,0 +1,144 @@
+/**
+ * The pipeline loop: chunks are prepared (enriched, transformed) ahead while earlier ones are
+ * delivered, records reach the sinks in source order, a quiet live source does not hold back a
+ * chunk that is ready, and a failing transform stops the run at once even when the source is
+ * waiting for events.
+ */
+import { describe, expect, it } from 'vitest';
+import { runPipeline } from './pipeline.js';
+import type { DispatchItem, SinkDispatcher } from './dispatch/types.js';
+import type { EventRecord } from './record/types.js';
+import type { Source, SourceChunk } from './source/types.js';
+import { identityStage } from './transform/types.js';
+import type { TransformStage } from './transform/types.js';
+import { K8streamError } from './errors.js';
+import { silentLogger } from './util/logger.js';
+
+function event(i: number): Record<string, unknown> {
+  return {
+    metadata: { uid: `u${i}`, resourceVersion: String(i), name: `e${i}`, namespace: 'ns' },
+    involvedObject: { kind: 'Pod', name: `p${i}`, namespace: 'ns' },
+    reason: 'BackOff',
+    type: 'Warning',
+    message: `m${i}`,
+    lastTimestamp: '2026-03-01T12:00:00Z',
+  };
+}
+
+/** A source fed by the test: `push` a chunk, `end` it; otherwise it waits like a quiet watch. */
+function controlledSource() {
+  const queue: SourceChunk[] = [];
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const source: Source = {
+    kind: 'test',
+    async *stream(ctx) {
+      for (;;) {
+        while (queue.length === 0 && !ended && !ctx.signal.aborted) await new Promise<void>((r) => (wake = r));
+        if (queue.length > 0) yield queue.shift()!;
+        else return;
+      }
+    },
+  };
+  const poke = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  return {
+    source,
+    push: (from: number, n: number) => {
+      queue.push(Array.from({ length: n }, (_, k) => ({ type: 'ADDED' as const, object: event(from + k), receivedAt: 0 })));
+      poke();
+    },
+    end: () => {
+      ended = true;
+      poke();
+    },
+  };
+}
+
+function collectingDispatcher(onPush?: (item: DispatchItem) => void) {
+  const ids: string[] = [];
+  const dispatcher: SinkDispatcher = {
+    name: 'memory',
+    push(item) {
+      ids.push(item.id);
+      onPush?.(item);
+      return undefined;
+    },
+    drain: () => Promise.resolve(),
+    close: () => Promise.resolve({ flushed: true }),
+    stats: () => ({ queuedEvents: 0, queuedBytes: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, permanentFailures: 0, deadLettered: 0, failedEvents: 0, inFlight: 0 }),
+    opened: () => Promise.resolve(),
+  };
+  return { ids, dispatcher };
+}
+
+function options(source: Source, dispatcher: SinkDispatcher, transform: TransformStage = identityStage, enrich?: (r: EventRecord[]) => Promise<void>) {
+  return {
+    cluster: 'test',
+    source,
+    filter: () => true,
+    transform,
+    routes: [{ dispatcher, matches: () => true }],
+    deadLetter: { write: async () => {} },
+    logger: silentLogger,
+    ...(enrich ? { enrich } : {}),
+  };
+}
+
+describe('runPipeline', () => {
+  it('keeps source order while later chunks finish enriching first', async () => {
+    const src = controlledSource();
+    const { ids, dispatcher } = collectingDispatcher();
+    // The first chunk's enrichment is the slowest: later chunks are ready before it.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const enrich = async (records: EventRecord[]) => {
+      if (calls++ === 0) await gate;
+      for (const r of records) r.enrichment.labels = { seen: 'yes' };
+    };
+    const running = runPipeline(options(src.source, dispatcher, identityStage, enrich), new AbortController().signal);
+    src.push(0, 3);
+    src.push(3, 3);
+    src.push(6, 3);
+    await new Promise((r) => setImmediate(r));
+    expect(ids).toEqual([]); // the head of the line is not ready yet
+    release();
+    src.end();
+    const counters = await running;
+    expect(ids).toEqual(Array.from({ length: 9 }, (_, i) => `u${i}:${i}`));
+    expect(counters).toMatchObject({ received: 9, transformed: 9, routed: 9 });
+  });
+
+  it('delivers a ready chunk while the source waits for more (a quiet watch)', async () => {
+    const src = controlledSource();
+    let delivered!: () => void;
+    const firstDelivered = new Promise<void>((r) => (delivered = r));
+    const { ids, dispatcher } = collectingDispatcher(() => delivered());
+    const stop = new AbortController();
+    const running = runPipeline(options(src.source, dispatcher), stop.signal);
+    src.push(0, 1);
+    await firstDelivered; // no further chunk is needed to push it through
+    expect(ids).toEqual(['u0:0']);
+    stop.abort();
+    src.end();
+    await running;
+  });
+
+  it('a failing transform stops the run at once, even while the source is quiet', async () => {
+    const src = controlledSource();
+    const { dispatcher } = collectingDispatcher();
+    const failing: TransformStage = {
+      ...identityStage,
+      apply: async () => {
+        throw new K8streamError('TRANSFORM_FAILED', 'transform "x" failed');
+      },
+    };
+    const running = runPipeline(options(src.source, dispatcher, failing), new AbortController().signal);
+    src.push(0, 2); // and nothing more: the source keeps waiting
+    await expect(running).rejects.toMatchObject({ code: 'TRANSFORM_FAILED' });
+  });
+});
