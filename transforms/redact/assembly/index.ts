@@ -38,12 +38,62 @@ class Detector {
   kind: string;
   re: Regex;
   mask: string;
+  /** Which literal pre-check applies (see `mayMatch`); custom patterns have none. */
+  check: i32;
 
-  constructor(kind: string, re: Regex, mask: string) {
+  constructor(kind: string, re: Regex, mask: string, check: i32 = CHECK_NONE) {
     this.kind = kind;
     this.re = re;
     this.mask = mask;
+    this.check = check;
   }
+}
+
+const CHECK_NONE = 0;
+const CHECK_JWT = 1;
+const CHECK_BEARER = 2;
+const CHECK_SECRET = 3;
+const CHECK_AWS = 4;
+const CHECK_EMAIL = 5;
+const CHECK_IPV4 = 6;
+
+function checkFor(kind: string): i32 {
+  if (kind == "jwt") return CHECK_JWT;
+  if (kind == "bearer") return CHECK_BEARER;
+  if (kind == "secret") return CHECK_SECRET;
+  if (kind == "aws-access-key") return CHECK_AWS;
+  if (kind == "email") return CHECK_EMAIL;
+  if (kind == "ipv4") return CHECK_IPV4;
+  return CHECK_NONE;
+}
+
+/** A digit, a dot, a digit: the least an IPv4 address contains. */
+function hasDigitDotDigit(text: string): bool {
+  const n = text.length;
+  for (let i = 1; i + 1 < n; i++) {
+    if (text.charCodeAt(i) != 46) continue;
+    const a = text.charCodeAt(i - 1);
+    const b = text.charCodeAt(i + 1);
+    if (a >= 48 && a <= 57 && b >= 48 && b <= 57) return true;
+  }
+  return false;
+}
+
+/**
+ * A cheap literal test every match of the detector's pattern must pass: most text has no
+ * secret at all, and a substring search costs far less than running the regex at every
+ * position. `lower` is `text` in lower case (for the case-insensitive patterns).
+ */
+function mayMatch(check: i32, text: string, lower: string): bool {
+  if (check == CHECK_JWT) return text.includes("eyJ");
+  if (check == CHECK_BEARER) return lower.includes("bearer");
+  if (check == CHECK_SECRET) {
+    return lower.includes("pass") || lower.includes("pwd") || lower.includes("secret") || lower.includes("token") || lower.includes("key");
+  }
+  if (check == CHECK_AWS) return text.includes("AKIA") || text.includes("ASIA");
+  if (check == CHECK_EMAIL) return text.includes("@");
+  if (check == CHECK_IPV4) return hasDigitDotDigit(text);
+  return true;
 }
 
 /** The built-in detectors, most specific first (a JWT inside a bearer header is a jwt). */
@@ -91,7 +141,7 @@ function setup(): void {
   for (let i = 0; i < BUILTIN_KINDS.length; i++) {
     const kind = BUILTIN_KINDS[i];
     if (!kinds.includes(kind)) continue;
-    detectors.push(new Detector(kind, Regex.compile(builtinPattern(kind)), replaceAllText(template, "{kind}", kind)));
+    detectors.push(new Detector(kind, Regex.compile(builtinPattern(kind)), replaceAllText(template, "{kind}", kind), checkFor(kind)));
   }
 
   // custom patterns
@@ -158,9 +208,19 @@ function maskMatch(m: RegexMatch): string {
 /** `text` with every detector applied in order. */
 function redact(text: string): string {
   let out = text;
+  let lower: string | null = null;
   for (let i = 0; i < detectors.length; i++) {
-    current = detectors[i];
-    out = detectors[i].re.replaceWith(out, maskMatch);
+    const d = detectors[i];
+    if (d.check != CHECK_NONE) {
+      if (lower === null) lower = out.toLowerCase();
+      if (!mayMatch(d.check, out, lower!)) continue;
+    }
+    current = d;
+    const next = d.re.replaceWith(out, maskMatch);
+    if (next != out) {
+      out = next;
+      lower = null;
+    }
   }
   current = null;
   return out;
