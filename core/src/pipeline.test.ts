@@ -34,7 +34,12 @@ function controlledSource() {
     kind: 'test',
     async *stream(ctx) {
       for (;;) {
-        while (queue.length === 0 && !ended && !ctx.signal.aborted) await new Promise<void>((r) => (wake = r));
+        while (queue.length === 0 && !ended && !ctx.signal.aborted) {
+          await new Promise<void>((r) => {
+            wake = r;
+            ctx.signal.addEventListener('abort', () => r(), { once: true });
+          });
+        }
         if (queue.length > 0) yield queue.shift()!;
         else return;
       }

@@ -142,10 +142,10 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     wake = null;
     w?.();
   };
-  // A delivery failure must stop the run even while the source is quiet (a live watch).
-  let failed!: (error: unknown) => void;
-  const failedPromise = new Promise<never>((_, reject) => (failed = reject));
-  failedPromise.catch(() => undefined);
+  // A delivery failure must stop the run even while the source is quiet (a live watch): it
+  // aborts the source, whose stream then ends.
+  const stopSource = new AbortController();
+  const sourceSignal = AbortSignal.any([signal, stopSource.signal]);
   const startPump = (): void => {
     if (pumping) return;
     pumping = true;
@@ -159,7 +159,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
         }
       } catch (error) {
         failure = { error };
-        failed(error);
+        stopSource.abort();
       } finally {
         // Synchronous with the last check above: a chunk pushed after it starts a new pump.
         pumping = false;
@@ -168,27 +168,18 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     })();
   };
 
-  const iterator = source.stream({ signal, logger })[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      const next = await Promise.race([iterator.next(), failedPromise]);
-      if (next.done) break;
-      const chunk = next.value;
-      const out = prepare(chunk);
-      out.catch(() => undefined); // awaited in order by the pump; a failure surfaces there
-      ahead.push({ out, handle: tracker?.begin(chunk.position) });
-      startPump();
-      while (ahead.length >= PREPARE_AHEAD && failure === null) await woken();
-      if (failure !== null || signal.aborted) break;
-    }
-    while ((ahead.length > 0 || pumping) && failure === null) {
-      startPump();
-      await woken();
-    }
-  } catch (err) {
-    if (failure === null) throw err;
-  } finally {
-    if (failure !== null || signal.aborted) void iterator.return?.()?.catch(() => undefined);
+  for await (const chunk of source.stream({ signal: sourceSignal, logger })) {
+    if (failure !== null) break;
+    const out = prepare(chunk);
+    out.catch(() => undefined); // awaited in order by the pump; a failure surfaces there
+    ahead.push({ out, handle: tracker?.begin(chunk.position) });
+    startPump();
+    while (ahead.length >= PREPARE_AHEAD && failure === null) await woken();
+    if (failure !== null || signal.aborted) break;
+  }
+  while ((ahead.length > 0 || pumping) && failure === null) {
+    startPump();
+    await woken();
   }
   if (failure !== null) throw (failure as { error: unknown }).error;
   return counters;
