@@ -1,107 +1,106 @@
-// `npm run bench`: N replayed events through the real pipeline into the file sink (gzip NDJSON),
-// next to a same-run floor: a tight loop of JSON.parse + JSON.stringify + the same compression
-// over the same events. Prints events/s, µs/event, peak RSS and the pipeline/floor ratio, and
-// writes the results as JSON (.bench/results.json) so runs can be compared.
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-import { run } from '../../core/dist/runtime.js';
-import { validateConfig } from '../../core/dist/config/index.js';
-import { silentLogger } from '../../core/dist/util/logger.js';
-import { benchEvent } from './events.mjs';
-import { liveBenchmarks } from './live.mjs';
-import { sinkBenchmarks } from './sinks.mjs';
-import { benchTransform } from '../../core/dist/transform/bench.js';
+// `npm run bench`: the performance suite of issue 8. Every scenario runs in a fresh child process
+// (test/bench/child.mjs: the pipeline via `run()` from core/dist/runtime.js, in that process), so
+// peak RSS and CPU belong to it alone; the API-server double runs in its own process. Prints each
+// scenario, then a table with the targets, and writes .bench/results.json so runs can be compared
+// (quick and BENCH_ONLY runs write results-quick.json / results-only-<ids>.json instead).
+//
+//   BENCH_QUICK=1    scaled-down counts (≈2 minutes)
+//   BENCH_PROFILE=1  also writes .bench/<scenario>.cpuprofile and prints the top 15 functions by
+//                    self time (main thread) for A–D
+//   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F, plus T = transform stage, S = sinks)
+import { fork } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { here, repo } from './harness.mjs';
+import { evaluate, formatTable } from './targets.mjs';
 
-const gzipAsync = promisify(gzip);
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const N = Number(process.env.BENCH_EVENTS ?? 200_000);
-const BATCH = 10_000;
+const QUICK = process.env.BENCH_QUICK === '1';
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim().toUpperCase())) : null;
+const N = QUICK ? 20_000 : 100_000;
+const LATENCY_S = QUICK ? 3 : 10;
 
-async function writeFixture(file) {
-  const out = createWriteStream(file);
-  for (let i = 0; i < N; i++) {
-    if (!out.write(JSON.stringify({ type: 'ADDED', object: benchEvent(i) }) + '\n')) {
-      await new Promise((r) => out.once('drain', r));
-    }
-  }
-  await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
-}
+const PLAN = [
+  ['R', { events: QUICK ? 50_000 : 200_000 }],
+  ['D', { events: N }],
+  ['A', { events: N, latencySeconds: LATENCY_S }],
+  ['B', { events: N / 2, latencySeconds: LATENCY_S }],
+  ['C', { events: N / 4, latencySeconds: LATENCY_S }],
+  ['E', { rate: 1000, seconds: QUICK ? 15 : 60 }],
+  ['F', { events: QUICK ? 100_000 : 1_000_000, delayMs: 100, queueMaxEvents: 10_000 }],
+];
 
-async function pipelineRun(fixture, outDir) {
-  const config = validateConfig({
-    cluster: 'bench',
-    source: { type: 'replay', replay: { file: fixture } },
-    sinks: [{ name: 'file', use: 'file', batch: { maxEvents: BATCH, maxBytes: '64MiB', maxAgeMs: '10s' }, encoding: { format: 'ndjson', compression: 'gzip' }, config: { dir: outDir, fsync: false } }],
-    deadLetter: { use: 'file', config: { dir: join(outDir, 'deadletter') } },
+/** Runs one scenario in a child process; resolves with its result. */
+function runChild(name, options) {
+  return new Promise((resolve, reject) => {
+    // --expose-gc: E and F report heap and RSS after a full GC at the end of their window.
+    const child = fork(join(here, 'child.mjs'), [name, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
+    let answer = null;
+    child.on('message', (m) => (answer = m));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (answer?.result) resolve(answer.result);
+      else reject(new Error(`scenario ${name} failed (exit ${code}):\n${answer?.error ?? 'no result'}`));
+    });
   });
-  const loaded = { config, filepath: null, dir: repo };
-  const t0 = performance.now();
-  const summary = await run(loaded, { logger: silentLogger, signal: new AbortController().signal });
-  const ms = performance.now() - t0;
-  const delivered = summary.sinks[0].stats.eventsSent;
-  if (delivered !== N) throw new Error(`pipeline delivered ${delivered} of ${N}`);
-  return ms;
 }
 
-async function floorRun(lines) {
-  const t0 = performance.now();
-  let batch = [];
-  const pending = [];
-  for (const line of lines) {
-    batch.push(JSON.stringify(JSON.parse(line).object));
-    if (batch.length === BATCH) {
-      pending.push(gzipAsync(batch.join('\n') + '\n'));
-      batch = [];
-    }
+const fmt = (n) => (n === null || n === undefined ? '-' : typeof n === 'number' ? n.toLocaleString('en-US') : String(n));
+
+/** One scenario's lines of output. */
+function describe(r) {
+  const lines = [`${r.id}: ${r.title}`, `   ${r.mode}`];
+  if (r.eventsPerSec !== undefined) lines.push(`   ${fmt(r.events)} events in ${fmt(r.ms)} ms: ${fmt(r.eventsPerSec)} events/s, ${r.usPerEvent ?? '-'} µs/event (wall)`);
+  if (r.floor) lines.push(`   floor (parse + stringify + gzip, same bytes, same process): ${fmt(r.floor.eventsPerSec)} events/s → pipeline/floor ${(r.ratio * 100).toFixed(0)}%`);
+  if (r.stagesUsPerEvent) {
+    const s = Object.entries(r.stagesUsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(`   CPU µs/event by stage (main-thread profile): ${s}`);
+    lines.push(`   CPU µs/event: main thread ${r.mainThreadUsPerEvent}, whole process ${r.processCpuUsPerEvent}`);
   }
-  if (batch.length) pending.push(gzipAsync(batch.join('\n') + '\n'));
-  await Promise.all(pending);
-  return performance.now() - t0;
+  if (r.doubleEmitMs !== undefined) lines.push(`   (the double, in its own process, generated the events in ${fmt(r.doubleEmitMs)} ms using ${fmt(r.doubleEmitCpuMs)} ms of CPU — on ${cpus().length} cores it competes with the pipeline)`);
+  if (r.latency) lines.push(`   latency at ${r.latency.rate} ev/s, batch maxAge ${r.latency.maxAgeMs} ms: p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms (${fmt(r.latency.samples)} samples)`);
+  if (r.peakRssMb !== undefined) lines.push(`   peak RSS ${r.peakRssMb} MB`);
+  if (r.maxRssMb !== undefined) lines.push(`   max RSS ${r.maxRssMb} MB, trend over the second half ${r.rssSlopeMbPerMin} MB/min, first sample ${r.rss?.[0]?.[1]} MB${r.cpuPercent !== undefined ? `, CPU ${r.cpuPercent}% of one core` : ''}`);
+  if (r.afterGc?.heapUsedMb != null) lines.push(`   after a full GC at the end: heap used ${r.afterGc.heapUsedMb} MB, RSS ${r.afterGc.rssMb} MB`);
+  if (r.diskQueueMb !== undefined) lines.push(`   acked ${fmt(r.acked)}; memory queue bound ${fmt(r.queueMaxEvents)} events; disk queue ${r.diskQueueMb} MB when stopped`);
+  if (PROFILE && r.topFunctions) {
+    lines.push('   top 15 functions by self time (main thread):');
+    for (const f of r.topFunctions) lines.push(`     ${String(f.ms).padStart(8)} ms ${String(f.pct).padStart(5)}%  ${f.fn}  [${f.stage}]`);
+  }
+  return lines.join('\n');
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'k8stream-bench-'));
-try {
-  const fixture = join(dir, 'events.ndjson');
-  await writeFixture(fixture);
-  const pipelineMs = await pipelineRun(fixture, join(dir, 'out'));
-  const rssMb = process.resourceUsage().maxRSS / 1024;
-  const lines = Array.from({ length: N }, (_, i) => JSON.stringify({ type: 'ADDED', object: benchEvent(i) }));
-  await floorRun(lines.slice(0, 20_000)); // warm-up
-  const floorMs = await floorRun(lines);
-  const row = (name, ms) => ({ scenario: name, events: N, ms: Math.round(ms), eventsPerSec: Math.round((N / ms) * 1000), usPerEvent: +((ms * 1000) / N).toFixed(2) });
-  const results = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: (await import('node:os')).cpus().length,
-    pipeline: { ...row('replay → file (gzip ndjson)', pipelineMs), peakRssMb: Math.round(rssMb) },
-    floor: row('floor: parse + stringify + gzip', floorMs),
-    ratio: +(floorMs / pipelineMs).toFixed(2),
-  };
-  console.log(`events: ${N}, batch: ${BATCH}, node ${process.version}`);
-  console.log('scenario                                events/s   µs/event   peak RSS');
-  console.log(`${results.pipeline.scenario.padEnd(38)} ${String(results.pipeline.eventsPerSec).padStart(9)} ${String(results.pipeline.usPerEvent).padStart(10)} ${String(results.pipeline.peakRssMb).padStart(7)} MB`);
-  console.log(`${results.floor.scenario.padEnd(38)} ${String(results.floor.eventsPerSec).padStart(9)} ${String(results.floor.usPerEvent).padStart(10)}`);
-  console.log(`pipeline/floor: ${(results.ratio * 100).toFixed(0)}% of the floor's throughput`);
-  console.log('');
-  results.live = await liveBenchmarks({ events: Number(process.env.BENCH_LIVE_EVENTS ?? 100_000) });
-  for (const r of results.live) console.log(`${r.scenario.padEnd(48)} ${String(r.eventsPerSec).padStart(9)} events/s  (${r.events} events in ${r.ms} ms)`);
-  console.log('');
+const results = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, quick: QUICK, scenarios: {} };
+console.log(`k8stream bench — node ${process.version}, ${cpus().length} CPUs${QUICK ? ', BENCH_QUICK' : ''}\n`);
+for (const [name, options] of PLAN) {
+  if (ONLY && !ONLY.has(name)) continue;
+  const r = await runChild(name, options);
+  results.scenarios[name] = r;
+  console.log(describe(r) + '\n');
+}
+if (!ONLY || ONLY.has('T')) {
+  // The transform stage alone (worker pool), as before: one built-in, a chain of three.
+  const { benchTransform } = await import('../../core/dist/transform/bench.js');
   results.transforms = [];
   for (const [use, chain] of [['redact', 1], ['redact', 3], ['filter', 1]]) {
-    const t = await benchTransform([{ use, config: use === 'filter' ? { drop: { namespaces: ['nothing-matches'] } } : {} }], { records: 20_000, chain, configDir: repo });
-    const row = { scenario: `transform stage: ${use} ×${chain} (worker pool)`, recordBytes: t.recordBytes, eventsPerSec: Math.round(t.eventsPerSec), usPerEvent: +t.usPerEvent.toFixed(1), usPerEventPerStage: +t.usPerEventPerStage.toFixed(1) };
+    const t = await benchTransform([{ use, config: use === 'filter' ? { drop: { namespaces: ['nothing-matches'] } } : {} }], { records: QUICK ? 5_000 : 20_000, chain, configDir: repo });
+    const row = { scenario: `${use} ×${chain}`, recordBytes: t.recordBytes, eventsPerSec: Math.round(t.eventsPerSec), usPerEvent: +t.usPerEvent.toFixed(1), usPerEventPerStage: +t.usPerEventPerStage.toFixed(1) };
     results.transforms.push(row);
-    console.log(`${row.scenario.padEnd(48)} ${String(row.eventsPerSec).padStart(9)} events/s  ${row.usPerEvent} µs/event, ${row.usPerEventPerStage} µs/event/stage (${row.recordBytes}-byte record)`);
+    console.log(`T: transform stage ${row.scenario.padEnd(10)} ${fmt(row.eventsPerSec).padStart(8)} events/s, ${row.usPerEvent} µs/event, ${row.usPerEventPerStage} µs/event/stage (${row.recordBytes}-byte record)`);
   }
   console.log('');
-  results.sinks = await sinkBenchmarks();
-  await mkdir(join(repo, '.bench'), { recursive: true });
-  await writeFile(join(repo, '.bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
-} finally {
-  await rm(dir, { recursive: true, force: true });
 }
+if (!ONLY || ONLY.has('S')) {
+  process.env.BENCH_SINK_REPS ??= QUICK ? '0.2' : '1'; // read when sinks.mjs loads
+  const { sinkBenchmarks } = await import('./sinks.mjs');
+  results.sinks = await sinkBenchmarks();
+  console.log('');
+}
+results.targets = evaluate(results.scenarios);
+console.log(formatTable(results.targets, { quick: QUICK }));
+await mkdir(join(repo, '.bench'), { recursive: true });
+// Full runs go to results.json (the file to compare); partial and quick runs do not overwrite it.
+const file = ONLY ? `results-only-${[...ONLY].join('')}.json` : QUICK ? 'results-quick.json' : 'results.json';
+await writeFile(join(repo, '.bench', file), JSON.stringify(results, null, 2) + '\n');
+console.log(`\nresults: .bench/${file}`);

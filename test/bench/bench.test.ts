@@ -1,0 +1,113 @@
+// Unit tests of the benchmark suite's own logic (not of k8stream's speed): statistics, the
+// profile summary, the target table, and the bench sink's probe and delay.
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { percentile, slope, round, trendMbPerMin } from './stats.mjs';
+import { stageOf, summariseProfile } from './profile.mjs';
+import { evaluate, formatTable } from './targets.mjs';
+import benchSink, { probe, dropProbe } from './bench-sink.mjs';
+import { makeTestBatch, sampleRecords, testSendContext, testSinkContext } from '../../core/dist/testing/index.js';
+
+describe('stats', () => {
+  it('percentile uses nearest rank', () => {
+    const v = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1, unsorted
+    expect(percentile(v, 50)).toBe(50);
+    expect(percentile(v, 99)).toBe(99);
+    expect(percentile(v, 100)).toBe(100);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNull();
+  });
+
+  it('slope is the least-squares trend, 0 for a flat series', () => {
+    expect(slope([{ t: 0, v: 10 }, { t: 1, v: 12 }, { t: 2, v: 14 }])).toBeCloseTo(2);
+    expect(slope([{ t: 0, v: 5 }, { t: 1, v: 5 }, { t: 2, v: 5 }])).toBe(0);
+    expect(slope([{ t: 0, v: 5 }])).toBeNull();
+    expect(round(1.23456, 2)).toBe(1.23);
+  });
+
+  it('trend ignores the warm-up half', () => {
+    // Grows 10 MB/s for 5 s, then flat: the second half's trend is 0.
+    const samples = Array.from({ length: 11 }, (_, t) => ({ t, v: 100 + 10 * Math.min(t, 5) }));
+    expect(trendMbPerMin(samples)).toBe(0);
+    expect(trendMbPerMin(samples.slice(0, 3))).toBeNull();
+  });
+});
+
+describe('profile summary', () => {
+  it('assigns stages by module', () => {
+    expect(stageOf('file:///w/core/dist/transform/pool.js', 'call')).toBe('transform');
+    expect(stageOf('file:///w/core/dist/record/map.js', 'toRecord')).toBe('pipeline (map+filter+enrich)');
+    expect(stageOf('file:///w/core/dist/source/kubernetes/listwatch.js', 'parseWatchLine')).toBe('source (parse)');
+    expect(stageOf('file:///w/core/dist/dispatch/encode.js', 'encode')).toBe('encode/send');
+    expect(stageOf('', '(garbage collector)')).toBe('gc');
+    expect(stageOf('file:///w/elsewhere.js', 'x')).toBe('other');
+  });
+
+  it('sums self time per stage; builtins take their caller’s stage; idle is not counted', () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0, columnNumber: 0, scriptId: '0' });
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)', ''), children: [2, 4, 5] },
+        { id: 2, callFrame: frame('toRecord', 'file:///w/core/dist/record/map.js'), children: [3] },
+        { id: 3, callFrame: frame('stringify', ''), children: [] },
+        { id: 4, callFrame: frame('(idle)', ''), children: [] },
+        { id: 5, callFrame: frame('(garbage collector)', ''), children: [] },
+      ],
+      // Each sample covers the next delta: 2 → 100 µs, 3 → 300, 4 → 1000, 5 → 50, 2 → 0 (last).
+      samples: [2, 3, 4, 5, 2],
+      timeDeltas: [0, 100, 300, 1000, 50],
+    };
+    const s = summariseProfile(profile, { events: 10 });
+    expect(s.usPerEventByStage).toEqual({ 'pipeline (map+filter+enrich)': 40, gc: 5 });
+    expect(s.topFunctions.map((f: { fn: string }) => f.fn)).toEqual(['stringify ', 'toRecord core/dist/record/map.js:1', '(garbage collector) ']);
+  });
+});
+
+describe('targets', () => {
+  it('marks PASS, MISS and scenarios that did not run', () => {
+    const rows = evaluate({
+      A: { eventsPerSec: 120_000, ratio: 0.5, latency: { p99Ms: 99 } },
+      E: { maxRssMb: 130, cpuPercent: 8 },
+    });
+    const by = Object.fromEntries(rows.map((r: { label: string; status: string }) => [r.label, r.status]));
+    expect(by['A throughput']).toBe('PASS');
+    expect(by['A pipeline/floor']).toBe('MISS');
+    expect(by['A p99 latency @1k ev/s']).toBe('PASS');
+    expect(by['E max RSS (redact, 2 sinks)']).toBe('MISS');
+    expect(by['E CPU @1k ev/s']).toBe('PASS');
+    expect(by['B throughput (redact)']).toBe('not run');
+    expect(formatTable(rows).split('\n')).toHaveLength(rows.length + 2);
+  });
+});
+
+describe('bench sink', () => {
+  it('writes through the file sink, then records per-record latency and acks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'k8stream-bench-sink-'));
+    try {
+      const config = benchSink.validate({ dir, fsync: false, probe: 'unit', delayMs: 20 });
+      const sink = await benchSink.create(config, testSinkContext({ name: 'unit', cluster: 'c' }));
+      const stamp = new Date(Date.now() - 1000).toISOString();
+      const records = sampleRecords(3).map((r: object) => ({ ...r, eventTime: stamp }));
+      const batch = await makeTestBatch(records, { format: 'ndjson', compression: 'gzip' }, { sink: 'unit', cluster: 'c' });
+      const t0 = performance.now();
+      await sink.send(batch, testSendContext());
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(19);
+      const p = probe('unit');
+      expect(p.acked).toBe(3);
+      expect(p.batches).toBe(1);
+      expect(p.latenciesMs).toHaveLength(3);
+      for (const ms of p.latenciesMs) expect(ms).toBeGreaterThanOrEqual(1000);
+      expect((await readdir(dir, { recursive: true })).some((f) => String(f).endsWith('.ndjson.gz'))).toBe(true);
+      await sink.close?.();
+    } finally {
+      dropProbe('unit');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects unknown keys like the file sink does', () => {
+    expect(() => benchSink.validate({ dir: '/tmp/x', nope: 1 })).toThrow(/nope/);
+  });
+});

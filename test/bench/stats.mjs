@@ -1,0 +1,90 @@
+// Small pure helpers for the benchmark suite: percentiles, trend slope, resource sampling.
+
+/** The p-th percentile (0–100) of `values` by nearest rank; null for an empty list. */
+export function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+/**
+ * Least-squares slope of `points` ([{ t, v }], t in seconds) in v-units per second, or null
+ * with fewer than two points. Used for "RSS stays flat": a slope near 0 MB/s after warm-up.
+ */
+export function slope(points) {
+  const n = points.length;
+  if (n < 2) return null;
+  let st = 0;
+  let sv = 0;
+  for (const p of points) {
+    st += p.t;
+    sv += p.v;
+  }
+  const mt = st / n;
+  const mv = sv / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.t - mt) * (p.v - mv);
+    den += (p.t - mt) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/**
+ * Samples this process's RSS (MB) every `intervalMs` until `stop()`, which returns the samples
+ * ([{ t: seconds since start, v: MB }]), their maximum, and the CPU% of one core over the window
+ * (user + system of every thread of the process, divided by wall time).
+ */
+export function sampleResources(intervalMs = 1000) {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const samples = [];
+  const take = () => samples.push({ t: (performance.now() - t0) / 1000, v: process.memoryUsage.rss() / 1048576 });
+  take();
+  const timer = setInterval(take, intervalMs);
+  return {
+    samples,
+    stop() {
+      clearInterval(timer);
+      take();
+      const wallMs = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      return {
+        samples,
+        maxRssMb: Math.max(...samples.map((s) => s.v)),
+        cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+        wallMs,
+      };
+    },
+  };
+}
+
+/**
+ * The RSS trend "after warm-up": the slope (MB/min) over the second half of the samples, where
+ * heap growth from start-up has settled. Null with fewer than four samples.
+ */
+export function trendMbPerMin(samples) {
+  if (samples.length < 4) return null;
+  const half = samples[samples.length - 1].t / 2;
+  return slope(samples.filter((s) => s.t >= half)) * 60;
+}
+
+/**
+ * Heap and RSS (MB) after a full GC (the child runs with --expose-gc): tells retained memory
+ * from heap that V8 simply has not collected yet. Nulls without `gc`.
+ */
+export function afterGc() {
+  if (typeof globalThis.gc !== 'function') return { heapUsedMb: null, rssMb: null };
+  globalThis.gc();
+  const m = process.memoryUsage();
+  return { heapUsedMb: round(m.heapUsed / 1048576, 1), rssMb: round(m.rss / 1048576, 1) };
+}
+
+/** Rounds to `digits` decimals (keeps JSON results readable). */
+export function round(x, digits = 0) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return x ?? null;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
