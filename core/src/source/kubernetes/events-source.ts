@@ -30,7 +30,7 @@ import type { Emission, TrackerCounters } from './tracker.js';
 
 /** Engine settings a caller (tests, benchmarks) may tune. */
 export type ListWatchTuning = Partial<
-  Pick<ListWatchOptions, 'backoff' | 'random' | 'sleep' | 'idleTimeoutMs' | 'requestTimeoutMs' | 'relistAfterEmpty' | 'bufferSize'>
+  Pick<ListWatchOptions, 'backoff' | 'random' | 'sleep' | 'idleTimeoutMs' | 'requestTimeoutMs' | 'relistAfterEmpty' | 'bufferSize' | 'lingerMs'>
 >;
 
 export interface KubernetesSourceOptions {
@@ -88,6 +88,12 @@ export interface KubernetesSource extends Source {
   /** Calls `listener` whenever state or counters may have changed; returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
 }
+
+/**
+ * How long the source waits, after an event arrives, for more to batch with it: 1,000 events/s
+ * then travel in chunks of about 10 instead of one by one, for 10 ms of latency.
+ */
+const LINGER_MS = 10;
 
 interface Watch {
   target: WatchTarget;
@@ -164,6 +170,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         watchTimeoutSeconds: config.watchTimeoutSeconds,
         sendInitialEvents: config.sendInitialEvents,
         streamPages: !(options.sortLists ?? false),
+        lingerMs: LINGER_MS,
         signal,
         logger: logger.child({ watch: target.namespace ?? '*' }),
         now,

@@ -139,6 +139,12 @@ export interface ListWatchOptions {
    * list. @default false
    */
   streamPages?: boolean;
+  /**
+   * `nextBatch` waits up to this long after the first ready item for more, so events arriving
+   * one by one are handled in small batches (per-batch costs — enrichment, transform messages,
+   * wake-ups — dominate at low rates). @default 0
+   */
+  lingerMs?: number;
 }
 
 type WatchOutcome =
@@ -192,6 +198,7 @@ class ListWatchEngine implements ListWatch {
       relistAfterEmpty: options.relistAfterEmpty ?? 3,
       bufferSize: options.bufferSize ?? 256,
       streamPages: options.streamPages ?? false,
+      lingerMs: options.lingerMs ?? 0,
     };
     this.queue = new BoundedQueue(this.o.bufferSize);
     this.backoff = new Backoff(this.o.backoff, this.o.random);
@@ -224,7 +231,12 @@ class ListWatchEngine implements ListWatch {
 
   async nextBatch(max: number): Promise<ListWatchItem[] | null> {
     this.start();
-    const batch = await this.queue.take(Math.max(1, max));
+    let batch: ListWatchItem[] | null = await this.queue.take(Math.max(1, max));
+    // Watch events arriving one by one: give the next ones a moment to join this batch.
+    if (batch !== null && this.o.lingerMs > 0 && batch.length < max && batch.every((i) => i.kind === 'event')) {
+      const more: ListWatchItem[] = await this.queue.takeWithin(max - batch.length, this.o.lingerMs);
+      batch = [...(batch as ListWatchItem[]), ...more];
+    }
     // The end is reported once the engine has really stopped (no request left open).
     if (batch === null) await this.stopped;
     return batch;

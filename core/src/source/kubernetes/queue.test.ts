@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BoundedQueue } from './queue.js';
 
 describe('BoundedQueue', () => {
@@ -43,5 +43,36 @@ describe('BoundedQueue', () => {
     const blocked = q.push(2);
     q.end();
     expect(await blocked).toBe(false);
+  });
+
+  it('takeWithin: items arriving within the linger time come in the same batch', async () => {
+    vi.useFakeTimers();
+    try {
+      const q = new BoundedQueue<number>(16);
+      await q.push(1);
+      expect(await q.take(8)).toEqual([1]);
+      const more = q.takeWithin(7, 10);
+      await q.push(2);
+      await q.push(3);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(await more).toEqual([2, 3]);
+      const none = q.takeWithin(7, 10);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(await none).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('takeWithin stops lingering once the batch is full or the queue ends', async () => {
+    const q = new BoundedQueue<number>(16);
+    const full = q.takeWithin(2, 60_000); // never waits a minute: the second item completes it
+    await q.push(1);
+    await q.push(2);
+    expect(await full).toEqual([1, 2]);
+    const ended = q.takeWithin(8, 60_000);
+    await q.push(3);
+    q.end();
+    expect(await ended).toEqual([3]);
   });
 });

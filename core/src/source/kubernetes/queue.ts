@@ -44,6 +44,34 @@ export class BoundedQueue<T> {
       }
       await new Promise<void>((resolve) => (this.itemWaiter = resolve));
     }
+    return this.takeReady(max);
+  }
+
+  /**
+   * Waits up to `lingerMs` for `max` items (or a full or ended queue), then takes up to `max` of
+   * what is there — possibly none. For batching a trickle of items after a first one.
+   */
+  async takeWithin(max: number, lingerMs: number): Promise<T[]> {
+    const want = Math.min(max, this.capacity);
+    if (this.size < want && !this.ended) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.itemWaiter = null;
+          resolve();
+        };
+        const check = (): void => {
+          if (this.size >= want || this.ended) done();
+          else this.itemWaiter = check;
+        };
+        const timer = setTimeout(done, lingerMs);
+        this.itemWaiter = check;
+      });
+    }
+    return this.size === 0 ? [] : this.takeReady(max);
+  }
+
+  private takeReady(max: number): T[] {
     const n = Math.min(max, this.size);
     const out = this.items.slice(this.head, this.head + n);
     this.head += n;
