@@ -35,7 +35,7 @@ const PLAN = [
 function runChild(name, options) {
   return new Promise((resolve, reject) => {
     // --expose-gc: E and F report heap and RSS after a full GC at the end of their window.
-    const child = fork(join(here, 'child.mjs'), [name, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
+    const child = fork(join(here, 'child.mjs'), [name, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc', '--max-semi-space-size=8'] }); // as the image runs it
     let answer = null;
     child.on('message', (m) => (answer = m));
     child.on('error', reject);
