@@ -1,9 +1,9 @@
 // Graceful shutdown: SIGTERM/SIGINT during a run flushes every open batch, then exits 0.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, startCli } from './helpers/cli.js';
+import { startCli, writeReplayConfig } from './helpers/cli.js';
 import { listFiles, readRecords } from './helpers/archive.js';
 
 let dir: string;
@@ -12,29 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function config(name: string): Promise<{ file: string; out: string }> {
-  const out = join(dir, name);
-  const file = join(dir, `${name}.yaml`);
-  await writeFile(
-    file,
-    [
-      'cluster: shutdown',
-      'source:',
-      '  type: replay',
-      `  replay: { file: ${join(REPO, 'examples/demo/events.json')}, rate: 2000, follow: true }`,
-      'sinks:',
-      '  - name: archive',
-      '    use: file',
-      // Batches only close by count or at shutdown: an hour-long age proves the flush.
-      '    batch: { maxEvents: 250, maxAgeMs: 1h }',
-      `    config: { dir: ${out}, fsync: false }`,
-      'shutdown: { graceMs: 10s }',
-      `deadLetter: { use: file, config: { dir: ${join(out, 'dl')} } }`,
-      '',
-    ].join('\n'),
-  );
-  return { file, out };
-}
+const config = (name: string) => writeReplayConfig(dir, name, ['shutdown: { graceMs: 10s }']);
 
 describe.each(['SIGTERM', 'SIGINT'] as const)('%s during a run', (signal) => {
   it('flushes the open batch: every emitted record is in a file, exit 0', async () => {

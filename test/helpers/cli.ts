@@ -2,6 +2,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -58,4 +60,32 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Node
   const run = startCli(args, options);
   const { code } = await run.exit;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
+/**
+ * Writes `<dir>/<name>.yaml`: the demo events replayed at 2,000/s in a loop into a file sink
+ * (`<dir>/<name>`) whose batches close only by count (250) or at shutdown, plus `extra` lines.
+ */
+export async function writeReplayConfig(dir: string, name: string, extra: string[]): Promise<{ file: string; out: string }> {
+  const out = join(dir, name);
+  const file = join(dir, `${name}.yaml`);
+  await writeFile(
+    file,
+    [
+      `cluster: ${name.toLowerCase()}`,
+      'source:',
+      '  type: replay',
+      `  replay: { file: ${join(REPO, 'examples/demo/events.json')}, rate: 2000, follow: true }`,
+      'sinks:',
+      '  - name: archive',
+      '    use: file',
+      // Batches only close by count or at shutdown: an hour-long age proves the flush.
+      '    batch: { maxEvents: 250, maxAgeMs: 1h }',
+      `    config: { dir: ${out}, fsync: false }`,
+      `deadLetter: { use: file, config: { dir: ${join(out, 'dl')} } }`,
+      ...extra,
+      '',
+    ].join('\n'),
+  );
+  return { file, out };
 }

@@ -4,11 +4,11 @@
  * final files hold every record the last scrape saw acked; a second process whose port is
  * taken logs EADDRINUSE and streams anyway.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, startCli } from '../helpers/cli.js';
+import { startCli, writeReplayConfig } from '../helpers/cli.js';
 import { listFiles, readRecords } from '../helpers/archive.js';
 import { scrape, until } from './scrape.js';
 
@@ -20,29 +20,8 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const GRACE_MS = 10_000;
 
-async function config(name: string, port: number): Promise<{ file: string; out: string }> {
-  const out = join(dir, name);
-  const file = join(dir, `${name}.yaml`);
-  await writeFile(
-    file,
-    [
-      'cluster: ops-shutdown',
-      'source:',
-      '  type: replay',
-      `  replay: { file: ${join(REPO, 'examples/demo/events.json')}, rate: 2000, follow: true }`,
-      'sinks:',
-      '  - name: archive',
-      '    use: file',
-      '    batch: { maxEvents: 250, maxAgeMs: 1h }',
-      `    config: { dir: ${out}, fsync: false }`,
-      `server: { host: 127.0.0.1, port: ${port} }`,
-      `shutdown: { graceMs: ${GRACE_MS} }`,
-      `deadLetter: { use: file, config: { dir: ${join(out, 'dl')} } }`,
-      '',
-    ].join('\n'),
-  );
-  return { file, out };
-}
+const config = (name: string, port: number) =>
+  writeReplayConfig(dir, name, [`server: { host: 127.0.0.1, port: ${port} }`, `shutdown: { graceMs: ${GRACE_MS} }`]);
 
 interface LogLine { msg: string; level: string; emitted?: number; url?: string; code?: string }
 /** Complete JSON log lines so far. */
