@@ -111,10 +111,16 @@ interface Slot {
 const WORKER_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const WORKER_URL = new URL(`./worker${WORKER_EXT}`, import.meta.url);
 
+/**
+ * A small young generation per worker: the JS a worker runs is a thin loop around the wasm call,
+ * and V8's default lets each worker keep tens of MB committed for nothing.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
 /** Starts a worker thread on `worker.js` (or, when the core runs from sources, `worker.ts`). */
 function startWorker(init: WorkerInit, url: URL | undefined): Worker {
-  if (url) return new Worker(url, { workerData: init });
-  if (WORKER_EXT === '.js') return new Worker(WORKER_URL, { workerData: init });
+  if (url) return new Worker(url, { workerData: init, resourceLimits: WORKER_LIMITS });
+  if (WORKER_EXT === '.js') return new Worker(WORKER_URL, { workerData: init, resourceLimits: WORKER_LIMITS });
   // Running from TypeScript sources (tests): Node strips the types, and this resolve hook maps
   // the `.js` specifiers of relative imports to their `.ts` files.
   const boot = `
@@ -126,7 +132,7 @@ registerHooks({ resolve(specifier, context, next) {
   }
 } });
 import(${JSON.stringify(WORKER_URL.href)});`;
-  return new Worker(boot, { eval: true, workerData: init });
+  return new Worker(boot, { eval: true, workerData: init, resourceLimits: WORKER_LIMITS });
 }
 
 /** Creates the pool and waits until every worker instantiated the chain. */
