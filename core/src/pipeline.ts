@@ -12,6 +12,7 @@
 import { K8streamError, errorMessage } from './errors.js';
 import { toRecord } from './record/map.js';
 import { recordTimestamp } from './record/map.js';
+import { recordJson } from './record/serialized.js';
 import type { EventRecord } from './record/types.js';
 import type { Source, SourceChunk } from './source/types.js';
 import type { TransformStage } from './transform/types.js';
@@ -107,7 +108,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
   const deliver = async (out: EventRecord[], handle: ChunkHandle | undefined): Promise<void> => {
     counters.transformed += out.length;
     for (const record of out) {
-      const json = JSON.stringify(record);
+      const json = recordJson(record);
       const timestamp = recordTimestamp(record);
       let delivered = false;
       for (const route of routes) {

@@ -22,6 +22,7 @@ import type { Logger } from '../util/logger.js';
 import { loadTransforms, workerSpec } from './load.js';
 import type { LoadOptions } from './load.js';
 import { interpretOutput } from './output.js';
+import { rememberJson } from '../record/serialized.js';
 import { createPool, defaultPoolSize } from './pool.js';
 import type { PoolStats, TransformPool } from './pool.js';
 import type { TransformStage } from './types.js';
@@ -233,7 +234,11 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
     }
     if (letters.length > 0) await deadLetter.write(letters);
     if (failure) throw failure;
-    return items.map((item) => item.record);
+    return items.map((item) => {
+      // The JSON the last transform produced (or was given) is this record: reuse it downstream.
+      if (item.json !== null) rememberJson(item.record, item.json);
+      return item.record;
+    });
   };
 
   let closed = false;
