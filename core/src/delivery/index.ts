@@ -3,7 +3,7 @@ export { CheckpointTracker } from './checkpoints.js';
 export type { ChunkHandle, Hold } from './checkpoints.js';
 export { ResumeKeeper } from './keeper.js';
 export type { ResumeKeeperOptions, ResumeKeeperStats } from './keeper.js';
-export { isNewer, rvNumber } from './position.js';
+export { rvNumber } from './position.js';
 export type { Position, ResumePoint } from './position.js';
 export { decodeState, encodeState } from './state-doc.js';
 export type { ResumeState } from './state-doc.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNewer, rvNumber } from './position.js';
+import { rvNumber } from './position.js';
 
 describe('rvNumber', () => {
   it('parses plain integers as bigint', () => {
@@ -14,19 +14,5 @@ describe('rvNumber', () => {
 
   it('compares beyond Number precision', () => {
     expect(rvNumber('9007199254740993')! > rvNumber('9007199254740992')!).toBe(true);
-  });
-});
-
-describe('isNewer', () => {
-  it('is true only when strictly greater', () => {
-    expect(isNewer('11', 10n)).toBe(true);
-    expect(isNewer('10', 10n)).toBe(false);
-    expect(isNewer('9', 10n)).toBe(false);
-  });
-
-  it('is null when the rv cannot be compared', () => {
-    expect(isNewer('abc', 10n)).toBeNull();
-    expect(isNewer(undefined, 10n)).toBeNull();
-    expect(isNewer(null, 10n)).toBeNull();
   });
 });

@@ -22,9 +22,3 @@ const INTEGER = /^\d{1,30}$/;
 export function rvNumber(rv: string | null | undefined): bigint | null {
   return typeof rv === 'string' && INTEGER.test(rv) ? BigInt(rv) : null;
 }
-
-/** Whether `rv` is known to be newer than `watermark` (null when they cannot be compared). */
-export function isNewer(rv: string | null | undefined, watermark: bigint): boolean | null {
-  const n = rvNumber(rv);
-  return n === null ? null : n > watermark;
-}

@@ -2,7 +2,6 @@
  * Loads the saved resume state at start: decoded, checked against this API server, and turned
  * into the source's resume point plus the tracker and keeper that move it on.
  */
-
 import type { Delivery } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import { CheckpointTracker } from './checkpoints.js';
