@@ -354,3 +354,15 @@ describe('delivery guarantees', () => {
     expect(config.leaderElection).toEqual({ enabled: true, namespace: 'ops', name: 'k8stream', identity: null, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 250 });
   });
 });
+
+describe('encoding.level', () => {
+  it('is checked against the compression it is given with', () => {
+    expect(checkConfig({ sinks: [{ use: 'file', encoding: { compression: 'gzip', level: 12 } }] })).toEqual([
+      { path: 'sinks[0].encoding.level', message: 'must be an integer from 1 to 9 for gzip, got 12' },
+    ]);
+    expect(checkConfig({ sinks: [{ use: 'file', encoding: { compression: 'zstd', level: 12 } }] })).toEqual([]);
+    expect(checkConfig({ sinks: [{ use: 'file', encoding: { level: 30 } }] })).toEqual([
+      { path: 'sinks[0].encoding.level', message: 'expected an integer from 1 to 22, got 30' },
+    ]);
+  });
+});

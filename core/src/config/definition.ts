@@ -9,6 +9,7 @@ import type { Input, JsonSchema, Output, RefineContext, Schema } from './schema/
 import type { K8streamConfig } from './types.js';
 import { errorMessage } from '../errors.js';
 import { parseLabelSelector } from '../source/kubernetes/label-selector.js';
+import { compressionLevelProblem } from '../dispatch/encode.js';
 
 /**
  * A list of names: an array, or one string of comma-separated names (handy with
@@ -158,7 +159,17 @@ const batch = object({
 const encoding = object({
   format: encodingFormat.optional(),
   compression: encodingCompression.optional(),
+  level: integer()
+    .min(1)
+    .max(22)
+    .optional()
+    .describe('Compression level (gzip 1–9, zstd 1–22); unset: the library default (gzip 6, zstd 3). gzip 1 costs about a third of the CPU of gzip 6 for ~25% more bytes.'),
 })
+  .checkPartial((value, ctx) => {
+    if (value.level === undefined || value.compression === undefined) return;
+    const problem = compressionLevelProblem(value.compression, value.level);
+    if (problem !== null) ctx.issue(problem, 'level');
+  })
   .default({})
   .describe("How batches are encoded. Unset fields come from the plugin's defaults, then the core's (ndjson, gzip).");
 

@@ -802,4 +802,13 @@ describe('drain and close', () => {
       message: 'sink "archive": batch.maxEvents must be a positive integer, got 0',
     });
   });
+
+  it('rejects a compression level the effective compression does not have (plugin defaults included)', () => {
+    const s = fakeSink();
+    expect(thrown(() => createDispatcher(options(s.sink, { encoding: { format: 'ndjson', compression: 'gzip', level: 15 } })))).toMatchObject({
+      code: 'CONFIG_INVALID',
+      path: 'encoding.level',
+      message: 'sink "archive": encoding.level must be an integer from 1 to 9 for gzip, got 15',
+    });
+  });
 });

@@ -26,7 +26,7 @@ import type {
 } from './types.js';
 import { K8streamError } from '../errors.js';
 import { batchId } from './batch-id.js';
-import { encodeBatch } from './encode.js';
+import { compressionLevelProblem, encodeBatch } from './encode.js';
 import { createDiskBufferedDispatcher } from './disk-buffer.js';
 import {
   type BackoffOptions,
@@ -148,6 +148,10 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
   checkPositive(queue.maxEvents, 'queue.maxEvents', name, true);
   checkPositive(queue.maxBytes, 'queue.maxBytes', name, false);
   if (maxAttempts !== null) checkPositive(maxAttempts, 'retry.maxAttempts', name, true);
+  const levelProblem = compressionLevelProblem(encoding.compression, encoding.level);
+  if (levelProblem !== null) {
+    throw new K8streamError('CONFIG_INVALID', `sink "${name}": encoding.level ${levelProblem}`, { path: 'encoding.level', plugin: name });
+  }
 
   const log: Logger = options.logger.child({ sink: name });
   const backoff: BackoffOptions = {
@@ -255,7 +259,7 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
         records,
         body: encoded.body,
         rawBytes: encoded.rawBytes,
-        encoding: { format: encoding.format, compression: encoding.compression },
+        encoding: { format: encoding.format, compression: encoding.compression, ...(encoding.level !== undefined ? { level: encoding.level } : {}) },
         contentType: encoded.contentType,
         contentEncoding: encoded.contentEncoding,
         extension: encoded.extension,

@@ -1,7 +1,7 @@
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Compression, Format } from '../plugins/api.js';
-import { decodeBody, encodeBatch, encodingInfo } from './encode.js';
+import { compressionLevelProblem, decodeBody, encodeBatch, encodingInfo } from './encode.js';
 
 const records = [
   { id: 'a', message: 'Back-off restarting failed container\nline two\r\n\ttabbed' },
@@ -79,5 +79,31 @@ describe('encodeBatch / decodeBody', () => {
       contentEncoding: 'zstd',
       extension: '.json.zst',
     });
+  });
+});
+
+describe('compression level', () => {
+  const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: `e${i}`, message: `Back-off restarting failed container web-${i % 7} in pod shop/web-${i % 13}`, count: i }));
+
+  it('gzip and zstd honour the level: lower is larger, every level round-trips', async () => {
+    for (const [compression, low, high] of [['gzip', 1, 9], ['zstd', 1, 19]] as const) {
+      const fast = await encodeBatch(lines, { format: 'ndjson', compression, level: low });
+      const small = await encodeBatch(lines, { format: 'ndjson', compression, level: high });
+      expect(fast.body.byteLength).toBeGreaterThan(small.body.byteLength);
+      for (const e of [fast, small]) {
+        expect((await decodeBody(e.body, { format: 'ndjson', compression })).map((r) => (r as { id: string }).id)).toEqual(lines.map((_, i) => `e${i}`));
+      }
+    }
+    const unset = await encodeBatch(lines, { format: 'ndjson', compression: 'gzip' });
+    const six = await encodeBatch(lines, { format: 'ndjson', compression: 'gzip', level: 6 });
+    expect(unset.body.byteLength).toBe(six.body.byteLength); // unset = the library default
+  });
+
+  it('names what is wrong with a level', () => {
+    expect(compressionLevelProblem('gzip', undefined)).toBeNull();
+    expect(compressionLevelProblem('gzip', 9)).toBeNull();
+    expect(compressionLevelProblem('zstd', 22)).toBeNull();
+    expect(compressionLevelProblem('gzip', 12)).toBe('must be an integer from 1 to 9 for gzip, got 12');
+    expect(compressionLevelProblem('none', 3)).toBe('a compression level needs compression gzip or zstd');
   });
 });

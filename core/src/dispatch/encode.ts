@@ -64,15 +64,24 @@ function joinLines(jsonLines: readonly string[], format: Format): string {
   return jsonLines.length === 0 ? '' : `${jsonLines.join('\n')}\n`;
 }
 
-async function compress(raw: Uint8Array, compression: Compression): Promise<Uint8Array> {
+async function compress(raw: Uint8Array, compression: Compression, level: number | undefined): Promise<Uint8Array> {
   switch (compression) {
     case 'gzip':
-      return gzip(raw);
+      return level === undefined ? gzip(raw) : gzip(raw, { level });
     case 'zstd':
-      return zstdCompress(raw);
+      return level === undefined ? zstdCompress(raw) : zstdCompress(raw, { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
     case 'none':
       return raw;
   }
+}
+
+/** The problem with `level` for this compression, or null when it is fine (or unset). */
+export function compressionLevelProblem(compression: Compression, level: number | undefined): string | null {
+  if (level === undefined) return null;
+  const max = compression === 'gzip' ? 9 : compression === 'zstd' ? 22 : 0;
+  if (max === 0) return 'a compression level needs compression gzip or zstd';
+  if (!Number.isInteger(level) || level < 1 || level > max) return `must be an integer from 1 to ${max} for ${compression}, got ${level}`;
+  return null;
 }
 
 async function decompress(body: Uint8Array, compression: Compression): Promise<Uint8Array> {
@@ -94,7 +103,7 @@ async function decompress(body: Uint8Array, compression: Compression): Promise<U
 export async function encodeBatch(jsonLines: readonly string[], encoding: EncodingOptions): Promise<EncodedBody> {
   const info = encodingInfo(encoding);
   const raw = utf8.encode(joinLines(jsonLines, encoding.format));
-  const body = await compress(raw, encoding.compression);
+  const body = await compress(raw, encoding.compression, encoding.level);
   return { body, rawBytes: raw.byteLength, ...info };
 }
 
