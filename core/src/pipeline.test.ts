@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from './pipeline.js';
+import { emptyDispatchStats } from './dispatch/dispatcher.js';
 import type { DispatchItem, SinkDispatcher } from './dispatch/types.js';
 import type { EventRecord } from './record/types.js';
 import type { Source, SourceChunk } from './source/types.js';
@@ -74,7 +75,7 @@ function collectingDispatcher(onPush?: (item: DispatchItem) => void) {
     },
     drain: () => Promise.resolve(),
     close: () => Promise.resolve({ flushed: true }),
-    stats: () => ({ queuedEvents: 0, queuedBytes: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, permanentFailures: 0, deadLettered: 0, failedEvents: 0, inFlight: 0 }),
+    stats: emptyDispatchStats,
     opened: () => Promise.resolve(),
   };
   return { ids, dispatcher };

@@ -63,15 +63,18 @@ export interface PipelineCounters {
   routed: number;
 }
 
+/** All counters at zero (a run that never pulled anything reports these). */
+export function emptyPipelineCounters(): PipelineCounters {
+  return { received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0 };
+}
+
 /** Chunks prepared (enriched, transformed) ahead of the one being delivered. */
 const PREPARE_AHEAD = 4;
 
 /** Pull from the source until it ends or `signal` aborts. Returns the counters. */
 export async function runPipeline(options: PipelineOptions, signal: AbortSignal): Promise<PipelineCounters> {
   const { cluster, source, filter, transform, routes, deadLetter, logger } = options;
-  const counters: PipelineCounters = {
-    received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0,
-  };
+  const counters = emptyPipelineCounters();
 
   const tracker = options.checkpoints;
 

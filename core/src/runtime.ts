@@ -9,7 +9,7 @@ import { DEFAULT_BATCH, DEFAULT_ENCODING } from './config/types.js';
 import type { LoadedConfig, SinkConfig } from './config/types.js';
 import type { SinkDefinition, SinkInstance } from './plugins/api.js';
 import { loadSinkPlugin, validateSinkConfig } from './plugins/loader.js';
-import { createDispatcher } from './dispatch/dispatcher.js';
+import { createDispatcher, emptyDispatchStats } from './dispatch/dispatcher.js';
 import { createDeadLetterWriter } from './dispatch/deadletter.js';
 import type { DispatchStats, SinkDispatcher } from './dispatch/types.js';
 import { createSourceFilter, createMatcher } from './filter/index.js';
@@ -25,7 +25,7 @@ import type { ResumePoint } from './delivery/position.js';
 import type { KubernetesSource } from './source/kubernetes/events-source.js';
 import type { Enricher } from './enrich/enricher.js';
 import { createTransformStage } from './transform/stage.js';
-import { runPipeline } from './pipeline.js';
+import { emptyPipelineCounters, runPipeline } from './pipeline.js';
 import type { PipelineCounters, Route } from './pipeline.js';
 import type { Logger } from './util/logger.js';
 import { createOps } from './ops/ops.js';
@@ -354,7 +354,7 @@ async function runWithOps(loaded: LoadedConfig, options: RunOptions, ops: Ops, s
     );
   } catch (err) {
     failure = err;
-    counters = { received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0 };
+    counters = emptyPipelineCounters();
   }
   ops.setPhase('stopping');
   await transform.close();
@@ -401,15 +401,12 @@ async function runWithOps(loaded: LoadedConfig, options: RunOptions, ops: Ops, s
   };
 }
 
-function emptyStats(): DispatchStats {
-  return { queuedEvents: 0, queuedBytes: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, permanentFailures: 0, deadLettered: 0, failedEvents: 0, inFlight: 0 };
-}
 
 /** What a replica that never led reports. */
 function standbySummary(): RunSummary {
-  const none: SinkSummary = { name: 'deadletter', destination: '(standby)', stats: emptyStats(), flushed: true, diskBuffered: false };
+  const none: SinkSummary = { name: 'deadletter', destination: '(standby)', stats: emptyDispatchStats(), flushed: true, diskBuffered: false };
   return {
-    counters: { received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0 },
+    counters: emptyPipelineCounters(),
     sinks: [],
     deadLetter: none,
     led: false,

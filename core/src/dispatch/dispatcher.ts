@@ -111,6 +111,11 @@ function timestampRange(items: readonly DispatchItem[]): { min: string | null; m
   return { min, max };
 }
 
+/** Stats of a dispatcher that never received anything. */
+export function emptyDispatchStats(): DispatchStats {
+  return { queuedEvents: 0, queuedBytes: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, permanentFailures: 0, deadLettered: 0, failedEvents: 0, inFlight: 0 };
+}
+
 /**
  * Creates the dispatcher of one sink. See {@link SinkDispatcher} for the contract and
  * {@link DispatcherOptions} for the settings. Throws `CONFIG_INVALID` on non-positive limits.

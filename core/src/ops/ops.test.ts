@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../util/logger.js';
+import { emptyDispatchStats } from '../dispatch/dispatcher.js';
 import type { DispatchStats } from '../dispatch/types.js';
 import { createOps } from './ops.js';
 import type { Ops, OpsConfig } from './ops.js';
@@ -50,9 +51,7 @@ function normalize(key: string): string {
   return `${key.slice(0, b)}{${labels.sort().join(',')}}`;
 }
 
-const stats = (over: Partial<DispatchStats> = {}): DispatchStats => ({
-  queuedEvents: 0, queuedBytes: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, permanentFailures: 0, deadLettered: 0, failedEvents: 0, inFlight: 0, ...over,
-});
+const stats = (over: Partial<DispatchStats> = {}): DispatchStats => ({ ...emptyDispatchStats(), ...over });
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((o) => o.close()));
