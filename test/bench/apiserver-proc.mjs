@@ -2,6 +2,11 @@
 // pipeline. Commands over IPC (each answered with one message):
 //   { emit: N }                 → writes N simulated events (in slices, so the watch streams while
 //                                 we write); answers { emitted, events, ms, cpuMs }.
+//   { prepare: N }              → generates N simulated events now but holds them back from watches
+//                                 (reads see them); answers { prepared, ms, cpuMs }.
+//   { release: true }           → streams the held changes to the watches (in slices); answers
+//                                 { events, ms, cpuMs }: the double's cost is then the
+//                                 watch encoding and writing alone.
 //   { fill: N }                 → emits until the store holds N distinct events; answers { events }.
 //   { stamped: { rate, count } } → writes `count` events at `rate` events/s, each stamped with its
 //                                 creation wall time in `eventTime` (ms precision), about running
@@ -73,6 +78,21 @@ process.on('message', async (msg) => {
     }
     const cpu = process.cpuUsage(cpu0);
     process.send({ emitted: msg.emit, events: server.store.count('events'), ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
+  }
+  if (msg.prepare) {
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    server.store.holdNotifications();
+    sim.emit(msg.prepare);
+    const cpu = process.cpuUsage(cpu0);
+    process.send({ prepared: msg.prepare, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
+  }
+  if (msg.release) {
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    while (server.store.releaseHeld(2000) > 0) await new Promise((r) => setImmediate(r));
+    const cpu = process.cpuUsage(cpu0);
+    process.send({ events: server.store.count('events'), ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
   }
   if (msg.fill) {
     // Until the store holds `fill` distinct events (recurrences update events in place).

@@ -58,7 +58,7 @@ function describe(r) {
     lines.push(`   CPU µs/event by stage (main-thread profile): ${s}`);
     lines.push(`   CPU µs/event: main thread ${r.mainThreadUsPerEvent}, whole process ${r.processCpuUsPerEvent}`);
   }
-  if (r.doubleEmitMs !== undefined) lines.push(`   (the double, in its own process, generated the events in ${fmt(r.doubleEmitMs)} ms using ${fmt(r.doubleEmitCpuMs)} ms of CPU — on ${cpus().length} cores it competes with the pipeline)`);
+  if (r.doubleEmitMs !== undefined) lines.push(`   (the double, in its own process, wrote the watch stream (events generated before the clock) in ${fmt(r.doubleEmitMs)} ms using ${fmt(r.doubleEmitCpuMs)} ms of CPU — on ${cpus().length} cores it competes with the pipeline)`);
   if (r.latency) lines.push(`   latency at ${r.latency.rate} ev/s, batch maxAge ${r.latency.maxAgeMs} ms: p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms (${fmt(r.latency.samples)} samples)`);
   if (r.peakRssMb !== undefined) lines.push(`   peak RSS ${r.peakRssMb} MB`);
   if (r.maxRssMb !== undefined) lines.push(`   max RSS ${r.maxRssMb} MB, trend over the second half ${r.rssSlopeMbPerMin} MB/min, first sample ${r.rss?.[0]?.[1]} MB${r.cpuPercent !== undefined ? `, CPU ${r.cpuPercent}% of one core` : ''}`);

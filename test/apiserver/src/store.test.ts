@@ -161,4 +161,21 @@ describe('Store', () => {
     (p.metadata?.['labels'] as Record<string, string>)['app'] = 'changed';
     expect(s.get('pods', 'shop/web').metadata?.['labels']).toEqual({ app: 'web' });
   });
+
+  it('holds change notifications until released, in commit order, while reads see the writes at once', () => {
+    const s = new Store();
+    const seen: string[] = [];
+    s.subscribe('events', (c) => seen.push(`${c.type} ${c.key} ${c.rv}`));
+    s.holdNotifications();
+    s.create('events', eventBody('a'));
+    s.create('events', eventBody('b'));
+    s.create('events', eventBody('c'));
+    expect(seen).toEqual([]);
+    expect(s.count('events')).toBe(3);
+    expect(s.releaseHeld(2)).toBe(1);
+    expect(seen).toEqual(['ADDED default/a 1', 'ADDED default/b 2']);
+    expect(s.releaseHeld()).toBe(0);
+    s.create('events', eventBody('d'));
+    expect(seen).toEqual(['ADDED default/a 1', 'ADDED default/b 2', 'ADDED default/c 3', 'ADDED default/d 4']);
+  });
 });

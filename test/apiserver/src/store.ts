@@ -127,6 +127,7 @@ export class Store {
   private readonly now: () => Date;
   private readonly buckets = new Map<string, Bucket>();
   private readonly snapshots = new Map<string, StoredObject[]>();
+  private held: Array<{ b: Bucket; change: Change }> | undefined;
 
   constructor(options: StoreOptions = {}) {
     this.window = Math.max(1, options.compactionWindow ?? 50_000);
@@ -189,7 +190,8 @@ export class Store {
       this.compacted = rv - this.window;
       this.trim(b);
     }
-    for (const l of b.listeners) l(change);
+    if (this.held) this.held.push({ b, change });
+    else for (const l of b.listeners) l(change);
     return cur;
   }
 
@@ -433,6 +435,29 @@ export class Store {
     const b = this.bucket(this.typeOf(resource));
     b.listeners.add(listener);
     return () => b.listeners.delete(listener);
+  }
+
+  /**
+   * From now on, keeps changes from watch listeners until {@link releaseHeld} (reads, lists and
+   * history see them at once). Benchmarks use it to generate events before a timed window and
+   * then stream them at the cost of the watch alone.
+   */
+  holdNotifications(): void {
+    this.held ??= [];
+  }
+
+  /**
+   * Delivers up to `max` held changes to the listeners, in commit order; when none are left,
+   * notifications flow directly again. Returns how many are still held.
+   */
+  releaseHeld(max = Number.POSITIVE_INFINITY): number {
+    const held = this.held;
+    if (!held) return 0;
+    const n = Math.min(max, held.length);
+    const batch = held.splice(0, n);
+    if (held.length === 0) this.held = undefined;
+    for (const { b, change } of batch) for (const l of b.listeners) l(change);
+    return this.held?.length ?? 0;
   }
 
   /** Number of live listeners across all buckets. */

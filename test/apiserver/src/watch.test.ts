@@ -37,6 +37,20 @@ describe('watch', () => {
     expect(s.stats.watchConnections).toBe(1);
   });
 
+  it('delivers each change once when a watch opens while notifications are held and they are released later', async () => {
+    const s = await start();
+    s.store.create('events', eventBody('a')); // 1
+    s.store.holdNotifications();
+    s.store.create('events', eventBody('b')); // 2, held
+    const w = await openWatch(s.url, '/api/v1/events?watch=true&resourceVersion=1');
+    expect(summary(await w.next())).toBe('ADDED b 2'); // from history
+    s.store.create('events', eventBody('c')); // 3, held
+    s.store.releaseHeld(); // b again (skipped), then c
+    s.store.create('events', eventBody('d')); // 4, live
+    expect((await w.take(2)).map(summary)).toEqual(['ADDED c 3', 'ADDED d 4']);
+    w.close();
+  });
+
   it('without resourceVersion sends synthetic ADDED for the current state first', async () => {
     const s = await start();
     s.store.create('events', eventBody('a'));

@@ -79,6 +79,7 @@ export class WatchSession {
   private unsubscribe: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
   private minRv = 0;
+  private lastRv = 0;
 
   constructor(res: ServerResponse, options: WatchSessionOptions) {
     this.res = res;
@@ -140,7 +141,8 @@ export class WatchSession {
   }
 
   private onChange(c: Change): void {
-    if (this.ended || this.stalled || c.rv <= this.minRv) return;
+    if (this.ended || this.stalled || c.rv <= this.minRv || c.rv <= this.lastRv) return;
+    this.lastRv = c.rv; // a change is delivered once, even when history replay and a listener both see it
     const ns = this.o.namespace;
     if (ns !== undefined && c.cur.namespace !== ns) return;
     if (!this.o.predicate) {
