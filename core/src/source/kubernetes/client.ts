@@ -34,6 +34,11 @@ export interface StreamOptions {
 /** An open line stream (HTTP 200 received). Iterate it once; `close()` drops the connection. */
 export interface LineStream extends AsyncIterable<string> {
   readonly status: number;
+  /**
+   * The same lines, in the groups they arrived in (one group per network read): a busy watch
+   * then costs one await per read instead of one per event.
+   */
+  groups(): AsyncIterable<readonly string[]>;
   close(): void;
 }
 
@@ -309,6 +314,10 @@ class HttpLineStream implements LineStream {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<string> {
+    for await (const group of this.groups()) yield* group;
+  }
+
+  async *groups(): AsyncIterable<readonly string[]> {
     const splitter = new LineSplitter();
     const chunks = this.res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     try {
@@ -324,11 +333,13 @@ class HttpLineStream implements LineStream {
           this.deadline.disarm();
         }
         if (next.done) break;
-        for (const line of splitter.push(next.value)) yield line;
+        const lines = splitter.push(next.value);
+        if (lines.length > 0) yield lines;
       }
       // A response cut short (reset) may end the iterator without an error: check completeness.
       if (!this.res.complete && !this.closed) throw this.mapError(Object.assign(new Error('connection closed before the end of the stream'), { code: 'ECONNRESET' }), 'data');
-      for (const line of splitter.end()) yield line;
+      const last = splitter.end();
+      if (last.length > 0) yield last;
     } finally {
       this.close();
     }

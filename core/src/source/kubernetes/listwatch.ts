@@ -506,42 +506,45 @@ class ListWatchEngine implements ListWatch {
     let lines = 0;
     let initialObjects: KubeObject[] | null = initial ? [] : null;
     try {
-      for await (const line of stream) {
-        if (signal.aborted) break;
-        const ev = parseWatchLine(line, request);
-        if (ev.type === 'ERROR') {
-          const status = ev.object as { code?: unknown; reason?: unknown; message?: unknown };
-          if (status.code === 410 || status.reason === 'Expired' || status.reason === 'Gone') {
-            return { kind: 'expired', message: typeof status.message === 'string' ? status.message : 'Expired' };
+      read: for await (const group of stream.groups()) {
+        for (const line of group) {
+          if (signal.aborted) break read;
+          const ev = parseWatchLine(line, request);
+          if (ev.type === 'ERROR') {
+            const status = ev.object as { code?: unknown; reason?: unknown; message?: unknown };
+            if (status.code === 410 || status.reason === 'Expired' || status.reason === 'Gone') {
+              return { kind: 'expired', message: typeof status.message === 'string' ? status.message : 'Expired' };
+            }
+            throw statusEventError(request, status);
           }
-          throw statusEventError(request, status);
-        }
-        lines++;
-        this.markHealthy(true);
-        const rv = resourceVersionOf(ev.object);
-        if (ev.type === 'BOOKMARK') {
-          this.c.bookmarks++;
+          lines++;
+          this.markHealthy(true);
+          const rv = resourceVersionOf(ev.object);
+          if (ev.type === 'BOOKMARK') {
+            this.c.bookmarks++;
+            if (initialObjects !== null) {
+              if (!isInitialEventsEnd(ev.object)) continue;
+              if (rv === null) throw protocolError(request, 200, 'the initial-events-end bookmark has no resourceVersion');
+              const objects = initialObjects;
+              initialObjects = null;
+              if (!(await this.deliverSync(objects, rv, pendingGap))) return { kind: 'closed', lines };
+              this.initialDelivered = true;
+              continue;
+            }
+            if (rv !== null) this.rv = rv;
+            this.notify();
+            continue;
+          }
           if (initialObjects !== null) {
-            if (!isInitialEventsEnd(ev.object)) continue;
-            if (rv === null) throw protocolError(request, 200, 'the initial-events-end bookmark has no resourceVersion');
-            const objects = initialObjects;
-            initialObjects = null;
-            if (!(await this.deliverSync(objects, rv, pendingGap))) return { kind: 'closed', lines };
-            this.initialDelivered = true;
+            if (ev.type === 'ADDED') initialObjects.push(ev.object);
             continue;
           }
           if (rv !== null) this.rv = rv;
+          this.c.events++;
           this.notify();
-          continue;
+          const item: ListWatchItem = { kind: 'event', type: ev.type, object: ev.object };
+          if (!this.queue.offer(item) && !(await this.queue.push(item))) return { kind: 'closed', lines };
         }
-        if (initialObjects !== null) {
-          if (ev.type === 'ADDED') initialObjects.push(ev.object);
-          continue;
-        }
-        if (rv !== null) this.rv = rv;
-        this.c.events++;
-        this.notify();
-        if (!(await this.queue.push({ kind: 'event', type: ev.type, object: ev.object }))) return { kind: 'closed', lines };
       }
     } finally {
       this.watching = false;

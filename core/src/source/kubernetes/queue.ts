@@ -20,6 +20,17 @@ export class BoundedQueue<T> {
     return this.items.length - this.head;
   }
 
+  /**
+   * Adds an item at once when there is room (true); false when the queue is full or ended, and
+   * then `push` waits or reports the end. Saves a promise per item on a busy stream.
+   */
+  offer(item: T): boolean {
+    if (this.ended || this.size >= this.capacity) return false;
+    this.items.push(item);
+    this.wakeConsumer();
+    return true;
+  }
+
   /** Adds an item, waiting for room first. Resolves false when the queue has ended (item dropped). */
   async push(item: T): Promise<boolean> {
     while (!this.ended && this.size >= this.capacity) {

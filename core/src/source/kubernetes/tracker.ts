@@ -274,17 +274,20 @@ function series(obj: KubeObject): { count?: unknown; lastObservedTime?: unknown 
 
 /** The highest of `count`, `deprecatedCount` and `series.count` (core/v1 and events.k8s.io/v1). */
 export function occurrenceCount(obj: KubeObject): number {
-  let n = 0;
-  for (const v of [obj['count'], obj['deprecatedCount'], series(obj)?.count]) {
-    if (typeof v === 'number' && Number.isFinite(v) && v > n) n = v;
-  }
-  return n;
+  let n = higherCount(0, obj['count']);
+  n = higherCount(n, obj['deprecatedCount']);
+  const s = series(obj);
+  return s === undefined ? n : higherCount(n, s.count);
 }
 
-/** The occurrence timestamps as one comparable string. */
+function higherCount(n: number, v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > n ? v : n;
+}
+
+/** The occurrence timestamps as one comparable string (runs once per watch event: no arrays). */
 export function occurrenceTimes(obj: KubeObject): string {
-  const parts = [obj['lastTimestamp'], obj['deprecatedLastTimestamp'], series(obj)?.lastObservedTime];
-  return parts.map((p) => (typeof p === 'string' ? p : '')).join('|');
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return `${text(obj['lastTimestamp'])}|${text(obj['deprecatedLastTimestamp'])}|${text(series(obj)?.lastObservedTime)}`;
 }
 
 /**
