@@ -35,36 +35,40 @@ export function toRecord(raw: unknown, ctx: RecordContext): EventRecord {
     throw invalid('', `expected an Event object, got ${describe(raw)}`);
   }
   const r = new Reader(raw);
-  const uid = r.str('metadata.uid');
+  const uid = r.str(P.uid);
   if (uid === '') throw invalid('metadata.uid', 'is required (the record id is built from it)');
-  const resourceVersion = r.str('metadata.resourceVersion');
+  const resourceVersion = r.str(P.resourceVersion);
   if (resourceVersion === '') {
     throw invalid('metadata.resourceVersion', 'is required (the record id is built from it)', uid);
   }
 
   // events.k8s.io/v1 renames most fields; `regarding` or `note` give it away when apiVersion is absent.
-  const declared = r.str('apiVersion');
-  const isEventsApi = declared === EVENTS_API || (declared === '' && (r.has('regarding') || r.has('note')));
+  const declared = r.str(P.apiVersion);
+  const isEventsApi = declared === EVENTS_API || (declared === '' && (r.has(P.regarding) || r.has(P.note)));
   const apiVersion = declared !== '' ? declared : isEventsApi ? EVENTS_API : 'v1';
+  const f = isEventsApi ? EVENTS_V1 : CORE_V1;
 
-  const objectKey = isEventsApi ? 'regarding' : 'involvedObject';
+  const o = f.object;
   const involvedObject: InvolvedObject = {
-    kind: r.str(`${objectKey}.kind`),
-    name: r.str(`${objectKey}.name`),
-    namespace: r.str(`${objectKey}.namespace`),
-    uid: r.str(`${objectKey}.uid`),
-    apiVersion: r.str(`${objectKey}.apiVersion`),
-    fieldPath: r.str(`${objectKey}.fieldPath`),
+    kind: r.str(o.kind),
+    name: r.str(o.name),
+    namespace: r.str(o.namespace),
+    uid: r.str(o.uid),
+    apiVersion: r.str(o.apiVersion),
+    fieldPath: r.str(o.fieldPath),
   };
 
-  const sourceKey = isEventsApi ? 'deprecatedSource' : 'source';
-  const eventTime = r.time('eventTime');
-  const created = r.time('metadata.creationTimestamp');
-  const observed = r.time('series.lastObservedTime');
-  const first = r.time(isEventsApi ? 'deprecatedFirstTimestamp' : 'firstTimestamp');
-  const last = r.time(isEventsApi ? 'deprecatedLastTimestamp' : 'lastTimestamp');
+  const eventTime = r.time(P.eventTime);
+  const created = r.time(P.creationTimestamp);
+  const observed = r.time(P.seriesLastObserved);
+  const first = r.time(f.firstTimestamp);
+  const last = r.time(f.lastTimestamp);
 
-  const counts = [r.int('count'), r.int('series.count'), r.int('deprecatedCount')];
+  let count = 1;
+  for (const path of COUNT_PATHS) {
+    const c = r.int(path);
+    if (c !== null && c > count) count = c;
+  }
 
   return {
     schema: RECORD_SCHEMA,
@@ -75,20 +79,64 @@ export function toRecord(raw: unknown, ctx: RecordContext): EventRecord {
     firstTimestamp: first ?? eventTime ?? created,
     lastTimestamp: last ?? observed ?? eventTime ?? first ?? created,
     eventTime,
-    count: Math.max(1, ...counts.filter((c): c is number => c !== null)),
-    type: r.str('type'),
-    reason: r.str('reason'),
-    message: r.str(isEventsApi ? 'note' : 'message'),
+    count,
+    type: r.str(P.type),
+    reason: r.str(P.reason),
+    message: r.str(f.message),
     action: ctx.action,
-    namespace: r.str('metadata.namespace') || involvedObject.namespace,
+    namespace: r.str(P.namespace) || involvedObject.namespace,
     involvedObject,
-    source: { component: r.str(`${sourceKey}.component`), host: r.str(`${sourceKey}.host`) },
-    reportingController: r.str(isEventsApi ? 'reportingController' : 'reportingComponent'),
-    reportingInstance: r.str('reportingInstance'),
+    source: { component: r.str(f.sourceComponent), host: r.str(f.sourceHost) },
+    reportingController: r.str(f.reportingController),
+    reportingInstance: r.str(P.reportingInstance),
     apiVersion,
     enrichment: emptyEnrichment(),
   };
 }
+
+/** A field path, split once at load (`metadata.uid` → ["metadata", "uid"]). */
+type Path = readonly string[];
+const path = (dotted: string): Path => Object.freeze(dotted.split('.'));
+
+/** Paths both Event APIs share. */
+const P = {
+  uid: path('metadata.uid'),
+  resourceVersion: path('metadata.resourceVersion'),
+  namespace: path('metadata.namespace'),
+  creationTimestamp: path('metadata.creationTimestamp'),
+  apiVersion: path('apiVersion'),
+  eventTime: path('eventTime'),
+  seriesLastObserved: path('series.lastObservedTime'),
+  type: path('type'),
+  reason: path('reason'),
+  reportingInstance: path('reportingInstance'),
+  regarding: path('regarding'),
+  note: path('note'),
+};
+
+/** Paths whose names differ between core/v1 and events.k8s.io/v1. */
+function apiPaths(object: string, source: string, firstTimestamp: string, lastTimestamp: string, message: string, reportingController: string) {
+  return {
+    object: {
+      kind: path(`${object}.kind`),
+      name: path(`${object}.name`),
+      namespace: path(`${object}.namespace`),
+      uid: path(`${object}.uid`),
+      apiVersion: path(`${object}.apiVersion`),
+      fieldPath: path(`${object}.fieldPath`),
+    },
+    sourceComponent: path(`${source}.component`),
+    sourceHost: path(`${source}.host`),
+    firstTimestamp: path(firstTimestamp),
+    lastTimestamp: path(lastTimestamp),
+    message: path(message),
+    reportingController: path(reportingController),
+  };
+}
+const CORE_V1 = apiPaths('involvedObject', 'source', 'firstTimestamp', 'lastTimestamp', 'message', 'reportingComponent');
+const EVENTS_V1 = apiPaths('regarding', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'note', 'reportingController');
+/** Occurrence counts in either API; the record's count is the largest (at least 1). */
+const COUNT_PATHS: readonly Path[] = [path('count'), path('series.count'), path('deprecatedCount')];
 
 /** The time an event is "about": its latest occurrence, else when it happened, else when first seen. */
 export function recordTimestamp(rec: EventRecord): string | null {
@@ -122,33 +170,30 @@ export function normalizeTimestamp(value: unknown): string | null {
 const TIMESTAMP_CACHE_SIZE = 4096;
 const timestampCache = new Map<string, string | null>();
 
-/** Split field paths (the set is small and fixed: the paths `toRecord` reads). */
-const PATHS = new Map<string, string[]>();
-
 /** Typed, path-aware access into the raw event; every wrong type becomes EVENT_INVALID. */
 class Reader {
   constructor(private readonly raw: Obj) {}
 
-  has(path: string): boolean {
+  has(path: Path): boolean {
     const v = this.get(path);
     return v !== undefined && v !== null;
   }
 
-  str(path: string): string {
+  str(path: Path): string {
     const v = this.get(path);
+    if (typeof v === 'string') return v;
     if (v === undefined || v === null) return '';
-    if (typeof v !== 'string') throw this.wrong(path, 'a string', v);
-    return v;
+    throw this.wrong(path, 'a string', v);
   }
 
-  int(path: string): number | null {
+  int(path: Path): number | null {
     const v = this.get(path);
     if (v === undefined || v === null) return null;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw this.wrong(path, 'a number', v);
     return Math.trunc(v);
   }
 
-  time(path: string): string | null {
+  time(path: Path): string | null {
     const v = this.get(path);
     if (v === undefined || v === null || v === '') return null;
     const iso = normalizeTimestamp(v);
@@ -156,24 +201,19 @@ class Reader {
     return iso;
   }
 
-  private get(path: string): unknown {
+  private get(path: Path): unknown {
     let cur: unknown = this.raw;
-    let parts = PATHS.get(path);
-    if (parts === undefined) {
-      parts = path.split('.');
-      PATHS.set(path, parts);
-    }
-    for (let i = 0; i < parts.length; i++) {
+    for (let i = 0; i < path.length; i++) {
       if (cur === undefined || cur === null) return undefined;
-      if (!isObj(cur)) throw this.wrong(parts.slice(0, i).join('.'), 'an object', cur);
-      cur = cur[parts[i] as string];
+      if (!isObj(cur)) throw this.wrong(path.slice(0, i), 'an object', cur);
+      cur = cur[path[i]!];
     }
     return cur;
   }
 
-  private wrong(path: string, expected: string, got: unknown): K8streamError {
+  private wrong(path: Path, expected: string, got: unknown): K8streamError {
     const uid = (this.raw['metadata'] as Obj | undefined)?.['uid'];
-    return invalid(path, `expected ${expected}, got ${describe(got)}`, typeof uid === 'string' ? uid : undefined);
+    return invalid(path.join('.'), `expected ${expected}, got ${describe(got)}`, typeof uid === 'string' ? uid : undefined);
   }
 }
 
