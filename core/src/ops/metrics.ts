@@ -175,6 +175,16 @@ export function createOpsMetrics(src: MetricSources, info: { version: string }):
     buckets: LAG_BUCKETS,
     registers: [registry],
   });
+  // One child per sink, looked up once: `observe({ sink }, v)` hashes the labels on every event.
+  const lagChildren = new Map<string, { observe(v: number): void }>();
+  const lagOf = (sink: string): { observe(v: number): void } => {
+    let child = lagChildren.get(sink);
+    if (child === undefined) {
+      child = lag.labels({ sink });
+      lagChildren.set(sink, child);
+    }
+    return child;
+  };
 
   // The Kubernetes source (no samples with a replay source).
   const kube = (f: (c: ReturnType<KubernetesSource['counters']>) => number) => () => (src.kube === null ? [] : [[{}, f(src.kube.counters())] as [Record<never, string>, number]]);
@@ -212,7 +222,7 @@ export function createOpsMetrics(src: MetricSources, info: { version: string }):
       return `${own}\n${proc}`;
     },
     sendDuration: (sink, seconds) => sendDuration.observe({ sink }, seconds),
-    lag: (sink, seconds) => lag.observe({ sink }, seconds),
+    lag: (sink, seconds) => lagOf(sink).observe(seconds),
     transformCalls(transform, calls, seconds) {
       if (calls <= 0) return;
       const each = seconds / calls;

@@ -85,10 +85,16 @@ export function transformErrorKind(code: string): TransformErrorKind {
 
 /** Seconds from each acked item's timestamp to `nowMs` (items without a parseable timestamp skipped). */
 function observeLag(items: readonly DispatchItem[], nowMs: number, observe: (seconds: number) => void): void {
+  // Events of a burst share timestamps: parse each distinct one once.
+  let lastText: string | null = null;
+  let lastMs = Number.NaN;
   for (const item of items) {
     if (item.timestamp === null) continue;
-    const t = Date.parse(item.timestamp);
-    if (!Number.isNaN(t)) observe(Math.max(0, (nowMs - t) / 1000));
+    if (item.timestamp !== lastText) {
+      lastText = item.timestamp;
+      lastMs = Date.parse(lastText);
+    }
+    if (!Number.isNaN(lastMs)) observe(Math.max(0, (nowMs - lastMs) / 1000));
   }
 }
 
