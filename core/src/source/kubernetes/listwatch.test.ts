@@ -155,6 +155,26 @@ describe('list+watch recovery', () => {
     expect(got.items.find((i) => i.kind === 'gap')).toEqual({ kind: 'gap', fromResourceVersion: '1', toResourceVersion: '11', cause: 'expired' });
   });
 
+  it('streaming pages, requests the next page while the consumer still holds the current one', async () => {
+    const s = (server = await startApiServer());
+    for (let i = 0; i < 50; i++) s.store.create('events', event(`e${String(i).padStart(2, '0')}`));
+    let lists = 0;
+    let fourth: () => void = () => {};
+    const fourthRequested = new Promise<void>((resolve) => (fourth = resolve));
+    s.faults.add({ verb: 'list', times: Infinity, fault: { type: 'empty200' }, when: () => (++lists === 4 && fourth(), false) });
+    // The queue holds one page. The consumer takes page 1 and stops: page 2 waits in the queue,
+    // page 3 waits for room, and page 4 is already asked for.
+    const lw = createListWatch({ client: clientFor(s), path: '/api/v1/events', signal: stop.signal, ...FAST, pageSize: 10, streamPages: true, bufferSize: 1 });
+    const first = await lw.nextBatch(1);
+    await fourthRequested;
+    expect(lw.counters().pages).toBe(3);
+    const got = new ListWatchCollector(lw);
+    await got.until((items) => items.filter((i) => i.kind === 'page').length === 4);
+    const pages = [...first!, ...got.items].filter((i) => i.kind === 'page');
+    expect(pages.flatMap((p) => ids(p.objects))).toEqual(Array.from({ length: 50 }, (_, i) => `e${String(i).padStart(2, '0')}`));
+    expect(lists).toBe(5);
+  });
+
   it('restarts a list whose continue token expired, then lists without pages', async () => {
     const s = (server = await startApiServer());
     for (let i = 0; i < 30; i++) s.store.create('events', event(`e${i}`));
