@@ -8,7 +8,7 @@
  * Must stay loadable by Node's type stripping.
  */
 import { Worker } from 'node:worker_threads';
-import type { CallContext } from '@extism/extism';
+import type { BlockIO } from './host-api.js';
 
 /** True when `hostname` is allowed by `pattern`: exact, `*.example.com` (any subdomain), or `*`. */
 export function hostAllowed(hostname: string, pattern: string): boolean {
@@ -68,7 +68,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** A synchronous HTTP client for one transform instance. */
 export function createHttpClient(allowedHosts: readonly string[]): {
-  request: (ctx: CallContext, request: bigint, body: bigint) => bigint;
+  request: (io: BlockIO, request: bigint, body: bigint) => bigint;
   statusCode: () => number;
 } {
   let helper: { worker: Worker; sab: SharedArrayBuffer; header: Int32Array } | null = null;
@@ -83,9 +83,10 @@ export function createHttpClient(allowedHosts: readonly string[]): {
   };
   return {
     statusCode: () => lastStatus,
-    request(ctx, requestAddr, bodyAddr) {
-      const raw = ctx.read(requestAddr)?.text();
-      if (raw === undefined) return 0n;
+    request(io, requestAddr, bodyAddr) {
+      const requestBytes = io.read(requestAddr);
+      if (requestBytes === null) return 0n;
+      const raw = new TextDecoder().decode(requestBytes);
       const spec = JSON.parse(raw) as RequestSpec;
       const url = new URL(spec.url);
       if (!allowedHosts.some((pattern) => hostAllowed(url.hostname, pattern))) {
@@ -93,7 +94,7 @@ export function createHttpClient(allowedHosts: readonly string[]): {
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`http_request: unsupported protocol ${url.protocol}`);
       const method = (spec.method ?? 'GET').toUpperCase();
-      const body = bodyAddr === 0n || method === 'GET' || method === 'HEAD' ? null : (ctx.read(bodyAddr)?.bytes().slice() ?? null);
+      const body = bodyAddr === 0n || method === 'GET' || method === 'HEAD' ? null : (io.read(bodyAddr)?.slice() ?? null);
       const h = ensureHelper();
       Atomics.store(h.header, FLAG, PENDING);
       h.worker.postMessage({ url: url.href, method, headers: spec.headers ?? spec.header ?? {}, body });
@@ -104,7 +105,7 @@ export function createHttpClient(allowedHosts: readonly string[]): {
       const bytes = new Uint8Array(h.sab, BODY_OFFSET, length).slice();
       if (status < 0) throw new Error(`http_request to ${url.origin} failed: ${new TextDecoder().decode(bytes)}`);
       lastStatus = status;
-      return bytes.length === 0 ? ctx.alloc(0) : ctx.store(bytes);
+      return io.store(bytes);
     },
   };
 }

@@ -1,5 +1,8 @@
 /**
- * One transform instantiated in a worker: an `@extism/extism` 1.0.3 plugin created from the
+ * One transform instantiated in a worker. {@link createInstance} picks the kernel: the wasm fast
+ * kernel (fast-instance.ts) when the module needs nothing else, else the SDK path below.
+ *
+ * The SDK path: an `@extism/extism` 1.0.3 plugin created from the
  * compiled module, with the SDK's known defects worked around (FACTS.md):
  * - every call fails after ~16k calls (block indices reach 2^15 and the i64 address turns
  *   negative): the instance is `reset()` before every call, as Extism's own runtime does;
@@ -20,7 +23,14 @@
  */
 import type { CallContext, ExtismPluginOptions, Plugin } from '@extism/extism';
 import { GUEST_LOG_LEVEL } from './abi.js';
+import { CallError, MAX_VAR_BYTES, failureMessage, truncate } from './host-api.js';
+import type { BlockIO, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
+import { FastInstance, fastPathBlocker } from './fast-instance.js';
+import type { KernelKind } from './host-api.js';
 import type { WorkerTransformSpec } from './protocol.js';
+
+export { CallError } from './host-api.js';
+export type { HttpRequestImpl, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
 
 type KernelFunctions = NonNullable<ExtismPluginOptions['functions']>[string];
 
@@ -55,39 +65,7 @@ function loadSdk(): Promise<CreatePlugin> {
   return createPluginPromise;
 }
 
-/** Total bytes of variables a module may keep (Extism's default `max_var_bytes`). */
-const MAX_VAR_BYTES = 1024 * 1024;
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** Signature of the kernel's `http_request`, served by the worker when hosts are allowed. */
-export type HttpRequestImpl = (ctx: CallContext, request: bigint, body: bigint) => bigint;
-
-export interface InstanceHooks {
-  /** Guest log lines (`log_info`...) and SDK complaints. */
-  log(level: LogLevel, message: string): void;
-  /** Serves `http_request`/`http_status_code` when the transform allows hosts. */
-  http?: { request: HttpRequestImpl; statusCode: () => number };
-}
-
-/** Why a call failed. */
-export class CallError extends Error {
-  /** True when the module reported the error itself (Extism's error channel). */
-  readonly fromModule: boolean;
-  constructor(message: string, fromModule: boolean) {
-    super(message);
-    this.name = 'CallError';
-    this.fromModule = fromModule;
-  }
-}
-
 const PLUGIN_ERROR_PREFIX = 'Plugin-originated error: ';
-/** Longest error message kept from a module. */
-const MAX_ERROR_CHARS = 4096;
-
-function truncate(text: string): string {
-  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
-}
 
 /** State shared between the kernel overrides and the instance (mutated in place). */
 interface KernelState {
@@ -127,8 +105,22 @@ function split(addr: bigint): void {
   splitOffset = scratch32[LO]! + (hi & 0xffff) * 0x1_0000_0000;
 }
 
-/** A transform instance: one call at a time. */
-export class TransformInstance {
+/** SDK access to the blocks of the call running in `ctx`, for `http_request`. */
+function sdkBlocks(ctx: CallContext): BlockIO {
+  return {
+    read: (addr) => ctx.read(addr)?.bytes() ?? null,
+    store: (bytes) => {
+      if (bytes.length === 0) return ctx.alloc(0);
+      // The SDK keeps the whole backing buffer of what it stores: hand it an exact one.
+      const exact = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+      return ctx.store(exact);
+    },
+  };
+}
+
+/** A transform instance on the Extism JS SDK: one call at a time. */
+export class SdkInstance implements TransformInstance {
+  readonly kernel = 'sdk' as const;
   readonly spec: WorkerTransformSpec;
   readonly #hooks: InstanceHooks;
   #plugin: Plugin | null = null;
@@ -144,8 +136,8 @@ export class TransformInstance {
   }
 
   /** Instantiates the module (running its `_initialize` if it has one). */
-  static async create(spec: WorkerTransformSpec, hooks: InstanceHooks): Promise<TransformInstance> {
-    const instance = new TransformInstance(spec, hooks);
+  static async create(spec: WorkerTransformSpec, hooks: InstanceHooks): Promise<SdkInstance> {
+    const instance = new SdkInstance(spec, hooks);
     await instance.#instantiate();
     return instance;
   }
@@ -277,7 +269,7 @@ export class TransformInstance {
     if (this.#hooks.http) {
       const http = this.#hooks.http;
       kernel.http_request = (ctx: CallContext, request: bigint, body: bigint) => {
-        const addr = http.request(ctx, request, body);
+        const addr = http.request(sdkBlocks(ctx), request, body);
         charge(Number(ctx.length(addr)));
         return track(ctx, addr);
       };
@@ -292,7 +284,7 @@ export class TransformInstance {
    * {@link CallError}; after a trap the instance is recreated before the next call.
    */
   async call(input: Uint8Array): Promise<Uint8Array | null> {
-    if (this.#active) throw new Error('TransformInstance.call is not reentrant');
+    if (this.#active) throw new Error('SdkInstance.call is not reentrant');
     this.#active = true;
     try {
       if (this.#plugin === null) await this.#instantiate();
@@ -314,13 +306,11 @@ export class TransformInstance {
         // [module, function] form: the SDK then skips listing the module's exports on every call.
         await plugin.call(this.#target, exact);
       } catch (err) {
-        // Node's WASI throws a symbol when the module calls proc_exit.
-        const message = err instanceof Error ? err.message : typeof err === 'symbol' ? 'the module exited (WASI proc_exit)' : String(err);
+        const message = err instanceof Error ? err.message : '';
         if (message.startsWith(PLUGIN_ERROR_PREFIX)) throw new CallError(truncate(message.slice(PLUGIN_ERROR_PREFIX.length)), true);
         // A trap or a failing host function: the instance may be inconsistent.
         await this.#discard();
-        const trap = err instanceof WebAssembly.RuntimeError ? `trap: ${message}` : message;
-        throw new CallError(truncate(trap), false);
+        throw new CallError(failureMessage(err), false);
       }
       const out = st.output as KernelState['output'];
       const ctx = st.ctx as CallContext | null;
@@ -347,4 +337,38 @@ export class TransformInstance {
   async close(): Promise<void> {
     await this.#discard();
   }
+}
+
+/** Environment variable that picks the kernel: `sdk` forces the SDK path, `fast` requires the fast one. */
+export const KERNEL_ENV = 'K8STREAM_TRANSFORM_KERNEL';
+
+export type KernelPreference = 'auto' | KernelKind;
+
+/** The kernel preference from {@link KERNEL_ENV} (read when an instance is created). */
+export function kernelPreference(): KernelPreference {
+  const value = process.env[KERNEL_ENV]?.trim().toLowerCase();
+  return value === 'sdk' || value === 'fast' ? value : 'auto';
+}
+
+/**
+ * Instantiates `spec` on the fast kernel when it can serve the module (and the preference is
+ * not `sdk`), else on the SDK. With `fast`, a module the fast kernel cannot serve is an error.
+ */
+export async function createInstance(spec: WorkerTransformSpec, hooks: InstanceHooks, preference: KernelPreference = kernelPreference()): Promise<TransformInstance> {
+  if (preference !== 'sdk') {
+    let blocker = fastPathBlocker(spec);
+    if (blocker === null) {
+      try {
+        return FastInstance.create(spec, hooks);
+      } catch (err) {
+        // A kernel import declared with another signature than Extism's: the SDK's JS
+        // functions accept it, a wasm function does not.
+        if (!(err instanceof WebAssembly.LinkError)) throw err;
+        blocker = `link error: ${err.message}`;
+      }
+    }
+    if (preference === 'fast') throw new Error(`the fast kernel cannot serve this module: ${blocker}`);
+    hooks.log('debug', `runs on the Extism SDK kernel: ${blocker}`);
+  }
+  return SdkInstance.create(spec, hooks);
 }

@@ -39,6 +39,11 @@ declare global {
       prototype: RuntimeError;
       new (message?: string): RuntimeError;
     };
+    interface LinkError extends Error {}
+    var LinkError: {
+      prototype: LinkError;
+      new (message?: string): LinkError;
+    };
     interface CompileError extends Error {}
     var CompileError: {
       prototype: CompileError;

@@ -9,8 +9,8 @@
  * so this file and its imports must avoid enums, namespaces and parameter properties.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CallError, TransformInstance } from './instance.js';
-import type { InstanceHooks, LogLevel } from './instance.js';
+import { CallError, createInstance } from './instance.js';
+import type { InstanceHooks, LogLevel, TransformInstance } from './instance.js';
 import { createHttpClient } from './http.js';
 import {
   F_MICROS,
@@ -63,7 +63,7 @@ async function start(): Promise<TransformInstance[]> {
     };
     if (spec.allowedHosts.length > 0) hooks.http = createHttpClient(spec.allowedHosts);
     try {
-      instances.push(await TransformInstance.create(spec, hooks));
+      instances.push(await createInstance(spec, hooks));
     } catch (err) {
       post({ type: 'init-failed', transform: spec.name, message: err instanceof Error ? err.message : String(err) });
       return [];
@@ -75,20 +75,24 @@ async function start(): Promise<TransformInstance[]> {
 async function run(instances: TransformInstance[], message: RunMessage): Promise<void> {
   const instance = instances[message.stage]!;
   const { data, offsets, count } = message;
+  const sync = instance.kernel === 'fast';
   Atomics.store(header, I_DONE, 0);
   Atomics.store(header, I_BYTES, 0);
   floats[F_MICROS] = 0;
   let used = 0;
   for (let i = 0; i < count; i++) {
-    // A fresh, exact buffer per call (the SDK exposes the input's whole backing buffer).
-    const input = data.slice(offsets[i]!, offsets[i + 1]!);
+    // The fast kernel copies the input into its own memory; the SDK needs a fresh, exact
+    // buffer (it exposes the input's whole backing buffer).
+    const input = sync ? data.subarray(offsets[i]!, offsets[i + 1]!) : data.slice(offsets[i]!, offsets[i + 1]!);
     floats[F_START] = epochMs();
     Atomics.store(header, I_STAGE, message.stage);
     Atomics.store(header, I_ITEM, i);
     const t0 = performance.now();
     let result: ItemResult;
     try {
-      const output = await instance.call(input);
+      // The fast kernel answers synchronously: no await (and no microtask) per record.
+      const pending = instance.call(input);
+      const output = pending instanceof Promise ? await pending : pending;
       result = output === null || output.length === 0 ? { kind: 'drop' } : { kind: 'output', bytes: output };
     } catch (err) {
       if (err instanceof CallError) {

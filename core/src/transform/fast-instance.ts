@@ -1,0 +1,287 @@
+/**
+ * The fast path: a transform instantiated with `new WebAssembly.Instance`, its Extism kernel
+ * imports linked to the wasm kernel of kernel-wasm.ts (memory functions: wasm→wasm calls) and
+ * to the JS functions below for the rest (config, variables, logs, HTTP), which read and
+ * write the kernel's memory. Calls are synchronous: no SDK, no promise per call.
+ *
+ * Same semantics as the SDK path (instance.ts): the error channel makes a call fail with
+ * `CallError(fromModule: true)`; a trap or a failing kernel/host function fails it with
+ * `fromModule: false` and the instance (guest and kernel) is recreated before the next call;
+ * the output is cut to `output_set`'s length; kernel memory allocated in one call is capped at
+ * `memoryBytes`; variables survive calls (not re-instantiation); an empty config value is a
+ * zero-length block. As the SDK does without WASI, only `hs_init` runs after instantiation.
+ *
+ * Only for modules whose imports are all `extism:host/env` kernel functions and that need no
+ * WASI (see {@link fastPathBlocker}); others run on the SDK path.
+ *
+ * Must stay loadable by Node's type stripping (the worker imports it).
+ */
+import { EXTISM_ENV, GUEST_LOG_LEVEL, KERNEL_FUNCTIONS } from './abi.js';
+import { CallError, MAX_VAR_BYTES, failureMessage, truncate } from './host-api.js';
+import type { BlockIO, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
+import {
+  FAIL_ALLOC,
+  FAIL_ERROR_BLOCK,
+  FAIL_GROW,
+  FAIL_INPUT,
+  FAIL_LOAD,
+  FAIL_OUTPUT_BLOCK,
+  FAIL_OUTPUT_LENGTH,
+  FAIL_STORE,
+  FIRST_ADDRESS,
+  kernelModule,
+} from './kernel-wasm.js';
+import type { WorkerTransformSpec } from './protocol.js';
+
+/** What the kernel module exports (see kernel-wasm.ts). */
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  top: WebAssembly.Global;
+  in_len: WebAssembly.Global;
+  out_addr: WebAssembly.Global;
+  out_len: WebAssembly.Global;
+  err_addr: WebAssembly.Global;
+  begin(length: number): number;
+  alloc(n: bigint): bigint;
+  [name: string]: unknown;
+}
+
+/** Kernel functions the wasm kernel serves, linked to the guest as they are. */
+const WASM_KERNEL_FUNCTIONS = [
+  'alloc',
+  'free',
+  'length',
+  'length_unsafe',
+  'load_u8',
+  'load_u64',
+  'store_u8',
+  'store_u64',
+  'input_offset',
+  'input_length',
+  'input_load_u8',
+  'input_load_u64',
+  'output_set',
+  'error_set',
+] as const;
+
+/**
+ * Why the fast kernel cannot serve `spec`'s module (null when it can): WASI, or an import
+ * that is not an Extism kernel function.
+ */
+export function fastPathBlocker(spec: WorkerTransformSpec): string | null {
+  if (spec.wasi) return 'the module uses WASI';
+  for (const imp of WebAssembly.Module.imports(spec.module)) {
+    if (imp.module !== EXTISM_ENV || imp.kind !== 'function' || !KERNEL_FUNCTIONS.has(imp.name)) {
+      return `the module imports ${imp.module}.${imp.name} (${imp.kind})`;
+    }
+  }
+  return null;
+}
+
+const hex = (n: bigint): string => `0x${BigInt.asUintN(64, n).toString(16)}`;
+
+/** One instantiation: the kernel, the guest, and the function to call. */
+interface Live {
+  kernel: KernelExports;
+  fn: () => unknown;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export class FastInstance implements TransformInstance {
+  readonly kernel = 'fast' as const;
+  readonly spec: WorkerTransformSpec;
+  readonly #hooks: InstanceHooks;
+  /** Config values, UTF-8 encoded once. */
+  readonly #config: Map<string, Uint8Array>;
+  #live: Live | null = null;
+  #vars = new Map<string, Uint8Array>();
+  #varBytes = 0;
+  #active = false;
+
+  private constructor(spec: WorkerTransformSpec, hooks: InstanceHooks) {
+    this.spec = spec;
+    this.#hooks = hooks;
+    this.#config = new Map(Object.entries(spec.config).map(([k, v]) => [k, encoder.encode(v)]));
+  }
+
+  /**
+   * Instantiates the module on the fast kernel. Throws a `WebAssembly.LinkError` when a kernel
+   * import's signature differs from Extism's (the caller then uses the SDK path).
+   */
+  static create(spec: WorkerTransformSpec, hooks: InstanceHooks): FastInstance {
+    const instance = new FastInstance(spec, hooks);
+    instance.#live = instance.#instantiate();
+    return instance;
+  }
+
+  #instantiate(): Live {
+    this.#vars = new Map();
+    this.#varBytes = 0;
+    const fail = (code: number, a: bigint, b: bigint): never => {
+      throw new Error(this.#failMessage(code, a, b, kernel));
+    };
+    const kernel = new WebAssembly.Instance(kernelModule(this.spec.memoryBytes), { host: { fail } }).exports as unknown as KernelExports;
+    const env: Record<string, unknown> = this.#hostFunctions(kernel);
+    for (const name of WASM_KERNEL_FUNCTIONS) env[name] = kernel[name];
+    const guest = new WebAssembly.Instance(this.spec.module, { [EXTISM_ENV]: env });
+    const fn = guest.exports[this.spec.function];
+    if (typeof fn !== 'function') throw new Error(`the module does not export a function named "${this.spec.function}"`);
+    // What the SDK runs after instantiating a module without WASI.
+    const hsInit = guest.exports.hs_init;
+    if (typeof hsInit === 'function') (hsInit as () => unknown)();
+    return { kernel, fn: fn as () => unknown };
+  }
+
+  #failMessage(code: number, a: bigint, b: bigint, kernel: KernelExports): string {
+    switch (code) {
+      case FAIL_ALLOC:
+        return `host memory allocated by one call exceeds the memory cap of ${this.spec.memoryBytes} bytes`;
+      case FAIL_GROW:
+        return `kernel memory could not grow to ${a} bytes`;
+      case FAIL_LOAD:
+        return `load_u${Number(b) * 8}: address ${hex(a)} is outside the call's memory blocks`;
+      case FAIL_STORE:
+        return `store_u${Number(b) * 8}: address ${hex(a)} is outside the call's memory blocks`;
+      case FAIL_INPUT:
+        return `input_load_u${Number(b) * 8}: offset ${a} is outside the input (${kernel.in_len.value as number} bytes)`;
+      case FAIL_OUTPUT_BLOCK:
+        return `output_set: invalid memory block (addr=${hex(a)})`;
+      case FAIL_OUTPUT_LENGTH:
+        return `output_set: length ${a} is longer than its block (${b} bytes)`;
+      case FAIL_ERROR_BLOCK:
+        return `error_set: invalid memory block (addr=${hex(a)})`;
+      default:
+        return `kernel failure ${code}`;
+    }
+  }
+
+  /** Block access on `kernel`'s memory for the JS host functions (cold paths: BigInt is fine). */
+  #blocks(kernel: KernelExports): BlockIO {
+    return {
+      read(addr: bigint): Uint8Array | null {
+        const top = kernel.top.value as number;
+        if (addr < BigInt(FIRST_ADDRESS) || addr > BigInt(top)) return null;
+        const at = Number(addr);
+        if (at % 8 !== 0) return null;
+        const view = new DataView(kernel.memory.buffer);
+        const length = view.getUint32(at - 8, true);
+        if (view.getUint32(at - 4, true) !== 0 || length > top - at) return null;
+        return new Uint8Array(kernel.memory.buffer, at, length);
+      },
+      store(bytes: Uint8Array): bigint {
+        const addr = kernel.alloc(BigInt(bytes.length));
+        new Uint8Array(kernel.memory.buffer, Number(addr), bytes.length).set(bytes);
+        return addr;
+      },
+    };
+  }
+
+  /** The kernel functions served in JS: config, variables, logs, HTTP. */
+  #hostFunctions(kernel: KernelExports): Record<string, unknown> {
+    const io = this.#blocks(kernel);
+    const hooks = this.#hooks;
+    const text = (addr: bigint): string | null => {
+      const bytes = io.read(addr);
+      return bytes === null ? null : decoder.decode(bytes);
+    };
+    const log = (level: LogLevel) => (addr: bigint) => {
+      const line = text(addr);
+      if (line === null) hooks.log('error', `failed to log(${level}): bad block reference in addr ${hex(addr)}`);
+      else hooks.log(level, line);
+    };
+    const functions: Record<string, unknown> = {
+      config_get: (keyAddr: bigint): bigint => {
+        const key = text(keyAddr);
+        const value = key === null ? undefined : this.#config.get(key);
+        // An empty value is a zero-length block (the SDK 1.0.3 cannot store one).
+        return value === undefined ? 0n : io.store(value);
+      },
+      var_get: (keyAddr: bigint): bigint => {
+        const key = text(keyAddr);
+        const value = key === null ? undefined : this.#vars.get(key);
+        return value === undefined ? 0n : io.store(value);
+      },
+      var_set: (keyAddr: bigint, valueAddr: bigint): void => {
+        const key = text(keyAddr);
+        if (key === null) return;
+        const old = this.#vars.get(key);
+        if (old !== undefined) {
+          this.#varBytes -= old.length;
+          this.#vars.delete(key);
+        }
+        if (valueAddr === 0n) return;
+        const value = io.read(valueAddr)?.slice();
+        if (value === undefined) return;
+        if (this.#varBytes + value.length > MAX_VAR_BYTES) throw new Error(`var_set: variables exceed ${MAX_VAR_BYTES} bytes`);
+        this.#vars.set(key, value);
+        this.#varBytes += value.length;
+      },
+      log_debug: log('debug'),
+      log_info: log('info'),
+      log_warn: log('warn'),
+      log_error: log('error'),
+      log_trace: (addr: bigint): void => {
+        const line = text(addr);
+        if (line !== null) hooks.log('debug', line);
+      },
+      get_log_level: (): number => GUEST_LOG_LEVEL,
+    };
+    const http = hooks.http;
+    if (http) {
+      functions.http_request = (request: bigint, body: bigint): bigint => http.request(io, request, body);
+      functions.http_status_code = (): number => http.statusCode();
+    } else {
+      // What the SDK answers when HTTP is not enabled.
+      functions.http_request = (): bigint => {
+        hooks.log('error', 'http_request is not enabled');
+        return 0n;
+      };
+      functions.http_status_code = (): number => {
+        hooks.log('error', 'http_status_code is not enabled');
+        return 0;
+      };
+    }
+    return functions;
+  }
+
+  call(input: Uint8Array): Uint8Array | null {
+    if (this.#active) throw new Error('FastInstance.call is not reentrant');
+    this.#active = true;
+    try {
+      // Recreated after a trap (the previous instance may be inconsistent).
+      this.#live ??= this.#instantiate();
+      const { kernel, fn } = this.#live;
+      let at: number;
+      try {
+        // Fresh kernel memory for every call, the input copied into its own block. An input
+        // above the memory cap fails here, before the module runs: the instance stays.
+        at = kernel.begin(input.length);
+      } catch (err) {
+        throw new CallError(failureMessage(err), false);
+      }
+      try {
+        new Uint8Array(kernel.memory.buffer, at, input.length).set(input);
+        fn();
+      } catch (err) {
+        this.#live = null;
+        throw new CallError(failureMessage(err), false);
+      }
+      const errAddr = kernel.err_addr.value as number;
+      if (errAddr !== 0) {
+        const bytes = this.#blocks(kernel).read(BigInt(errAddr));
+        throw new CallError(truncate(bytes === null ? 'the module set an unreadable error' : decoder.decode(bytes)), true);
+      }
+      const outAddr = kernel.out_addr.value as number;
+      if (outAddr === 0) return null;
+      return new Uint8Array(kernel.memory.buffer, outAddr, kernel.out_len.value as number);
+    } finally {
+      this.#active = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#live = null;
+  }
+}
