@@ -43,7 +43,7 @@ export function benchSink(name, dir, { batch = {}, delayMs = 0, buffer, queue } 
     name,
     use: BENCH_SINK,
     batch: { maxEvents: 10_000, maxBytes: '64MiB', maxAgeMs: 50, ...batch },
-    encoding: { format: 'ndjson', compression: 'gzip' },
+    encoding: { format: 'ndjson', compression: process.env.BENCH_COMPRESSION ?? 'gzip' },
     config: { dir, fsync: false, probe: name, ...(delayMs > 0 ? { delayMs } : {}) },
     ...(buffer ? { buffer } : {}),
     ...(queue ? { queue } : {}),

@@ -8,6 +8,8 @@
 //   BENCH_PROFILE=1  also writes .bench/<scenario>.cpuprofile and prints the top 15 functions by
 //                    self time (main thread) for A–D
 //   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F, plus T = transform stage, S = sinks)
+//   BENCH_COMPRESSION=none|zstd   the bench sinks' compression instead of gzip (what it costs)
+//   BENCH_NODE_ARGS="--flag …"    extra Node flags for the scenario children (experiments)
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -35,7 +37,7 @@ const PLAN = [
 function runChild(name, options) {
   return new Promise((resolve, reject) => {
     // --expose-gc: E and F report heap and RSS after a full GC at the end of their window.
-    const child = fork(join(here, 'child.mjs'), [name, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc', '--max-semi-space-size=8'] }); // as the image runs it
+    const child = fork(join(here, 'child.mjs'), [name, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc', '--max-semi-space-size=8', ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [])] }); // as the image runs it
     let answer = null;
     child.on('message', (m) => (answer = m));
     child.on('error', reject);
