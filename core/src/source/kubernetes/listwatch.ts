@@ -531,9 +531,10 @@ class ListWatchEngine implements ListWatch {
     let lines = 0;
     let initialObjects: KubeObject[] | null = initial ? [] : null;
     try {
-      read: for await (const group of stream.groups()) {
+      // Checked once per network read: a composite signal's `aborted` is not free per event.
+      for await (const group of stream.groups()) {
+        if (signal.aborted) break;
         for (const line of group) {
-          if (signal.aborted) break read;
           const ev = parseWatchLine(line, request);
           if (ev.type === 'ERROR') {
             const status = ev.object as { code?: unknown; reason?: unknown; message?: unknown };
