@@ -88,6 +88,21 @@ describe('disk queue', () => {
     expect(await q.read(5)).toEqual([{ seq: 41, id: 'r40', json: items(40, 1)[0]!.json }]);
   });
 
+  it('close waits for an ack under way, and an ack after close writes nothing', async () => {
+    const q = await queue({ segmentBytes: 300 });
+    await q.append(items(0, 30));
+    const got = await readN(q, 30);
+    // The ack deletes sealed segments first (awaiting the disk), then writes the ack file: close
+    // begins in between and must not resolve before that write.
+    const acking = q.ack(got[20]!.seq);
+    await q.close();
+    const ackFile = await readFile(join(dir, 'ack'));
+    expect(Number(ackFile.readBigUInt64LE(0))).toBe(got[20]!.seq);
+    await acking;
+    await q.ack(30);
+    expect(await readFile(join(dir, 'ack'))).toEqual(ackFile);
+  });
+
   it('deletes segments once all their records are acked', async () => {
     const q = await queue({ segmentBytes: 300 });
     await q.append(items(0, 30));

@@ -147,6 +147,9 @@ class DiskQueueImpl implements DiskQueue {
   readonly #truncatedRecords: number;
   readonly #corruptSegments: number;
   #closed = false;
+  /** close() has finished: nothing touches the directory any more. */
+  #closedFully = false;
+  readonly #acksUnderWay = new Set<Promise<void>>();
   #dirty = false;
   /** The ack file is behind `#acked` (its last write failed). */
   #ackStale = false;
@@ -455,7 +458,18 @@ class DiskQueueImpl implements DiskQueue {
     }
   }
 
-  async ack(uptoSeq: number): Promise<void> {
+  ack(uptoSeq: number): Promise<void> {
+    // close() waits for acks under way: one that was deleting segments when close began would
+    // otherwise write the ack file after close resolved (into a directory its owner may be removing).
+    const done = this.#ack(uptoSeq);
+    this.#acksUnderWay.add(done);
+    const forget = (): void => void this.#acksUnderWay.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  async #ack(uptoSeq: number): Promise<void> {
+    if (this.#closedFully) return; // after close nothing is written: those records are replayed (at-least-once)
     const upto = Math.min(Math.floor(uptoSeq), this.#nextSeq - 1);
     if (upto <= this.#acked) return;
     this.#acked = upto;
@@ -576,8 +590,10 @@ class DiskQueueImpl implements DiskQueue {
     const active = this.#active();
     if (active) await this.#seal(active);
     await this.#moveCursor(null);
+    while (this.#acksUnderWay.size > 0) await Promise.allSettled([...this.#acksUnderWay]);
     if (this.#ackStale) await this.#persistAck();
     await this.#acks.idle();
+    this.#closedFully = true;
   }
 }
 
