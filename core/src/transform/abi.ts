@@ -30,8 +30,11 @@ export const EXTISM_ENV = 'extism:host/env';
 /** Import module of WASI preview 1. */
 export const WASI_PREVIEW1 = 'wasi_snapshot_preview1';
 
-/** Kernel functions served by the Extism JS SDK 1.0.3. */
-export const SDK_KERNEL_FUNCTIONS: readonly string[] = [
+/**
+ * The kernel's memory functions: the ones the fast path serves in WebAssembly (kernel-wasm.ts)
+ * and links to the guest directly.
+ */
+export const KERNEL_MEMORY_FUNCTIONS = [
   'alloc',
   'free',
   'length',
@@ -46,6 +49,11 @@ export const SDK_KERNEL_FUNCTIONS: readonly string[] = [
   'input_load_u64',
   'output_set',
   'error_set',
+] as const;
+
+/** Kernel functions served by the Extism JS SDK 1.0.3. */
+export const SDK_KERNEL_FUNCTIONS: readonly string[] = [
+  ...KERNEL_MEMORY_FUNCTIONS,
   'config_get',
   'var_get',
   'var_set',

@@ -16,7 +16,7 @@
  *
  * Must stay loadable by Node's type stripping (the worker imports it).
  */
-import { EXTISM_ENV, GUEST_LOG_LEVEL, KERNEL_FUNCTIONS } from './abi.js';
+import { EXTISM_ENV, GUEST_LOG_LEVEL, KERNEL_FUNCTIONS, KERNEL_MEMORY_FUNCTIONS } from './abi.js';
 import { CallError, MAX_VAR_BYTES, failureMessage, truncate } from './host-api.js';
 import type { BlockIO, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
 import {
@@ -46,23 +46,6 @@ interface KernelExports {
   [name: string]: unknown;
 }
 
-/** Kernel functions the wasm kernel serves, linked to the guest as they are. */
-const WASM_KERNEL_FUNCTIONS = [
-  'alloc',
-  'free',
-  'length',
-  'length_unsafe',
-  'load_u8',
-  'load_u64',
-  'store_u8',
-  'store_u64',
-  'input_offset',
-  'input_length',
-  'input_load_u8',
-  'input_load_u64',
-  'output_set',
-  'error_set',
-] as const;
 
 /**
  * Why the fast kernel cannot serve `spec`'s module (null when it can): WASI, or an import
@@ -124,7 +107,7 @@ export class FastInstance implements TransformInstance {
     };
     const kernel = new WebAssembly.Instance(kernelModule(this.spec.memoryBytes), { host: { fail } }).exports as unknown as KernelExports;
     const env: Record<string, unknown> = this.#hostFunctions(kernel);
-    for (const name of WASM_KERNEL_FUNCTIONS) env[name] = kernel[name];
+    for (const name of KERNEL_MEMORY_FUNCTIONS) env[name] = kernel[name];
     const guest = new WebAssembly.Instance(this.spec.module, { [EXTISM_ENV]: env });
     const fn = guest.exports[this.spec.function];
     if (typeof fn !== 'function') throw new Error(`the module does not export a function named "${this.spec.function}"`);

@@ -46,7 +46,8 @@ export const FAIL_GROW = 8;
 
 type Bytes = number[];
 
-function uleb(value: number): Bytes {
+/** Unsigned LEB128 encoding of a non-negative integer below 2^53 (wasm-memory.ts uses it too). */
+export function encodeUleb(value: number): Bytes {
   const out: Bytes = [];
   let v = value;
   do {
@@ -57,6 +58,7 @@ function uleb(value: number): Bytes {
   } while (v > 0);
   return out;
 }
+const uleb = encodeUleb;
 
 /** Signed LEB128 of a safe integer (constants here stay far below 2^53). */
 function sleb(value: number): Bytes {

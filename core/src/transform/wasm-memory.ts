@@ -7,6 +7,7 @@
  * and memory sections are parsed and re-encoded; every other section is copied byte for byte.
  */
 import { K8streamError } from '../errors.js';
+import { encodeUleb } from './kernel-wasm.js';
 
 /** Bytes in one default WebAssembly page. */
 export const WASM_PAGE_BYTES = 65_536;
@@ -107,18 +108,6 @@ class Reader {
   }
 }
 
-/** Unsigned LEB128 encoding of a non-negative integer below 2^53. */
-function encodeUleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let b = v % 128;
-    v = Math.floor(v / 128);
-    if (v > 0) b |= 0x80;
-    out.push(b);
-  } while (v > 0);
-  return out;
-}
 
 interface ParsedLimits {
   flags: number;
