@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordJson, rememberJson } from './serialized.js';
+import { recordJson, rememberJson, serialiseRecord } from './serialized.js';
 import type { EventRecord } from './types.js';
 
 describe('recordJson', () => {
@@ -23,5 +23,29 @@ describe('recordJson', () => {
     const none = { id: 'c', enrichment: null } as unknown as EventRecord;
     expect(recordJson(none)).toBe(JSON.stringify(none));
   });
+
+  it('reuses remembered JSON text as is', () => {
+    const c = { id: 'c', schema: 'k8stream.event/v1' } as unknown as EventRecord;
+    const text = '{ "id":"c","schema":"k8stream.event/v1" }';
+    rememberJson(c, text);
+    expect(recordJson(c)).toBe(text);
+  });
 });
 
+describe('serialiseRecord', () => {
+  it('serialises afresh, ignoring remembered JSON, exactly like JSON.stringify', () => {
+    const shared = { labels: { app: 'web' }, errors: [] };
+    const d = { schema: 'k8stream.event/v1', id: 'd', enrichment: shared } as unknown as EventRecord;
+    rememberJson(d, '{"stale":true}');
+    expect(serialiseRecord(d)).toBe(JSON.stringify(d));
+    expect(serialiseRecord(d)).toBe(JSON.stringify(d)); // enrichment from the cache this time
+  });
+
+  it('keeps the key order of a record whose enrichment is not its last field', () => {
+    const shared = { labels: { app: 'web' } };
+    const first = { enrichment: shared, schema: 'k8stream.event/v1', id: 'e' } as unknown as EventRecord;
+    const last = { schema: 'k8stream.event/v1', id: 'f', enrichment: shared } as unknown as EventRecord;
+    for (const r of [last, first, last, first]) expect(serialiseRecord(r)).toBe(JSON.stringify(r));
+    expect(recordJson(first)).toBe(JSON.stringify(first));
+  });
+});

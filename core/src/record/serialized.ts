@@ -1,22 +1,33 @@
 /**
- * JSON text already produced for a record — by a transform, whose output is JSON — kept so the
- * pipeline does not serialise the same record again. A record must not change once its JSON is
- * remembered (after the transform stage nothing changes records).
+ * JSON text already produced for a record — by a transform, whose output is JSON, or for the
+ * transform stage's input — kept so the pipeline does not serialise the same record again. A
+ * record must not change once its JSON is remembered (after the transform stage nothing
+ * changes records).
  */
 import type { EventRecord } from './types.js';
 
-const known = new WeakMap<object, Uint8Array>();
+/** Text, or UTF-8 bytes decoded on use. */
+const known = new WeakMap<object, string | Uint8Array>();
 const decoder = new TextDecoder();
 
-/** Remembers `bytes` (UTF-8 JSON of exactly this record). */
-export function rememberJson(record: object, bytes: Uint8Array): void {
-  known.set(record, bytes);
+/** Remembers `json` (the JSON of exactly this record: text, or its UTF-8 bytes). */
+export function rememberJson(record: object, json: string | Uint8Array): void {
+  known.set(record, json);
 }
 
-/** The record as JSON text: the remembered bytes decoded, else serialised. */
+/** The record as JSON text: the remembered JSON, else serialised. */
 export function recordJson(record: EventRecord): string {
-  const bytes = known.get(record);
-  return bytes === undefined ? serialise(record) : decoder.decode(bytes);
+  const json = known.get(record);
+  if (json === undefined) return serialise(record);
+  return typeof json === 'string' ? json : decoder.decode(json);
+}
+
+/**
+ * The record serialised afresh (whatever JSON is remembered for it): `JSON.stringify(record)`,
+ * with a shared enrichment serialised once.
+ */
+export function serialiseRecord(record: EventRecord): string {
+  return serialise(record);
 }
 
 /**
@@ -28,11 +39,13 @@ const enrichmentJson = new WeakMap<object, string>();
 
 /**
  * `JSON.stringify(record)`, with a shared enrichment serialised once. `enrichment` is the last
- * field a record is built with (toRecord), so leaving it out and appending it keeps the order.
+ * field a record is built with (toRecord), so leaving it out and appending it keeps the order;
+ * a record built otherwise (parsed from a file or a transform's output) may have it elsewhere,
+ * and is serialised plainly.
  */
 function serialise(record: EventRecord): string {
   const e = record.enrichment as EventRecord['enrichment'] | undefined;
-  if (e === undefined || e === null || typeof e !== 'object') return JSON.stringify(record);
+  if (e === undefined || e === null || typeof e !== 'object' || !enrichmentIsLast(record)) return JSON.stringify(record);
   let ej = enrichmentJson.get(e);
   if (ej === undefined) {
     ej = JSON.stringify(e);
@@ -47,4 +60,10 @@ function serialise(record: EventRecord): string {
     mutable.enrichment = e;
   }
   return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"enrichment":${ej}}`;
+}
+
+/** Whether `enrichment` is the record's last own enumerable key (as JSON.stringify orders them). */
+function enrichmentIsLast(record: object): boolean {
+  const keys = Object.keys(record);
+  return keys[keys.length - 1] === 'enrichment';
 }

@@ -30,7 +30,7 @@ export interface BenchOptions {
   configDir?: string;
   /** Worker threads. @default min(2, cores) */
   workers?: number;
-  /** Records per worker message. @default 100 */
+  /** Records per worker message. @default DEFAULT_BATCH_SIZE (pool.ts) */
   batchSize?: number;
   logger?: Logger;
 }
@@ -41,6 +41,12 @@ export interface BenchResult {
   usPerEvent: number;
   /** `usPerEvent` divided by the chain length. */
   usPerEventPerStage: number;
+  /**
+   * CPU µs per input event spent on the calling (main) thread: what the stage costs the thread
+   * that also runs the rest of the pipeline (the workers' CPU excluded). Unlike wall time, it is
+   * barely affected by other processes competing for the cores.
+   */
+  mainThreadUsPerEvent: number;
   /** Bytes of the record's JSON. */
   recordBytes: number;
   records: number;
@@ -125,11 +131,13 @@ export async function benchTransform(transforms: readonly BenchTransform[], opti
     for (let done = 0; done < warmup; done += chunk) await stage.apply(batch(Math.min(chunk, warmup - done), -warmup + done));
     const warm = stage.counters();
     let outputs = 0;
+    const cpu0 = process.threadCpuUsage();
     const t0 = performance.now();
     for (let done = 0; done < records; done += chunk) {
       outputs += (await stage.apply(batch(Math.min(chunk, records - done), done))).length;
     }
     const ms = performance.now() - t0;
+    const cpu = process.threadCpuUsage(cpu0);
     const counters = stage.counters();
     for (const [name, c] of Object.entries(counters)) {
       const w = warm[name]!;
@@ -147,6 +155,7 @@ export async function benchTransform(transforms: readonly BenchTransform[], opti
       eventsPerSec: Math.round((records / ms) * 1000),
       usPerEvent,
       usPerEventPerStage: usPerEvent / chain,
+      mainThreadUsPerEvent: (cpu.user + cpu.system) / records,
       recordBytes: Buffer.byteLength(JSON.stringify(base)),
       records,
       chain,

@@ -8,14 +8,16 @@
  *   an invalid output, handled by the transform's `onError` policy.
  *
  * Runs on the main thread, which needs the parsed records anyway: each output is parsed once.
+ * (An output identical to the input never gets here: the worker reports it as unchanged.)
  */
 import type { EventRecord } from '../record/types.js';
+import { invalidUtf8Message } from './protocol.js';
 
-/** One validated output record. `json` is the module's own bytes when it returned one record. */
+/** One validated output record. `json` is the module's own JSON text when it returned one record. */
 export interface ValidOutput {
   id: string;
   record: EventRecord;
-  json: Uint8Array | null;
+  json: string | null;
 }
 
 export type Interpretation =
@@ -44,20 +46,28 @@ function recordProblem(value: unknown, needId: boolean): string | null {
   return null;
 }
 
-/** Interprets a transform's output for the record `inputId`. */
+/** Interprets a transform's output (its bytes) for the record `inputId`. */
 export function interpretOutput(output: Uint8Array | null, inputId: string): Interpretation {
   if (output === null || output.length === 0) return { kind: 'drop' };
   let text: string;
   try {
     text = strictUtf8.decode(output);
   } catch {
-    return { kind: 'invalid', message: `output is not valid UTF-8 (${output.length} bytes)` };
+    return { kind: 'invalid', message: invalidUtf8Message(output.length) };
   }
+  return interpretText(text, output.length, inputId);
+}
+
+/**
+ * Interprets a transform's output already decoded from valid UTF-8 (`bytes` long, not empty)
+ * for the record `inputId`: the same rules as {@link interpretOutput}.
+ */
+export function interpretText(text: string, bytes: number, inputId: string): Interpretation {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { kind: 'invalid', message: `output is not valid JSON (${output.length} bytes)` };
+    return { kind: 'invalid', message: `output is not valid JSON (${bytes} bytes)` };
   }
   if (Array.isArray(value)) {
     if (value.length === 0) return { kind: 'drop' };
@@ -77,5 +87,5 @@ export function interpretOutput(output: Uint8Array | null, inputId: string): Int
     return { kind: 'invalid', message: isObject(value) ? `output ${problem}` : `output must be a JSON object or an array of objects, got ${describeJson(value)}` };
   }
   const record = value as EventRecord;
-  return { kind: 'ok', fanout: false, outputs: [{ id: record.id, record, json: output }] };
+  return { kind: 'ok', fanout: false, outputs: [{ id: record.id, record, json: text }] };
 }

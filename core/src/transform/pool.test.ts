@@ -6,7 +6,6 @@ import type { PoolTransform, TransformPool } from './pool.js';
 import { I_BYTES, I_DONE, I_ITEM, RESULTS_OFFSET } from './protocol.js';
 
 const CRASH_WORKER = new URL('../../../test/fixtures/wasm/crash-worker.mjs', import.meta.url);
-const enc = (s: string) => new TextEncoder().encode(s);
 
 async function spec(): Promise<PoolTransform> {
   return {
@@ -35,7 +34,7 @@ describe('worker crashes', () => {
   it('fails the record whose call was running, replaces the worker, and resends the rest', async () => {
     const pool = await createPool({ transforms: [await spec()], size: 1, logger: silentLogger, workerUrl: CRASH_WORKER });
     pools.push(pool);
-    const run = await pool.run(0, ['a', 'crash-in-call', 'b', 'c', 'crash-in-call', 'd'].map(enc));
+    const run = await pool.run(0, ['a', 'crash-in-call', 'b', 'c', 'crash-in-call', 'd']);
     expect(run.results).toEqual([
       { kind: 'drop' },
       { kind: 'error', code: 'TRANSFORM_TRAP', message: 'worker exited with code 7' },
@@ -50,14 +49,14 @@ describe('worker crashes', () => {
   it('blames the next record only after a second death without progress', async () => {
     const pool = await createPool({ transforms: [await spec()], size: 1, logger: silentLogger, workerUrl: CRASH_WORKER });
     pools.push(pool);
-    const run = await pool.run(0, ['a', 'crash-between', 'b'].map(enc));
+    const run = await pool.run(0, ['a', 'crash-between', 'b']);
     expect(run.results).toEqual([{ kind: 'drop' }, { kind: 'error', code: 'TRANSFORM_TRAP', message: 'worker exited with code 9' }, { kind: 'drop' }]);
     expect(pool.stats()).toMatchObject({ crashes: 2, respawns: 2 });
   });
 
   it('rejects pending runs when closed', async () => {
     const pool = await createPool({ transforms: [await spec()], size: 1, logger: silentLogger });
-    const pending = expect(pool.run(0, [enc('{}')])).rejects.toMatchObject({ code: 'TRANSFORM_FAILED', message: 'transform pool closed' });
+    const pending = expect(pool.run(0, ['{}'])).rejects.toMatchObject({ code: 'TRANSFORM_FAILED', message: 'transform pool closed' });
     await pool.close();
     await pending;
   });

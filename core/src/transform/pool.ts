@@ -1,7 +1,7 @@
 /**
  * A `worker_threads` pool that runs transform calls off the main thread (which never runs
  * wasm). Every worker instantiates the whole chain; a task is one transform over up to
- * `batchSize` records, sent as one message.
+ * `batchSize` records, sent as one message (or more, if they overflow the worker's buffers).
  *
  * Deadline: each worker publishes which record's call is running and since when in its shared
  * control buffer. A watchdog timer per busy worker wakes when the running call would reach its
@@ -20,14 +20,15 @@ import {
   CONTROL_INITIAL_BYTES,
   F_MICROS,
   F_START,
+  INPUT_INITIAL_BYTES,
   I_DONE,
   I_ITEM,
   RESULTS_OFFSET,
   epochMs,
-  packRecords,
+  packRecordsInto,
   readResults,
 } from './protocol.js';
-import type { FromWorker, ItemResult, RunMessage, WorkerInit, WorkerTransformSpec } from './protocol.js';
+import type { FromWorker, RunMessage, RunResult, WorkerInit, WorkerTransformSpec } from './protocol.js';
 
 /** A transform as the pool needs it: the worker spec plus its deadline. */
 export interface PoolTransform extends WorkerTransformSpec {
@@ -39,7 +40,7 @@ export interface PoolOptions {
   transforms: PoolTransform[];
   /** Worker threads. @default min(2, available cores) */
   size?: number;
-  /** Most records per message to a worker. @default 100 */
+  /** Most records per message to a worker. @default {@link DEFAULT_BATCH_SIZE} */
   batchSize?: number;
   logger: Logger;
   /** How long a worker may take to instantiate the chain. @default 30000 */
@@ -52,7 +53,7 @@ export interface PoolOptions {
 
 /** Results of one transform over a list of records, in input order. */
 export interface StageRun {
-  results: ItemResult[];
+  results: RunResult[];
   /** µs spent in calls (timed-out calls count their time up to the deadline). */
   micros: number;
 }
@@ -70,12 +71,20 @@ export interface PoolStats {
 
 export interface TransformPool {
   readonly size: number;
-  /** Runs transform `stage` over records (their UTF-8 JSON); one result per record, in order. */
-  run(stage: number, records: readonly Uint8Array[]): Promise<StageRun>;
+  /** Runs transform `stage` over records (their JSON text); one result per record, in order. */
+  run(stage: number, records: readonly string[]): Promise<StageRun>;
   stats(): PoolStats;
   /** Terminates every worker; pending runs reject. */
   close(): Promise<void>;
 }
+
+/**
+ * Most records per message to a worker, by default. Each message costs the main thread a round
+ * trip (post, wake-up, `done`, timers, promises: tens of µs whatever its size), so fewer,
+ * larger messages are cheaper; the stage still splits a chunk over the workers, so a pipeline
+ * chunk of ~250–500 records goes out as one message per worker.
+ */
+export const DEFAULT_BATCH_SIZE = 250;
 
 /** Default pool size: two workers, or one on a single core. */
 export function defaultPoolSize(): number {
@@ -84,8 +93,9 @@ export function defaultPoolSize(): number {
 
 interface Task {
   stage: number;
-  items: readonly Uint8Array[];
-  results: ItemResult[];
+  /** The records' JSON text, written into a worker's input buffer when sent. */
+  items: readonly string[];
+  results: RunResult[];
   micros: number;
   /** Items before this index have results. */
   next: number;
@@ -98,6 +108,8 @@ interface Task {
 interface Slot {
   worker: Worker;
   control: SharedArrayBuffer;
+  /** Where the main thread writes the records of the next message (see protocol.ts). */
+  input: SharedArrayBuffer;
   header: Int32Array;
   floats: Float64Array;
   task: Task | null;
@@ -138,7 +150,7 @@ import(${JSON.stringify(WORKER_URL.href)});`;
 /** Creates the pool and waits until every worker instantiated the chain. */
 export async function createPool(options: PoolOptions): Promise<TransformPool> {
   const size = Math.max(1, options.size ?? defaultPoolSize());
-  const batchSize = Math.max(1, options.batchSize ?? 100);
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const initTimeoutMs = options.initTimeoutMs ?? 30_000;
   const { transforms, logger } = options;
   const maxMemory = Math.max(...transforms.map((t) => t.memoryBytes));
@@ -162,6 +174,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     const slot: Slot = {
       worker,
       control,
+      input: new SharedArrayBuffer(INPUT_INITIAL_BYTES, { maxByteLength: controlMax }),
       header,
       floats: new Float64Array(control, 0, RESULTS_OFFSET / 8),
       task: null,
@@ -244,12 +257,19 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
   };
 
   const send = (slot: Slot, task: Task): void => {
-    const items = task.items.slice(task.next);
-    const { data, offsets } = packRecords(items);
-    const message: RunMessage = { type: 'run', stage: task.stage, data, offsets, count: items.length };
-    slot.sent = items.length;
+    // The worker is idle (its last message is done, or it is new): its input buffer is ours.
+    const { data, offsets, count } = packRecordsInto(slot.input, task.items, task.next, task.items.length - task.next);
+    if (count === 0) {
+      // A record larger than the input buffer may ever grow (far beyond any memory cap).
+      task.results.push({ kind: 'error', code: 'TRANSFORM_TRAP', message: `record too large for a transform worker (${Buffer.byteLength(task.items[task.next]!)} bytes)` });
+      task.next++;
+      continueTask(slot);
+      return;
+    }
+    const message: RunMessage = { type: 'run', stage: task.stage, data, offsets, count };
+    slot.sent = count;
     slot.worker.ref();
-    slot.worker.postMessage(message, [data.buffer as ArrayBuffer]);
+    slot.worker.postMessage(message);
     arm(slot, transforms[task.stage]!.timeoutMs);
   };
 
@@ -412,7 +432,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
   return {
     size,
     stats: () => ({ ...stats }),
-    run(stage: number, items: readonly Uint8Array[]): Promise<StageRun> {
+    run(stage: number, items: readonly string[]): Promise<StageRun> {
       if (closed) return Promise.reject(new K8streamError('TRANSFORM_FAILED', 'transform pool closed'));
       if (items.length === 0) return Promise.resolve({ results: [], micros: 0 });
       const tasks: Task[] = [];
@@ -432,7 +452,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
       }
       pump();
       return Promise.all(done).then(() => {
-        const results: ItemResult[] = [];
+        const results: RunResult[] = [];
         let micros = 0;
         for (const t of tasks) {
           for (const r of t.results) results.push(r);

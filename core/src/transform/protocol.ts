@@ -1,8 +1,12 @@
 /**
  * What the main thread and a transform worker exchange.
  *
- * Records go to a worker in messages of up to ~100 (one `run` message: their UTF-8 JSON
- * concatenated in one transferred buffer). Results come back through a per-worker
+ * Records go to a worker in messages of up to `batchSize` (one `run` message: their UTF-8 JSON
+ * written one after another into the worker's own growable input `SharedArrayBuffer`, which
+ * the message references). The main thread writes the JSON text straight into that buffer
+ * ({@link packRecordsInto}): no per-record byte array, no per-message allocation or transfer;
+ * it only writes while the worker is idle (before a message, or after its `done`).
+ * Results come back through a per-worker
  * `SharedArrayBuffer` rather than a message, so they survive the worker being terminated:
  * when the watchdog kills a worker stuck in a call, the results of the records it already
  * finished are still there, only the stuck record is marked timed out, and the rest of the
@@ -35,6 +39,9 @@ export const RESULTS_OFFSET = 64;
 /** Initial size of a worker's control buffer. @default 1 MiB */
 export const CONTROL_INITIAL_BYTES = 1024 * 1024;
 
+/** Initial size of a worker's input buffer (a message of 250 ~1.2 KB records fits; it grows). */
+export const INPUT_INITIAL_BYTES = 512 * 1024;
+
 /** One transform of the chain, as a worker instantiates it. */
 export interface WorkerTransformSpec {
   name: string;
@@ -66,7 +73,10 @@ export interface RunMessage {
   type: 'run';
   /** Transform index in the chain. */
   stage: number;
-  /** The records' UTF-8 JSON, concatenated. */
+  /**
+   * The records' UTF-8 JSON, concatenated: a view of the worker's shared input buffer, valid
+   * until the worker answers `done` (the main thread then reuses the buffer).
+   */
   data: Uint8Array;
   /** `offsets[i]..offsets[i+1]` is record i in `data`; length = records + 1. */
   offsets: Uint32Array;
@@ -90,22 +100,44 @@ export type ResultErrorCode = (typeof RESULT_ERROR_CODES)[number];
 
 /** What one call did to one record, as the worker reports it (validated on the main thread). */
 export type ItemResult =
-  /** The module's output bytes (never empty). */
+  /** The module's output bytes (never empty), when they differ from its input. */
   | { kind: 'output'; bytes: Uint8Array }
+  /**
+   * The output is byte for byte the input (a filter keeping the record, a transform finding
+   * nothing to change): the main thread keeps the record it sent, with no decoding or parsing.
+   */
+  | { kind: 'same' }
   /** No output, or zero bytes. */
+  | { kind: 'drop' }
+  | { kind: 'error'; code: ResultErrorCode; message: string };
+
+/**
+ * A result as the main thread reads it: an output comes as its text (valid UTF-8, decoded once
+ * while copying it out of the shared buffer) and its size in bytes; an output that is not
+ * valid UTF-8 comes as a `TRANSFORM_OUTPUT_INVALID` error.
+ */
+export type RunResult =
+  | { kind: 'output'; text: string; bytes: number }
+  | { kind: 'same' }
   | { kind: 'drop' }
   | { kind: 'error'; code: ResultErrorCode; message: string };
 
 const KIND_OUTPUT = 0;
 const KIND_DROP = 1;
 const KIND_ERROR = 2;
+const KIND_SAME = 3;
+
+/** Shared, immutable results: these kinds carry nothing, so one object each will do. */
+const SAME: RunResult = Object.freeze({ kind: 'same' });
+const DROP: RunResult = Object.freeze({ kind: 'drop' });
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Upper bound of the bytes {@link writeResult} needs for `result`. */
 export function resultSizeBound(result: ItemResult): number {
-  if (result.kind === 'drop') return 1;
+  if (result.kind === 'drop' || result.kind === 'same') return 1;
   if (result.kind === 'error') return 1 + 1 + 4 + result.message.length * 3;
   return 1 + 4 + result.bytes.length;
 }
@@ -118,6 +150,10 @@ export function writeResult(bytes: Uint8Array, view: DataView, at: number, resul
   let p = at;
   if (result.kind === 'drop') {
     bytes[p++] = KIND_DROP;
+    return p;
+  }
+  if (result.kind === 'same') {
+    bytes[p++] = KIND_SAME;
     return p;
   }
   if (result.kind === 'error') {
@@ -133,23 +169,29 @@ export function writeResult(bytes: Uint8Array, view: DataView, at: number, resul
   return p + 4 + result.bytes.length;
 }
 
-/** Reads `count` results starting at `at`; output bytes are copied out (the buffer is reused). */
-export function readResults(bytes: Uint8Array, view: DataView, at: number, count: number): ItemResult[] {
-  const results: ItemResult[] = [];
+/**
+ * Reads `count` results starting at `at`. Outputs are decoded (strictly: invalid UTF-8 becomes
+ * a `TRANSFORM_OUTPUT_INVALID` error) into strings, which copies them out of the buffer, so the
+ * buffer can be reused as soon as this returns.
+ */
+export function readResults(bytes: Uint8Array, view: DataView, at: number, count: number): RunResult[] {
+  const results: RunResult[] = [];
   let p = at;
   for (let i = 0; i < count; i++) {
     const kind = bytes[p++];
-    if (kind === KIND_DROP) {
-      results.push({ kind: 'drop' });
+    if (kind === KIND_SAME) {
+      results.push(SAME);
+    } else if (kind === KIND_DROP) {
+      results.push(DROP);
     } else if (kind === KIND_ERROR) {
       const code = RESULT_ERROR_CODES[bytes[p++]!] ?? 'TRANSFORM_TRAP';
       const len = view.getUint32(p, true);
-      const message = decoder.decode(bytes.slice(p + 4, p + 4 + len));
+      const message = decoder.decode(bytes.subarray(p + 4, p + 4 + len));
       p += 4 + len;
       results.push({ kind: 'error', code, message });
     } else if (kind === KIND_OUTPUT) {
       const len = view.getUint32(p, true);
-      results.push({ kind: 'output', bytes: bytes.slice(p + 4, p + 4 + len) });
+      results.push(decodeOutput(bytes.subarray(p + 4, p + 4 + len)));
       p += 4 + len;
     } else {
       throw new Error(`corrupt transform result buffer: kind ${String(kind)} at byte ${p - 1}`);
@@ -158,18 +200,59 @@ export function readResults(bytes: Uint8Array, view: DataView, at: number, count
   return results;
 }
 
-/** Packs records' JSON into one buffer plus offsets, ready for a {@link RunMessage}. */
-export function packRecords(jsons: readonly Uint8Array[]): { data: Uint8Array; offsets: Uint32Array } {
-  const offsets = new Uint32Array(jsons.length + 1);
-  let total = 0;
-  for (let i = 0; i < jsons.length; i++) {
-    offsets[i] = total;
-    total += jsons[i]!.length;
+/** An output's text, or the error an output that is not UTF-8 is (the ABI's output rules). */
+function decodeOutput(output: Uint8Array): RunResult {
+  try {
+    return { kind: 'output', text: strictUtf8.decode(output), bytes: output.length };
+  } catch {
+    return { kind: 'error', code: 'TRANSFORM_OUTPUT_INVALID', message: invalidUtf8Message(output.length) };
   }
-  offsets[jsons.length] = total;
-  const data = new Uint8Array(total);
-  for (let i = 0; i < jsons.length; i++) data.set(jsons[i]!, offsets[i]!);
-  return { data, offsets };
+}
+
+/** The message of an output that is not valid UTF-8 (also used by `interpretOutput`). */
+export function invalidUtf8Message(bytes: number): string {
+  return `output is not valid UTF-8 (${bytes} bytes)`;
+}
+
+/** Where {@link packRecordsInto} put a message's records. */
+export interface PackedRecords {
+  /** The records' bytes: a view of the input buffer from byte 0. */
+  data: Uint8Array;
+  /** `offsets[i]..offsets[i+1]` is record i in `data`; length = count + 1. */
+  offsets: Uint32Array;
+  /** Records written (from `from`): fewer than asked when the buffer reached its limit. */
+  count: number;
+}
+
+/**
+ * Writes records' JSON text as UTF-8, `jsons[from]` first, one after another from byte 0 of
+ * `input` (growing it up to its `maxByteLength` when needed) and stops after `max` records or
+ * before the first one that no longer fits. `count` is 0 only when `jsons[from]` alone is
+ * larger than the buffer can ever be.
+ */
+export function packRecordsInto(input: SharedArrayBuffer, jsons: readonly string[], from: number, max: number): PackedRecords {
+  const end = Math.min(jsons.length, from + max);
+  const offsets = new Uint32Array(end - from + 1);
+  let target = Buffer.from(input, 0, input.byteLength);
+  let at = 0;
+  let i = from;
+  for (; i < end; i++) {
+    const json = jsons[i]!;
+    // A UTF-8 byte per UTF-16 unit at best, three at worst: measure only when it may not fit.
+    if (at + json.length * 3 > target.length) {
+      const need = at + Buffer.byteLength(json);
+      if (need > target.length) {
+        if (need > input.maxByteLength) break;
+        input.grow(Math.min(input.maxByteLength, Math.max(need, input.byteLength * 2)));
+        target = Buffer.from(input, 0, input.byteLength);
+      }
+    }
+    offsets[i - from] = at;
+    at += target.write(json, at);
+  }
+  const count = i - from;
+  offsets[count] = at;
+  return { data: new Uint8Array(input, 0, at), offsets: count === end - from ? offsets : offsets.subarray(0, count + 1), count };
 }
 
 /** Milliseconds since the Unix epoch with sub-millisecond precision, comparable across threads. */

@@ -9,6 +9,7 @@ import type { EventRecord } from '../record/types.js';
 import { silentLogger } from '../util/logger.js';
 import { compileWatSource, transformConfig, writeWasm } from '../../../test/fixtures/wasm/compile.js';
 import type { WasmFixture } from '../../../test/fixtures/wasm/compile.js';
+import { recordJson } from '../record/serialized.js';
 import { benchRecord } from './bench.js';
 import { createTransformStage } from './stage.js';
 import type { TransformCounters, TransformFailure, TransformStageOptions, WasmTransformStage } from './stage.js';
@@ -81,6 +82,23 @@ describe('createTransformStage', () => {
     const input = recs(3);
     expect(await stage.apply(input)).toEqual(input.map((r) => ({ ...r, tagged: true })));
     expect(counts(stage.counters().tag)).toEqual({ calls: 3, drops: 0, fanouts: 0, errors: 0, timeouts: 0 });
+  });
+
+  it('hands the sink the JSON it already has: the input text when kept, the module text when replaced', async () => {
+    const input = recs(4).map((r, i) => ({ ...r, message: `ünïcödé ✓ 😀 ${i}` }));
+    const kept = await (await stageOf([transformConfig('./echo.wasm')])).stage.apply(input);
+    expect(kept.map((r) => recordJson(r))).toEqual(input.map((r) => JSON.stringify(r)));
+    const replaced = await (await stageOf([transformConfig('./tag.wasm')])).stage.apply(input);
+    expect(replaced).toEqual(input.map((r) => ({ ...r, tagged: true })));
+    expect(replaced.map((r) => JSON.parse(recordJson(r)))).toEqual(replaced);
+  });
+
+  it('grows a worker input buffer for records larger than it, and keeps them intact', async () => {
+    const { stage } = await stageOf([transformConfig('./echo.wasm'), transformConfig('./tag.wasm')]);
+    const big = { ...rec('big'), message: 'x'.repeat(1_500_000) + 'é' };
+    const input = [rec('a'), big, rec('b')];
+    const out = await stage.apply(input);
+    expect(out).toEqual(input.map((r) => ({ ...r, tagged: true })));
   });
 
   it('returns the identity stage when no transform is configured', async () => {

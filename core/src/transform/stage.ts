@@ -21,9 +21,9 @@ import type { EventRecord } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
 import { loadTransforms, workerSpec } from './load.js';
 import type { LoadOptions } from './load.js';
-import { interpretOutput } from './output.js';
-import { rememberJson } from '../record/serialized.js';
-import { createPool, defaultPoolSize } from './pool.js';
+import { interpretText } from './output.js';
+import { rememberJson, serialiseRecord } from '../record/serialized.js';
+import { DEFAULT_BATCH_SIZE, createPool, defaultPoolSize } from './pool.js';
 import type { PoolStats, TransformPool } from './pool.js';
 import type { TransformStage } from './types.js';
 
@@ -59,7 +59,7 @@ export interface TransformStageOptions extends Omit<LoadOptions, 'configDir'> {
   logger: Logger;
   /** Worker threads. @default min(2, available cores) */
   workers?: number;
-  /** Records per message to a worker. @default 100 */
+  /** Records per message to a worker. @default {@link DEFAULT_BATCH_SIZE} */
   batchSize?: number;
   /** Called for every failure, whatever the policy (tests, `k8stream transform test`). */
   onTransformError?: (failure: TransformFailure) => void;
@@ -78,17 +78,15 @@ export interface WasmTransformStage extends TransformStage {
   poolStats(): PoolStats;
 }
 
-/** A record between transforms: the object, and its UTF-8 JSON once known. */
+/**
+ * A record between transforms: the object, and its JSON text once known (serialised to send it
+ * to a worker, or the text a transform returned). Text rather than bytes: the workers' input
+ * buffers take it directly, and the sink reuses it as is (`rememberJson`).
+ */
 interface Item {
   id: string;
   record: EventRecord;
-  json: Uint8Array | null;
-}
-
-const encoder = new TextEncoder();
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
+  json: string | null;
 }
 
 function zeroCounters(): TransformCounters {
@@ -142,10 +140,10 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
   const pool: TransformPool = await createPool({
     transforms: loaded.map((l) => ({ ...workerSpec(l, options.configDir), timeoutMs: l.config.timeoutMs })),
     size: options.workers ?? defaultPoolSize(),
-    batchSize: options.batchSize ?? 100,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     logger,
   });
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const counters = configs.map(zeroCounters);
   const logFailure = failureLogger(logger);
   const report = (failure: TransformFailure): void => {
@@ -153,7 +151,7 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
     options.onTransformError?.(failure);
   };
 
-  const jsonOf = (item: Item): Uint8Array => (item.json ??= encoder.encode(JSON.stringify(item.record)));
+  const jsonOf = (item: Item): string => (item.json ??= serialiseRecord(item.record));
 
   /** Runs one chunk of records through the whole chain. */
   const runChunk = async (records: readonly EventRecord[]): Promise<EventRecord[]> => {
@@ -182,12 +180,12 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
         if (raw.kind === 'error') {
           code = raw.code;
           message = raw.message;
-        } else if (raw.kind === 'output' && item.json !== null && sameBytes(raw.bytes, item.json)) {
+        } else if (raw.kind === 'same') {
           // Returned unchanged (a filter keeping it, say): the record it was given, no re-parse.
           next.push(item);
           continue;
         } else {
-          const result = raw.kind === 'drop' ? raw : interpretOutput(raw.bytes, item.id);
+          const result = raw.kind === 'drop' ? raw : interpretText(raw.text, raw.bytes, item.id);
           if (result.kind === 'ok') {
             if (result.fanout) c.fanouts++;
             for (const out of result.outputs) next.push(out);

@@ -1,6 +1,7 @@
 /**
  * A transform worker thread: instantiates the whole chain once, then runs `run` messages — one
- * transform over up to ~100 records, one call at a time — writing each record's result into
+ * transform over up to `batchSize` records (read from the shared input buffer the message references),
+ * one call at a time — writing each record's result into
  * the shared control buffer as soon as it is known, and publishing which record's call is
  * running and since when, so the main thread's watchdog can stop a call that overruns its
  * deadline by terminating this thread.
@@ -36,6 +37,9 @@ const floats = new Float64Array(control, 0, RESULTS_OFFSET / 8);
 // Length-tracking views: they follow the buffer as it grows.
 const resultBytes = new Uint8Array(control, RESULTS_OFFSET);
 const resultView = new DataView(control, RESULTS_OFFSET);
+
+const SAME: ItemResult = { kind: 'same' };
+const DROP: ItemResult = { kind: 'drop' };
 
 function post(message: FromWorker): void {
   port!.postMessage(message);
@@ -93,7 +97,12 @@ async function run(instances: TransformInstance[], message: RunMessage): Promise
       // The fast kernel answers synchronously: no await (and no microtask) per record.
       const pending = instance.call(input);
       const output = pending instanceof Promise ? await pending : pending;
-      result = output === null || output.length === 0 ? { kind: 'drop' } : { kind: 'output', bytes: output };
+      if (output === null || output.length === 0) result = DROP;
+      // Unchanged (a kept record): say so in one byte; the main thread then reuses the record
+      // it sent instead of copying, decoding and parsing the same JSON back (and this thread
+      // copies nothing). Compared here, off the main thread.
+      else if (output.length === input.length && Buffer.compare(output, input) === 0) result = SAME;
+      else result = { kind: 'output', bytes: output };
     } catch (err) {
       if (err instanceof CallError) {
         result = { kind: 'error', code: err.fromModule ? 'TRANSFORM_ERROR' : 'TRANSFORM_TRAP', message: err.message };
