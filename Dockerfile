@@ -66,6 +66,12 @@ RUN mkdir -p /var/lib/k8stream /etc/k8stream && chown 1000:1000 /var/lib/k8strea
 USER 1000:1000
 # A small young generation: V8 otherwise keeps ~200 MB of heap committed under load for no
 # throughput gain (measured: RSS 310 → 190 MB at 1,000 events/s, same events/s at full speed).
+# The binary also loads @kubernetes/client-node without its generated API and undici, which
+# k8stream never runs (core/src/util/lean-client-node.ts, installed by core/src/cli/process-setup.ts
+# before anything else loads): its dist/config.js then costs 65 MB of RSS instead of 125. The bench
+# child (test/bench/child.mjs) does the same with the same NODE_OPTIONS, so `npm run bench` measures
+# this configuration. To trade CPU for memory, run `node --heap-growing-percent=25` (README,
+# Performance).
 ENV NODE_ENV=production \
     HOME=/tmp \
     NODE_OPTIONS=--max-semi-space-size=8

@@ -1,7 +1,13 @@
 // Runs one scenario in this (fresh) process and sends its result to the parent over IPC:
 //   node test/bench/child.mjs <A|B|C|D|E|F|R> '<options as JSON>'
-import { watchScenario, initialSync, steady } from './live.mjs';
-import { replayToFile, pressure } from './replay.mjs';
+import { setupProcess } from '../../core/dist/cli/process-setup.js';
+
+// What the binary does first (core/src/cli/main.ts: lean client-node), so that the
+// scenario measures what the binary runs; before anything loads @kubernetes/client-node, hence
+// the dynamic imports below.
+setupProcess();
+const { watchScenario, initialSync, steady } = await import('./live.mjs');
+const { replayToFile, pressure } = await import('./replay.mjs');
 
 const SCENARIOS = {
   R: (o) => replayToFile(o),

@@ -9,7 +9,8 @@
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { bufferFromFileOrString } from '@kubernetes/client-node';
+// dist/config.js, not the package index: the index loads the whole generated API (see util/lean-client-node.ts).
+import { bufferFromFileOrString } from '@kubernetes/client-node/dist/config.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../../errors.js';
 import { configError, describeRequest, httpError, KubeApiError, networkError, protocolError, timeoutError } from './api-error.js';

@@ -12,7 +12,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+// The module itself, not the package index: the index also loads the generated API, informers,
+// exec, port-forward, … (~25 MB RSS more), none of which k8stream uses (util/lean-client-node.ts).
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { K8streamError, errorMessage } from '../../errors.js';
 
 /** Where the service account files live in a pod. */

@@ -1,0 +1,109 @@
+// The hook changes how Node's own loader resolves modules, which vitest's module runner bypasses:
+// each case runs a fresh `node` on the TypeScript source (Node strips the types) and reports JSON.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LEAN_CLIENT_NODE_ERROR } from './lean-client-node.js';
+
+const MODULE = new URL('./lean-client-node.ts', import.meta.url).href;
+const dir = mkdtempSync(join(tmpdir(), 'k8stream-lean-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `body` (an ES module body; `report(x)` prints x as JSON) after installing the hook. */
+function runWithHook(body: string): Record<string, unknown> {
+  const script = `
+import { registerHooks } from 'node:module';
+// Registered after the hook, so it runs first: records what the hook answers for each import.
+const { installLeanClientNode } = await import(${JSON.stringify(MODULE)});
+installLeanClientNode();
+installLeanClientNode(); // a second call must not stack a second hook
+const resolved = [];
+registerHooks({ resolve(specifier, context, next) {
+  const r = next(specifier, context);
+  resolved.push({ specifier, parent: context.parentURL ?? '', url: r.url });
+  return r;
+} });
+const report = (x) => console.log(JSON.stringify(x));
+${body}`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+  });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+describe('installLeanClientNode', () => {
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{ name: c, cluster: { server: "https://k8s.example:6443", certificate-authority-data: "Y2EtYnl0ZXM=" } }]',
+      'users: [{ name: u, user: { token: sekret } }]',
+      'contexts: [{ name: ctx, context: { cluster: c, user: u, namespace: ns } }]',
+      'current-context: ctx',
+      '',
+    ].join('\n'),
+  );
+
+  it('the real KubeConfig still loads a kubeconfig and prepares https options; the generated API and undici are not loaded', () => {
+    const out = runWithHook(`
+const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
+const kc = new KubeConfig();
+kc.loadFromFile(${JSON.stringify(kubeconfig)});
+const opts = {};
+await kc.applyToHTTPSOptions(opts);
+const gen = resolved.find((r) => r.specifier === './gen/index.js' && r.parent.endsWith('/client-node/dist/config.js'));
+const undici = resolved.find((r) => r.specifier === 'undici');
+const stub = await import(gen.url);
+let stubError = null;
+try { stub.createConfiguration({}); } catch (err) { stubError = err.message; }
+let apiClientError = null;
+try { kc.makeApiClient(class {}); } catch (err) { apiClientError = err.message; }
+report({
+  server: kc.getCurrentCluster()?.server,
+  namespace: kc.getContextObject(kc.getCurrentContext())?.namespace,
+  authorization: opts.headers?.Authorization,
+  ca: Buffer.from(opts.ca).toString(),
+  genUrl: gen.url.slice(0, 5),
+  undiciUrl: undici.url.slice(0, 5),
+  stubIsStub: stub.k8streamStub === true,
+  stubError,
+  apiClientError,
+  // config.js's own helpers may use small files under gen/ (middleware.js: gen/rxjsStub.js); the
+  // generated API is the index, the API classes and the models.
+  realGenLoaded: resolved.map((r) => r.url).filter((u) => ['index.js', 'apis/', 'models/'].some((p) => u.includes('/client-node/dist/gen/' + p))),
+  realUndiciLoaded: resolved.some((r) => r.url.includes('/node_modules/undici/')),
+});
+`);
+    expect(out).toEqual({
+      server: 'https://k8s.example:6443',
+      namespace: 'ns',
+      authorization: 'Bearer sekret',
+      ca: 'ca-bytes',
+      genUrl: 'data:',
+      undiciUrl: 'data:',
+      stubIsStub: true,
+      stubError: LEAN_CLIENT_NODE_ERROR,
+      apiClientError: LEAN_CLIENT_NODE_ERROR,
+      realGenLoaded: [],
+      realUndiciLoaded: false,
+    });
+  });
+
+  it('stubs only what dist/config.js imports: the package index still exports the real generated API', () => {
+    const out = runWithHook(`
+const index = await import('@kubernetes/client-node');
+let threw = false;
+try { index.createConfiguration({}); } catch { threw = true; }
+report({ sameKubeConfig: index.KubeConfig === (await import('@kubernetes/client-node/dist/config.js')).KubeConfig, coreV1: typeof index.CoreV1Api, createConfigurationThrew: threw });
+`);
+    expect(out).toEqual({ sameKubeConfig: true, coreV1: 'function', createConfigurationThrew: false });
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Loads `@kubernetes/client-node`'s `KubeConfig` without the parts of the library k8stream never
+ * runs, to keep the process small (the image's memory target is ~120 MB RSS at steady load).
+ *
+ * k8stream uses client-node only for connection settings and credentials: `KubeConfig` loads
+ * kubeconfigs and `applyToHTTPSOptions` fills in Node `https` options (tokens, exec plugins,
+ * client certificates, the hpagent/socks proxy agents); the requests themselves are k8stream's
+ * own (source/kubernetes/client.ts). Yet `dist/config.js` statically imports
+ *
+ * - `./gen/index.js`, the whole generated API (every `*Api` class and model): measured +46 MB
+ *   RSS, used only by `KubeConfig.makeApiClient`;
+ * - `undici` (a second copy next to Node's built-in one): measured +14 MB RSS, used only by
+ *   `createDispatcher`, which only `applySecurityAuthentication` calls (the generated clients'
+ *   fetch path).
+ *
+ * (Node 24: importing `dist/config.js` costs 125 MB RSS as is, 65 MB with both stubbed; a bare
+ * `node` is 41 MB.)
+ *
+ * {@link installLeanClientNode} registers a synchronous resolve hook (`module.registerHooks`,
+ * in-thread) that answers exactly those two imports *of `dist/config.js`* with small stub
+ * modules; every other importer, including client-node's own index and k8stream's plugins, gets
+ * the real modules. It has to run before anything imports client-node, so the CLI entry (and
+ * the bench child, so that the benchmark measures what the binary runs) installs it first and
+ * loads the rest of k8stream with a dynamic `import()`.
+ *
+ * Fail-safe: every stubbed export throws {@link LEAN_CLIENT_NODE_ERROR} when used, so a code path
+ * that needs the generated API fails loudly instead of misbehaving. Should a future client-node
+ * import another name from either module, linking fails at start-up ("does not provide an
+ * export named …"), which the tests catch (core/src/util/lean-client-node.test.ts).
+ */
+import { registerHooks } from 'node:module';
+
+/** The message of the error a stubbed export throws. */
+export const LEAN_CLIENT_NODE_ERROR =
+  "k8stream loads @kubernetes/client-node without its generated API client and without undici (see core/src/util/lean-client-node.ts): KubeConfig.makeApiClient and applySecurityAuthentication are not available in this process";
+
+/** The one importer whose imports are stubbed (a file URL ends with it). */
+const CONFIG_MODULE = '/node_modules/@kubernetes/client-node/dist/config.js';
+
+/** A module source as a `data:` URL (no file to ship, nothing to resolve relative to it). */
+const dataUrl = (source: string): string => `data:text/javascript,${encodeURIComponent(source)}`;
+
+const THROW = `const fail = () => { throw new Error(${JSON.stringify(LEAN_CLIENT_NODE_ERROR)}); };`;
+
+/** Specifier (as written in dist/config.js) → the stub served for it. Exports: what config.js imports. */
+const STUBS: ReadonlyMap<string, string> = new Map([
+  ['./gen/index.js', dataUrl(`${THROW}
+export function createConfiguration() { fail(); }
+export class ServerConfiguration { constructor() { fail(); } }
+export const k8streamStub = true;
+`)],
+  ['undici', dataUrl(`${THROW}
+export class Agent { constructor() { fail(); } }
+export class ProxyAgent { constructor() { fail(); } }
+export const k8streamStub = true;
+`)],
+]);
+
+let installed = false;
+
+/**
+ * Registers the resolve hook (once per thread; later calls do nothing). Call it before the first
+ * import of `@kubernetes/client-node`: modules already loaded are not affected.
+ */
+export function installLeanClientNode(): void {
+  if (installed) return;
+  installed = true;
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const stub = STUBS.get(specifier);
+      if (stub !== undefined && context.parentURL?.endsWith(CONFIG_MODULE) === true) {
+        return { url: stub, format: 'module', shortCircuit: true };
+      }
+      return nextResolve(specifier, context);
+    },
+  });
+}
