@@ -196,6 +196,7 @@ export async function steady({ rate, seconds }) {
       mode: 'pipeline in this child process (RSS and CPU of that process, all threads); double in its own process',
       events: count,
       maxRssMb: round(r.maxRssMb, 1),
+      memoryAtMax: r.atMax,
       rssSlopeMbPerMin: round(trendMbPerMin(r.samples), 2),
       cpuPercent: round(r.cpuPercent, 1),
       afterGc: gc,

@@ -34,14 +34,25 @@ export function slope(points) {
 
 /**
  * Samples this process's RSS (MB) every `intervalMs` until `stop()`, which returns the samples
- * ([{ t: seconds since start, v: MB }]), their maximum, and the CPU% of one core over the window
- * (user + system of every thread of the process, divided by wall time).
+ * ([{ t: seconds since start, v: MB }]), their maximum, the main thread's memory at that maximum
+ * (`atMax`: V8 heap committed and used, external, array buffers, MB: what the peak is made of;
+ * the rest of RSS is code, worker threads and native memory), and the CPU% of one core over the
+ * window (user + system of every thread of the process, divided by wall time).
  */
 export function sampleResources(intervalMs = 1000) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const samples = [];
-  const take = () => samples.push({ t: (performance.now() - t0) / 1000, v: process.memoryUsage.rss() / 1048576 });
+  let atMax = null;
+  const take = () => {
+    const m = process.memoryUsage();
+    const v = m.rss / 1048576;
+    samples.push({ t: (performance.now() - t0) / 1000, v });
+    if (atMax === null || v > atMax.rssMb) {
+      const mb = (x) => round(x / 1048576, 1);
+      atMax = { rssMb: round(v, 1), heapTotalMb: mb(m.heapTotal), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) };
+    }
+  };
   take();
   const timer = setInterval(take, intervalMs);
   return {
@@ -54,6 +65,7 @@ export function sampleResources(intervalMs = 1000) {
       return {
         samples,
         maxRssMb: Math.max(...samples.map((s) => s.v)),
+        atMax,
         cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
         wallMs,
       };
