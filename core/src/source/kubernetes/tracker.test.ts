@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventTracker, lastOccurrence, occurrenceCount } from './tracker.js';
+import { EventTracker, lastOccurrence, occurrenceCount, occurrenceTimes } from './tracker.js';
 import type { Emission } from './tracker.js';
 import type { KubeObject, ListWatchItem } from './listwatch.js';
 
@@ -119,5 +119,24 @@ describe('EventTracker', () => {
     // An occurrence time wins over a later creation time (an event object re-created from an old one).
     expect(lastOccurrence({ lastTimestamp: '2026-01-01T00:00:00Z', metadata: { creationTimestamp: '2026-06-01T00:00:00Z' } })).toBe(Date.parse('2026-01-01T00:00:00Z'));
     expect(lastOccurrence({ lastTimestamp: 'garbage' })).toBeNull();
+  });
+});
+
+describe('occurrenceTimes', () => {
+  it('is the one timestamp an event usually carries, and tells every combination apart', () => {
+    const at = '2026-01-01T00:00:00Z';
+    const later = '2026-01-01T00:00:05Z';
+    expect(occurrenceTimes({ lastTimestamp: at })).toBe(at);
+    const forms = [
+      {},
+      { lastTimestamp: at },
+      { lastTimestamp: later },
+      { deprecatedLastTimestamp: at },
+      { series: { lastObservedTime: at } },
+      { lastTimestamp: at, series: { lastObservedTime: later } },
+      { deprecatedLastTimestamp: at, series: { lastObservedTime: later } },
+      { lastTimestamp: at, deprecatedLastTimestamp: later },
+    ].map((o) => occurrenceTimes(o as KubeObject));
+    expect(new Set(forms).size).toBe(forms.length);
   });
 });

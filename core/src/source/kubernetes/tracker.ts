@@ -49,8 +49,13 @@ export interface TrackerCounters {
   resumed: number;
 }
 
+/**
+ * One tracked event. The map holds every event the API server still has (an hour of them by
+ * default), so an entry is kept small: an integer resourceVersion as a number, and the
+ * occurrence times as the one string the event carries in the common case.
+ */
 interface Entry {
-  rv: string;
+  rv: number | string;
   count: number;
   /** Occurrence times joined: any change means the event happened again. */
   last: string;
@@ -234,11 +239,18 @@ export class EventTracker {
 
   private entry(obj: KubeObject): Entry {
     const meta = obj['metadata'] as { resourceVersion?: unknown } | undefined;
-    const rv = typeof meta?.resourceVersion === 'string' ? meta.resourceVersion : '';
+    const rv = typeof meta?.resourceVersion === 'string' ? compactRv(meta.resourceVersion) : '';
     const e: Entry = { rv, count: occurrenceCount(obj), last: occurrenceTimes(obj) };
     if (this.emitDeleted) e.object = obj;
     return e;
   }
+}
+
+const SMALL_INTEGER = /^\d{1,15}$/;
+
+/** A resourceVersion as a number when it is a small integer (exact below 2^53), else as is. */
+function compactRv(rv: string): number | string {
+  return SMALL_INTEGER.test(rv) ? Number(rv) : rv;
 }
 
 /** `metadata.resourceVersion`, or null. */
@@ -284,10 +296,19 @@ function higherCount(n: number, v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > n ? v : n;
 }
 
-/** The occurrence timestamps as one comparable string (runs once per watch event: no arrays). */
+/**
+ * The occurrence timestamps as one comparable string: any change means the event happened
+ * again. Usually only one of them is set, and then it is that string itself (no new string per
+ * tracked event); otherwise they are joined with `|`, which no timestamp contains.
+ */
 export function occurrenceTimes(obj: KubeObject): string {
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-  return `${text(obj['lastTimestamp'])}|${text(obj['deprecatedLastTimestamp'])}|${text(series(obj)?.lastObservedTime)}`;
+  const last = text(obj['lastTimestamp']);
+  const deprecated = text(obj['deprecatedLastTimestamp']);
+  const observed = text(series(obj)?.lastObservedTime);
+  if (deprecated === '' && observed === '') return last;
+  if (last === '' && observed === '') return `|${deprecated}`;
+  return `${last}|${deprecated}|${observed}`;
 }
 
 /**
