@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentile, slope, round, trendMbPerMin } from './stats.mjs';
+import { peakGrowthMb, percentile, slope, round, trendMbPerMin } from './stats.mjs';
 import { stageOf, summariseProfile } from './profile.mjs';
 import { evaluate, formatTable } from './targets.mjs';
 import benchSink, { probe, dropProbe } from './bench-sink.mjs';
@@ -32,6 +32,17 @@ describe('stats', () => {
     const samples = Array.from({ length: 11 }, (_, t) => ({ t, v: 100 + 10 * Math.min(t, 5) }));
     expect(trendMbPerMin(samples)).toBe(0);
     expect(trendMbPerMin(samples.slice(0, 3))).toBeNull();
+  });
+
+  it('peak growth is about 0 for a bounded saw-tooth and the growth for a leak', () => {
+    // 60 s: a 20 MB saw-tooth over 400 MB (GC), whose slope over the second half is not 0.
+    const sawTooth = Array.from({ length: 61 }, (_, t) => ({ t, v: 400 + (t % 7) * 3 }));
+    expect(trendMbPerMin(sawTooth)).not.toBe(0);
+    expect(peakGrowthMb(sawTooth)).toBe(0);
+    // The same plus a leak of 30 MB/min: the last third's peaks are ~10 MB higher.
+    const leak = sawTooth.map((s) => ({ t: s.t, v: s.v + s.t / 2 }));
+    expect(peakGrowthMb(leak)).toBeGreaterThan(8);
+    expect(peakGrowthMb(sawTooth.slice(0, 5))).toBeNull();
   });
 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { benchEvent } from './events.mjs';
 import { benchConfig, benchSink, floor, startPipeline, waitFor } from './harness.mjs';
 import { probe } from './bench-sink.mjs';
-import { afterGc, round, sampleResources, trendMbPerMin } from './stats.mjs';
+import { afterGc, peakGrowthMb, round, sampleResources, trendMbPerMin } from './stats.mjs';
 
 /** Writes `n` watch-event lines (benchEvent) to `file`; returns the lines when `keep`. */
 async function writeFixture(file, n) {
@@ -103,6 +103,7 @@ export async function pressure({ events, delayMs = 100, queueMaxEvents = 10_000 
       diskQueueMb: round(diskBytes / 1048576, 1),
       maxRssMb: round(r.maxRssMb, 1),
       rssSlopeMbPerMin: round(trendMbPerMin(r.samples), 2),
+      rssPeakGrowthMb: round(peakGrowthMb(r.samples), 1),
       afterGc: gc,
       finalStats: { queuedEvents: stats.queuedEvents, eventsSent: stats.eventsSent, failedEvents: stats.failedEvents, disk: stats.disk ?? null },
       rss: r.samples.map((s) => [round(s.t, 1), round(s.v, 1)]),

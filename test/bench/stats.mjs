@@ -84,6 +84,19 @@ export function trendMbPerMin(samples) {
 }
 
 /**
+ * Growth of the RSS peaks (MB): the highest sample of the last third of the window minus the
+ * highest of the middle third. Memory that is bounded but saw-tooths with garbage collection
+ * gives about 0; a leak gives its growth over a third of the run. (A least-squares slope over a
+ * short window mostly measures where the saw-tooth happens to stop.) Null with too few samples.
+ */
+export function peakGrowthMb(samples) {
+  if (samples.length < 6) return null;
+  const end = samples[samples.length - 1].t;
+  const maxOf = (from, to) => Math.max(...samples.filter((s) => s.t >= from && s.t < to).map((s) => s.v));
+  return maxOf((2 * end) / 3, end + 1) - maxOf(end / 3, (2 * end) / 3);
+}
+
+/**
  * Heap and RSS (MB) after a full GC (the child runs with --expose-gc): tells retained memory
  * from heap that V8 simply has not collected yet. Nulls without `gc`.
  */

@@ -5,8 +5,11 @@ export const LATENCY_BATCH_AGE_MS = 50;
 
 /**
  * Each target: scenario id, label, the measured value from that scenario's result, the goal,
- * and the comparison. F's "flat" threshold (|slope| ≤ 2 MB/min over the second half of the run) is the suite's
- * own reading of "RSS flat"; the issue gives no number.
+ * and the comparison. F's "flat" is the suite's own reading of "RSS flat" (the issue gives no
+ * number): the RSS peaks of the last third of the run at most 8 MB above those of the middle
+ * third (stats.mjs peakGrowthMb; a steady leak of 35 MB/min or more fails it over the ~43-s run). The
+ * least-squares slope is still reported, but over a short run it mostly measures where the
+ * garbage-collection saw-tooth stops.
  */
 export const TARGETS = [
   { id: 'A', label: 'A throughput', unit: 'ev/s', get: (r) => r.eventsPerSec, goal: 100_000, ok: (v, g) => v >= g, op: '≥' },
@@ -17,7 +20,7 @@ export const TARGETS = [
   ...['A', 'B', 'C'].map((id) => ({ id, label: `${id} p99 latency @1k ev/s`, unit: 'ms', get: (r) => r.latency?.p99Ms, goal: LATENCY_BATCH_AGE_MS + 50, ok: (v, g) => v <= g, op: '≤' })),
   { id: 'E', label: 'E max RSS (redact, 2 sinks)', unit: 'MB', get: (r) => r.maxRssMb, goal: 120, ok: (v, g) => v <= g, op: '≤' },
   { id: 'E', label: 'E CPU @1k ev/s', unit: '% core', get: (r) => r.cpuPercent, goal: 10, ok: (v, g) => v <= g, op: '≤' },
-  { id: 'F', label: 'F RSS trend, slow sink + disk', unit: 'MB/min', get: (r) => Math.abs(r.rssSlopeMbPerMin), goal: 2, ok: (v, g) => v <= g, op: '≤' },
+  { id: 'F', label: 'F RSS peak growth, slow sink + disk', unit: 'MB', get: (r) => r.rssPeakGrowthMb, goal: 8, ok: (v, g) => v <= g, op: '≤' },
 ];
 
 /** Rows `{ label, measured, target, status }` for the scenarios that ran (others: "not run"). */
