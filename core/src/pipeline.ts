@@ -112,13 +112,14 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     counters.transformed += out.length;
     for (const record of out) {
       const json = recordJson(record);
+      const bytes = Buffer.byteLength(json, 'utf8');
       const timestamp = recordTimestamp(record);
       let delivered = false;
       for (const route of routes) {
         if (!route.matches(record)) continue;
         delivered = true;
         counters.routed++;
-        const item: DispatchItem = { id: record.id, record, json, timestamp };
+        const item: DispatchItem = { id: record.id, record, json, bytes, timestamp };
         if (handle !== undefined) {
           const hold = handle.hold();
           item.done = hold.done;

@@ -517,7 +517,7 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
 
   function push(item: DispatchItem): Promise<void> | undefined {
     if (closing) throw closedError(`cannot accept record ${item.id}`);
-    const size = Buffer.byteLength(item.json, 'utf8') + 1;
+    const size = (item.bytes ?? Buffer.byteLength(item.json, 'utf8')) + 1;
     if (open.length > 0 && openBytes + size > limits.maxBytes) closeOpen();
     open.push(item);
     openBytes += size;

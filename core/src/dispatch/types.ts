@@ -36,6 +36,11 @@ export interface DispatchItem<R = unknown> {
   record: R;
   /** `JSON.stringify(record)`, computed once. */
   json: string;
+  /**
+   * UTF-8 bytes of `json`, when the producer already knows them (the pipeline measures each
+   * record once for all its sinks); measured by the dispatcher otherwise.
+   */
+  bytes?: number;
   /** Event timestamp (ISO) used for time partitioning and lag; null when unknown. */
   timestamp: string | null;
   /** Called once when the sink acked the batch holding this item (or it was dead-lettered). */
