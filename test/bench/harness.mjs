@@ -46,7 +46,7 @@ export function benchSink(name, dir, { batch = {}, delayMs = 0, buffer, queue } 
     encoding: { format: 'ndjson', compression: process.env.BENCH_COMPRESSION ?? 'gzip' },
     config: { dir, fsync: false, probe: name, ...(delayMs > 0 ? { delayMs } : {}) },
     ...(buffer ? { buffer } : {}),
-    ...(queue ? { queue } : {}),
+    ...(queue ? { queue } : process.env.BENCH_QUEUE ? { queue: JSON.parse(process.env.BENCH_QUEUE) } : {}),
   };
 }
 

@@ -10,6 +10,7 @@
 //   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F, plus T = transform stage, S = sinks)
 //   BENCH_COMPRESSION=none|zstd   the bench sinks' compression instead of gzip (what it costs)
 //   BENCH_NODE_ARGS="--flag …"    extra Node flags for the scenario children (experiments)
+//   BENCH_QUEUE='{"maxEvents":20000,"maxBytes":"24MiB"}'  the bench sinks' queue bound (default: the config's)
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
