@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peakGrowthMb, percentile, slope, round, trendMbPerMin } from './stats.mjs';
+import { peakGrowthMb, percentile, slope, round, threadCpu, threadCpuPerEvent, trendMbPerMin } from './stats.mjs';
 import { stageOf, summariseProfile } from './profile.mjs';
 import { evaluate, formatTable } from './targets.mjs';
 import benchSink, { probe, dropProbe } from './bench-sink.mjs';
@@ -32,6 +32,17 @@ describe('stats', () => {
     const samples = Array.from({ length: 11 }, (_, t) => ({ t, v: 100 + 10 * Math.min(t, 5) }));
     expect(trendMbPerMin(samples)).toBe(0);
     expect(trendMbPerMin(samples.slice(0, 3))).toBeNull();
+  });
+
+  it('splits CPU by thread group, per event over a window', () => {
+    expect(threadCpuPerEvent({ main: 1000, 'libuv pool (zlib, fs)': 0 }, { main: 3000, 'libuv pool (zlib, fs)': 500, 'V8 (GC, compiler)': 100 }, 100)).toEqual({
+      main: 20,
+      'libuv pool (zlib, fs)': 5,
+      'V8 (GC, compiler)': 1,
+    });
+    expect(threadCpuPerEvent(null, {}, 1)).toBeNull();
+    const now = threadCpu();
+    if (now !== null) expect(now.main).toBeGreaterThan(0); // Linux: this process's main thread has run
   });
 
   it('peak growth is about 0 for a bounded saw-tooth and the growth for a leak', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchConfig, benchSink, floor, repo, startDouble, startPipeline, waitFor } from './harness.mjs';
 import { probe } from './bench-sink.mjs';
-import { afterGc, percentile, round, sampleResources, trendMbPerMin } from './stats.mjs';
+import { afterGc, percentile, round, sampleResources, threadCpu, threadCpuPerEvent, trendMbPerMin } from './stats.mjs';
 import { startProfile, summariseProfile } from './profile.mjs';
 
 /** Transform chains of B and C (built-in modules). */
@@ -28,10 +28,12 @@ async function measureCpu(label) {
   const prof = await startProfile(1000);
   const proc0 = process.cpuUsage();
   const main0 = process.threadCpuUsage();
+  const threads0 = threadCpu();
   return {
     async stop(events) {
       const proc = process.cpuUsage(proc0);
       const main = process.threadCpuUsage(main0);
+      const threads = threadCpuPerEvent(threads0, threadCpu(), events);
       const profile = await prof.stop();
       if (PROFILE_FILES) {
         await mkdir(join(repo, '.bench'), { recursive: true });
@@ -44,6 +46,7 @@ async function measureCpu(label) {
         stagesUsPerEvent: { ...usPerEventByStage, 'off main thread (workers, zlib, fs)': round(offMainUs / events, 2) },
         mainThreadUsPerEvent: round(mainUs / events, 2),
         processCpuUsPerEvent: round((proc.user + proc.system) / events, 2),
+        threadsUsPerEvent: threads,
         topFunctions,
       };
     },
@@ -185,9 +188,13 @@ export async function steady({ rate, seconds }) {
     const a2 = p2.acked;
     p1.latenciesMs = [];
     const res = sampleResources(1000);
+    const threads0 = threadCpu();
+    const window0 = performance.now();
     await api.request({ stamped: { rate, count } });
     await waitFor(() => p1.acked >= a1 + count && p2.acked >= a2 + count, 'steady events acked by both sinks', { timeoutMs: 60_000, pipe });
     const r = res.stop();
+    // % of one core per thread group over the window (µs per event ÷ µs per event at 100%).
+    const threads = threadCpuPerEvent(threads0, threadCpu(), (performance.now() - window0) * 10);
     const gc = afterGc();
     await pipe.stop();
     return {
@@ -199,6 +206,7 @@ export async function steady({ rate, seconds }) {
       memoryAtMax: r.atMax,
       rssSlopeMbPerMin: round(trendMbPerMin(r.samples), 2),
       cpuPercent: round(r.cpuPercent, 1),
+      cpuPercentByThread: threads,
       afterGc: gc,
       latency: latencySummary(p1, rate, 1000),
       rss: r.samples.map((s) => [round(s.t, 1), round(s.v, 1)]),

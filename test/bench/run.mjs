@@ -60,11 +60,13 @@ function describe(r) {
     const s = Object.entries(r.stagesUsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ');
     lines.push(`   CPU µs/event by stage (main-thread profile): ${s}`);
     lines.push(`   CPU µs/event: main thread ${r.mainThreadUsPerEvent}, whole process ${r.processCpuUsPerEvent}`);
+    if (r.threadsUsPerEvent) lines.push(`   CPU µs/event by thread: ${Object.entries(r.threadsUsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   if (r.doubleEmitMs !== undefined) lines.push(`   (the double, in its own process, wrote the watch stream (events generated before the clock) in ${fmt(r.doubleEmitMs)} ms using ${fmt(r.doubleEmitCpuMs)} ms of CPU — on ${cpus().length} cores it competes with the pipeline)`);
   if (r.latency) lines.push(`   latency at ${r.latency.rate} ev/s, batch maxAge ${r.latency.maxAgeMs} ms: p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms (${fmt(r.latency.samples)} samples)`);
   if (r.peakRssMb !== undefined) lines.push(`   peak RSS ${r.peakRssMb} MB`);
   if (r.maxRssMb !== undefined) lines.push(`   max RSS ${r.maxRssMb} MB, trend over the second half ${r.rssSlopeMbPerMin} MB/min${r.rssPeakGrowthMb !== undefined ? `, peaks of the last third vs the middle third ${r.rssPeakGrowthMb >= 0 ? '+' : ''}${r.rssPeakGrowthMb} MB` : ''}, first sample ${r.rss?.[0]?.[1]} MB${r.cpuPercent !== undefined ? `, CPU ${r.cpuPercent}% of one core` : ''}`);
+  if (r.cpuPercentByThread) lines.push(`   CPU % of one core by thread: ${Object.entries(r.cpuPercentByThread).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (r.afterGc?.heapUsedMb != null) lines.push(`   after a full GC at the end: heap used ${r.afterGc.heapUsedMb} MB, RSS ${r.afterGc.rssMb} MB`);
   if (r.diskQueueMb !== undefined) lines.push(`   acked ${fmt(r.acked)}; memory queue bound ${fmt(r.queueMaxEvents)} events; disk queue ${r.diskQueueMb} MB when stopped`);
   if (PROFILE && r.topFunctions) {

@@ -1,4 +1,5 @@
-// Small pure helpers for the benchmark suite: percentiles, trend slope, resource sampling.
+// Small helpers for the benchmark suite: percentiles, trend slope, resource sampling, CPU per thread.
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The p-th percentile (0–100) of `values` by nearest rank; null for an empty list. */
 export function percentile(values, p) {
@@ -112,4 +113,54 @@ export function round(x, digits = 0) {
   if (x === null || x === undefined || !Number.isFinite(x)) return x ?? null;
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** Thread name (Linux /proc/<pid>/task/<tid>/comm) → what it does in a k8stream process. */
+function threadGroup(name) {
+  if (name === 'MainThread' || name === 'node') return 'main';
+  if (/^V8/.test(name)) return 'V8 (GC, compiler)';
+  if (name === 'libuv-worker') return 'libuv pool (zlib, fs)';
+  if (/Worker|worker/.test(name)) return 'worker threads (transforms)';
+  return 'other';
+}
+
+/**
+ * CPU time (µs) of this process's threads, summed by what they do (see threadGroup), read from
+ * /proc (clock ticks, usually 10 ms). Null where /proc is not there. Subtract two readings to
+ * get a window's.
+ */
+export function threadCpu() {
+  let tasks;
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return null;
+  }
+  const usPerTick = 1e6 / 100; // USER_HZ is 100 on Linux
+  const out = {};
+  for (const tid of tasks) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const us = (Number(fields[11]) + Number(fields[12])) * usPerTick; // utime + stime
+    const g = threadGroup(name);
+    out[g] = (out[g] ?? 0) + us;
+  }
+  return out;
+}
+
+/** `after − before` per group, as µs per event (groups with nothing left out). */
+export function threadCpuPerEvent(before, after, events) {
+  if (before === null || after === null) return null;
+  const out = {};
+  for (const [g, us] of Object.entries(after)) {
+    const d = us - (before[g] ?? 0);
+    if (d > 0) out[g] = round(d / events, 2);
+  }
+  return out;
 }
