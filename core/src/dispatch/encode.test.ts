@@ -82,6 +82,26 @@ describe('encodeBatch / decodeBody', () => {
   });
 });
 
+describe('buffer reuse', () => {
+  it('bodies encoded one after another, and at once, stay intact when raw buffers are reused', async () => {
+    const lines = (tag: string, n: number): string[] => Array.from({ length: n }, (_, i) => JSON.stringify({ tag, i, text: `é ${tag} ${'x'.repeat(i % 50)}` }));
+    const a = lines('a', 300);
+    const b = lines('b', 120); // fits in a's buffer
+    const encoding = { format: 'ndjson' as const, compression: 'gzip' as const };
+    const first = await encodeBatch(a, encoding);
+    const second = await encodeBatch(b, encoding);
+    const together = await Promise.all([encodeBatch(b, encoding), encodeBatch(a, { ...encoding, compression: 'zstd' as const })]);
+    expect(gunzipSync(first.body).toString()).toBe(`${a.join('\n')}\n`);
+    expect(gunzipSync(second.body).toString()).toBe(`${b.join('\n')}\n`);
+    expect(gunzipSync(together[0].body).toString()).toBe(`${b.join('\n')}\n`);
+    expect(zstdDecompressSync(together[1].body).toString()).toBe(`${a.join('\n')}\n`);
+    // Uncompressed bodies are what the sink keeps: a later batch must not overwrite one.
+    const plain = await encodeBatch(a, { format: 'ndjson', compression: 'none' });
+    await encodeBatch(b, encoding);
+    expect(Buffer.from(plain.body).toString()).toBe(`${a.join('\n')}\n`);
+  });
+});
+
 describe('compression level', () => {
   const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: `e${i}`, message: `Back-off restarting failed container web-${i % 7} in pod shop/web-${i % 13}`, count: i }));
 
