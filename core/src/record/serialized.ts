@@ -18,16 +18,8 @@ export function rememberJson(record: object, json: string | Uint8Array): void {
 /** The record as JSON text: the remembered JSON, else serialised. */
 export function recordJson(record: EventRecord): string {
   const json = known.get(record);
-  if (json === undefined) return serialise(record);
+  if (json === undefined) return serialiseRecord(record);
   return typeof json === 'string' ? json : decoder.decode(json);
-}
-
-/**
- * The record serialised afresh (whatever JSON is remembered for it): `JSON.stringify(record)`,
- * with a shared enrichment serialised once.
- */
-export function serialiseRecord(record: EventRecord): string {
-  return serialise(record);
 }
 
 /**
@@ -38,12 +30,13 @@ export function serialiseRecord(record: EventRecord): string {
 const enrichmentJson = new WeakMap<object, string>();
 
 /**
- * `JSON.stringify(record)`, with a shared enrichment serialised once. `enrichment` is the last
+ * The record serialised afresh (whatever JSON is remembered for it): `JSON.stringify(record)`,
+ * with a shared enrichment serialised once. `enrichment` is the last
  * field a record is built with (toRecord), so leaving it out and appending it keeps the order;
  * a record built otherwise (parsed from a file or a transform's output) may have it elsewhere,
  * and is serialised plainly.
  */
-function serialise(record: EventRecord): string {
+export function serialiseRecord(record: EventRecord): string {
   const e = record.enrichment as EventRecord['enrichment'] | undefined;
   if (e === undefined || e === null || typeof e !== 'object' || !enrichmentIsLast(record)) return JSON.stringify(record);
   let ej = enrichmentJson.get(e);
