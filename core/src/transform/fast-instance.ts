@@ -17,7 +17,7 @@
  * Must stay loadable by Node's type stripping (the worker imports it).
  */
 import { EXTISM_ENV, GUEST_LOG_LEVEL, KERNEL_FUNCTIONS, KERNEL_MEMORY_FUNCTIONS } from './abi.js';
-import { CallError, MAX_VAR_BYTES, failureMessage, truncate } from './host-api.js';
+import { CallError, GuestVars, failureMessage, truncate } from './host-api.js';
 import type { BlockIO, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
 import {
   FAIL_ALLOC,
@@ -79,8 +79,7 @@ export class FastInstance implements TransformInstance {
   /** Config values, UTF-8 encoded once. */
   readonly #config: Map<string, Uint8Array>;
   #live: Live | null = null;
-  #vars = new Map<string, Uint8Array>();
-  #varBytes = 0;
+  readonly #vars = new GuestVars();
   #active = false;
 
   private constructor(spec: WorkerTransformSpec, hooks: InstanceHooks) {
@@ -100,8 +99,7 @@ export class FastInstance implements TransformInstance {
   }
 
   #instantiate(): Live {
-    this.#vars = new Map();
-    this.#varBytes = 0;
+    this.#vars.clear();
     const fail = (code: number, a: bigint, b: bigint): never => {
       throw new Error(this.#failMessage(code, a, b, kernel));
     };
@@ -189,17 +187,7 @@ export class FastInstance implements TransformInstance {
       var_set: (keyAddr: bigint, valueAddr: bigint): void => {
         const key = text(keyAddr);
         if (key === null) return;
-        const old = this.#vars.get(key);
-        if (old !== undefined) {
-          this.#varBytes -= old.length;
-          this.#vars.delete(key);
-        }
-        if (valueAddr === 0n) return;
-        const value = io.read(valueAddr)?.slice();
-        if (value === undefined) return;
-        if (this.#varBytes + value.length > MAX_VAR_BYTES) throw new Error(`var_set: variables exceed ${MAX_VAR_BYTES} bytes`);
-        this.#vars.set(key, value);
-        this.#varBytes += value.length;
+        this.#vars.set(key, valueAddr === 0n ? null : (io.read(valueAddr)?.slice() ?? null));
       },
       log_debug: log('debug'),
       log_info: log('info'),

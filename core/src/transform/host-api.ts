@@ -9,6 +9,37 @@
 /** Total bytes of variables a module may keep (Extism's default `max_var_bytes`). */
 export const MAX_VAR_BYTES = 1024 * 1024;
 
+/**
+ * A module's variables (`var_get`/`var_set`), kept across calls and kernel resets: at most
+ * {@link MAX_VAR_BYTES} in all. Both kernel paths keep them here.
+ */
+export class GuestVars {
+  readonly #values = new Map<string, Uint8Array>();
+  #bytes = 0;
+
+  get(key: string): Uint8Array | undefined {
+    return this.#values.get(key);
+  }
+
+  /** Replaces `key`'s value (null: deletes it); throws when the variables would exceed the limit. */
+  set(key: string, value: Uint8Array | null): void {
+    const old = this.#values.get(key);
+    if (old !== undefined) {
+      this.#bytes -= old.length;
+      this.#values.delete(key);
+    }
+    if (value === null) return;
+    if (this.#bytes + value.length > MAX_VAR_BYTES) throw new Error(`var_set: variables exceed ${MAX_VAR_BYTES} bytes`);
+    this.#values.set(key, value);
+    this.#bytes += value.length;
+  }
+
+  clear(): void {
+    this.#values.clear();
+    this.#bytes = 0;
+  }
+}
+
 /** Longest error message kept from a module. */
 const MAX_ERROR_CHARS = 4096;
 

@@ -23,7 +23,7 @@
  */
 import type { CallContext, ExtismPluginOptions, Plugin } from '@extism/extism';
 import { GUEST_LOG_LEVEL } from './abi.js';
-import { CallError, MAX_VAR_BYTES, failureMessage, truncate } from './host-api.js';
+import { CallError, GuestVars, failureMessage, truncate } from './host-api.js';
 import type { BlockIO, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
 import { FastInstance, fastPathBlocker } from './fast-instance.js';
 import type { KernelKind } from './host-api.js';
@@ -77,14 +77,13 @@ interface KernelState {
   callBytes: number;
   /** Views of the call's blocks, by block index. */
   views: (DataView | undefined)[];
-  vars: Map<string, Uint8Array>;
-  varBytes: number;
+  vars: GuestVars;
 }
 
 const EMPTY = new Uint8Array(0);
 
 function newState(): KernelState {
-  return { ctx: null, input: EMPTY, inputView: new DataView(EMPTY.buffer), output: null, callBytes: 0, views: [], vars: new Map(), varBytes: 0 };
+  return { ctx: null, input: EMPTY, inputView: new DataView(EMPTY.buffer), output: null, callBytes: 0, views: [], vars: new GuestVars() };
 }
 
 /**
@@ -145,7 +144,6 @@ export class SdkInstance implements TransformInstance {
   async #instantiate(): Promise<void> {
     const createPlugin = await loadSdk();
     this.#state.vars.clear();
-    this.#state.varBytes = 0;
     const plugin = await createPlugin(
       { wasm: [{ module: this.spec.module }] },
       {
@@ -247,17 +245,7 @@ export class SdkInstance implements TransformInstance {
       var_set: (ctx: CallContext, keyAddr: bigint, valueAddr: bigint) => {
         const key = textAt(ctx, keyAddr);
         if (key === null) return;
-        const old = st.vars.get(key);
-        if (old !== undefined) {
-          st.varBytes -= old.length;
-          st.vars.delete(key);
-        }
-        if (valueAddr === 0n) return;
-        const value = ctx.read(valueAddr)?.bytes().slice();
-        if (value === undefined) return;
-        if (st.varBytes + value.length > MAX_VAR_BYTES) throw new Error(`var_set: variables exceed ${MAX_VAR_BYTES} bytes`);
-        st.vars.set(key, value);
-        st.varBytes += value.length;
+        st.vars.set(key, valueAddr === 0n ? null : (ctx.read(valueAddr)?.bytes().slice() ?? null));
       },
     };
     // Newer kernels' functions that SDK 1.0.3 lacks (see abi.ts).
