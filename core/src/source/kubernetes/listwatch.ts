@@ -447,7 +447,7 @@ class ListWatchEngine implements ListWatch {
       // With `onPage`, the next page is requested while the consumer handles this one, so the
       // server's work and the transfer overlap with ours (an initial list of 100k events is 200
       // pages). The request is abandoned if the list stops early.
-      let prefetched: { cont: string; page: Promise<unknown>; stop: AbortController } | null = null;
+      let ahead: { page: Promise<unknown>; stop: AbortController } | null = null;
       const fetchPage = (c: string | undefined, stop?: AbortController): Promise<unknown> => {
         const query: Query = { ...this.o.query };
         if (paged) query['limit'] = this.o.pageSize;
@@ -457,48 +457,45 @@ class ListWatchEngine implements ListWatch {
         return client.getJSON(path, query, AbortSignal.any(signals));
       };
       try {
-      do {
-        let page: unknown;
-        try {
-          if (prefetched !== null && prefetched.cont === cont) {
-            const ahead = prefetched.page;
-            prefetched = null;
-            page = await ahead;
-          } else {
-            page = await fetchPage(cont);
+        do {
+          let page: unknown;
+          try {
+            // A page requested ahead is always the one for `cont` (this attempt's next page).
+            const pending = ahead?.page ?? fetchPage(cont);
+            ahead = null;
+            page = await pending;
+          } catch (err) {
+            if (cont !== undefined && err instanceof KubeApiError && err.expired) {
+              expired = true;
+              break;
+            }
+            throw err;
           }
-        } catch (err) {
-          if (cont !== undefined && err instanceof KubeApiError && err.expired) {
-            expired = true;
-            break;
+          this.c.pages++;
+          this.notify();
+          const { items, metadata, itemApiVersion, itemKind } = readList(page, path);
+          for (const item of items) {
+            if (item['apiVersion'] === undefined && itemApiVersion !== undefined) item['apiVersion'] = itemApiVersion;
+            if (item['kind'] === undefined && itemKind !== undefined) item['kind'] = itemKind;
+            objects.push(item);
           }
-          throw err;
-        }
-        this.c.pages++;
-        this.notify();
-        const { items, metadata, itemApiVersion, itemKind } = readList(page, path);
-        for (const item of items) {
-          if (item['apiVersion'] === undefined && itemApiVersion !== undefined) item['apiVersion'] = itemApiVersion;
-          if (item['kind'] === undefined && itemKind !== undefined) item['kind'] = itemKind;
-          objects.push(item);
-        }
-        resourceVersion = metadata.resourceVersion;
-        cont = metadata.continue;
-        if (onPage !== undefined) {
-          if (cont !== undefined && !signal.aborted) {
-            const stop = new AbortController();
-            const ahead = fetchPage(cont, stop);
-            ahead.catch(() => {}); // awaited (and its error seen) on the next turn, or abandoned
-            prefetched = { cont, page: ahead, stop };
+          resourceVersion = metadata.resourceVersion;
+          cont = metadata.continue;
+          if (onPage !== undefined) {
+            if (cont !== undefined && !signal.aborted) {
+              const stop = new AbortController();
+              const next = fetchPage(cont, stop);
+              next.catch(() => {}); // awaited (and its error seen) on the next turn, or abandoned
+              ahead = { page: next, stop };
+            }
+            const taken = objects;
+            objects = [];
+            if (!(await onPage(taken, resourceVersion, first))) throw signal.aborted ? signal.reason : new Error('the consumer stopped');
+            first = false;
           }
-          const taken = objects;
-          objects = [];
-          if (!(await onPage(taken, resourceVersion, first))) throw signal.aborted ? signal.reason : new Error('the consumer stopped');
-          first = false;
-        }
-      } while (cont !== undefined && !signal.aborted);
+        } while (cont !== undefined && !signal.aborted);
       } finally {
-        prefetched?.stop.abort();
+        ahead?.stop.abort();
       }
       if (signal.aborted) throw signal.reason;
       if (expired) {

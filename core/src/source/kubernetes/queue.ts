@@ -36,10 +36,7 @@ export class BoundedQueue<T> {
     while (!this.ended && this.size >= this.capacity) {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
-    if (this.ended) return false;
-    this.items.push(item);
-    this.wakeConsumer();
-    return true;
+    return this.offer(item);
   }
 
   /** Up to `max` items; waits for the first. `null` once ended and drained; throws the end error after draining. */
