@@ -137,13 +137,13 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
   for (const l of loaded) {
     logger.debug('transform loaded', { transform: l.config.name, sha256: l.sha256, wasi: l.importsWasi });
   }
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const pool: TransformPool = await createPool({
     transforms: loaded.map((l) => ({ ...workerSpec(l, options.configDir), timeoutMs: l.config.timeoutMs })),
     size: options.workers ?? defaultPoolSize(),
-    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    batchSize,
     logger,
   });
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const counters = configs.map(zeroCounters);
   const logFailure = failureLogger(logger);
   const report = (failure: TransformFailure): void => {
