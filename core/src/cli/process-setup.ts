@@ -14,14 +14,10 @@
  */
 import { installLeanClientNode } from '../util/lean-client-node.js';
 
-let done = false;
-
 /**
- * Prepares this process for running k8stream (once; later calls do nothing). Call it before the
- * first import of anything that loads @kubernetes/client-node.
+ * Prepares this process for running k8stream (idempotent). Call it before the first import of
+ * anything that loads @kubernetes/client-node.
  */
 export function setupProcess(): void {
-  if (done) return;
-  done = true;
-  installLeanClientNode();
+  installLeanClientNode(); // installs its hook once, however often it is called
 }
