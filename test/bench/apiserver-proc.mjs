@@ -64,35 +64,40 @@ async function stamped({ rate, count }) {
   return performance.now() - t0;
 }
 
+/** Runs `work` and answers how long it took and how much CPU this process spent on it. */
+async function measured(work) {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await work();
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
 process.send({ ready: true, kubeconfig });
 process.on('message', async (msg) => {
   if (msg.emit) {
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    let left = msg.emit;
-    while (left > 0) {
-      const n = Math.min(left, 2000);
-      sim.emit(n);
-      left -= n;
-      await new Promise((r) => setImmediate(r));
-    }
-    const cpu = process.cpuUsage(cpu0);
-    process.send({ emitted: msg.emit, events: server.store.count('events'), ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
+    const cost = await measured(async () => {
+      for (let left = msg.emit; left > 0; left -= 2000) {
+        sim.emit(Math.min(left, 2000));
+        await nextTurn();
+      }
+    });
+    process.send({ emitted: msg.emit, events: server.store.count('events'), ...cost });
   }
   if (msg.prepare) {
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    server.store.holdNotifications();
-    sim.emit(msg.prepare);
-    const cpu = process.cpuUsage(cpu0);
-    process.send({ prepared: msg.prepare, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
+    const cost = await measured(() => {
+      server.store.holdNotifications();
+      sim.emit(msg.prepare);
+    });
+    process.send({ prepared: msg.prepare, ...cost });
   }
   if (msg.release) {
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    while (server.store.releaseHeld(2000) > 0) await new Promise((r) => setImmediate(r));
-    const cpu = process.cpuUsage(cpu0);
-    process.send({ events: server.store.count('events'), ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
+    const cost = await measured(async () => {
+      while (server.store.releaseHeld(2000) > 0) await nextTurn();
+    });
+    process.send({ events: server.store.count('events'), ...cost });
   }
   if (msg.fill) {
     // Until the store holds `fill` distinct events (recurrences update events in place).
