@@ -17,7 +17,7 @@ import type { EventRecord } from './record/types.js';
 import type { Source, SourceChunk } from './source/types.js';
 import type { TransformStage } from './transform/types.js';
 import type { DeadLetter, DeadLetterRecord, DispatchItem, SinkDispatcher } from './dispatch/types.js';
-import type { CheckpointTracker, ChunkHandle } from './delivery/checkpoints.js';
+import type { CheckpointTracker, ChunkHandle } from './checkpoint/checkpoints.js';
 import type { Logger } from './util/logger.js';
 
 export interface Route {

@@ -61,7 +61,7 @@ describe('profile summary', () => {
   it('assigns stages by module', () => {
     expect(stageOf('file:///w/core/dist/transform/pool.js', 'call')).toBe('transform');
     expect(stageOf('file:///w/core/dist/record/map.js', 'toRecord')).toBe('pipeline (map+filter+enrich)');
-    expect(stageOf('file:///w/core/dist/source/kubernetes/listwatch.js', 'parseWatchLine')).toBe('source (parse)');
+    expect(stageOf('file:///w/core/dist/kube/listwatch.js', 'parseWatchLine')).toBe('source (parse)');
     expect(stageOf('file:///w/core/dist/dispatch/encode.js', 'encode')).toBe('encode/send');
     expect(stageOf('', '(garbage collector)')).toBe('gc');
     expect(stageOf('file:///w/elsewhere.js', 'x')).toBe('other');

@@ -8,7 +8,7 @@ import { any, array, boolean, duration, enumOf, integer, isPlainObject, number, 
 import type { Input, JsonSchema, Output, RefineContext, Schema } from './schema/index.js';
 import type { K8streamConfig } from './types.js';
 import { errorMessage } from '../errors.js';
-import { parseLabelSelector } from '../source/kubernetes/label-selector.js';
+import { parseLabelSelector } from '../kube/label-selector.js';
 import { compressionLevelProblem } from '../dispatch/encode.js';
 
 /**

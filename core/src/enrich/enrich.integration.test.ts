@@ -12,9 +12,9 @@ import { createClusterSimulation, startApiServer } from '../../../test/apiserver
 import type { ApiServerDouble, ClusterSimulation, SimulatedPod } from '../../../test/apiserver/src/index.js';
 import { toRecord } from '../record/map.js';
 import type { EventRecord } from '../record/types.js';
-import { createKubeClient } from '../source/kubernetes/client.js';
-import type { KubeClient } from '../source/kubernetes/client.js';
-import { createListWatch } from '../source/kubernetes/listwatch.js';
+import { createKubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
+import { createListWatch } from '../kube/listwatch.js';
 import type { SourceItem } from '../source/types.js';
 import { createEnricher } from './enricher.js';
 import type { EnricherConfig } from './enricher.js';

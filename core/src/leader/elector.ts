@@ -18,8 +18,8 @@
  */
 import { errorMessage, K8streamError, ValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
-import { KubeApiError } from '../source/kubernetes/api-error.js';
-import type { KubeClient } from '../source/kubernetes/client.js';
+import { KubeApiError } from '../kube/api-error.js';
+import type { KubeClient } from '../kube/client.js';
 import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { createLease, getLease, isStatus, microTime, specKey, STATE_ANNOTATION, updateLease } from './lease.js';

@@ -3,8 +3,8 @@
  * get (absent → null), create, and update with optimistic concurrency (the object's
  * `metadata.resourceVersion` travels with the PUT, so a stale write gets 409 Conflict).
  */
-import type { KubeClient } from '../source/kubernetes/client.js';
-import { KubeApiError } from '../source/kubernetes/api-error.js';
+import type { KubeClient } from '../kube/client.js';
+import { KubeApiError } from '../kube/api-error.js';
 
 /** Annotation holding the small shared state string (see `LeaderElector.writeState`). */
 export const STATE_ANNOTATION = 'k8stream.io/state';

@@ -4,7 +4,7 @@
  * records merged into the event stream. Replay sources get none of this (no cluster to ask).
  */
 import type { K8streamConfig } from '../config/types.js';
-import type { ResumePoint } from '../delivery/position.js';
+import type { ResumePoint } from '../checkpoint/position.js';
 import type { EventRecord } from '../record/types.js';
 import { createEnricher } from '../enrich/enricher.js';
 import type { Enricher } from '../enrich/enricher.js';
@@ -12,11 +12,11 @@ import { createTokenBucket } from '../enrich/rate-limit.js';
 import { createServicesIndex } from '../enrich/services.js';
 import type { ServicesIndex } from '../enrich/services.js';
 import type { Logger } from '../util/logger.js';
-import { createKubeClient } from './kubernetes/client.js';
-import type { KubeClient } from './kubernetes/client.js';
+import { createKubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { createKubernetesSource } from './kubernetes/events-source.js';
 import type { KubernetesSource } from './kubernetes/events-source.js';
-import { createListWatch } from './kubernetes/listwatch.js';
+import { createListWatch } from '../kube/listwatch.js';
 import type { Source, SourceContext, SourceItem } from './types.js';
 
 export interface LiveStack {

@@ -3,7 +3,7 @@
  * (string timestamps), in chunks. Pulling is backpressure: a source must not read ahead
  * unboundedly while the consumer is not asking for the next chunk.
  */
-import type { Position } from '../delivery/position.js';
+import type { Position } from '../checkpoint/position.js';
 import type { Logger } from '../util/logger.js';
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -15,7 +15,7 @@ import { createSource } from '../index.js';
 import type { SourceConfig } from '../../config/types.js';
 import { createKubernetesSource } from './events-source.js';
 import type { KubernetesSourceOptions } from './events-source.js';
-import { clientFor, FAST, idOf, sourceConfig, SourceCollector } from './harness.js';
+import { clientFor, FAST, idOf, sourceConfig, SourceCollector } from './harness.fixture.js';
 
 let server: ApiServerDouble | undefined;
 let stop = new AbortController();

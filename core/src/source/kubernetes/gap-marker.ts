@@ -4,7 +4,7 @@
  * deterministic (`k8stream-gap-<from>-<to>`, with the namespace for a namespaced watch), so a
  * replayed gap yields the same record id.
  */
-import type { KubeObject } from './listwatch.js';
+import type { KubeObject } from '../../kube/listwatch.js';
 
 export interface GapMarkerOptions {
   fromResourceVersion: string;

@@ -1,22 +1,10 @@
-/** The live Kubernetes source and the shared client and list+watch engine. */
-export { createKubeClient, createKubeClientFromKubeConfig } from './client.js';
-export type { KubeClient, KubeClientOptions, LineStream, Query, StreamOptions } from './client.js';
-export { loadKubeConfig, expandPath, SERVICE_ACCOUNT_DIR } from './kubeconfig.js';
-export type { LoadKubeConfigOptions, LoadedKubeConfig } from './kubeconfig.js';
-export { KubeApiError, describeRequest, describeTarget, parseRetryAfter } from './api-error.js';
-export type { KubeErrorKind, RequestDescription } from './api-error.js';
-export { createListWatch } from './listwatch.js';
-export type { KubeObject, ListWatch, ListWatchCounters, ListWatchItem, ListWatchOptions, ListWatchState } from './listwatch.js';
-export { Backoff, DEFAULT_BACKOFF, sleep } from './backoff.js';
-export type { BackoffOptions } from './backoff.js';
+/** The live Kubernetes events source (the client and list+watch engine live in ../../kube). */
 export { EventTracker, lastOccurrence, occurrenceCount, occurrenceTimes } from './tracker.js';
 export type { Emission, EmitType, TrackerCounters, TrackerOptions } from './tracker.js';
 export { gapMarkerEvent } from './gap-marker.js';
 export type { GapMarkerOptions } from './gap-marker.js';
 export { planWatches, apiBase, escapeFieldValue } from './plan.js';
 export type { WatchTarget } from './plan.js';
-export { compileLabelSelector, parseLabelSelector } from './label-selector.js';
-export type { LabelMatcher, Requirement } from './label-selector.js';
 export { createLabelsLookup, objectPath, pluralOf } from './involved-labels.js';
 export type { InvolvedRef, LabelsLookup, LabelsLookupOptions } from './involved-labels.js';
 export { createKubernetesSource } from './events-source.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServerDouble } from '../../../../test/apiserver/src/index.js';
-import { clientFor } from './harness.js';
+import { clientFor } from './harness.fixture.js';
 import { createLabelsLookup, objectPath, pluralOf } from './involved-labels.js';
 
 let server: ApiServerDouble | undefined;

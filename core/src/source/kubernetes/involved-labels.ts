@@ -4,8 +4,8 @@
  * lookups of the same object shared. `null` means "unknown": the object is gone, its kind
  * cannot be mapped to a path, or the lookup failed.
  */
-import type { KubeClient } from './client.js';
-import { KubeApiError } from './api-error.js';
+import type { KubeClient } from '../../kube/client.js';
+import { KubeApiError } from '../../kube/api-error.js';
 
 /** The involved object (`involvedObject` in core/v1, `regarding` in events.k8s.io/v1). */
 export interface InvolvedRef {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeBatches } from './merge.js';
-import { BoundedQueue } from './queue.js';
+import { BoundedQueue } from '../../kube/queue.js';
 
 describe('mergeBatches', () => {
   it('interleaves producers as they deliver and ends when all end', async () => {

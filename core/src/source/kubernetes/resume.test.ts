@@ -9,7 +9,7 @@ import type { SourceConfig } from '../../config/types.js';
 import { createLogger } from '../../util/logger.js';
 import { createKubernetesSource } from './events-source.js';
 import type { KubernetesSourceOptions } from './events-source.js';
-import { clientFor, FAST, idOf, sourceConfig, SourceCollector } from './harness.js';
+import { clientFor, FAST, idOf, sourceConfig, SourceCollector } from './harness.fixture.js';
 
 let server: ApiServerDouble | undefined;
 let stop = new AbortController();

@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClusterSimulation, startApiServer, type ApiServerDouble, type Fault } from '../../../../test/apiserver/src/index.js';
 import { createKubernetesSource } from './events-source.js';
-import { clientFor, idOf, sourceConfig, SourceCollector } from './harness.js';
+import { clientFor, idOf, sourceConfig, SourceCollector } from './harness.fixture.js';
 
 let server: ApiServerDouble | undefined;
 const stop = new AbortController();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventTracker, lastOccurrence, occurrenceCount, occurrenceTimes } from './tracker.js';
 import type { Emission } from './tracker.js';
-import type { KubeObject, ListWatchItem } from './listwatch.js';
+import type { KubeObject, ListWatchItem } from '../../kube/listwatch.js';
 
 function ev(uid: string, rv: string, extra: Record<string, unknown> = {}): KubeObject {
   return {

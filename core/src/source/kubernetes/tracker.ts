@@ -12,8 +12,8 @@
  *   unchanged events not at all; uids the list no longer has are forgotten (DELETED with
  *   `emitDeleted`). The map therefore holds exactly the events the server still has.
  */
-import { rvNumber } from '../../delivery/position.js';
-import type { KubeObject, ListWatchItem } from './listwatch.js';
+import { rvNumber } from '../../checkpoint/position.js';
+import type { KubeObject, ListWatchItem } from '../../kube/listwatch.js';
 
 export type EmitType = 'SYNC' | 'ADDED' | 'MODIFIED' | 'DELETED';
 

@@ -1,4 +1,4 @@
-/** Delivery guarantees: resume positions, chunk completion, resume state and where it is kept. */
+/** Resume points: which chunks are finished, when the resume point is saved, the state document and where it is kept. */
 export { CheckpointTracker } from './checkpoints.js';
 export type { ChunkHandle, Hold } from './checkpoints.js';
 export { ResumeKeeper } from './keeper.js';
@@ -9,7 +9,5 @@ export { decodeState, encodeState } from './state-doc.js';
 export type { ResumeState } from './state-doc.js';
 export { createFileStateStore, createLeaseStateStore, STATE_FILE } from './state-store.js';
 export type { StateStore } from './state-store.js';
-export { createLeadership, leaseIdentity, leaseNamespace } from './leadership.js';
-export type { Leadership } from './leadership.js';
 export { openResume } from './resume.js';
 export type { Resume } from './resume.js';

@@ -12,7 +12,7 @@ import https from 'node:https';
 // dist/config.js, not the package index: the index loads the whole generated API (see util/lean-client-node.ts).
 import { bufferFromFileOrString } from '@kubernetes/client-node/dist/config.js';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { errorMessage } from '../../errors.js';
+import { errorMessage } from '../errors.js';
 import { configError, describeRequest, httpError, KubeApiError, networkError, protocolError, timeoutError } from './api-error.js';
 import type { RequestDescription } from './api-error.js';
 import { LineSplitter } from './lines.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { K8streamError } from '../../errors.js';
+import { K8streamError } from '../errors.js';
 import { compileLabelSelector, parseLabelSelector } from './label-selector.js';
 
 describe('label selectors', () => {

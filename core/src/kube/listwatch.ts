@@ -18,9 +18,9 @@
  * `SOURCE_FAILED` from the first pull. Later failures are retried and shown in `state()`.
  * Pulling is backpressure: a small buffer fills, then the engine stops reading the socket.
  */
-import { K8streamError, errorMessage } from '../../errors.js';
-import { silentLogger } from '../../util/logger.js';
-import type { Logger } from '../../util/logger.js';
+import { K8streamError, errorMessage } from '../errors.js';
+import { silentLogger } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
 import { describeRequest, describeTarget, KubeApiError, protocolError, statusEventError } from './api-error.js';
 import { Backoff, DEFAULT_BACKOFF, sleep as defaultSleep } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServerDouble } from '../../../../test/apiserver/src/index.js';
-import { K8streamError } from '../../errors.js';
+import { startApiServer, type ApiServerDouble } from '../../../test/apiserver/src/index.js';
+import { K8streamError } from '../errors.js';
 import { createKubeClient } from './client.js';
 import { expandPath, loadKubeConfig } from './kubeconfig.js';
 

@@ -8,9 +8,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { SourceConfig } from '../../config/types.js';
 import { silentLogger } from '../../util/logger.js';
 import type { Source, SourceChunk, SourceItem } from '../types.js';
-import { createKubeClientFromKubeConfig } from './client.js';
-import type { KubeClient, KubeClientOptions } from './client.js';
-import type { ListWatch, ListWatchItem } from './listwatch.js';
+import { createKubeClientFromKubeConfig } from '../../kube/client.js';
+import type { KubeClient, KubeClientOptions } from '../../kube/client.js';
+import type { ListWatch, ListWatchItem } from '../../kube/listwatch.js';
 import type { ListWatchTuning } from './events-source.js';
 
 /** Anything that renders a kubeconfig (the API-server double does). */

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { LeaderElectionConfig } from '../config/types.js';
-import { createLeaderElector } from '../leader/elector.js';
-import type { LeaderElector } from '../leader/elector.js';
-import type { KubeClient } from '../source/kubernetes/client.js';
+import { createLeaderElector } from './elector.js';
+import type { LeaderElector } from './elector.js';
+import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../util/logger.js';
 
 /** Where a pod finds its own namespace. */

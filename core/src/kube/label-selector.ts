@@ -3,7 +3,7 @@
  * and matched against label maps. Used for `source.labelSelector`, which selects events by
  * the labels of their involved object.
  */
-import { K8streamError } from '../../errors.js';
+import { K8streamError } from '../errors.js';
 
 export type Requirement =
   | { key: string; op: 'exists' | 'notExists' }

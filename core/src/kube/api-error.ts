@@ -6,8 +6,8 @@
  * they never contain credentials.
  */
 import { STATUS_CODES } from 'node:http';
-import { K8streamError } from '../../errors.js';
-import type { ErrorCode } from '../../errors.js';
+import { K8streamError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 
 /** What a request is about, derived from its method, path and query. */
 export interface RequestDescription {

@@ -5,9 +5,9 @@
  * streaming lists, and the fail-fast startup errors.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServerDouble, type RequestInfo } from '../../../../test/apiserver/src/index.js';
-import { K8streamError } from '../../errors.js';
-import { clientFor, FAST, ListWatchCollector } from './harness.js';
+import { startApiServer, type ApiServerDouble, type RequestInfo } from '../../../test/apiserver/src/index.js';
+import { K8streamError } from '../errors.js';
+import { clientFor, FAST, ListWatchCollector } from '../source/kubernetes/harness.fixture.js';
 import { createListWatch } from './listwatch.js';
 import type { ListWatchOptions } from './listwatch.js';
 

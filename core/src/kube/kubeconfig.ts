@@ -15,7 +15,7 @@ import net from 'node:net';
 // The module itself, not the package index: the index also loads the generated API, informers,
 // exec, port-forward, … (~25 MB RSS more), none of which k8stream uses (util/lean-client-node.ts).
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { K8streamError, errorMessage } from '../../errors.js';
+import { K8streamError, errorMessage } from '../errors.js';
 
 /** Where the service account files live in a pod. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startApiServer, type ApiServerDouble } from '../../../../test/apiserver/src/index.js';
+import { startApiServer, type ApiServerDouble } from '../../../test/apiserver/src/index.js';
 import { KubeApiError } from './api-error.js';
 import { createKubeClientFromKubeConfig } from './client.js';
-import { clientFor } from './harness.js';
+import { clientFor } from '../source/kubernetes/harness.fixture.js';
 
 let server: ApiServerDouble | undefined;
 afterEach(async () => {

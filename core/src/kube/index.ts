@@ -1,0 +1,13 @@
+/** The Kubernetes API: client, kubeconfig, API errors, the list+watch engine and its helpers, shared by source, leader, checkpoint, enrich and ops. */
+export { createKubeClient, createKubeClientFromKubeConfig } from './client.js';
+export type { KubeClient, KubeClientOptions, LineStream, Query, StreamOptions } from './client.js';
+export { loadKubeConfig, expandPath, SERVICE_ACCOUNT_DIR } from './kubeconfig.js';
+export type { LoadKubeConfigOptions, LoadedKubeConfig } from './kubeconfig.js';
+export { KubeApiError, describeRequest, describeTarget, parseRetryAfter } from './api-error.js';
+export type { KubeErrorKind, RequestDescription } from './api-error.js';
+export { createListWatch } from './listwatch.js';
+export type { KubeObject, ListWatch, ListWatchCounters, ListWatchItem, ListWatchOptions, ListWatchState } from './listwatch.js';
+export { Backoff, DEFAULT_BACKOFF, sleep } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export { compileLabelSelector, parseLabelSelector } from './label-selector.js';
+export type { LabelMatcher, Requirement } from './label-selector.js';
