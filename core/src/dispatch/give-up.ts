@@ -1,0 +1,87 @@
+/**
+ * Giving up on a batch the sink will not take (permanent failure, retries exhausted, encoding
+ * failed): its records go to the dead letter, or, for the dead-letter dispatcher itself (no
+ * dead letter), are given up with an error log.
+ *
+ * Invariants:
+ * - A given-up batch completes with `done('deadlettered')` and leaves the queue, whatever the
+ *   dead-letter write did: the pipeline never stalls on it. Its events count in `deadLettered`
+ *   when the dead letter accepted them, else in `failedEvents`; a permanent failure also counts
+ *   the batch in `permanentFailures`.
+ * - When shutdown is forced while the dead-letter write is pending, the batch is left
+ *   uncompleted (never acked: at-least-once replays it) and counted nowhere.
+ * - {@link deadLetterRecord} is the one place that builds a dead-letter record here.
+ */
+import type { Logger } from '../util/logger.js';
+import type { DeadLetter, DeadLetterRecord, DispatchItem, DispatchStats } from './types.js';
+import type { PreparedBatch } from './encoder.js';
+import type { MemoryQueue } from './queue.js';
+import type { Stop } from './shutdown.js';
+import { type SendFailure, failureMessage } from './retry.js';
+import { STOPPED, untilAborted } from './shutdown.js';
+
+/** The counters the senders after the queue keep (a slice of {@link DispatchStats}). */
+export type SendCounters = Pick<
+  DispatchStats,
+  'batchesSent' | 'eventsSent' | 'bytesSent' | 'retries' | 'permanentFailures' | 'deadLettered' | 'failedEvents' | 'inFlight'
+>;
+
+export function emptySendCounters(): SendCounters {
+  return { batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, permanentFailures: 0, deadLettered: 0, failedEvents: 0, inFlight: 0 };
+}
+
+/** The dead-letter record of one item a sink gave up on. */
+export function deadLetterRecord(item: DispatchItem, failure: SendFailure, component: string, time: string): DeadLetterRecord {
+  return {
+    schema: 'k8stream.deadletter/v1',
+    id: item.id,
+    time,
+    stage: 'sink',
+    component,
+    error: { code: failure.code, message: failure.message },
+    record: item.record,
+  };
+}
+
+/** Gives up one prepared batch after `attemptNo` attempts (0: it was never sent). */
+export type GiveUp = (prepared: PreparedBatch, failure: SendFailure, attemptNo: number) => Promise<void>;
+
+export interface GiveUpOptions {
+  /** Sink name (the records' `component`). */
+  name: string;
+  /** Null for the dead-letter dispatcher itself. */
+  deadLetter: DeadLetter | null;
+  log: Logger;
+}
+
+export function createGiveUp(options: GiveUpOptions, stop: Stop, queue: Pick<MemoryQueue, 'complete'>, counters: SendCounters): GiveUp {
+  const { name, deadLetter, log } = options;
+
+  return async function giveUp(prepared, failure, attemptNo) {
+    const items = prepared.items;
+    const count = items.length;
+    const batchIdValue = prepared.batch?.id ?? null;
+    if (failure.kind === 'permanent') counters.permanentFailures++;
+    const fields = { batchId: batchIdValue, count, attempt: attemptNo, code: failure.code, error: failure.message };
+    if (deadLetter === null) {
+      log.error('batch rejected by the dead-letter sink; events given up', fields);
+      counters.failedEvents += count;
+      queue.complete(items, prepared.queueBytes, 'deadlettered', batchIdValue);
+      return;
+    }
+    const time = new Date().toISOString();
+    const records = new Array<DeadLetterRecord>(count);
+    for (let i = 0; i < count; i++) records[i] = deadLetterRecord(items[i] as DispatchItem, failure, name, time);
+    log.error('batch dead-lettered', fields);
+    try {
+      const result = await untilAborted(deadLetter.write(records), stop.signal);
+      if (result === STOPPED) return;
+      counters.deadLettered += count;
+    } catch (err) {
+      if (stop.forced) return;
+      log.error('dead-letter write failed; events given up', { ...fields, deadLetterError: failureMessage(err) });
+      counters.failedEvents += count;
+    }
+    queue.complete(items, prepared.queueBytes, 'deadlettered', batchIdValue);
+  };
+}
