@@ -15,7 +15,9 @@
  *   order, so acking the disk queue up to the last completed seq acks exactly the delivered
  *   (or dead-lettered) prefix.
  * - `close(grace)` flushes what it can within the grace period; whatever is still unacked stays
- *   on disk for the next start and is not counted as lost.
+ *   on disk for the next start and is not counted as lost. It runs on the close path every
+ *   dispatcher shares (`shutdown.ts`: close once, grace race, release); the steps, in order,
+ *   are listed where they are defined below.
  * - `item.persisted()` is called once per pushed item, in push order, as soon as the append
  *   holding it is on disk (written; fsynced too under `fsync: always`, else within the fsync
  *   interval — it survives a process crash from then on), always before its `done`. Never for
@@ -43,6 +45,7 @@ import type { DispatchBuffer, DispatchItem, DispatchStats, DispatcherOptions, Si
 import { K8streamError } from '../errors.js';
 import { createDiskQueue } from './disk-queue/index.js';
 import { failureMessage } from './retry.js';
+import { closedError, createCloser, within } from './shutdown.js';
 
 /** The disk variant of {@link DispatchBuffer}. */
 export type DiskBuffer = Extract<DispatchBuffer, { type: 'disk' }>;
@@ -61,12 +64,6 @@ function timestampOf(record: unknown): string | null {
     if (typeof value === 'string') return value;
   }
   return null;
-}
-
-/** setTimeout that never fires for Infinity and clamps huge delays. */
-function after(ms: number, fn: () => void): NodeJS.Timeout | undefined {
-  if (!(ms < Infinity)) return undefined;
-  return setTimeout(fn, Math.min(2_147_483_647, Math.max(0, ms)));
 }
 
 /** A disk-buffered dispatcher: a {@link SinkDispatcher} that can report when its disk queue is open. */
@@ -157,12 +154,8 @@ export function createDiskBufferedDispatcher(
   let closing = false;
   let stopReading = false;
   let readerDone: Promise<void> = Promise.resolve();
-  let closeResult: Promise<{ flushed: boolean }> | null = null;
   /** Woken whenever progress happens (append done, ack applied); drain waiters re-check. */
   let progress: Array<() => void> = [];
-
-  const closedError = (what: string) =>
-    new K8streamError('SINK_CLOSED', `sink "${name}" is closed; ${what}`, { plugin: name });
 
   function notifyProgress(): void {
     const waiting = progress;
@@ -373,7 +366,7 @@ export function createDiskBufferedDispatcher(
   }
 
   function push(item: DispatchItem): Promise<void> | undefined {
-    if (closing) throw closedError(`cannot accept record ${item.id}`);
+    if (closing) throw closedError(name, `cannot accept record ${item.id}`);
     if (openError !== null) throw openError;
     pending.push(item);
     unwrittenEvents++;
@@ -391,52 +384,54 @@ export function createDiskBufferedDispatcher(
     return room;
   }
 
-  async function shutdown(graceMs: number): Promise<{ flushed: boolean }> {
-    closing = true;
-    maybeReleaseRoom();
-    const deadline = Date.now() + graceMs;
-    let handle: NodeJS.Timeout | undefined;
-    const expired = new Promise<false>((resolve) => {
-      handle = after(graceMs, () => resolve(false));
-    });
-    let flushed: boolean;
-    try {
-      flushed = await Promise.race([untilEmpty().then(() => true, () => false), expired]);
-    } finally {
-      if (handle !== undefined) clearTimeout(handle);
-    }
-    stopReading = true;
-    // Accepted items must reach the disk even past the grace period: appends only wait when a
-    // `block` queue is full, so that wait is bounded by `timeoutMs` (then they fail, counted).
-    // Not while the disk is failing: retries would only delay the exit (they fail, counted).
-    if (flushing !== null || pending.length > 0) {
-      const writing = startFlush();
-      const failing = (disk as DiskQueue | null)?.stats().writeFailing === true;
-      let bounded: NodeJS.Timeout | undefined;
-      const limit = failing ? Math.max(0, deadline - Date.now()) : options.timeoutMs;
-      await Promise.race([writing, new Promise<void>((resolve) => (bounded = after(limit, resolve)))]);
-      if (bounded !== undefined) clearTimeout(bounded);
-    }
-    const remaining = Math.max(0, deadline - Date.now());
-    const memoryResult = await memory.close(flushed ? remaining : 0);
-    if (!memoryResult.flushed) flushed = false;
-    const queue = disk;
-    if (queue !== null) {
-      if (acking !== null) await acking;
-      const left = queue.stats().records;
-      if (left > 0) log.info('undelivered events stay in the disk buffer for the next start', { events: left });
-      try {
-        await queue.close();
-      } catch (err) {
-        log.error('disk buffer close failed', { error: failureMessage(err) });
+  // Shutdown order (the memory dispatcher behind closes itself the same way, inside step 4):
+  //  1. refuse pushes (SINK_CLOSED) and wake producers blocked on backpressure;
+  //  2. wait up to graceMs until everything pushed is appended and acked on disk;
+  //  3. stop the reader: what is still on disk stays there for the next start;
+  //  4. finish the appends under way (bounded: timeoutMs, or what is left of the grace period
+  //     while the disk is failing), then close the memory dispatcher with the grace left
+  //     (0 when the grace ran out) — it closes the sink;
+  //  5. let the last ack land, close the disk queue, wait for the appends and the reader.
+  const closer = createCloser(log, {
+    stopAccepting() {
+      closing = true;
+      maybeReleaseRoom();
+    },
+    settled: untilEmpty,
+    abandon() {
+      // Nothing in flight belongs to this layer; step 3 runs either way.
+    },
+    async release(flushed, deadline) {
+      stopReading = true;
+      // Accepted items must reach the disk even past the grace period: appends only wait when a
+      // `block` queue is full, so that wait is bounded by `timeoutMs` (then they fail, counted).
+      // Not while the disk is failing: retries would only delay the exit (they fail, counted).
+      if (flushing !== null || pending.length > 0) {
+        const writing = startFlush();
+        const failing = (disk as DiskQueue | null)?.stats().writeFailing === true;
+        await within(writing, failing ? Math.max(0, deadline - Date.now()) : options.timeoutMs);
       }
-    }
-    // Appends the grace period cut short fail once the queue is closed.
-    if (flushing !== null) await flushing;
-    await readerDone;
-    if (pending.length > 0 || unwrittenEvents > 0) flushed = false;
-    return { flushed };
-  }
+      const remaining = Math.max(0, deadline - Date.now());
+      const memoryResult = await memory.close(flushed ? remaining : 0);
+      if (!memoryResult.flushed) flushed = false;
+      const queue = disk;
+      if (queue !== null) {
+        if (acking !== null) await acking;
+        const left = queue.stats().records;
+        if (left > 0) log.info('undelivered events stay in the disk buffer for the next start', { events: left });
+        try {
+          await queue.close();
+        } catch (err) {
+          log.error('disk buffer close failed', { error: failureMessage(err) });
+        }
+      }
+      // Appends the grace period cut short fail once the queue is closed.
+      if (flushing !== null) await flushing;
+      await readerDone;
+      if (pending.length > 0 || unwrittenEvents > 0) flushed = false;
+      return flushed;
+    },
+  });
 
   return {
     name,
@@ -447,16 +442,10 @@ export function createDiskBufferedDispatcher(
       });
     },
     drain(): Promise<void> {
-      if (closeResult !== null) return Promise.reject(closedError('drain after close'));
+      if (closer.started) return Promise.reject(closedError(name, 'drain after close'));
       return untilEmpty();
     },
-    close(graceMs: number): Promise<{ flushed: boolean }> {
-      closeResult ??= shutdown(graceMs).catch((err: unknown) => {
-        log.error('close failed', { error: failureMessage(err) });
-        return { flushed: false };
-      });
-      return closeResult;
-    },
+    close: closer.close,
     stats(): DispatchStats {
       const inner = memory.stats();
       const queue = disk as DiskQueue | null;
