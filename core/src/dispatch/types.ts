@@ -1,6 +1,7 @@
 /**
- * Per-sink delivery: queue → batcher → encoder → timeout/retry → sink.send → ack.
- * Only this folder batches, retries, buffers or times out.
+ * Types of per-sink delivery: queue → batcher → encoder → retry → timeout → sink.send → ack.
+ * dispatch/ delivers batches to sinks (resume points are `checkpoint/`'s); only this folder
+ * batches, retries, buffers or times out.
  */
 import type { BatchOptions, EncodingOptions, SinkInstance } from '../plugins/api.js';
 import type { QueueConfig, RetryConfig } from '../config/types.js';
