@@ -266,7 +266,7 @@ describe('array, record, union', () => {
     });
 
     it("keeps the inner schema's absence rules: optional, default and nullable", () => {
-      const optional = s.object({ mode: mode.optional().map((text) => (text === undefined ? 'umask' : octal(text))) });
+      const optional = s.object({ mode: mode.optional().map((text) => (text === undefined ? ('umask' as const) : octal(text))) });
       expectTypeOf(valueOf(optional, {}).mode).toEqualTypeOf<number | 'umask'>();
       expect(valueOf(optional, {})).toEqual({ mode: 'umask' });
       expect(valueOf(optional, { mode: null })).toEqual({ mode: 'umask' }); // YAML `mode:`
