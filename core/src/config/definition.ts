@@ -2,11 +2,11 @@
  * The `.k8streamrc` definition: one schema that validates a user's file into `K8streamConfig`
  * (every default applied) and generates the published JSON Schema. The keys `cluster`,
  * `source`, `enrich`, `transforms[].use`, `sinks[].use`, `sinks[].config` and `delivery` are
- * the public contract.
+ * the public contract. Each key is declared here once: the resolved types the core consumes
+ * (`types.ts`) are derived from this definition, and its `describe` texts are their docs.
  */
 import { any, array, boolean, duration, enumOf, integer, isPlainObject, number, object, record, size, string, toJsonSchema, union } from './schema/index.js';
 import type { Input, JsonSchema, Output, RefineContext, Schema } from './schema/index.js';
-import type { K8streamConfig } from './types.js';
 import { errorMessage } from '../errors.js';
 import { parseLabelSelector } from '../kube/label-selector.js';
 import { compressionLevelProblem } from '../dispatch/encode.js';
@@ -249,12 +249,15 @@ function uniqueNames(kind: string) {
   };
 }
 
+/** `T` with its optional `name` made a required string (one flat object type, for readable hovers). */
+type Named<T> = { [K in keyof (Omit<T, 'name'> & { name: string })]: (Omit<T, 'name'> & { name: string })[K] };
+
 /**
  * Gives unnamed items a name derived from `use`, suffixed -2, -3, ... when taken. Explicit
  * names are reserved first.
  */
 function assignNames<T extends { name?: string | undefined; use: string }>(derive: (use: string) => string) {
-  return (items: T[]): (T & { name: string })[] => {
+  return (items: T[]): Named<T>[] => {
     const taken = new Set(items.flatMap((item) => (item.name === undefined ? [] : [item.name])));
     return items.map((item) => {
       if (item.name !== undefined) return { ...item, name: item.name };
@@ -414,15 +417,6 @@ export const k8streamrc = object(
 
 /** What a user may write in `.k8streamrc` (or export from `k8stream.config.ts`). */
 export type K8streamrc = Input<typeof k8streamrc>;
-
-// The definition must produce the resolved config the core consumes: checked both ways.
-type Validated = Output<typeof k8streamrc>;
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const producesK8streamConfig: [Validated] extends [K8streamConfig] ? true : false = true;
-const sourceMatches: Same<Validated['source'], K8streamConfig['source']> = true;
-const transformsMatch: Same<Validated['transforms'], K8streamConfig['transforms']> = true;
-const sinksMatch: Same<Validated['sinks'], K8streamConfig['sinks']> = true;
-void [producesK8streamConfig, sourceMatches, transformsMatch, sinksMatch];
 
 /** Where the published schema lives, relative to the @k8stream/core package root. */
 export const K8STREAMRC_SCHEMA_FILE = 'schema/k8streamrc.schema.json';

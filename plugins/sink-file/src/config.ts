@@ -1,10 +1,18 @@
-/** Configuration of the file sink: one definition validates it and documents it. */
+/**
+ * Configuration of the file sink: one definition validates it, documents it and gives its type
+ * (`FileSinkConfig`), so each field is declared once.
+ */
 import { keyTemplateSchema, parseConfig, schema as s } from '@k8stream/core';
 
 /** Default layout: one file per batch, partitioned by cluster and hour (UTC). */
 export const DEFAULT_PATH_TEMPLATE = '{cluster}/{yyyy}/{MM}/{dd}/{HH}/{batchId}{ext}';
 
 const OCTAL_MODE = /^0?o?[0-7]{3}$/;
+
+/** `"0640"`, `"640"` or `"0o640"` → 0o640, the number `chmod` takes. */
+function parseMode(text: string): number {
+  return Number.parseInt(text.replace(/^0?o?/, ''), 8);
+}
 
 /** The file sink's `config` block. */
 export const fileSinkConfigSchema = s.object({
@@ -23,29 +31,15 @@ export const fileSinkConfigSchema = s.object({
   mode: s
     .string()
     .pattern(OCTAL_MODE, 'an octal file mode such as "0640"')
+    .map(parseMode)
     .optional()
     .describe('Permissions of the written files, as an octal string ("0640"). Default: 0666 minus the process umask.'),
 });
 
-/** The validated file sink config. */
-export interface FileSinkConfig {
-  /** Directory the files go under (relative to the config file directory). */
-  dir: string;
-  /** Path template under `dir`. @default DEFAULT_PATH_TEMPLATE */
-  path: string;
-  /** fsync files and directories before the ack. @default true */
-  fsync: boolean;
-  /** File permissions (number), or undefined for the umask default. */
-  mode: number | undefined;
-}
+/** The validated file sink config (`mode` is a number by then; absent: 0666 minus the umask). */
+export type FileSinkConfig = s.Output<typeof fileSinkConfigSchema>;
 
 /** Validates the user's `config` block: every problem at once, with its path. Pure. */
 export function validateFileSinkConfig(raw: unknown): FileSinkConfig {
-  const parsed = parseConfig(fileSinkConfigSchema, raw, { plugin: 'file' });
-  return {
-    dir: parsed.dir,
-    path: parsed.path,
-    fsync: parsed.fsync,
-    mode: parsed.mode === undefined ? undefined : Number.parseInt(parsed.mode.replace(/^0?o?/, ''), 8),
-  };
+  return parseConfig(fileSinkConfigSchema, raw, { plugin: 'file' });
 }

@@ -1,4 +1,7 @@
-/** Configuration of the GCS sink: one definition validates it and documents it. */
+/**
+ * Configuration of the GCS sink: one definition validates it, documents it and gives its type
+ * (`GcsSinkConfig`), so each field is declared once.
+ */
 import { keyTemplateSchema, parseConfig, schema as s } from '@k8stream/core';
 
 /** Default object key: Hive-style partitions that BigQuery external tables and DuckDB read. */
@@ -27,8 +30,9 @@ export const gcsSinkConfigSchema = s.object({
   apiEndpoint: s
     .string()
     .pattern(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL')
+    .map((url) => url.replace(/\/+$/, ''))
     .optional()
-    .describe('Storage API endpoint, for emulators and test servers (no authentication is sent to a custom endpoint unless useAuthWithCustomEndpoint).'),
+    .describe('Storage API endpoint, for emulators and test servers (no authentication is sent to a custom endpoint unless useAuthWithCustomEndpoint). Default: https://storage.googleapis.com.'),
   useAuthWithCustomEndpoint: s.boolean().default(false).describe('Send credentials to a custom apiEndpoint too.'),
   resumableThreshold: s
     .size()
@@ -41,40 +45,10 @@ export const gcsSinkConfigSchema = s.object({
     .describe('Storage class of the written objects. Default: the bucket default.'),
 });
 
-/** The validated GCS sink config. */
-export interface GcsSinkConfig {
-  /** Bucket the objects go to. */
-  bucket: string;
-  /** Value of {prefix}. @default '' */
-  prefix: string;
-  /** Object key template. @default DEFAULT_KEY_TEMPLATE */
-  key: string;
-  /** Project id. @default from Application Default Credentials */
-  projectId: string | undefined;
-  /** Service account key file. @default Application Default Credentials */
-  keyFilename: string | undefined;
-  /** Custom endpoint (emulator). @default https://storage.googleapis.com */
-  apiEndpoint: string | undefined;
-  /** Authenticate against a custom endpoint too. @default false */
-  useAuthWithCustomEndpoint: boolean;
-  /** Resumable uploads from this many bytes. @default 8 MiB */
-  resumableThreshold: number;
-  /** Storage class. @default the bucket's */
-  storageClass: 'STANDARD' | 'NEARLINE' | 'COLDLINE' | 'ARCHIVE' | undefined;
-}
+/** The validated GCS sink config (a custom `apiEndpoint` without trailing slashes). */
+export type GcsSinkConfig = s.Output<typeof gcsSinkConfigSchema>;
 
 /** Validates the user's `config` block: every problem at once, with its path. Pure. */
 export function validateGcsSinkConfig(raw: unknown): GcsSinkConfig {
-  const parsed = parseConfig(gcsSinkConfigSchema, raw, { plugin: 'gcs' });
-  return {
-    bucket: parsed.bucket,
-    prefix: parsed.prefix,
-    key: parsed.key,
-    projectId: parsed.projectId,
-    keyFilename: parsed.keyFilename,
-    apiEndpoint: parsed.apiEndpoint?.replace(/\/+$/, ''),
-    useAuthWithCustomEndpoint: parsed.useAuthWithCustomEndpoint,
-    resumableThreshold: parsed.resumableThreshold,
-    storageClass: parsed.storageClass,
-  };
+  return parseConfig(gcsSinkConfigSchema, raw, { plugin: 'gcs' });
 }

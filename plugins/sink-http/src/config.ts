@@ -1,9 +1,9 @@
-/** Configuration of the HTTP sink: one definition validates it and documents it. */
+/**
+ * Configuration of the HTTP sink: one definition validates it, documents it and gives its type
+ * (`HttpSinkConfig`), so each field is declared once.
+ */
 import { parseConfig, schema as s } from '@k8stream/core';
 import { validateIndexTemplate } from './index-template.js';
-
-/** How the request body is built from a batch. */
-export type BodyMode = 'batch' | 'loki' | 'elasticsearch';
 
 /** Default Elasticsearch/OpenSearch index: one index per day (UTC, from each event's timestamp). */
 export const DEFAULT_INDEX_TEMPLATE = 'k8stream-events-{yyyy}.{MM}.{dd}';
@@ -54,7 +54,8 @@ export const httpSinkConfigSchema = s
         caFile: s.string().nonEmpty().optional().describe('PEM file of extra CAs to trust; relative to the config file directory.'),
         insecureSkipVerify: s.boolean().default(false).describe('Do not verify the server certificate (tests only).'),
       })
-      .optional(),
+      .optional()
+      .describe('TLS settings for https URLs.'),
   })
   .checkPartial((value, ctx) => {
     if (value.bearerTokenEnv !== undefined && value.basicAuth !== undefined) {
@@ -70,39 +71,12 @@ export const httpSinkConfigSchema = s
   });
 
 /** The validated HTTP sink config. */
-export interface HttpSinkConfig {
-  /** Endpoint URL (http or https). */
-  url: string;
-  /** @default 'POST' */
-  method: 'POST' | 'PUT';
-  /** Extra request headers. @default {} */
-  headers: Record<string, string>;
-  /** Environment variable holding a bearer token. */
-  bearerTokenEnv: string | undefined;
-  /** Environment variables holding basic auth credentials. */
-  basicAuth: { usernameEnv: string; passwordEnv: string } | undefined;
-  /** @default 'batch' */
-  body: BodyMode;
-  /** Compression of built (`loki`, `elasticsearch`) bodies. @default 'none' */
-  compression: 'none' | 'gzip';
-  /** Index template of the `elasticsearch` body. @default DEFAULT_INDEX_TEMPLATE */
-  index: string;
-  /** TLS settings for https URLs. */
-  tls: { caFile: string | undefined; insecureSkipVerify: boolean } | undefined;
-}
+export type HttpSinkConfig = s.Output<typeof httpSinkConfigSchema>;
+
+/** How the request body is built from a batch. */
+export type BodyMode = HttpSinkConfig['body'];
 
 /** Validates the user's `config` block: every problem at once, with its path. Pure. */
 export function validateHttpSinkConfig(raw: unknown): HttpSinkConfig {
-  const parsed = parseConfig(httpSinkConfigSchema, raw, { plugin: 'http' });
-  return {
-    url: parsed.url,
-    method: parsed.method,
-    headers: { ...parsed.headers },
-    bearerTokenEnv: parsed.bearerTokenEnv,
-    basicAuth: parsed.basicAuth === undefined ? undefined : { ...parsed.basicAuth },
-    body: parsed.body,
-    compression: parsed.compression,
-    index: parsed.index,
-    tls: parsed.tls === undefined ? undefined : { caFile: parsed.tls.caFile, insecureSkipVerify: parsed.tls.insecureSkipVerify },
-  };
+  return parseConfig(httpSinkConfigSchema, raw, { plugin: 'http' });
 }

@@ -1,4 +1,7 @@
-/** Configuration of the S3 sink: one definition validates it and documents it. */
+/**
+ * Configuration of the S3 sink: one definition validates it, documents it and gives its type
+ * (`S3SinkConfig`), so each field is declared once.
+ */
 import { keyTemplateSchema, parseConfig, schema as s } from '@k8stream/core';
 
 /** Default object key: hive-style partitions that Athena, Glue and DuckDB read as columns. */
@@ -77,49 +80,10 @@ export const s3SinkConfigSchema = s.object({
   }
 });
 
-/** The validated S3 sink config. */
-export interface S3SinkConfig {
-  bucket: string;
-  /** @default the SDK chain */
-  region: string | undefined;
-  /** @default '' */
-  prefix: string;
-  /** @default DEFAULT_KEY_TEMPLATE */
-  key: string;
-  endpoint: string | undefined;
-  /** @default false */
-  forcePathStyle: boolean;
-  profile: string | undefined;
-  storageClass: StorageClass | undefined;
-  serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
-  kmsKeyId: string | undefined;
-  /** Bytes. @default 8 MiB */
-  multipartThreshold: number;
-  /** Bytes. @default 8 MiB */
-  partSize: number;
-  /** @default 4 */
-  queueSize: number;
-  /** @default 3 */
-  maxAttempts: number;
-}
+/** The validated S3 sink config (sizes in bytes). */
+export type S3SinkConfig = s.Output<typeof s3SinkConfigSchema>;
 
 /** Validates the user's `config` block: every problem at once, with its path. Pure. */
 export function validateS3SinkConfig(raw: unknown): S3SinkConfig {
-  const p = parseConfig(s3SinkConfigSchema, raw, { plugin: 's3' });
-  return {
-    bucket: p.bucket,
-    region: p.region,
-    prefix: p.prefix,
-    key: p.key,
-    endpoint: p.endpoint,
-    forcePathStyle: p.forcePathStyle,
-    profile: p.profile,
-    storageClass: p.storageClass,
-    serverSideEncryption: p.serverSideEncryption,
-    kmsKeyId: p.kmsKeyId,
-    multipartThreshold: p.multipartThreshold,
-    partSize: p.partSize,
-    queueSize: p.queueSize,
-    maxAttempts: p.maxAttempts,
-  };
+  return parseConfig(s3SinkConfigSchema, raw, { plugin: 's3' });
 }

@@ -10,10 +10,8 @@ export const stdoutSinkConfigSchema = s.object({
     .describe('Indent each record over several lines (for reading in a terminal) instead of one JSON line per record.'),
 });
 
-export interface StdoutSinkConfig {
-  /** @default false */
-  pretty: boolean;
-}
+/** The validated stdout sink config, derived from its schema. */
+export type StdoutSinkConfig = s.Output<typeof stdoutSinkConfigSchema>;
 
 /** A stream event listener (typed loosely so any `Writable` fits). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -154,6 +154,15 @@ export abstract class Schema<Out, In = Out> {
   /** The JSON Schema of a present, non-null value (without description/default). */
   protected abstract emit(options: EmitOptions): JsonSchema;
 
+  /**
+   * Whether an absent value (undefined, or null when not nullable) goes to `check` when this
+   * schema itself is neither optional nor defaulted, instead of being reported as required: for
+   * wrappers whose inner schema decides about absence (`map`).
+   */
+  protected get checksAbsence(): boolean {
+    return false;
+  }
+
   /** Whether `${VAR}` strings need an explicit JSON Schema alternative (non-string scalars). */
   protected get interpolatable(): boolean {
     return false;
@@ -172,12 +181,15 @@ export abstract class Schema<Out, In = Out> {
   /** Validates `raw` at `path`: handles absence, null, defaults and refinements around `check`. */
   parse(raw: unknown, path: Path, ctx: ParseContext): Out | Invalid {
     const { flags } = this;
-    if (raw === null && !flags.nullable && this.isOptional) raw = undefined; // YAML `key:` with no value
+    const ownsAbsence = flags.optional || flags.default !== undefined;
+    if (raw === null && !flags.nullable && ownsAbsence) raw = undefined; // YAML `key:` with no value
     if (raw === undefined) {
       if (flags.default !== undefined) return this.parse(structuredClone(flags.default.value), path, ctx);
       if (flags.optional) return undefined as Out;
-      ctx.report(path, 'is required');
-      return INVALID;
+      if (!this.checksAbsence) {
+        ctx.report(path, 'is required');
+        return INVALID;
+      }
     }
     if (flags.nullable && (raw === null || (ctx.coerce && raw === ''))) return null as Out;
     const before = ctx.issues.length;
@@ -275,7 +287,12 @@ export abstract class Schema<Out, In = Out> {
     return this.with({ rawChecks: [...this.flags.rawChecks, fn] });
   }
 
-  /** A schema validating like this one whose output is `fn(value)`. */
+  /**
+   * A schema validating like this one whose output is `fn(value)`: the validated value's shape
+   * can differ from what users write (`"0640"` → `0o640`) while the JSON Schema, the description
+   * and the handling of absence (optional, default, nullable) stay this schema's. `fn` only sees
+   * valid values, including the `undefined`/`null` this schema lets through.
+   */
   map<T>(fn: (value: Out) => T): Schema<T, In> {
     return new MappedSchema(this, fn);
   }
@@ -293,6 +310,14 @@ class MappedSchema<From, To, In> extends Schema<To, In> {
 
   get expected(): string {
     return this.inner.expected;
+  }
+
+  override get isOptional(): boolean {
+    return super.isOptional || this.inner.isOptional;
+  }
+
+  protected override get checksAbsence(): boolean {
+    return true;
   }
 
   protected check(raw: unknown, path: Path, ctx: ParseContext): To | Invalid {

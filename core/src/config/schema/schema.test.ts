@@ -250,6 +250,42 @@ describe('array, record, union', () => {
     expect(valueOf(list, 'a,b')).toEqual(['a', 'b']);
     expect(valueOf(list, undefined)).toEqual([]);
   });
+
+  describe('map: the validated shape differs from the written one', () => {
+    const octal = (text: string) => Number.parseInt(text, 8);
+    const mode = s.string().pattern(/^[0-7]{3}$/, 'an octal mode');
+
+    it('map then optional: absent stays undefined and fn never sees it', () => {
+      let calls = 0;
+      const config = s.object({ mode: mode.map((text) => (calls++, octal(text))).optional() });
+      expectTypeOf(valueOf(config, {})).toEqualTypeOf<{ mode?: number }>();
+      expect(valueOf(config, {})).toStrictEqual({});
+      expect(calls).toBe(0);
+      expect(valueOf(config, { mode: '640' })).toEqual({ mode: 0o640 });
+      expect(issuesOf(config, { mode: '9' })).toEqual([{ path: 'mode', message: 'expected an octal mode, got "9"' }]);
+    });
+
+    it("keeps the inner schema's absence rules: optional, default and nullable", () => {
+      const optional = s.object({ mode: mode.optional().map((text) => (text === undefined ? ('umask' as const) : octal(text))) });
+      expectTypeOf(valueOf(optional, {}).mode).toEqualTypeOf<number | 'umask'>();
+      expect(valueOf(optional, {})).toEqual({ mode: 'umask' });
+      expect(valueOf(optional, { mode: null })).toEqual({ mode: 'umask' }); // YAML `mode:`
+      const defaulted = mode.default('644').map(octal);
+      expect(valueOf(defaulted, undefined)).toBe(0o644);
+      expect(s.object({ mode: defaulted }).toJsonSchema().required).toBeUndefined();
+      const nullable = s.integer().nullable().map((n) => n ?? 'none');
+      expect(valueOf(nullable, null)).toBe('none');
+      expect(valueOf(nullable, '')).toBe('none');
+      expect(issuesOf(s.object({ mode: mode.map(octal) }), {})).toEqual([{ path: 'mode', message: 'is required' }]);
+    });
+
+    it('leaves the JSON Schema as the unmapped one', () => {
+      const plain = s.object({ mode: mode.optional().describe('File mode.'), n: s.integer().default(3).describe('N.') });
+      const mapped = s.object({ mode: mode.map(octal).optional().describe('File mode.'), n: s.integer().default(3).map(String).describe('N.') });
+      expect(mapped.toJsonSchema()).toStrictEqual(plain.toJsonSchema());
+      expect(mapped.toJsonSchema({ interpolation: true })).toStrictEqual(plain.toJsonSchema({ interpolation: true }));
+    });
+  });
 });
 
 describe('parseConfig', () => {
