@@ -7,7 +7,7 @@
  * the credentials in use and of anything shaped like an access key id (`[REDACTED]`): the raw
  * SDK error (whose fields can carry the access key id) is never attached as `cause`.
  */
-import { DEFAULT_RETRY_AFTER_MS, K8streamError, REDACTED, httpStatusClass, parseRetryAfter, redact, sinkError } from '@k8stream/core';
+import { K8streamError, REDACTED, httpStatusClass, parseRetryAfter, redact, sinkError } from '@k8stream/core';
 import type { SinkFailureClass } from '@k8stream/core';
 
 /** S3 error codes that mean "slow down". */
@@ -166,7 +166,7 @@ export function toSendError(err: unknown, options: { sink: string; where: string
   const target = { plugin: sink, path: where };
   switch (kind) {
     case 'retry-after':
-      return sinkError(kind, `s3 sink "${sink}": throttled writing ${where}: ${what}`, { ...target, retryAfterMs: shape.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS });
+      return sinkError(kind, `s3 sink "${sink}": throttled writing ${where}: ${what}`, { ...target, retryAfterMs: shape.retryAfterMs });
     case 'transient':
       return sinkError(kind, `s3 sink "${sink}": failed to write ${where}: ${what}`, target);
     case 'permanent': {
