@@ -18,6 +18,8 @@ export type ErrorCode =
   // sinks at run time
   | 'SINK_PERMANENT'
   | 'SINK_RETRY_AFTER'
+  /** A sink send failed in a way a retry may fix (5xx without Retry-After, connection reset); retried with backoff. */
+  | 'SINK_TRANSIENT'
   | 'SINK_TIMEOUT'
   | 'SINK_RETRIES_EXHAUSTED'
   | 'SINK_UNHEALTHY'

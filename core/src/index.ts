@@ -28,3 +28,4 @@ export { k8streamrc, k8streamrcJsonSchema, K8STREAMRC_SCHEMA_FILE } from './conf
 export type { K8streamrc } from './config/definition.js';
 export { formatSize, parseSize } from './config/size.js';
 export { formatDuration, parseDuration } from './config/duration.js';
+export * from './sink-kit/index.js';

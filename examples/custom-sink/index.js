@@ -11,7 +11,7 @@
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { PermanentError, ValidationError, defineSink } from '@k8stream/core';
+import { PermanentError, ValidationError, createClosedGuard, defineSink } from '@k8stream/core';
 
 /** @typedef {{ file: string }} ExampleConfig */
 
@@ -73,10 +73,13 @@ export default defineSink({
     await mkdir(path.dirname(file), { recursive: true });
     const { ids, torn: tornAtStart } = await readState(file);
     let torn = tornAtStart;
+    // After close, send rejects with SINK_CLOSED (the compliance suite checks it).
+    const guard = createClosedGuard('example', ctx.name);
     return {
       describe: () => file,
       /** @param {import('@k8stream/core').Batch<unknown>} batch */
       async send(batch) {
+        guard.assertOpen();
         if (ids.has(batch.id)) return; // already written: redelivery is a no-op
         const line = `${torn ? '\n' : ''}${JSON.stringify({ batch: batch.id, records: batch.records })}\n`;
         try {
@@ -90,6 +93,9 @@ export default defineSink({
         }
         torn = false;
         ids.add(batch.id);
+      },
+      async close() {
+        guard.close();
       },
     };
   },

@@ -235,7 +235,7 @@ describe('createEnricher', () => {
     await expect(enricher.enrich([record])).resolves.toBeUndefined();
     expect(record.enrichment.errors).toEqual([
       { lookup: 'earlier', message: 'kept' },
-      { lookup: 'pod shop/web-1', message: 'failed: boom with password=[redacted]' },
+      { lookup: 'pod shop/web-1', message: 'failed: boom with password=[REDACTED]' },
     ]);
 
     const junk = createEnricher({ get: async () => 'not an object', config: ALL, limiter: unlimited() });

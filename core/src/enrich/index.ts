@@ -25,5 +25,5 @@ export {
 } from './service-changes.js';
 export type { PodsBehind, ServiceChangeFeed, ServiceChangeFeedOptions, ServiceChangeStats } from './service-changes.js';
 export { DROPPED_ANNOTATIONS, toObjectInfo } from './object-info.js';
-export { describeLookupError, redact } from './lookup-error.js';
+export { describeLookupError } from './lookup-error.js';
 export type { FeedEvent, FeedGap, FeedItem, FeedSync, JsonGetter, ObjectFeed, ObjectInfo, ObjectRef, RawOwnerRef } from './types.js';

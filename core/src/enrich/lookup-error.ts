@@ -2,6 +2,7 @@
  * How a failed lookup is described in `enrichment.errors`: short, stable, and free of secrets
  * (no tokens, no credentials in URLs, no response bodies).
  */
+import { redact } from '../sink-kit/redact.js';
 import { statusOf } from './cache.js';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -20,14 +21,6 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 };
 
 const MAX_MESSAGE = 200;
-
-/** Removes bearer tokens, `token=…`/`password=…` pairs and URL credentials from a message. */
-export function redact(message: string): string {
-  return message
-    .replace(/\b(bearer)\s+[^\s"',;]+/gi, '$1 [redacted]')
-    .replace(/\b(token|access_token|password|passwd|secret|authorization|api[-_]?key)(["']?\s*[=:]\s*["']?)[^\s"',;&]+/gi, '$1$2[redacted]')
-    .replace(/\/\/[^/\s:@]+:[^/\s@]+@/g, '//[redacted]@');
-}
 
 /**
  * `not found (404)`, `forbidden (403)`, `HTTP 418`, `aborted`, or `failed: <first line of the

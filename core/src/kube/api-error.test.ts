@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRequest, describeTarget, httpError, networkError, parseRetryAfter, statusEventError } from './api-error.js';
+import { describeRequest, describeTarget, httpError, networkError, statusEventError } from './api-error.js';
 
 describe('describeRequest', () => {
   it.each([
@@ -38,13 +38,15 @@ describe('errors', () => {
     expect(httpError(req, 500, 'plain text\nfrom a proxy', undefined).message).toBe('cannot list events (core/v1) at the cluster scope: 500 Internal Server Error — plain text from a proxy');
   });
 
-  it('parses Retry-After seconds and dates', () => {
+  it('reads Retry-After by the shared RFC 9110 contract: seconds or an HTTP-date, null when absent or invalid', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('2', now)).toBe(2000);
-    expect(parseRetryAfter('0.25', now)).toBe(250);
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
-    expect(parseRetryAfter('soon', now)).toBeNull();
-    expect(parseRetryAfter(undefined, now)).toBeNull();
+    const req = describeRequest('GET', '/api/v1/events');
+    expect(httpError(req, 503, '', '2', now).retryAfterMs).toBe(2000);
+    expect(httpError(req, 503, '', 'Thu, 01 Jan 2026 00:00:05 GMT', now).retryAfterMs).toBe(5000);
+    expect(httpError(req, 503, '', 'soon', now).retryAfterMs).toBeNull();
+    expect(httpError(req, 503, '', '0.25', now).retryAfterMs).toBeNull();
+    expect(httpError(req, 503, '', undefined, now).retryAfterMs).toBeNull();
+    expect(httpError(req, 429, '{"kind":"Status","details":{"retryAfterSeconds":4}}', 'soon', now).retryAfterMs).toBe(4000);
   });
 
   it('words connection failures naming the server', () => {

@@ -8,6 +8,7 @@
 import { STATUS_CODES } from 'node:http';
 import { K8streamError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
+import { parseRetryAfter } from '../sink-kit/retry-after.js';
 
 /** What a request is about, derived from its method, path and query. */
 export interface RequestDescription {
@@ -186,7 +187,7 @@ export function httpError(request: RequestDescription, status: number, body: str
   const reason = typeof st?.reason === 'string' && st.reason !== '' ? st.reason : phrase.replace(/\s+/g, '');
   const serverMessage = typeof st?.message === 'string' ? st.message : st === null && body.trim() !== '' && body.length < 2000 ? body : '';
   const detail = serverMessage !== '' && oneLine(serverMessage) !== phrase ? ` — ${oneLine(serverMessage)}` : '';
-  let retryAfterMs = parseRetryAfter(retryAfterHeader, now);
+  let retryAfterMs = parseRetryAfter(retryAfterHeader, now) ?? null;
   const bodyRetry = st?.details?.retryAfterSeconds;
   if (retryAfterMs === null && typeof bodyRetry === 'number' && Number.isFinite(bodyRetry) && bodyRetry >= 0) retryAfterMs = bodyRetry * 1000;
   return new KubeApiError(`${head(request)}: ${status} ${phrase}${detail}`, {
@@ -268,20 +269,6 @@ export function statusEventError(request: RequestDescription, status: StatusLike
   const reason = typeof status.reason === 'string' && status.reason !== '' ? status.reason : 'InternalError';
   const message = typeof status.message === 'string' ? oneLine(status.message) : 'no message';
   return new KubeApiError(`${head(request)}: watch ERROR ${code} ${reason} — ${message}`, { kind: 'http', status: code, reason, retryAfterMs: null, request });
-}
-
-/**
- * `Retry-After` in milliseconds: delta-seconds (fractions accepted) or an HTTP date.
- * Null when absent or unparsable.
- */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | null {
-  if (value === undefined) return null;
-  const text = value.trim();
-  if (text === '') return null;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return null;
-  return Math.max(0, at - now);
 }
 
 function errorCode(err: unknown): string {

@@ -1,5 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
-import { Backoff, sleep } from './backoff.js';
+import { describe, expect, it } from 'vitest';
+import { Backoff } from './backoff.js';
 
 describe('Backoff', () => {
   it('doubles from initialMs up to maxMs, with equal jitter', () => {
@@ -17,29 +17,5 @@ describe('Backoff', () => {
     b.reset();
     expect(b.attempts).toBe(0);
     expect(b.next()).toBe(10);
-  });
-});
-
-describe('sleep', () => {
-  it('waits the given time', async () => {
-    vi.useFakeTimers();
-    try {
-      let done = false;
-      const p = sleep(1000, new AbortController().signal).then(() => (done = true));
-      await vi.advanceTimersByTimeAsync(999);
-      expect(done).toBe(false);
-      await vi.advanceTimersByTimeAsync(1);
-      await p;
-      expect(done).toBe(true);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-
-  it('resolves at once when the signal aborts', async () => {
-    const ac = new AbortController();
-    const p = sleep(60_000, ac.signal);
-    ac.abort();
-    await expect(p).resolves.toBeUndefined();
   });
 });

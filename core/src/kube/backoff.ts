@@ -1,4 +1,4 @@
-/** Exponential backoff with jitter, and an abortable sleep. */
+/** Exponential backoff with jitter (the abortable sleep between attempts is sink-kit/sleep.ts). */
 
 export interface BackoffOptions {
   /** First delay. @default 500 */
@@ -37,18 +37,4 @@ export class Backoff {
   reset(): void {
     this.n = 0;
   }
-}
-
-/** Waits `ms`; resolves early (without throwing) when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

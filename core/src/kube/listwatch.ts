@@ -21,8 +21,9 @@
 import { K8streamError, errorMessage } from '../errors.js';
 import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
+import { sleep as defaultSleep } from '../sink-kit/sleep.js';
 import { describeRequest, describeTarget, KubeApiError, protocolError, statusEventError } from './api-error.js';
-import { Backoff, DEFAULT_BACKOFF, sleep as defaultSleep } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 import type { KubeClient, Query } from './client.js';
 import { BoundedQueue } from './queue.js';

@@ -20,6 +20,7 @@ import { errorMessage, K8streamError, ValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
 import { KubeApiError } from '../kube/api-error.js';
 import type { KubeClient } from '../kube/client.js';
+import { sleep } from '../sink-kit/sleep.js';
 import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { createLease, getLease, isStatus, microTime, specKey, STATE_ANNOTATION, updateLease } from './lease.js';
@@ -400,18 +401,4 @@ function validate(opts: LeaderElectorOptions, lease: number, renew: number, retr
 
 function abortReason(signal: AbortSignal | undefined): unknown {
   return signal?.reason ?? new DOMException('aborted', 'AbortError');
-}
-
-/** Waits `ms`, or less when `signal` aborts (never rejects). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

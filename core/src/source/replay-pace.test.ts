@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPacer, sleep } from './replay-pace.js';
+import { createPacer } from './replay-pace.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -65,20 +65,5 @@ describe('createPacer', () => {
     ac.abort();
     expect(await waiting).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
-  });
-});
-
-describe('sleep', () => {
-  it('resolves after the delay, or at abort, leaving no timer behind', async () => {
-    vi.useFakeTimers();
-    const ac = new AbortController();
-    let done = false;
-    const p = sleep(1000, ac.signal).then(() => (done = true));
-    await vi.advanceTimersByTimeAsync(999);
-    expect(done).toBe(false);
-    ac.abort();
-    await p;
-    expect(vi.getTimerCount()).toBe(0);
-    await sleep(1000, ac.signal); // already aborted: immediate
   });
 });

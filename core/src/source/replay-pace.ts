@@ -3,6 +3,7 @@
  * from the start (not from the previous chunk), so timer lateness does not accumulate; a
  * consumer that falls more than a second behind resets the schedule instead of causing a burst.
  */
+import { sleep } from '../sink-kit/sleep.js';
 
 /** Chunks per second the pacer aims for: small chunks keep the rate smooth. */
 const TICKS_PER_SECOND = 20;
@@ -52,18 +53,4 @@ export function createPacer(
       return !signal.aborted;
     },
   };
-}
-
-/** Resolves after `ms`, or right away when `signal` aborts. Never rejects. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

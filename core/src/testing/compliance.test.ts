@@ -56,6 +56,7 @@ describe('sinkComplianceSuite catches broken sinks', () => {
           'lossy > redelivering the same batch is idempotent',
           'lossy > redelivery by a new instance (after a restart) is idempotent',
           'misclassifying > classifies a failed send as permanent: rejected by the destination',
+          'reopening > send after close rejects with SINK_CLOSED naming the sink; a second close resolves',
         ].sort(),
       );
     } finally {

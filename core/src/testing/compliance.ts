@@ -119,7 +119,8 @@ function describeConfig(config: unknown): string {
  * Registers the compliance tests for a sink: identity and plugin API range; `validate` accepts
  * the valid config, rejects each invalid one with an issue at its path, and is pure; `create` and
  * `healthcheck`; `send` of real encoded batches in every encoding, read back record for record;
- * a large batch; idempotent redelivery of the same batch; failure classification; `close`.
+ * a large batch; idempotent redelivery of the same batch; failure classification; `close` (after
+ * which `send` rejects with `SINK_CLOSED`; see `createClosedGuard`).
  */
 export function sinkComplianceSuite<C, E extends object = Record<never, never>>(options: SinkComplianceOptions<C, E>): void {
   const { plugin, validConfig, invalidConfigs, readBack } = options;
@@ -292,6 +293,17 @@ export function sinkComplianceSuite<C, E extends object = Record<never, never>>(
       await expect(closeSink(used)).resolves.toBeUndefined();
       const unused = await createSink();
       await expect(closeSink(unused)).resolves.toBeUndefined();
+    });
+
+    it('send after close rejects with SINK_CLOSED naming the sink; a second close resolves', async () => {
+      const sink = await createSink();
+      await closeSink(sink);
+      const thrown = await sink.send(await batchFor(1, 800), testSendContext()).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(thrown, 'send after close must reject').toMatchObject({ code: 'SINK_CLOSED', plugin: context().name });
+      await expect(sink.close?.()).resolves.toBeUndefined();
     });
   });
 }

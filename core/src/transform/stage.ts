@@ -18,6 +18,7 @@ import { K8streamError, errorMessage } from '../errors.js';
 import type { TransformConfig } from '../config/types.js';
 import type { DeadLetter, DeadLetterRecord } from '../dispatch/types.js';
 import type { EventRecord } from '../record/types.js';
+import { deadLetterRecord } from '../sink-kit/dead-letter.js';
 import type { Logger } from '../util/logger.js';
 import { loadTransforms, workerSpec } from './load.js';
 import type { LoadOptions } from './load.js';
@@ -208,15 +209,7 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
           case 'drop':
             break;
           case 'deadletter':
-            letters.push({
-              schema: 'k8stream.deadletter/v1',
-              id: item.id,
-              time: new Date().toISOString(),
-              stage: 'transform',
-              component: config.name,
-              error: { code, message },
-              record: item.record,
-            });
+            letters.push(deadLetterRecord({ stage: 'transform', component: config.name, id: item.id, error: { code, message }, record: item.record }));
             break;
           case 'fail':
             failure ??= new K8streamError(

@@ -67,6 +67,8 @@ describe('redactString', () => {
       `{"accessKeyId":"AKID","secretAccessKey":"${REDACTED}","sessionToken":"${REDACTED}"}`,
     );
     expect(redactString('db password=hunter2; retry')).toBe(`db password=${REDACTED}; retry`);
+    expect(redactString('api_key=k1 api-key: k2 apikey=k3')).toBe(`api_key=${REDACTED} api-key: ${REDACTED} apikey=${REDACTED}`);
+    expect(redactString('aws_secret_access_key = wJalr secret_key=s2')).toBe(`aws_secret_access_key = ${REDACTED} secret_key=${REDACTED}`);
   });
 
   it('masks PEM blocks, also cut-off ones', () => {

@@ -60,9 +60,9 @@ function classifyKey(key: string): boolean {
 
 /** A key in `key: value`, `key=value` or `"key":"value"` text whose value is secret. */
 const SECRET_KEY_PATTERN =
-  '(?:[a-z0-9_-]*(?:token|password|passwd|secret|secretkey|secretaccesskey|apikey)|authorization|client-key-data|client-certificate-data|credentials)';
+  '(?:[a-z0-9_-]*(?:token|password|passwd|secret|secret[-_]?key|secret[-_]?access[-_]?key|api[-_]?key)|authorization|client-key-data|client-certificate-data|credentials)';
 
-const SECRET_KEY_WORD = /token|passw|secret|apikey|authorization|key-data|certificate-data|credentials/i;
+const SECRET_KEY_WORD = /token|passw|secret|api[-_]?key|authorization|key-data|certificate-data|credentials/i;
 
 interface ValueRule {
   /** Cheap pre-check: a string that fails it cannot match `pattern`. */

@@ -1,7 +1,7 @@
 /** The file sink: each batch becomes one file under `dir`, written atomically. */
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { K8streamError, PermanentError, defineSink, errorMessage, renderKeyTemplate } from '@k8stream/core';
+import { K8streamError, PermanentError, createClosedGuard, defineSink, errorMessage, renderKeyTemplate } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
 import { ensureDirectory, nodeFs, writeFileAtomic } from './atomic-write.js';
 import type { AtomicFs } from './atomic-write.js';
@@ -75,12 +75,12 @@ export function batchFilePath(root: string, template: string, batch: Batch<unkno
 
 function createInstance(config: FileSinkConfig, ctx: SinkContext, fs: AtomicFs): SinkInstance {
   const root = path.resolve(ctx.configDir, config.dir);
-  let closed = false;
+  const guard = createClosedGuard('file', ctx.name);
   return {
     describe: () => root,
     healthcheck: () => checkWritable(root, ctx.name, fs),
     async send(batch: Batch<unknown>, sendCtx: SendContext): Promise<void> {
-      if (closed) throw new K8streamError('SINK_CLOSED', `file sink "${ctx.name}" is closed`, { plugin: ctx.name });
+      guard.assertOpen();
       const file = batchFilePath(root, config.path, batch);
       try {
         await ensureDirectory(path.dirname(file), { fsync: config.fsync, fs });
@@ -99,7 +99,7 @@ function createInstance(config: FileSinkConfig, ctx: SinkContext, fs: AtomicFs):
       sendCtx.logger.debug('batch written', { sink: ctx.name, batch: batch.id, file, bytes: batch.body.byteLength });
     },
     async close(): Promise<void> {
-      closed = true;
+      guard.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, RetryAfterError } from '@k8stream/core';
 import { classifySinkError } from '@k8stream/core/testing';
-import { classifyGcsError, httpStatusOf, parseRetryAfter } from './index.js';
+import { classifyGcsError, httpStatusOf } from './index.js';
 import { crc32c, crc32cBase64 } from './test-support/crc32c.js';
 
 const where = { sink: 'archive', bucket: 'events', key: 'k/1.ndjson' };
@@ -16,16 +16,6 @@ describe('httpStatusOf', () => {
   });
 });
 
-describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates, and falls back otherwise', () => {
-    expect(parseRetryAfter('3')).toBe(3000);
-    expect(parseRetryAfter('0.5')).toBe(500);
-    expect(parseRetryAfter('Fri, 27 Nov 2026 12:00:10 GMT', 1000, Date.parse('2026-11-27T12:00:00Z'))).toBe(10_000);
-    expect(parseRetryAfter(undefined)).toBe(1000);
-    expect(parseRetryAfter('soon', 250)).toBe(250);
-  });
-});
-
 describe('classifyGcsError', () => {
   it('maps statuses to permanent, retry-after and transient, naming the object', () => {
     const forbidden = classifyGcsError(Object.assign(new Error('denied'), { code: 403 }), where);
@@ -36,9 +26,23 @@ describe('classifyGcsError', () => {
     expect(slow).toBeInstanceOf(RetryAfterError);
     expect((slow as RetryAfterError).retryAfterMs).toBe(4000);
     expect((classifyGcsError({ code: 503, response: { headers: { 'retry-after': '2' } } }, where) as RetryAfterError).retryAfterMs).toBe(2000);
+    expect((classifyGcsError({ code: 429, response: { headers: { 'retry-after': 'soon' } } }, where) as RetryAfterError).retryAfterMs).toBe(1000);
     const reset = classifyGcsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), where);
     expect(classifySinkError(reset)).toBe('transient');
+    expect(reset).toMatchObject({ code: 'SINK_TRANSIENT', plugin: 'archive', path: 'gs://events/k/1.ndjson' });
     expect(reset.message).toBe('gcs sink "archive": failed to write gs://events/k/1.ndjson: socket hang up');
+  });
+
+  it('follows the core table for the statuses GCS used to special-case', () => {
+    expect(classifySinkError(classifyGcsError({ code: 401, message: 'Invalid Credentials' }, where))).toBe('permanent');
+    expect(classifySinkError(classifyGcsError({ code: 500, message: 'backend' }, where))).toBe('transient');
+    expect((classifyGcsError({ code: 500, response: { headers: { 'retry-after': '6' } } }, where) as RetryAfterError).retryAfterMs).toBe(6000);
+  });
+
+  it('scrubs tokens out of the message', () => {
+    const err = classifyGcsError(Object.assign(new Error('request to https://storage/upload?access_token=ya29.SECRET failed: Bearer ya29.SECRET'), { code: 403 }), where);
+    expect(err.message).not.toContain('ya29.SECRET');
+    expect(err.message).toContain('access_token=[REDACTED]');
   });
 });
 

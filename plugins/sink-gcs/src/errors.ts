@@ -1,14 +1,10 @@
-/** How GCS failures map to the core's error classes (permanent, retry-after, transient). */
-import { PermanentError, RetryAfterError, errorMessage } from '@k8stream/core';
-
-/** Statuses that will not succeed on retry: bad request, access denied, no such bucket. */
-export const PERMANENT_STATUSES: ReadonlySet<number> = new Set([400, 403, 404]);
-
-/** Statuses that ask the caller to slow down: too many requests, service unavailable. */
-export const THROTTLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
-
-/** Wait used for 429/503 when the response has no (usable) `Retry-After`. */
-export const DEFAULT_RETRY_AFTER_MS = 1000;
+/**
+ * How GCS failures map to the core's error classes: the HTTP status (and `Retry-After`) decide
+ * by the core's `httpStatusClass` table shared with every sink; no status (network) is
+ * transient. Messages name the sink and the object and are scrubbed of secret-looking text.
+ */
+import { errorMessage, httpStatusClass, parseRetryAfter, redact, sinkError } from '@k8stream/core';
+import type { K8streamError } from '@k8stream/core';
 
 function get(value: unknown, key: string): unknown {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
@@ -37,38 +33,31 @@ function headerOf(err: unknown, name: string): string | undefined {
 }
 
 /**
- * Milliseconds from a `Retry-After` value (seconds, or an HTTP date relative to `now`);
- * `fallback` when absent or unparsable.
+ * Turns an error from the GCS client into what the dispatcher expects, by the core's status
+ * table: `PermanentError` (400, 401, 403, 404... with a fix hint for 403/404), `RetryAfterError`
+ * (429/503 after `Retry-After` or 1 s; 408/5xx when `Retry-After` is given), else a
+ * `SINK_TRANSIENT` error retried with backoff. The original error is the `cause`.
  */
-export function parseRetryAfter(value: string | undefined, fallback = DEFAULT_RETRY_AFTER_MS, now = Date.now()): number {
-  if (value === undefined || value.trim() === '') return fallback;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? fallback : Math.max(0, at - now);
-}
-
-/**
- * Turns an error from the GCS client into what the dispatcher expects: `PermanentError` for
- * 400/403/404, `RetryAfterError` for 429/503 (honouring `Retry-After`), and an `Error` naming the
- * sink and object for everything else (retried with backoff). The original error is the `cause`.
- */
-export function classifyGcsError(err: unknown, where: { sink: string; bucket: string; key: string }): Error {
+export function classifyGcsError(err: unknown, where: { sink: string; bucket: string; key: string }): K8streamError {
   const status = httpStatusOf(err);
+  const retryAfterMs = parseRetryAfter(headerOf(err, 'retry-after'));
+  const kind = status === undefined ? 'transient' : httpStatusClass(status, retryAfterMs !== undefined);
   const target = `gs://${where.bucket}/${where.key}`;
-  const detail = `${status === undefined ? '' : `HTTP ${status}: `}${errorMessage(err)}`;
+  const detail = redact(`${status === undefined ? '' : `HTTP ${status}: `}${errorMessage(err)}`);
   const options = { cause: err, plugin: where.sink, path: target };
-  if (status !== undefined && PERMANENT_STATUSES.has(status)) {
-    const hint =
-      status === 404
-        ? `check that bucket "${where.bucket}" exists`
-        : status === 403
-          ? `grant the credentials roles/storage.objectCreator (storage.objects.create) on bucket "${where.bucket}"`
-          : undefined;
-    return new PermanentError(`gcs sink "${where.sink}": cannot write ${target}: ${detail}`, hint ? { ...options, hint } : options);
+  switch (kind) {
+    case 'permanent': {
+      const hint =
+        status === 404
+          ? `check that bucket "${where.bucket}" exists`
+          : status === 403
+            ? `grant the credentials roles/storage.objectCreator (storage.objects.create) on bucket "${where.bucket}"`
+            : undefined;
+      return sinkError(kind, `gcs sink "${where.sink}": cannot write ${target}: ${detail}`, hint ? { ...options, hint } : options);
+    }
+    case 'retry-after':
+      return sinkError(kind, `gcs sink "${where.sink}": throttled writing ${target}: ${detail}`, { ...options, retryAfterMs });
+    case 'transient':
+      return sinkError(kind, `gcs sink "${where.sink}": failed to write ${target}: ${detail}`, options);
   }
-  if (status !== undefined && THROTTLE_STATUSES.has(status)) {
-    return new RetryAfterError(`gcs sink "${where.sink}": throttled writing ${target}: ${detail}`, parseRetryAfter(headerOf(err, 'retry-after')), options);
-  }
-  return new Error(`gcs sink "${where.sink}": failed to write ${target}: ${detail}`, { cause: err });
 }

@@ -16,7 +16,7 @@ export { BATCH_ID_METADATA, batchObjectKey, createGcsSink, storageOptions } from
 export type { GcsSinkOptions } from './sink.js';
 export { DEFAULT_KEY_TEMPLATE, DEFAULT_RESUMABLE_THRESHOLD, gcsSinkConfigSchema, validateGcsSinkConfig } from './config.js';
 export type { GcsSinkConfig } from './config.js';
-export { classifyGcsError, DEFAULT_RETRY_AFTER_MS, httpStatusOf, parseRetryAfter, PERMANENT_STATUSES, THROTTLE_STATUSES } from './errors.js';
+export { classifyGcsError, httpStatusOf } from './errors.js';
 
 /** The GCS sink plugin. */
 export default createGcsSink();

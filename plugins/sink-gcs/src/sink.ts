@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import type { StorageOptions } from '@google-cloud/storage';
-import { K8streamError, PermanentError, defineSink, errorMessage, renderKeyTemplate } from '@k8stream/core';
+import { K8streamError, PermanentError, createClosedGuard, defineSink, errorMessage, renderKeyTemplate } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
 import { validateGcsSinkConfig } from './config.js';
 import type { GcsSinkConfig } from './config.js';
@@ -42,7 +42,7 @@ function toBuffer(body: Uint8Array): Buffer {
 function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storage): SinkInstance {
   const bucket = storage.bucket(config.bucket);
   const where = (key: string) => ({ sink: ctx.name, bucket: config.bucket, key });
-  let closed = false;
+  const guard = createClosedGuard('gcs', ctx.name);
 
   /** After a 412: resolves when the existing object is this batch (idempotent retry), else throws. */
   const confirmExisting = async (key: string, batch: Batch<unknown>): Promise<void> => {
@@ -90,7 +90,7 @@ function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storag
     },
 
     async send(batch: Batch<unknown>, sendCtx: SendContext): Promise<void> {
-      if (closed) throw new K8streamError('SINK_CLOSED', `gcs sink "${ctx.name}" is closed`, { plugin: ctx.name });
+      guard.assertOpen();
       sendCtx.signal.throwIfAborted();
       const key = batchObjectKey(config, batch);
       const resumable = batch.body.byteLength >= config.resumableThreshold;
@@ -117,7 +117,7 @@ function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storag
     },
 
     async close(): Promise<void> {
-      closed = true;
+      guard.close();
     },
   };
 }

@@ -35,13 +35,6 @@ export function resolveAuth(config: Pick<HttpSinkConfig, 'bearerTokenEnv' | 'bas
   return { header: undefined, secrets: [] };
 }
 
-/** Replaces every occurrence of a secret in `text` with `***`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join('***');
-  return out;
-}
-
 /** The URL without credentials, query or fragment: safe for logs and messages. */
 export function safeUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;

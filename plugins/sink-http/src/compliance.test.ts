@@ -34,7 +34,8 @@ sinkComplianceSuite({
   readBack: async () => receiver.records(),
   failures: [
     { name: 'the endpoint answers 400', arrange: () => void receiver.respond.push({ status: 400, body: 'bad' }), expect: 'permanent' },
-    { name: 'the endpoint answers 503', arrange: () => void receiver.respond.push({ status: 503 }), expect: 'transient' },
+    { name: 'the endpoint answers 502', arrange: () => void receiver.respond.push({ status: 502 }), expect: 'transient' },
+    { name: 'the endpoint answers 503 (throttled, waits at least a second)', arrange: () => void receiver.respond.push({ status: 503 }), expect: 'retry-after' },
     {
       name: 'the endpoint answers 429 with Retry-After',
       arrange: () => void receiver.respond.push({ status: 429, headers: { 'retry-after': '3' } }),

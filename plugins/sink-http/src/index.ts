@@ -13,7 +13,7 @@
 import { createHttpSink } from './sink.js';
 
 export { classifyResponse, createHttpSink, createHttpSinkInstance, requestBody } from './sink.js';
-export type { HttpSinkOptions } from './sink.js';
+export type { HttpSinkOptions, ResponseContext } from './sink.js';
 export { DEFAULT_INDEX_TEMPLATE, httpSinkConfigSchema, validateHttpSinkConfig } from './config.js';
 export type { BodyMode, HttpSinkConfig } from './config.js';
 export { buildLokiPush, lokiLabels } from './loki.js';
@@ -21,8 +21,7 @@ export type { LokiPush, LokiStream } from './loki.js';
 export { buildBulkBody, bulkOutcome } from './elasticsearch.js';
 export type { BulkOutcome } from './elasticsearch.js';
 export { INDEX_PLACEHOLDERS, renderIndex, validateIndexTemplate } from './index-template.js';
-export { parseRetryAfter } from './retry-after.js';
-export { redact, resolveAuth, safeUrl } from './auth.js';
+export { resolveAuth, safeUrl } from './auth.js';
 export type { ResolvedAuth } from './auth.js';
 
 /** The HTTP sink plugin. */

@@ -24,7 +24,8 @@ async function validate(file: string, env: Record<string, string>): Promise<{ co
 
 describe('examples/recipes', () => {
   beforeAll(async () => {
-    // The root build does not include this package yet: build it (and the core, if stale) here.
+    // The CLI loads the sink from dist: make sure it (and the core, if stale) is built, also when
+    // vitest runs without `npm run build` first. The root build (tsc -b) includes this package.
     await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'plugins/sink-http')], { cwd: root });
   }, 120_000);
 

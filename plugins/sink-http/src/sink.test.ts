@@ -15,7 +15,7 @@ beforeEach(() => receiver.reset());
 
 async function sinkFor(config: Record<string, unknown>, environment: NodeJS.ProcessEnv = env): Promise<SinkInstance> {
   const plugin = createHttpSink({ env: environment, now: () => NOW });
-  return plugin.create(plugin.validate({ url: receiver.url, ...config }), testSinkContext({ name: 'http' }));
+  return plugin.create(plugin.validate({ url: receiver.url, ...config }), testSinkContext({ name: 'collector' }));
 }
 
 async function failure(sink: SinkInstance, batch?: Batch<unknown>): Promise<unknown> {
@@ -72,7 +72,7 @@ describe('requests', () => {
 
   it('fails at create when tls.caFile cannot be read', async () => {
     const err = await sinkFor({ tls: { caFile: '/nonexistent/ca.pem' } }).catch((e: unknown) => e);
-    expect((err as K8streamError).code).toBe('SINK_UNHEALTHY');
+    expect(err).toMatchObject({ code: 'SINK_UNHEALTHY', plugin: 'collector' });
     expect((err as Error).message).toBe('cannot read tls.caFile /nonexistent/ca.pem of the http sink');
   });
 });
@@ -89,7 +89,7 @@ describe('responses', () => {
     receiver.respond.push({ status: 429, headers: { 'retry-after': '7' }, body: 'slow down' });
     const err = await failure(await sinkFor({}));
     expect(err).toBeInstanceOf(RetryAfterError);
-    expect((err as RetryAfterError).retryAfterMs).toBe(7000);
+    expect(err).toMatchObject({ retryAfterMs: 7000, plugin: 'collector' });
     expect((err as Error).message).toBe(`POST ${receiver.url} answered 429: slow down`);
   });
 
@@ -99,14 +99,21 @@ describe('responses', () => {
     expect((err as RetryAfterError).retryAfterMs).toBe(90_000);
   });
 
-  it('retries 503 with backoff (transient), or after Retry-After when given', async () => {
+  it('retries 5xx with backoff as SINK_TRANSIENT naming the sink instance, or after Retry-After when given', async () => {
     const sink = await sinkFor({});
-    receiver.respond.push({ status: 503, body: 'unavailable' }, { status: 503, headers: { 'retry-after': '2' } });
+    receiver.respond.push({ status: 502, body: 'bad gateway' }, { status: 500, headers: { 'retry-after': '2' } });
     const plain = await failure(sink);
     expect(classifySinkError(plain)).toBe('transient');
-    expect((plain as Error).message).toBe(`POST ${receiver.url} answered 503: unavailable`);
+    expect(plain).toMatchObject({ code: 'SINK_TRANSIENT', plugin: 'collector' });
+    expect((plain as Error).message).toBe(`POST ${receiver.url} answered 502: bad gateway`);
     const after = await failure(sink);
     expect((after as RetryAfterError).retryAfterMs).toBe(2000);
+  });
+
+  it('waits at least a second on 503 without Retry-After (throttling)', async () => {
+    receiver.respond.push({ status: 503, body: 'unavailable' });
+    const err = await failure(await sinkFor({}));
+    expect(err).toMatchObject({ code: 'SINK_RETRY_AFTER', retryAfterMs: 1000, plugin: 'collector' });
   });
 
   it('makes 400 and 404 permanent', async () => {
@@ -124,6 +131,7 @@ describe('responses', () => {
     const sink = await plugin.create(plugin.validate({ url: `http://127.0.0.1:${port}/x` }), testSinkContext());
     const err = await failure(sink);
     expect(classifySinkError(err)).toBe('transient');
+    expect(err).toMatchObject({ code: 'SINK_TRANSIENT', plugin: 'test' });
     expect((err as Error).message).toContain(`POST http://127.0.0.1:${port}/x failed: `);
     expect((err as Error).message).toContain('ECONNREFUSED');
   });
@@ -133,7 +141,8 @@ describe('responses', () => {
     receiver.respond.push({ status: 401, body: `invalid token Bearer ${TOKEN}` });
     const err = await failure(sink);
     expect(err).toBeInstanceOf(PermanentError);
-    expect((err as Error).message).toBe(`POST ${receiver.url} answered 401: invalid token Bearer ***`);
+    expect(err).toMatchObject({ plugin: 'collector', hint: 'check the credentials (bearerTokenEnv/basicAuth) and their permissions' });
+    expect((err as Error).message).toBe(`POST ${receiver.url} answered 401: invalid token Bearer [REDACTED]`);
     expect(JSON.stringify({ ...(err as object), message: (err as Error).message })).not.toContain(TOKEN);
     expect(sink.describe?.()).not.toContain(TOKEN);
   });
@@ -143,11 +152,11 @@ describe('responses', () => {
     const encoded = Buffer.from('alice:pa55-w0rd').toString('base64');
     receiver.respond.push({ status: 403, body: `denied ${encoded} pa55-w0rd` });
     const err = await failure(sink);
-    expect((err as Error).message).toBe(`POST ${receiver.url} answered 403: denied *** ***`);
+    expect((err as Error).message).toBe(`POST ${receiver.url} answered 403: denied [REDACTED] [REDACTED]`);
     const withPassword = await sinkFor({ url: receiver.url.replace('http://', 'http://bob:hunter22@') });
     receiver.respond.push({ status: 500, body: 'hunter22' });
     const err2 = await failure(withPassword);
-    expect((err2 as Error).message).toBe(`POST ${receiver.url} answered 500: ***`);
+    expect((err2 as Error).message).toBe(`POST ${receiver.url} answered 500: [REDACTED]`);
     expect(withPassword.describe?.()).toBe(`batch POST ${receiver.url}`);
   });
 });
@@ -230,6 +239,29 @@ describe('elasticsearch body', () => {
     const permanent = await failure(sink);
     expect(permanent).toBeInstanceOf(PermanentError);
     expect((permanent as Error).message).toBe(`POST ${receiver.url} rejected 1 bulk item(s): 400 mapper_parsing_exception: mapper_parsing_exception happened`);
-    expect(classifySinkError(await failure(sink))).toBe('transient');
+    const transient = await failure(sink);
+    expect(classifySinkError(transient)).toBe('transient');
+    expect(transient).toMatchObject({ code: 'SINK_TRANSIENT', plugin: 'collector' });
+  });
+
+  it('never puts the token in bulk item errors', async () => {
+    const sink = await sinkFor({ body: 'elasticsearch', bearerTokenEnv: 'SINK_TOKEN' });
+    const item = { index: { _id: 'x', status: 400, error: { type: 'security_exception', reason: `bad token ${TOKEN}` } } };
+    receiver.respond.push({ status: 200, body: JSON.stringify({ errors: true, items: [item] }) });
+    const err = await failure(sink);
+    expect((err as Error).message).toBe(`POST ${receiver.url} rejected 1 bulk item(s): 400 security_exception: bad token [REDACTED]`);
+  });
+});
+
+describe('close', () => {
+  it('rejects sends after close with SINK_CLOSED naming the instance', async () => {
+    const sink = await sinkFor({});
+    await sink.close?.();
+    await expect(sink.send(await makeTestBatch(sampleRecords(1)), testSendContext())).rejects.toMatchObject({
+      code: 'SINK_CLOSED',
+      message: 'http sink "collector" is closed',
+      plugin: 'collector',
+    });
+    expect(receiver.requests).toHaveLength(0);
   });
 });

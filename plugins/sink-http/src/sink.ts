@@ -3,21 +3,17 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { defineSink, K8streamError, PermanentError, RetryAfterError } from '@k8stream/core';
+import { classifyHttpStatus, createClosedGuard, defineSink, K8streamError, parseRetryAfter, redact, sinkError } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
-import { redact, resolveAuth, safeUrl } from './auth.js';
+import { resolveAuth, safeUrl } from './auth.js';
 import { validateHttpSinkConfig } from './config.js';
 import type { HttpSinkConfig } from './config.js';
 import { buildBulkBody, bulkOutcome } from './elasticsearch.js';
 import { buildLokiPush } from './loki.js';
 import { httpRequest } from './request.js';
 import type { HttpResponse } from './request.js';
-import { parseRetryAfter } from './retry-after.js';
 
 const gzip = promisify(zlib.gzip);
-
-/** Statuses worth retrying besides 5xx: request timeout, too early, too many requests. */
-const RETRYABLE_4XX = new Set([408, 425, 429]);
 
 /** Options of `createHttpSink`, for embedding and tests. */
 export interface HttpSinkOptions {
@@ -74,45 +70,49 @@ function header(res: HttpResponse, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** What `classifyResponse` needs besides the response. */
+export interface ResponseContext {
+  /** `POST https://host/path` (no credentials), for messages. */
+  where: string;
+  /** The sink instance name, set as the errors' `plugin`. */
+  sink: string;
+  /** The body mode: `elasticsearch` reads per-item results of a 2xx. */
+  body: HttpSinkConfig['body'];
+  /** Credential values to redact from response excerpts. */
+  secrets: readonly string[];
+  /** Clock for HTTP-date `Retry-After` values. */
+  now: number;
+}
+
 /**
- * Turns a response into the ack (return) or an error of the class the core acts on: 2xx acks;
- * 429/408/425/5xx retry (RetryAfterError when `Retry-After` is given, else a transient error
- * retried with backoff); other statuses are permanent.
+ * Turns a response into the ack (return) or an error of the class the core acts on: 2xx acks
+ * (for `_bulk`, unless items failed); other statuses by the core's `classifyHttpStatus` table
+ * (429/503 retry after `Retry-After` or 1 s; 408/425/5xx after `Retry-After`, else with backoff
+ * as `SINK_TRANSIENT`; other 3xx/4xx permanent). Messages carry no credentials.
  */
-export function classifyResponse(
-  res: HttpResponse,
-  where: string,
-  config: Pick<HttpSinkConfig, 'body'>,
-  secrets: readonly string[],
-  now: number,
-): void {
+export function classifyResponse(res: HttpResponse, context: ResponseContext): void {
+  const { where, secrets, now } = context;
   const status = res.status;
-  const plugin = { plugin: 'http' };
+  const plugin = { plugin: context.sink };
+  const retryAfter = header(res, 'retry-after');
   if (status >= 200 && status < 300) {
-    if (config.body !== 'elasticsearch') return;
+    if (context.body !== 'elasticsearch') return;
     const outcome = bulkOutcome(res.text);
     switch (outcome.kind) {
       case 'ok':
         return;
       case 'throttled':
-        throw new RetryAfterError(
-          `${where} rejected ${outcome.failed} bulk item(s) with 429`,
-          parseRetryAfter(header(res, 'retry-after'), now) ?? 1000,
-          plugin,
-        );
+        throw sinkError('retry-after', `${where} rejected ${outcome.failed} bulk item(s) with 429`, { ...plugin, retryAfterMs: parseRetryAfter(retryAfter, now) });
       case 'transient':
-        throw new K8streamError('SINK_UNHEALTHY', `${where} failed ${outcome.failed} bulk item(s): ${redact(outcome.reason, secrets)}`, plugin);
+        throw sinkError('transient', `${where} failed ${outcome.failed} bulk item(s): ${redact(outcome.reason, secrets)}`, plugin);
       case 'permanent':
-        throw new PermanentError(`${where} rejected ${outcome.failed} bulk item(s): ${redact(outcome.reason, secrets)}`, plugin);
+        throw sinkError('permanent', `${where} rejected ${outcome.failed} bulk item(s): ${redact(outcome.reason, secrets)}`, plugin);
     }
   }
-  const message = `${where} answered ${status}${excerpt(res.text, secrets)}`;
-  if (status >= 500 || RETRYABLE_4XX.has(status)) {
-    const after = parseRetryAfter(header(res, 'retry-after'), now);
-    if (after !== undefined) throw new RetryAfterError(message, after, plugin);
-    throw new K8streamError('SINK_UNHEALTHY', message, plugin);
-  }
-  throw new PermanentError(message, {
+  throw classifyHttpStatus(status, {
+    message: `${where} answered ${status}${excerpt(res.text, secrets)}`,
+    retryAfter,
+    now,
     ...plugin,
     ...(status === 401 || status === 403 ? { hint: 'check the credentials (bearerTokenEnv/basicAuth) and their permissions' } : {}),
   });
@@ -132,17 +132,17 @@ export async function createHttpSinkInstance(config: HttpSinkConfig, ctx: SinkCo
       try {
         ca = await readFile(caPath, 'utf8');
       } catch (err) {
-        throw new K8streamError('SINK_UNHEALTHY', `cannot read tls.caFile ${caPath} of the http sink`, { plugin: 'http', path: 'tls.caFile', cause: err });
+        throw new K8streamError('SINK_UNHEALTHY', `cannot read tls.caFile ${caPath} of the http sink`, { plugin: ctx.name, path: 'tls.caFile', cause: err });
       }
     }
     tls = { ...(ca !== undefined ? { ca } : {}), rejectUnauthorized: !config.tls.insecureSkipVerify };
   }
   const now = options.now ?? Date.now;
-  let closed = false;
+  const guard = createClosedGuard('http', ctx.name);
 
   return {
     async send(batch: Batch<unknown>, send: SendContext): Promise<void> {
-      if (closed) throw new K8streamError('SINK_CLOSED', `http sink ${ctx.name} is closed`, { plugin: 'http' });
+      guard.assertOpen();
       const built = await requestBody(batch, config);
       const headers: Record<string, string> = {
         ...built.headers,
@@ -158,13 +158,13 @@ export async function createHttpSinkInstance(config: HttpSinkConfig, ctx: SinkCo
         res = await httpRequest(url, { method: config.method, headers, body: built.body, signal: send.signal, ...(tls ? { tls } : {}) });
       } catch (err) {
         const reason = redact(err instanceof Error ? err.message : String(err), secrets);
-        throw new K8streamError('SINK_UNHEALTHY', `${where} failed: ${reason}`, { plugin: 'http' });
+        throw sinkError('transient', `${where} failed: ${reason}`, { plugin: ctx.name });
       }
-      classifyResponse(res, where, config, secrets, now());
+      classifyResponse(res, { where, sink: ctx.name, body: config.body, secrets, now: now() });
       send.logger.debug('batch sent', { url: safeUrl(url), status: res.status, records: batch.records.length });
     },
     async close(): Promise<void> {
-      closed = true;
+      guard.close();
     },
     describe(): string {
       return `${config.body} ${where}`;

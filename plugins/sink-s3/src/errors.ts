@@ -1,12 +1,14 @@
 /**
- * Turns AWS SDK failures into what the core's dispatcher understands: throttling becomes a
- * RetryAfterError, errors that no retry can fix (access denied, no such bucket, bad credentials,
- * wrong region) a PermanentError, and everything else is left to the core's backoff.
+ * Turns AWS SDK failures into what the core's dispatcher understands. S3 error codes decide
+ * first (throttling → RetryAfterError, codes no retry fixes → PermanentError, codes a retry
+ * fixes → transient); without a known code the HTTP status decides by the core's
+ * `httpStatusClass` table, shared with every sink. Transient failures become `SINK_TRANSIENT`.
  * Messages are built from the error's code, HTTP status and S3 message only, then scrubbed of
- * anything shaped like an access key id: the raw SDK error (whose fields can carry the access key
- * id) is never attached as `cause`.
+ * the credentials in use and of anything shaped like an access key id (`[REDACTED]`): the raw
+ * SDK error (whose fields can carry the access key id) is never attached as `cause`.
  */
-import { K8streamError, PermanentError, RetryAfterError } from '@k8stream/core';
+import { K8streamError, REDACTED, httpStatusClass, parseRetryAfter, redact, sinkError } from '@k8stream/core';
+import type { SinkFailureClass } from '@k8stream/core';
 
 /** S3 error codes that mean "slow down". */
 export const THROTTLING_CODES: ReadonlySet<string> = new Set([
@@ -45,8 +47,8 @@ export const PERMANENT_CODES: ReadonlySet<string> = new Set([
   'NotImplemented',
 ]);
 
-/** Wait asked for when a throttling response carries no Retry-After header. */
-export const DEFAULT_RETRY_AFTER_MS = 1000;
+/** S3 error codes a retry fixes, whatever their HTTP status (400 RequestTimeout, 409 OperationAborted...). */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set(['RequestTimeout', 'ExpiredToken', 'RequestTimeTooSkewed', 'OperationAborted']);
 
 /** What we read from an SDK error (all optional: network errors have none of it). */
 export interface SdkErrorShape {
@@ -60,15 +62,6 @@ export interface SdkErrorShape {
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-/** Parses a Retry-After header (seconds or an HTTP date) into milliseconds. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The SDK names a bodiless error response (HEAD) `Unknown`: that is no code. */
@@ -100,11 +93,12 @@ export function inspectSdkError(err: unknown): SdkErrorShape {
 
 const ACCESS_KEY_ID = /\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{12,}\b/g;
 
-/** Removes access key ids and the given secrets (credentials in use) from a message. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(ACCESS_KEY_ID, '[redacted]');
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out;
+/**
+ * The core's `redact` (the given secrets, then secret-looking patterns) plus access key ids,
+ * which the core's logger keeps but an S3 sink message never shows.
+ */
+function scrub(text: string, secrets: readonly string[]): string {
+  return redact(text.replace(ACCESS_KEY_ID, REDACTED), secrets);
 }
 
 /** A short, safe description: `AccessDenied (HTTP 403): Access Denied`. */
@@ -113,7 +107,7 @@ export function describeSdkError(err: unknown, secrets: readonly string[] = []):
   const http = status !== undefined ? `HTTP ${status}` : undefined;
   const head = code !== undefined ? [code, http !== undefined ? `(${http})` : undefined].filter(Boolean).join(' ') : (http ?? '');
   const body = message && message !== code && message !== 'UnknownError' && message !== 'Unknown' && message !== String(status) ? message : '';
-  return redact([head, body].filter(Boolean).join(': ') || 'unknown error', secrets);
+  return scrub([head, body].filter(Boolean).join(': ') || 'unknown error', secrets);
 }
 
 /** True when the SDK could not find credentials (no env, profile, web identity or metadata). */
@@ -146,40 +140,40 @@ export function hintFor(code: string | undefined, status: number | undefined, wh
   }
 }
 
-/** Whether an SDK failure is throttling, permanent, or transient. */
-export function classifySdkError(err: unknown): 'retry-after' | 'permanent' | 'transient' {
-  const { code, status } = inspectSdkError(err);
-  if (code === 'RequestTimeout' || code === 'ExpiredToken' || code === 'RequestTimeTooSkewed') return 'transient';
-  if ((code !== undefined && THROTTLING_CODES.has(code)) || status === 503 || status === 429) return 'retry-after';
+/**
+ * Whether an SDK failure is throttling, permanent, or transient: by S3 error code when it is a
+ * known one, else by HTTP status (the core's table), else (no answer: network) transient.
+ */
+export function classifySdkError(err: unknown): SinkFailureClass {
+  const { code, status, retryAfterMs } = inspectSdkError(err);
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return 'transient';
+  if (code !== undefined && THROTTLING_CODES.has(code)) return 'retry-after';
   if (code !== undefined && PERMANENT_CODES.has(code)) return 'permanent';
-  if (status === 301 || status === 400 || status === 403 || status === 404 || status === 405 || status === 411) {
-    return 'permanent';
-  }
+  if (status !== undefined) return httpStatusClass(status, retryAfterMs !== undefined);
   return 'transient';
 }
 
 /**
- * The error `send` throws for an SDK failure: RetryAfterError, PermanentError, or the original
- * error for transient failures (the core retries those with backoff).
+ * The error `send` throws for an SDK failure: RetryAfterError (the server's Retry-After, else
+ * 1 s), PermanentError (with a fix hint), or a `SINK_TRANSIENT` error (the core backs off and
+ * retries). Each names the sink and the object; none carries the SDK error.
  */
-export function toSendError(err: unknown, options: { sink: string; where: string; secrets?: readonly string[] }): unknown {
+export function toSendError(err: unknown, options: { sink: string; where: string; secrets?: readonly string[] }): K8streamError {
   const { sink, where } = options;
   const kind = classifySdkError(err);
-  if (kind === 'transient') return err;
   const shape = inspectSdkError(err);
   const what = describeSdkError(err, options.secrets);
-  if (kind === 'retry-after') {
-    return new RetryAfterError(`s3 sink "${sink}": throttled writing ${where}: ${what}`, shape.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS, {
-      plugin: sink,
-      path: where,
-    });
+  const target = { plugin: sink, path: where };
+  switch (kind) {
+    case 'retry-after':
+      return sinkError(kind, `s3 sink "${sink}": throttled writing ${where}: ${what}`, { ...target, retryAfterMs: shape.retryAfterMs });
+    case 'transient':
+      return sinkError(kind, `s3 sink "${sink}": failed to write ${where}: ${what}`, target);
+    case 'permanent': {
+      const hint = hintFor(shape.code, shape.status, where);
+      return sinkError(kind, `s3 sink "${sink}": cannot write ${where}: ${what}`, { ...target, ...(hint !== undefined ? { hint } : {}) });
+    }
   }
-  const hint = hintFor(shape.code, shape.status, where);
-  return new PermanentError(`s3 sink "${sink}": cannot write ${where}: ${what}`, {
-    plugin: sink,
-    path: where,
-    ...(hint !== undefined ? { hint } : {}),
-  });
 }
 
 /** The error a failed healthcheck throws: SINK_UNHEALTHY, naming the sink, the bucket and the fix. */

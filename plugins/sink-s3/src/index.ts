@@ -17,17 +17,7 @@ export { createS3Sink, clientConfigFor, healthcheckKey, objectKeyFor, HEALTHCHEC
 export type { S3SinkOptions } from './sink.js';
 export { DEFAULT_KEY_TEMPLATE, STORAGE_CLASSES, s3SinkConfigSchema, validateS3SinkConfig } from './config.js';
 export type { S3SinkConfig, StorageClass } from './config.js';
-export {
-  classifySdkError,
-  DEFAULT_RETRY_AFTER_MS,
-  describeSdkError,
-  PERMANENT_CODES,
-  THROTTLING_CODES,
-  parseRetryAfter,
-  redact,
-  toHealthError,
-  toSendError,
-} from './errors.js';
+export { classifySdkError, describeSdkError, PERMANENT_CODES, THROTTLING_CODES, TRANSIENT_CODES, toHealthError, toSendError } from './errors.js';
 
 /** The S3 sink plugin. */
 export default createS3Sink();

@@ -209,7 +209,7 @@ describe('s3 sink: failures through a faulty proxy', () => {
     );
     expect(health.hint).toContain('check the credentials');
     expect(classifySinkError(send)).toBe('permanent');
-    expect(send.message).toContain('InvalidAccessKeyId (HTTP 403): The AWS Access Key Id you provided does not exist in our records: [redacted]');
+    expect(send.message).toContain('InvalidAccessKeyId (HTTP 403): The AWS Access Key Id you provided does not exist in our records: [REDACTED]');
     for (const err of [health, send]) {
       const everything = `${err.toUserString()}\n${JSON.stringify(err)}\n${String(err.cause)}\n${err.stack}`;
       expect(everything).not.toContain(creds.accessKeyId);

@@ -2,7 +2,7 @@
 import { HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { K8streamError, defineSink, renderKeyTemplate } from '@k8stream/core';
+import { createClosedGuard, defineSink, renderKeyTemplate } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
 import { validateS3SinkConfig } from './config.js';
 import type { S3SinkConfig } from './config.js';
@@ -87,7 +87,7 @@ function createInstance(config: S3SinkConfig, ctx: SinkContext, options: S3SinkO
   const client = new S3Client({ ...clientConfigFor(config), ...extra });
   const secrets = knownSecrets(extra);
   const root = `s3://${config.bucket}${config.prefix ? `/${config.prefix.replace(/^\/+|\/+$/g, '')}` : ''}`;
-  let closed = false;
+  const guard = createClosedGuard('s3', ctx.name);
 
   return {
     describe: () => root,
@@ -115,7 +115,7 @@ function createInstance(config: S3SinkConfig, ctx: SinkContext, options: S3SinkO
       }
     },
     async send(batch: Batch<unknown>, sendCtx: SendContext): Promise<void> {
-      if (closed) throw new K8streamError('SINK_CLOSED', `s3 sink "${ctx.name}" is closed`, { plugin: ctx.name });
+      guard.assertOpen();
       const key = objectKeyFor(config, batch);
       const where = `s3://${config.bucket}/${key}`;
       const params = putParams(config, batch, key);
@@ -129,9 +129,7 @@ function createInstance(config: S3SinkConfig, ctx: SinkContext, options: S3SinkO
       sendCtx.logger.debug('batch written', { sink: ctx.name, batch: batch.id, object: where, bytes: batch.body.byteLength, multipart });
     },
     async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      client.destroy();
+      if (guard.close()) client.destroy();
     },
   };
 }

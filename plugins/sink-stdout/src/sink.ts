@@ -1,5 +1,5 @@
 /** The stdout sink: every record as one JSON line, written with backpressure. */
-import { K8streamError, PermanentError, defineSink, errorMessage, parseConfig, schema as s } from '@k8stream/core';
+import { PermanentError, createClosedGuard, defineSink, errorMessage, parseConfig, schema as s } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
 
 /** The stdout sink's `config` block. */
@@ -83,7 +83,7 @@ function createInstance(config: StdoutSinkConfig, ctx: SinkContext, stream: Outp
   const indent = config.pretty ? 2 : undefined;
   const written = new Set<string>();
   let broken: Error | null = null;
-  let closed = false;
+  const guard = createClosedGuard('stdout', ctx.name);
   // An 'error' on the stream must not crash the process; it fails the next sends instead.
   const onError = (err: Error) => {
     broken ??= err;
@@ -101,7 +101,7 @@ function createInstance(config: StdoutSinkConfig, ctx: SinkContext, stream: Outp
   return {
     describe: () => 'stdout',
     async send(batch: Batch<unknown>, sendCtx: SendContext): Promise<void> {
-      if (closed) throw new K8streamError('SINK_CLOSED', `stdout sink "${ctx.name}" is closed`, { plugin: ctx.name });
+      guard.assertOpen();
       if (broken) {
         throw new PermanentError(`stdout sink "${ctx.name}": output failed earlier (${errorMessage(broken)})`, { cause: broken, plugin: ctx.name });
       }
@@ -143,8 +143,7 @@ function createInstance(config: StdoutSinkConfig, ctx: SinkContext, stream: Outp
       if (written.size > REMEMBERED_BATCHES) written.delete(written.values().next().value as string);
     },
     async close(): Promise<void> {
-      closed = true;
-      stream.off('error', onError);
+      if (guard.close()) stream.off('error', onError);
     },
   };
 }
