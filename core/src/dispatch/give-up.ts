@@ -10,9 +10,10 @@
  *   the batch in `permanentFailures`.
  * - When shutdown is forced while the dead-letter write is pending, the batch is left
  *   uncompleted (never acked: at-least-once replays it) and counted nowhere.
- * - {@link deadLetterRecord} is the one place that builds a dead-letter record here.
+ * - Records are built by the shared {@link deadLetterRecord} (sink-kit), one timestamp per batch.
  */
 import type { Logger } from '../util/logger.js';
+import { deadLetterRecord } from '../sink-kit/dead-letter.js';
 import type { DeadLetter, DeadLetterRecord, DispatchItem, DispatchStats } from './types.js';
 import type { PreparedBatch } from './encoder.js';
 import type { MemoryQueue } from './queue.js';
@@ -28,19 +29,6 @@ export type SendCounters = Pick<
 
 export function emptySendCounters(): SendCounters {
   return { batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, permanentFailures: 0, deadLettered: 0, failedEvents: 0, inFlight: 0 };
-}
-
-/** The dead-letter record of one item a sink gave up on. */
-export function deadLetterRecord(item: DispatchItem, failure: SendFailure, component: string, time: string): DeadLetterRecord {
-  return {
-    schema: 'k8stream.deadletter/v1',
-    id: item.id,
-    time,
-    stage: 'sink',
-    component,
-    error: { code: failure.code, message: failure.message },
-    record: item.record,
-  };
 }
 
 /** Gives up one prepared batch after `attemptNo` attempts (0: it was never sent). */
@@ -71,7 +59,10 @@ export function createGiveUp(options: GiveUpOptions, stop: Stop, queue: Pick<Mem
     }
     const time = new Date().toISOString();
     const records = new Array<DeadLetterRecord>(count);
-    for (let i = 0; i < count; i++) records[i] = deadLetterRecord(items[i] as DispatchItem, failure, name, time);
+    for (let i = 0; i < count; i++) {
+      const item = items[i] as DispatchItem;
+      records[i] = deadLetterRecord({ stage: 'sink', component: name, id: item.id, error: failure, record: item.record, time });
+    }
     log.error('batch dead-lettered', fields);
     try {
       const result = await untilAborted(deadLetter.write(records), stop.signal);

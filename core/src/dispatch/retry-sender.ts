@@ -23,7 +23,8 @@ import type { MemoryQueue } from './queue.js';
 import type { Stop } from './shutdown.js';
 import type { Attempt } from './timeout.js';
 import { type BackoffOptions, type SendFailure, canRetry, failureMessage, retryDelay } from './retry.js';
-import { STOPPED, pause, untilAborted } from './shutdown.js';
+import { STOPPED, untilAborted } from './shutdown.js';
+import { sleep } from '../sink-kit/sleep.js';
 
 export interface RetrySenderOptions {
   /** The dispatcher's options, whose hooks are called as its methods (read at each call). */
@@ -65,7 +66,7 @@ export function createRetrySender(
       } catch (err) {
         const delayMs = Math.min(backoff.maxBackoffMs, backoff.initialBackoffMs * 2 ** Math.min(n - 1, 20));
         log.warn('not sending until the resume point is saved; retrying', { batchId, attempt: n, error: failureMessage(err), delayMs });
-        await pause(delayMs, stop.signal);
+        await sleep(delayMs, stop.signal);
       }
     }
   }
@@ -122,7 +123,7 @@ export function createRetrySender(
       const delayMs = retryDelay(failure, attemptNo, previousDelay, backoff);
       previousDelay = delayMs;
       log.warn('send failed, retrying', { batchId: batch.id, count, attempt: attemptNo, code: failure.code, error: failure.message, delayMs });
-      await pause(delayMs, stop.signal);
+      await sleep(delayMs, stop.signal);
     }
   };
 }

@@ -3,7 +3,7 @@ import { getEventListeners } from 'node:events';
 import type { SinkInstance } from '../plugins/api.js';
 import { recordingLogger } from '../util/logger.fixture.js';
 import { silentLogger } from '../util/logger.js';
-import { STOPPED, TIMED_OUT, closeSink, createCloser, createStop, pause, timer, untilAborted, within, type CloseSteps } from './shutdown.js';
+import { STOPPED, TIMED_OUT, closeSink, createCloser, createStop, timer, untilAborted, within, type CloseSteps } from './shutdown.js';
 
 const useFakeTime = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
 
@@ -44,25 +44,6 @@ describe('timers', () => {
     const late = within(new Promise<number>(() => undefined), 100);
     vi.advanceTimersByTime(100);
     await expect(late).resolves.toBe(TIMED_OUT);
-  });
-
-  it('pause waits ms, or ends at abort; its listener is gone either way', async () => {
-    useFakeTime();
-    const stop = createStop();
-    let done = false;
-    const waiting = pause(500, stop.signal).then(() => (done = true));
-    vi.advanceTimersByTime(499);
-    await Promise.resolve();
-    expect(done).toBe(false);
-    vi.advanceTimersByTime(1);
-    await waiting;
-    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
-    const aborted = pause(Infinity, stop.signal);
-    stop.force();
-    await aborted;
-    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
-    expect(vi.getTimerCount()).toBe(0);
-    await pause(1e9, stop.signal); // already aborted: at once
   });
 
   it('untilAborted resolves the value, or STOPPED once the signal aborts', async () => {

@@ -2,7 +2,7 @@
  * The close path every dispatcher shares (the memory one and the disk-buffered one), and the
  * deadline helpers its stages use. One copy of: close once, wait for delivery within the grace
  * period, abandon what is left, release resources; timers that accept 0, huge or Infinity;
- * the abort-aware wait used between retries.
+ * and the abort-aware wait between retries is the shared `sleep` (sink-kit).
  *
  * Invariants:
  * - `close(graceMs)` runs the {@link CloseSteps} once; later calls get the same promise, which
@@ -16,14 +16,12 @@ import type { SinkInstance } from '../plugins/api.js';
 import type { Logger } from '../util/logger.js';
 import { K8streamError } from '../errors.js';
 import { failureMessage } from './retry.js';
-
-/** Largest delay `setTimeout` honours; longer ones fire after 1 ms, so they are clamped. */
-const MAX_TIMER_MS = 2_147_483_647;
+import { MAX_SLEEP_MS } from '../sink-kit/sleep.js';
 
 /** setTimeout for a delay that may be 0, huge or Infinity; returns undefined when it never fires. */
 export function timer(ms: number, fn: () => void): NodeJS.Timeout | undefined {
   if (!(ms < Infinity)) return undefined;
-  return setTimeout(fn, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
+  return setTimeout(fn, Math.min(MAX_SLEEP_MS, Math.max(0, ms)));
 }
 
 /** What {@link within} resolves with when the time ran out first. */
@@ -68,23 +66,6 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
         reject(err);
       },
     );
-  });
-}
-
-/**
- * Waits `ms`, or less if `signal` aborts; never rejects. The one abort-aware wait of dispatch
- * (retry backoff, the `beforeSend` gate): swapping in a shared `sleep(ms, signal)` happens here.
- */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const finish = () => {
-      if (handle !== undefined) clearTimeout(handle);
-      signal.removeEventListener('abort', finish);
-      resolve();
-    };
-    const handle = timer(ms, finish);
-    signal.addEventListener('abort', finish, { once: true });
   });
 }
 
