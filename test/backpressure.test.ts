@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/pipeline.js';
+import { createRouter } from '../core/src/filter/router.js';
 import { createReplaySource } from '../core/src/source/replay.js';
 import { createDispatcher } from '../core/src/dispatch/dispatcher.js';
 import { createDeadLetterWriter } from '../core/src/dispatch/deadletter.js';
@@ -66,7 +67,7 @@ describe('backpressure through the real pipeline', () => {
     });
     const dl = createDeadLetterWriter(dispatcher);
     const counters = await runPipeline(
-      { cluster: 'bp', source, filter: () => true, transform: identityStage, routes: [{ dispatcher, matches: () => true }], deadLetter: dl, logger: silentLogger },
+      { cluster: 'bp', source, filter: () => true, transform: identityStage, sinks: [dispatcher], route: createRouter([{ match: {} }]), deadLetter: dl, logger: silentLogger },
       new AbortController().signal,
     );
     await dispatcher.close(10_000);

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from './pipeline.js';
+import { createRouter } from './filter/router.js';
 import { emptyDispatchStats } from './dispatch/dispatcher.js';
 import type { DispatchItem, SinkDispatcher } from './dispatch/types.js';
 import type { EventRecord } from './record/types.js';
@@ -87,7 +88,8 @@ function options(source: Source, dispatcher: SinkDispatcher, transform: Transfor
     source,
     filter: () => true,
     transform,
-    routes: [{ dispatcher, matches: () => true }],
+    sinks: [dispatcher],
+    route: createRouter([{ match: {} }]),
     deadLetter: { write: async () => {} },
     logger: silentLogger,
     ...(enrich ? { enrich } : {}),
