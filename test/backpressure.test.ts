@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('backpressure through the real pipeline', () => {
-  it('a slow sink keeps the queue and the source read-ahead bounded; nothing is dropped', async () => {
+  it('a slow sink keeps the queue and the events pulled but not yet delivered bounded; nothing is dropped', async () => {
     const replay = createReplaySource({ file, rate: null, follow: false, dir });
     let pulled = 0;
     const source: Source = {
@@ -44,14 +44,14 @@ describe('backpressure through the real pipeline', () => {
     };
     const delivered: string[] = [];
     let maxQueued = 0;
-    let maxAhead = 0;
+    let maxInFlight = 0;
     const dispatcher = createDispatcher({
       name: 'slow',
       cluster: 'bp',
       sink: {
         async send(batch: Batch<unknown>) {
           maxQueued = Math.max(maxQueued, dispatcher.stats().queuedEvents);
-          maxAhead = Math.max(maxAhead, pulled - delivered.length);
+          maxInFlight = Math.max(maxInFlight, pulled - delivered.length);
           // Slow: yield to the event loop several times per batch, so the source outruns it.
           for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
           for (const r of batch.records as { id: string }[]) delivered.push(r.id);
@@ -78,9 +78,9 @@ describe('backpressure through the real pipeline', () => {
     expect(maxQueued).toBeLessThanOrEqual(QUEUE);
     // The sink really was the bottleneck: the queue filled up to its bound.
     expect(maxQueued).toBeGreaterThan(QUEUE / 2);
-    // Read-ahead: at most the queue, plus the chunks prepared ahead of the one being routed
+    // Pulled but not delivered: at most the queue, plus the chunks prepared ahead of the one being routed
     // (PREPARE_AHEAD = 4 chunks of 256), plus the one the source is yielding.
-    expect(maxAhead).toBeLessThanOrEqual(QUEUE + 5 * 256);
+    expect(maxInFlight).toBeLessThanOrEqual(QUEUE + 5 * 256);
     expect(dispatcher.stats().deadLettered).toBe(0);
   });
 });

@@ -18,7 +18,7 @@ import type { Source, SourceChunk } from './source/types.js';
 import type { TransformStage } from './transform/types.js';
 import type { DeadLetter, DeadLetterRecord, DispatchItem, SinkDispatcher } from './dispatch/types.js';
 import type { Router } from './filter/router.js';
-import type { CheckpointTracker, ChunkHandle } from './checkpoint/checkpoints.js';
+import type { CheckpointLedger, ChunkHandle } from './checkpoint/checkpoints.js';
 import type { Logger } from './util/logger.js';
 
 export interface PipelineOptions {
@@ -37,11 +37,11 @@ export interface PipelineOptions {
   /** Emit DELETED watch events too (default false). */
   emitDeleted?: boolean;
   /**
-   * Tracks which chunks are fully handled (every delivery acked, dead-lettered or on disk), for
-   * the resume point. Unset: nothing is tracked.
+   * The checkpoint ledger: records which chunks are fully handled (every delivery acked,
+   * dead-lettered or on disk), for the resume point. Unset: no ledger is kept.
    */
-  checkpoints?: CheckpointTracker;
-  /** Called after every chunk with the live counters (read-only for the callee). */
+  checkpoints?: CheckpointLedger;
+  /** Called after every chunk with the running counters (read-only for the callee). */
   onProgress?: (counters: Readonly<PipelineCounters>) => void;
 }
 
@@ -75,7 +75,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
   const { cluster, source, filter, transform, sinks, route, deadLetter, logger } = options;
   const counters = emptyPipelineCounters();
 
-  const tracker = options.checkpoints;
+  const ledger = options.checkpoints;
 
   /** Source chunk → records after map, filter, enrich and transforms (async work overlaps). */
   const prepare = async (chunk: SourceChunk): Promise<EventRecord[]> => {
@@ -177,7 +177,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     if (failure !== null) break;
     const out = prepare(chunk);
     out.catch(() => undefined); // awaited in order by the pump; a failure surfaces there
-    ahead.push({ out, handle: tracker?.begin(chunk.position) });
+    ahead.push({ out, handle: ledger?.begin(chunk.position) });
     startPump();
     while (ahead.length >= PREPARE_AHEAD && failure === null) await woken();
     if (failure !== null || signal.aborted) break;

@@ -154,7 +154,7 @@ async function stream(loaded: LoadedConfig, parts: RunComponents, options: RunOp
         deadLetter,
         logger: options.logger,
         emitDeleted: config.source.emitDeleted,
-        ...(resume !== null ? { checkpoints: resume.resume.tracker } : {}),
+        ...(resume !== null ? { checkpoints: resume.resume.ledger } : {}),
         onProgress: (c) => {
           ops.setPipeline(c);
           options.onProgress?.(c);
