@@ -95,11 +95,11 @@ export class Lifecycle {
   async stop(graceMs: number): Promise<void> {
     const started = this.#started;
     this.#started = [];
-    const self = this;
+    const skipping = (): boolean => this.#skipFlush;
     const context: StopContext = {
-      deadline: this.#skipFlush ? Date.now() : Date.now() + graceMs,
+      deadline: skipping() ? Date.now() : Date.now() + graceMs,
       get skipFlush() {
-        return self.#skipFlush;
+        return skipping();
       },
     };
     for (let end = started.length; end > 0; ) {
