@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/pipeline.js';
+import { createRouter } from '../core/src/filter/router.js';
 import { createReplaySource } from '../core/src/source/replay.js';
 import { createDispatcher } from '../core/src/dispatch/dispatcher.js';
 import { createDeadLetterWriter } from '../core/src/dispatch/deadletter.js';
@@ -29,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('backpressure through the real pipeline', () => {
-  it('a slow sink keeps the queue and the source read-ahead bounded; nothing is dropped', async () => {
+  it('a slow sink keeps the queue and the events pulled but not yet delivered bounded; nothing is dropped', async () => {
     const replay = createReplaySource({ file, rate: null, follow: false, dir });
     let pulled = 0;
     const source: Source = {
@@ -43,14 +44,14 @@ describe('backpressure through the real pipeline', () => {
     };
     const delivered: string[] = [];
     let maxQueued = 0;
-    let maxAhead = 0;
+    let maxInFlight = 0;
     const dispatcher = createDispatcher({
       name: 'slow',
       cluster: 'bp',
       sink: {
         async send(batch: Batch<unknown>) {
           maxQueued = Math.max(maxQueued, dispatcher.stats().queuedEvents);
-          maxAhead = Math.max(maxAhead, pulled - delivered.length);
+          maxInFlight = Math.max(maxInFlight, pulled - delivered.length);
           // Slow: yield to the event loop several times per batch, so the source outruns it.
           for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
           for (const r of batch.records as { id: string }[]) delivered.push(r.id);
@@ -66,7 +67,7 @@ describe('backpressure through the real pipeline', () => {
     });
     const dl = createDeadLetterWriter(dispatcher);
     const counters = await runPipeline(
-      { cluster: 'bp', source, filter: () => true, transform: identityStage, routes: [{ dispatcher, matches: () => true }], deadLetter: dl, logger: silentLogger },
+      { cluster: 'bp', source, filter: () => true, transform: identityStage, sinks: [dispatcher], route: createRouter([{ match: {} }]), deadLetter: dl, logger: silentLogger },
       new AbortController().signal,
     );
     await dispatcher.close(10_000);
@@ -77,9 +78,9 @@ describe('backpressure through the real pipeline', () => {
     expect(maxQueued).toBeLessThanOrEqual(QUEUE);
     // The sink really was the bottleneck: the queue filled up to its bound.
     expect(maxQueued).toBeGreaterThan(QUEUE / 2);
-    // Read-ahead: at most the queue, plus the chunks prepared ahead of the one being routed
+    // Pulled but not delivered: at most the queue, plus the chunks prepared ahead of the one being routed
     // (PREPARE_AHEAD = 4 chunks of 256), plus the one the source is yielding.
-    expect(maxAhead).toBeLessThanOrEqual(QUEUE + 5 * 256);
+    expect(maxInFlight).toBeLessThanOrEqual(QUEUE + 5 * 256);
     expect(dispatcher.stats().deadLettered).toBe(0);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from './pipeline.js';
+import { createRouter } from './filter/router.js';
 import { emptyDispatchStats } from './dispatch/dispatcher.js';
 import type { DispatchItem, SinkDispatcher } from './dispatch/types.js';
 import type { EventRecord } from './record/types.js';
@@ -87,7 +88,8 @@ function options(source: Source, dispatcher: SinkDispatcher, transform: Transfor
     source,
     filter: () => true,
     transform,
-    routes: [{ dispatcher, matches: () => true }],
+    sinks: [dispatcher],
+    route: createRouter([{ match: {} }]),
     deadLetter: { write: async () => {} },
     logger: silentLogger,
     ...(enrich ? { enrich } : {}),
@@ -117,6 +119,31 @@ describe('runPipeline', () => {
     const counters = await running;
     expect(ids).toEqual(Array.from({ length: 9 }, (_, i) => `u${i}:${i}`));
     expect(counters).toMatchObject({ received: 9, transformed: 9, routed: 9 });
+  });
+
+  it('routes each record to the sinks whose match takes it, through the router', async () => {
+    const src = controlledSource();
+    const all = collectingDispatcher();
+    const even = collectingDispatcher();
+    const none = collectingDispatcher();
+    const route = createRouter([{ match: { reasons: ['Even'] } }, { match: { types: ['Normal'] } }, { match: {} }]);
+    const transform: TransformStage = { apply: (records) => records.map((r, i) => (i % 2 === 0 ? { ...r, reason: 'Even' } : r)), close: async () => {} };
+    const running = runPipeline({ ...options(src.source, all.dispatcher, transform), sinks: [even.dispatcher, none.dispatcher, all.dispatcher], route }, new AbortController().signal);
+    src.push(0, 4);
+    src.end();
+    const counters = await running;
+    expect(all.ids).toEqual(['u0:0', 'u1:1', 'u2:2', 'u3:3']);
+    expect(even.ids).toEqual(['u0:0', 'u2:2']);
+    expect(none.ids).toEqual([]);
+    expect(counters).toMatchObject({ transformed: 4, routed: 6, unrouted: 0 });
+
+    const nowhere = controlledSource();
+    const idle = collectingDispatcher();
+    const dropping = runPipeline({ ...options(nowhere.source, idle.dispatcher), route: createRouter([{ match: { types: ['Normal'] } }]) }, new AbortController().signal);
+    nowhere.push(0, 3);
+    nowhere.end();
+    expect(await dropping).toMatchObject({ transformed: 3, routed: 0, unrouted: 3 });
+    expect(idle.ids).toEqual([]);
   });
 
   it('delivers a ready chunk while the source waits for more (a quiet watch)', async () => {

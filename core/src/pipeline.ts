@@ -17,13 +17,9 @@ import type { EventRecord } from './record/types.js';
 import type { Source, SourceChunk } from './source/types.js';
 import type { TransformStage } from './transform/types.js';
 import type { DeadLetter, DeadLetterRecord, DispatchItem, SinkDispatcher } from './dispatch/types.js';
-import type { CheckpointTracker, ChunkHandle } from './checkpoint/checkpoints.js';
+import type { Router } from './filter/router.js';
+import type { CheckpointLedger, ChunkHandle } from './checkpoint/checkpoints.js';
 import type { Logger } from './util/logger.js';
-
-export interface Route {
-  dispatcher: SinkDispatcher;
-  matches: (record: EventRecord) => boolean;
-}
 
 export interface PipelineOptions {
   cluster: string;
@@ -32,17 +28,20 @@ export interface PipelineOptions {
   /** Fills `record.enrichment` in place; failures go to `enrichment.errors`, never reject. */
   enrich?: (records: EventRecord[]) => Promise<void>;
   transform: TransformStage;
-  routes: Route[];
+  /** One dispatcher per sink, in config order. */
+  sinks: readonly SinkDispatcher[];
+  /** Which of `sinks` (indexes) a record goes to: `createRouter` over the sinks' `match`. */
+  route: Router;
   deadLetter: DeadLetter;
   logger: Logger;
   /** Emit DELETED watch events too (default false). */
   emitDeleted?: boolean;
   /**
-   * Tracks which chunks are fully handled (every delivery acked, dead-lettered or on disk), for
-   * the resume point. Unset: nothing is tracked.
+   * The checkpoint ledger: records which chunks are fully handled (every delivery acked,
+   * dead-lettered or on disk), for the resume point. Unset: no ledger is kept.
    */
-  checkpoints?: CheckpointTracker;
-  /** Called after every chunk with the live counters (read-only for the callee). */
+  checkpoints?: CheckpointLedger;
+  /** Called after every chunk with the running counters (read-only for the callee). */
   onProgress?: (counters: Readonly<PipelineCounters>) => void;
 }
 
@@ -73,10 +72,10 @@ const PREPARE_AHEAD = 4;
 
 /** Pull from the source until it ends or `signal` aborts. Returns the counters. */
 export async function runPipeline(options: PipelineOptions, signal: AbortSignal): Promise<PipelineCounters> {
-  const { cluster, source, filter, transform, routes, deadLetter, logger } = options;
+  const { cluster, source, filter, transform, sinks, route, deadLetter, logger } = options;
   const counters = emptyPipelineCounters();
 
-  const tracker = options.checkpoints;
+  const ledger = options.checkpoints;
 
   /** Source chunk → records after map, filter, enrich and transforms (async work overlaps). */
   const prepare = async (chunk: SourceChunk): Promise<EventRecord[]> => {
@@ -114,10 +113,12 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
       const json = recordJson(record);
       const bytes = Buffer.byteLength(json, 'utf8');
       const timestamp = recordTimestamp(record);
-      let delivered = false;
-      for (const route of routes) {
-        if (!route.matches(record)) continue;
-        delivered = true;
+      const targets = route(record);
+      if (targets.length === 0) {
+        counters.unrouted++;
+        continue;
+      }
+      for (let i = 0; i < targets.length; i++) {
         counters.routed++;
         const item: DispatchItem = { id: record.id, record, json, bytes, timestamp };
         if (handle !== undefined) {
@@ -126,10 +127,9 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
           item.persisted = hold.persisted;
           item.checkpoint = handle.seq;
         }
-        const wait = route.dispatcher.push(item);
+        const wait = sinks[targets[i]!]!.push(item);
         if (wait) await wait;
       }
-      if (!delivered) counters.unrouted++;
     }
     handle?.seal();
     options.onProgress?.(counters);
@@ -177,7 +177,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     if (failure !== null) break;
     const out = prepare(chunk);
     out.catch(() => undefined); // awaited in order by the pump; a failure surfaces there
-    ahead.push({ out, handle: tracker?.begin(chunk.position) });
+    ahead.push({ out, handle: ledger?.begin(chunk.position) });
     startPump();
     while (ahead.length >= PREPARE_AHEAD && failure === null) await woken();
     if (failure !== null || signal.aborted) break;

@@ -233,7 +233,9 @@ describe('leader election', () => {
   it('a replica stopped while on standby reports that it never led', async () => {
     sink('standby');
     const a = start('standby', election('pod-a'));
+    // Running, not only leading: a stop while the leader still loads its resume point fails the run.
     await logged((l) => l.includes('leading: this replica streams'));
+    await logged((l) => l.includes('sink ready'));
     const b = start('standby', election('pod-b'));
     await logged((l) => l.includes('"identity":"pod-b"') && l.includes('standby'));
     expect((await b.stop()).led).toBe(false);

@@ -1,16 +1,16 @@
 /**
- * CheckpointTracker: the acked prefix (at-least-once) and commitThrough (at-most-once).
+ * CheckpointLedger: the acked prefix (at-least-once) and commitThrough (at-most-once).
  * Pure in-memory; no timers.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { CheckpointTracker } from './checkpoints.js';
+import { CheckpointLedger } from './checkpoints.js';
 
 const KEY = '/api/v1/events';
 const OTHER = '/apis/events.k8s.io/v1/events';
 
-describe('CheckpointTracker: acked prefix', () => {
+describe('CheckpointLedger: acked prefix', () => {
   it('starts from the initial resume point and keeps reporting it until something newer is acked', () => {
-    const t = new CheckpointTracker({ [KEY]: '100' });
+    const t = new CheckpointLedger({ [KEY]: '100' });
     expect(t.acked()).toEqual({ [KEY]: '100' });
     expect(t.pending).toBe(0);
 
@@ -23,19 +23,19 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('starts empty without an initial point', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     expect(t.acked()).toEqual({});
     expect(t.committed()).toEqual({});
   });
 
   it('numbers chunks from 1, increasing', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     expect([t.begin().seq, t.begin().seq, t.begin().seq]).toEqual([1, 2, 3]);
     expect(t.pending).toBe(3);
   });
 
   it('moves only once the chunk is sealed, even when no hold is open', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const c = t.begin({ key: KEY, rv: '5' });
     const h = c.hold();
     h.done();
@@ -47,13 +47,13 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('a sealed chunk without holds is complete at once', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     t.begin({ key: KEY, rv: '7' }).seal();
     expect(t.acked()).toEqual({ [KEY]: '7' });
   });
 
   it('moves only when every hold is released (done or persisted)', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const c = t.begin({ key: KEY, rv: '9' });
     const a = c.hold();
     const b = c.hold();
@@ -68,7 +68,7 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('done and persisted on the same hold count once', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const c = t.begin({ key: KEY, rv: '3' });
     const a = c.hold();
     const b = c.hold();
@@ -84,7 +84,7 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('a later chunk completing first does not move the prefix; it moves in order', () => {
-    const t = new CheckpointTracker({ [KEY]: '1' });
+    const t = new CheckpointLedger({ [KEY]: '1' });
     const c1 = t.begin({ key: KEY, rv: '10' });
     const c2 = t.begin({ key: KEY, rv: '20' });
     const c3 = t.begin({ key: KEY, rv: '30' });
@@ -106,7 +106,7 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('stops at the first incomplete chunk', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const c1 = t.begin({ key: KEY, rv: '10' });
     const c2 = t.begin({ key: KEY, rv: '20' });
     const h2 = c2.hold();
@@ -121,7 +121,7 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('chunks without a position are part of the prefix (they block it and are passed over)', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const c1 = t.begin({ key: KEY, rv: '10' });
     const c2 = t.begin();
     const h2 = c2.hold();
@@ -136,7 +136,7 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('keeps one position per key', () => {
-    const t = new CheckpointTracker({ [OTHER]: '5' });
+    const t = new CheckpointLedger({ [OTHER]: '5' });
     t.begin({ key: KEY, rv: '10' }).seal();
     t.begin({ key: OTHER, rv: '50' }).seal();
     t.begin({ key: KEY, rv: '11' }).seal();
@@ -144,7 +144,7 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('seal twice is harmless', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const c = t.begin({ key: KEY, rv: '1' });
     const h = c.hold();
     c.seal();
@@ -156,7 +156,7 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('onAdvance fires once per move of the prefix and can be unsubscribed', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const listener = vi.fn();
     const off = t.onAdvance(listener);
     const c1 = t.begin({ key: KEY, rv: '1' });
@@ -176,7 +176,7 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 
   it('the listener sees the moved prefix', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const seen: Record<string, string>[] = [];
     t.onAdvance(() => seen.push(t.acked()));
     t.begin({ key: KEY, rv: '8' }).seal();
@@ -184,9 +184,9 @@ describe('CheckpointTracker: acked prefix', () => {
   });
 });
 
-describe('CheckpointTracker: commitThrough (at-most-once)', () => {
+describe('CheckpointLedger: commitThrough (at-most-once)', () => {
   it('inside the last chunk commits only up to the newest version sent from it', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const c1 = t.begin({ key: KEY, rv: '10' });
     const c2 = t.begin({ key: KEY, rv: '20' });
     expect(t.commitThrough(c2.seq, 15n)).toEqual({ [KEY]: '15' });
@@ -196,7 +196,7 @@ describe('CheckpointTracker: commitThrough (at-most-once)', () => {
   });
 
   it('commits positions up to the seq even for unacked chunks, and not beyond', () => {
-    const t = new CheckpointTracker({ [KEY]: '1' });
+    const t = new CheckpointLedger({ [KEY]: '1' });
     const c1 = t.begin({ key: KEY, rv: '10' });
     const c2 = t.begin({ key: KEY, rv: '20' });
     const c3 = t.begin({ key: KEY, rv: '30' });
@@ -211,14 +211,14 @@ describe('CheckpointTracker: commitThrough (at-most-once)', () => {
   });
 
   it('skips chunks without a position', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     t.begin({ key: KEY, rv: '10' });
     const c2 = t.begin();
     expect(t.commitThrough(c2.seq)).toEqual({ [KEY]: '10' });
   });
 
   it('covers several keys', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     t.begin({ key: KEY, rv: '10' });
     t.begin({ key: OTHER, rv: '70' });
     const c3 = t.begin({ key: KEY, rv: '11' });
@@ -227,7 +227,7 @@ describe('CheckpointTracker: commitThrough (at-most-once)', () => {
   });
 
   it('never goes back: an older commitThrough keeps the newer commit', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const c1 = t.begin({ key: KEY, rv: '10' });
     const c2 = t.begin({ key: KEY, rv: '20' });
     expect(t.commitThrough(c2.seq)).toEqual({ [KEY]: '20' });
@@ -235,7 +235,7 @@ describe('CheckpointTracker: commitThrough (at-most-once)', () => {
   });
 
   it('committed() takes the newer per key of the acked and committed positions', () => {
-    const t = new CheckpointTracker({ [OTHER]: '5' });
+    const t = new CheckpointLedger({ [OTHER]: '5' });
     const c1 = t.begin({ key: KEY, rv: '10' });
     const c2 = t.begin({ key: KEY, rv: '20' });
     const c3 = t.begin({ key: KEY, rv: '30' });
@@ -253,25 +253,25 @@ describe('CheckpointTracker: commitThrough (at-most-once)', () => {
   });
 
   it('a commit beyond every chunk commits them all', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     t.begin({ key: KEY, rv: '10' });
     t.begin({ key: KEY, rv: '20' });
     expect(t.commitThrough(1_000)).toEqual({ [KEY]: '20' });
   });
 
   it('committed() equals the initial point before anything happens', () => {
-    const t = new CheckpointTracker({ [KEY]: '42' });
+    const t = new CheckpointLedger({ [KEY]: '42' });
     expect(t.committed()).toEqual({ [KEY]: '42' });
     expect(t.commitThrough(0)).toEqual({ [KEY]: '42' });
   });
 });
 
-describe('CheckpointTracker: memory', () => {
+describe('CheckpointLedger: memory', () => {
   /** Internal chunk array length; pins the "memory is bounded by the chunks in flight" claim. */
-  const stored = (t: CheckpointTracker): number => (Reflect.get(t, 'chunks') as unknown[]).length;
+  const stored = (t: CheckpointLedger): number => (Reflect.get(t, 'chunks') as unknown[]).length;
 
   it('10k chunks completed in order: pending 0, final position, compacted storage', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const advances = vi.fn();
     t.onAdvance(advances);
     for (let i = 1; i <= 10_000; i++) {
@@ -287,7 +287,7 @@ describe('CheckpointTracker: memory', () => {
   });
 
   it('keeps ordering right across compaction with chunks in flight', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     // a window of 100 open chunks, completed newest-first inside each window
     const N = 10_000;
     const W = 100;
@@ -311,7 +311,7 @@ describe('CheckpointTracker: memory', () => {
   });
 
   it('commitThrough still works after compaction', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     for (let i = 1; i <= 3000; i++) t.begin({ key: KEY, rv: String(i) }).seal();
     expect(t.pending).toBe(0);
     const a = t.begin({ key: KEY, rv: '3001' });
@@ -324,7 +324,7 @@ describe('CheckpointTracker: memory', () => {
   });
 
   it('an open chunk at the head keeps later ones (memory grows only with chunks in flight)', () => {
-    const t = new CheckpointTracker();
+    const t = new CheckpointLedger();
     const first = t.begin({ key: KEY, rv: '0' });
     const h = first.hold();
     first.seal();

@@ -1,5 +1,6 @@
 /**
- * Which source chunks are finished, and therefore where a restart may resume.
+ * The checkpoint ledger: which source chunks are finished, and therefore where a restart may
+ * resume.
  *
  * Every chunk the source yields gets a sequence number and, optionally, a position (see
  * `position.ts`). Each delivery of one of its records to one sink holds the chunk open until
@@ -41,7 +42,7 @@ interface Mark {
   seq: number;
 }
 
-export class CheckpointTracker {
+export class CheckpointLedger {
   private readonly chunks: Chunk[] = [];
   private head = 0;
   private nextSeq = 1;
@@ -51,7 +52,7 @@ export class CheckpointTracker {
   private readonly committedMarks = new Map<string, Mark>();
   private readonly listeners = new Set<() => void>();
 
-  /** Starts tracking the next chunk. Positions in `initial` count as already handled. */
+  /** An empty ledger. Positions in `initial` count as already handled. */
   constructor(initial: ResumePoint = {}) {
     for (const [key, rv] of Object.entries(initial)) this.ackedMarks.set(key, { rv, seq: 0 });
   }

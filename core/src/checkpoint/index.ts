@@ -1,5 +1,5 @@
 /** Resume points: which chunks are finished, when the resume point is saved, the state document and where it is kept. */
-export { CheckpointTracker } from './checkpoints.js';
+export { CheckpointLedger } from './checkpoints.js';
 export type { ChunkHandle, Hold } from './checkpoints.js';
 export { ResumeKeeper } from './keeper.js';
 export type { ResumeKeeperOptions, ResumeKeeperStats } from './keeper.js';

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { recordingLogger } from '../util/logger.fixture.js';
 import type { Delivery } from '../config/types.js';
 import type { DispatchItem } from '../dispatch/types.js';
-import { CheckpointTracker } from './checkpoints.js';
+import { CheckpointLedger } from './checkpoints.js';
 import { ResumeKeeper } from './keeper.js';
 import type { ResumePoint } from './position.js';
 import { decodeState } from './state-doc.js';
@@ -98,15 +98,15 @@ function fakeStore() {
 
 function setup(delivery: Delivery, initial: ResumePoint = {}) {
   const store = fakeStore();
-  const tracker = new CheckpointTracker(initial);
+  const ledger = new CheckpointLedger(initial);
   const { logger, lines } = recordingLogger();
-  const keeper = new ResumeKeeper({ store, tracker, delivery, server: SERVER, intervalMs: INTERVAL, logger, now: () => NOW });
-  return { store, tracker, keeper, lines };
+  const keeper = new ResumeKeeper({ store, ledger, delivery, server: SERVER, intervalMs: INTERVAL, logger, now: () => NOW });
+  return { store, ledger, keeper, lines };
 }
 
 /** Begins, seals and completes a chunk at `rv`. */
-function ackChunk(tracker: CheckpointTracker, rv: string): number {
-  const c = tracker.begin({ key: KEY, rv });
+function ackChunk(ledger: CheckpointLedger, rv: string): number {
+  const c = ledger.begin({ key: KEY, rv });
   c.seal();
   return c.seq;
 }
@@ -129,14 +129,14 @@ afterEach(() => {
 describe('ResumeKeeper: at-least-once', () => {
   it('saves on the interval only when the acked point changed', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { store, tracker, keeper } = setup('at-least-once');
+    const { store, ledger, keeper } = setup('at-least-once');
     keeper.start();
     expect(vi.getTimerCount()).toBe(1);
 
     // nothing acked yet: an empty point is never saved
     await vi.advanceTimersByTimeAsync(INTERVAL * 3);
 
-    ackChunk(tracker, '10');
+    ackChunk(ledger, '10');
     await vi.advanceTimersByTimeAsync(INTERVAL);
     await store.saved(1);
     expect(store.calls).toBe(1);
@@ -145,7 +145,7 @@ describe('ResumeKeeper: at-least-once', () => {
 
     // unchanged for several intervals: no save
     await vi.advanceTimersByTimeAsync(INTERVAL * 5);
-    ackChunk(tracker, '20');
+    ackChunk(ledger, '20');
     await vi.advanceTimersByTimeAsync(INTERVAL);
     await store.saved(2);
     expect(store.calls).toBe(2);
@@ -155,13 +155,13 @@ describe('ResumeKeeper: at-least-once', () => {
 
   it('saves the acked prefix, not chunks still waiting for a sink', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { store, tracker, keeper } = setup('at-least-once');
+    const { store, ledger, keeper } = setup('at-least-once');
     keeper.start();
-    ackChunk(tracker, '10');
-    const open = tracker.begin({ key: KEY, rv: '20' });
+    ackChunk(ledger, '10');
+    const open = ledger.begin({ key: KEY, rv: '20' });
     const hold = open.hold();
     open.seal();
-    ackChunk(tracker, '30');
+    ackChunk(ledger, '30');
     await vi.advanceTimersByTimeAsync(INTERVAL);
     await store.saved(1);
     expect(store.last().watches).toEqual({ [KEY]: '10' });
@@ -181,10 +181,10 @@ describe('ResumeKeeper: at-least-once', () => {
 
   it('finish stops the timer and saves the final acked point at once', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { store, tracker, keeper } = setup('at-least-once');
+    const { store, ledger, keeper } = setup('at-least-once');
     keeper.start();
-    ackChunk(tracker, '10');
-    ackChunk(tracker, '11');
+    ackChunk(ledger, '10');
+    ackChunk(ledger, '11');
     await keeper.finish();
     expect(vi.getTimerCount()).toBe(0);
     expect(store.calls).toBe(1);
@@ -193,9 +193,9 @@ describe('ResumeKeeper: at-least-once', () => {
 
   it('finish after an interval save of the same point does not write again', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { store, tracker, keeper } = setup('at-least-once');
+    const { store, ledger, keeper } = setup('at-least-once');
     keeper.start();
-    ackChunk(tracker, '10');
+    ackChunk(ledger, '10');
     await vi.advanceTimersByTimeAsync(INTERVAL);
     await store.saved(1);
     await keeper.finish();
@@ -218,10 +218,10 @@ describe('ResumeKeeper: at-least-once', () => {
 
   it('interval save failures are counted, logged once, retried on the next tick, and recovery is logged', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { store, tracker, keeper, lines } = setup('at-least-once');
+    const { store, ledger, keeper, lines } = setup('at-least-once');
     keeper.start();
     store.failWith = new Error('disk full');
-    ackChunk(tracker, '10');
+    ackChunk(ledger, '10');
     for (let i = 1; i <= 3; i++) {
       await vi.advanceTimersByTimeAsync(INTERVAL);
       await store.attempted(i);
@@ -241,9 +241,9 @@ describe('ResumeKeeper: at-least-once', () => {
   });
 
   it('finish does not reject when the final save fails (it is counted)', async () => {
-    const { store, tracker, keeper } = setup('at-least-once');
+    const { store, ledger, keeper } = setup('at-least-once');
     store.failWith = new Error('gone');
-    ackChunk(tracker, '10');
+    ackChunk(ledger, '10');
     await expect(keeper.finish()).resolves.toBeUndefined();
     expect(keeper.stats.saveErrors).toBe(1);
   });
@@ -258,10 +258,10 @@ describe('ResumeKeeper: at-most-once', () => {
   });
 
   it('beforeSend saves the newest chunk of the batch durably before resolving', async () => {
-    const { store, tracker, keeper } = setup('at-most-once');
-    const c1 = tracker.begin({ key: KEY, rv: '10' });
-    const c2 = tracker.begin({ key: KEY, rv: '20' });
-    tracker.begin({ key: KEY, rv: '30' });
+    const { store, ledger, keeper } = setup('at-most-once');
+    const c1 = ledger.begin({ key: KEY, rv: '10' });
+    const c2 = ledger.begin({ key: KEY, rv: '20' });
+    ledger.begin({ key: KEY, rv: '30' });
     c1.hold();
     c2.hold();
     store.gate = deferred();
@@ -278,8 +278,8 @@ describe('ResumeKeeper: at-most-once', () => {
   });
 
   it('beforeSend commits the newest chunk only up to the newest record version in the batch', async () => {
-    const { store, tracker, keeper } = setup('at-most-once');
-    const c1 = tracker.begin({ key: KEY, rv: '500' });
+    const { store, ledger, keeper } = setup('at-most-once');
+    const c1 = ledger.begin({ key: KEY, rv: '500' });
     const withRv = (rv: string): DispatchItem => ({ ...item(c1.seq), record: { resourceVersion: rv } });
     await keeper.beforeSend([withRv('101'), withRv('140'), withRv('120')]);
     expect(store.last()?.watches).toEqual({ [KEY]: '140' });
@@ -289,32 +289,32 @@ describe('ResumeKeeper: at-most-once', () => {
   });
 
   it('a batch without checkpoints resolves without saving', async () => {
-    const { store, tracker, keeper } = setup('at-most-once');
-    tracker.begin({ key: KEY, rv: '10' });
+    const { store, ledger, keeper } = setup('at-most-once');
+    ledger.begin({ key: KEY, rv: '10' });
     await keeper.beforeSend([item(), item()]);
     await keeper.beforeSend([]);
     expect(store.calls).toBe(0);
   });
 
   it('an empty point (chunks without position) is not saved', async () => {
-    const { store, tracker, keeper } = setup('at-most-once');
-    const seq = tracker.begin().seq;
+    const { store, ledger, keeper } = setup('at-most-once');
+    const seq = ledger.begin().seq;
     await keeper.beforeSend([item(seq)]);
     expect(store.calls).toBe(0);
     expect(keeper.stats.saves).toBe(0);
   });
 
   it('a batch already covered by the last save resolves without another write', async () => {
-    const { store, tracker, keeper } = setup('at-most-once');
-    const c1 = tracker.begin({ key: KEY, rv: '10' });
+    const { store, ledger, keeper } = setup('at-most-once');
+    const c1 = ledger.begin({ key: KEY, rv: '10' });
     await keeper.beforeSend([item(c1.seq)]);
     await keeper.beforeSend([item(c1.seq)]);
     expect(store.calls).toBe(1);
   });
 
   it('concurrent calls coalesce: 10 callers behind a slow save cost 2 writes, saves never overlap', async () => {
-    const { store, tracker, keeper } = setup('at-most-once');
-    const seqs = Array.from({ length: 10 }, (_, i) => tracker.begin({ key: KEY, rv: String(100 + i) }).seq);
+    const { store, ledger, keeper } = setup('at-most-once');
+    const seqs = Array.from({ length: 10 }, (_, i) => ledger.begin({ key: KEY, rv: String(100 + i) }).seq);
     store.gate = deferred();
     const entered = store.entered.promise;
     const first = keeper.beforeSend([item(seqs[0])]);
@@ -330,17 +330,17 @@ describe('ResumeKeeper: at-most-once', () => {
   });
 
   it('callers in the same tick share one write', async () => {
-    const { store, tracker, keeper } = setup('at-most-once');
-    const a = tracker.begin({ key: KEY, rv: '1' }).seq;
-    const b = tracker.begin({ key: KEY, rv: '2' }).seq;
+    const { store, ledger, keeper } = setup('at-most-once');
+    const a = ledger.begin({ key: KEY, rv: '1' }).seq;
+    const b = ledger.begin({ key: KEY, rv: '2' }).seq;
     await Promise.all([keeper.beforeSend([item(a)]), keeper.beforeSend([item(b)])]);
     expect(store.calls).toBe(1);
     expect(store.last().watches).toEqual({ [KEY]: '2' });
   });
 
   it('a failing store rejects beforeSend, counts the error, and recovers', async () => {
-    const { store, tracker, keeper, lines } = setup('at-most-once');
-    const c1 = tracker.begin({ key: KEY, rv: '10' });
+    const { store, ledger, keeper, lines } = setup('at-most-once');
+    const c1 = ledger.begin({ key: KEY, rv: '10' });
     const boom = new Error('lease write refused');
     store.failWith = boom;
     await expect(keeper.beforeSend([item(c1.seq)])).rejects.toBe(boom);
@@ -362,9 +362,9 @@ describe('ResumeKeeper: at-most-once', () => {
   });
 
   it('concurrent callers behind a failing save each get their own attempt and rejection', async () => {
-    const { store, tracker, keeper } = setup('at-most-once');
-    const a = tracker.begin({ key: KEY, rv: '1' }).seq;
-    const b = tracker.begin({ key: KEY, rv: '2' }).seq;
+    const { store, ledger, keeper } = setup('at-most-once');
+    const a = ledger.begin({ key: KEY, rv: '1' }).seq;
+    const b = ledger.begin({ key: KEY, rv: '2' }).seq;
     store.failWith = new Error('down');
     const results = await Promise.allSettled([keeper.beforeSend([item(a)]), keeper.beforeSend([item(b)])]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
@@ -372,11 +372,11 @@ describe('ResumeKeeper: at-most-once', () => {
     expect(keeper.stats.saveErrors).toBe(2);
   });
 
-  it('finish saves the committed point (ahead of the acked one)', async () => {
-    const { store, tracker, keeper } = setup('at-most-once', { [KEY]: '1' });
-    const c1 = tracker.begin({ key: KEY, rv: '10' });
+  it('finish saves the committed point (past the acked one)', async () => {
+    const { store, ledger, keeper } = setup('at-most-once', { [KEY]: '1' });
+    const c1 = ledger.begin({ key: KEY, rv: '10' });
     c1.hold();
-    tracker.commitThrough(c1.seq);
+    ledger.commitThrough(c1.seq);
     await keeper.finish();
     expect(store.calls).toBe(1);
     expect(store.last().watches).toEqual({ [KEY]: '10' });

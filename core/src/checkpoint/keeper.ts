@@ -13,7 +13,7 @@ import { errorMessage } from '../errors.js';
 import type { Delivery } from '../config/types.js';
 import type { DispatchItem } from '../dispatch/types.js';
 import type { Logger } from '../util/logger.js';
-import type { CheckpointTracker } from './checkpoints.js';
+import type { CheckpointLedger } from './checkpoints.js';
 import { rvNumber } from './position.js';
 import type { ResumePoint } from './position.js';
 import { encodeState } from './state-doc.js';
@@ -21,7 +21,7 @@ import type { StateStore } from './state-store.js';
 
 export interface ResumeKeeperOptions {
   store: StateStore;
-  tracker: CheckpointTracker;
+  ledger: CheckpointLedger;
   delivery: Delivery;
   /** API server URL stamped into the state. */
   server: string;
@@ -53,7 +53,7 @@ export class ResumeKeeper {
   start(): void {
     if (this.o.delivery !== 'at-least-once' || this.timer !== undefined) return;
     this.timer = setInterval(() => {
-      this.save(this.o.tracker.acked()).catch(() => undefined);
+      this.save(this.o.ledger.acked()).catch(() => undefined);
     }, this.o.intervalMs);
     this.timer.unref();
   }
@@ -73,7 +73,7 @@ export class ResumeKeeper {
       }
     }
     if (seq === 0) return;
-    const point = this.o.tracker.commitThrough(seq, rv);
+    const point = this.o.ledger.commitThrough(seq, rv);
     await this.save(point, true);
   };
 
@@ -81,7 +81,7 @@ export class ResumeKeeper {
   async finish(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    const point = this.o.delivery === 'at-most-once' ? this.o.tracker.committed() : this.o.tracker.acked();
+    const point = this.o.delivery === 'at-most-once' ? this.o.ledger.committed() : this.o.ledger.acked();
     await this.save(point);
   }
 
@@ -89,7 +89,7 @@ export class ResumeKeeper {
   private save(point: ResumePoint, strict = false): Promise<void> {
     const run = this.lock.then(async () => {
       // A later caller may hold a newer point; saving the newest one we know is always right.
-      const latest = this.o.delivery === 'at-most-once' ? this.o.tracker.committed() : point;
+      const latest = this.o.delivery === 'at-most-once' ? this.o.ledger.committed() : point;
       const key = JSON.stringify(latest);
       if (key === this.lastKey || Object.keys(latest).length === 0) return;
       const text = encodeState({

@@ -42,17 +42,17 @@ describe('openResume', () => {
   it('no saved state: a fresh start from {} (info, no warning)', async () => {
     const { resume, store, lines, signal } = await open(null);
     expect(resume.from).toEqual({});
-    expect(resume.tracker.acked()).toEqual({});
+    expect(resume.ledger.acked()).toEqual({});
     expect(resume.store).toBe(store);
     expect(store.signals).toEqual([signal]);
     expect(lines).toEqual([{ level: 'info', msg: 'no saved resume point: starting from a full list', fields: { state: 'memory' } }]);
   });
 
-  it('good state: from = saved watches, and the tracker starts there', async () => {
+  it('good state: from = saved watches, and the ledger starts there', async () => {
     const { resume, lines } = await open(state());
     expect(resume.from).toEqual(WATCHES);
-    expect(resume.tracker.acked()).toEqual(WATCHES);
-    expect(resume.tracker.committed()).toEqual(WATCHES);
+    expect(resume.ledger.acked()).toEqual(WATCHES);
+    expect(resume.ledger.committed()).toEqual(WATCHES);
     expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
     expect(lines).toEqual([{ level: 'info', msg: 'resume point loaded', fields: { state: 'memory', savedAt: '2026-01-01T00:00:00.000Z', watches: 2 } }]);
   });
@@ -69,7 +69,7 @@ describe('openResume', () => {
   ])('unreadable state (%s): warning with the reason, from {}', async (_name, text, problem) => {
     const { resume, lines } = await open(text);
     expect(resume.from).toEqual({});
-    expect(resume.tracker.acked()).toEqual({});
+    expect(resume.ledger.acked()).toEqual({});
     const warns = lines.filter((l) => l.level === 'warn');
     expect(warns).toHaveLength(1);
     expect(warns[0]!.msg).toMatch(/unreadable/);
@@ -79,7 +79,7 @@ describe('openResume', () => {
   it('state of another API server: warning naming both, from {}', async () => {
     const { resume, lines } = await open(state({ server: 'https://other:6443' }));
     expect(resume.from).toEqual({});
-    expect(resume.tracker.acked()).toEqual({});
+    expect(resume.ledger.acked()).toEqual({});
     const warns = lines.filter((l) => l.level === 'warn');
     expect(warns).toHaveLength(1);
     expect(warns[0]!.msg).toMatch(/another API server/);
@@ -88,7 +88,7 @@ describe('openResume', () => {
 
   it('the keeper saves through the same store, stamped with the server and delivery', async () => {
     const { resume, store } = await open(state(), 'at-most-once');
-    const c = resume.tracker.begin({ key: '/api/v1/events', rv: '501' });
+    const c = resume.ledger.begin({ key: '/api/v1/events', rv: '501' });
     await resume.keeper.beforeSend([{ id: 'u:501', record: {}, json: '{}', timestamp: null, checkpoint: c.seq }]);
     expect(store.saved).toHaveLength(1);
     expect(JSON.parse(store.saved[0]!)).toMatchObject({ server: SERVER, delivery: 'at-most-once', watches: { ...WATCHES, '/api/v1/events': '501' } });

@@ -1,10 +1,10 @@
 /**
  * Loads the saved resume state at start: decoded, checked against this API server, and turned
- * into the source's resume point plus the tracker and keeper that move it on.
+ * into the source's resume point plus the ledger and keeper that move it on.
  */
 import type { Delivery } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
-import { CheckpointTracker } from './checkpoints.js';
+import { CheckpointLedger } from './checkpoints.js';
 import { ResumeKeeper } from './keeper.js';
 import type { ResumePoint } from './position.js';
 import { decodeState } from './state-doc.js';
@@ -13,7 +13,7 @@ import type { StateStore } from './state-store.js';
 export interface Resume {
   /** What the source resumes after (empty: a fresh start). */
   from: ResumePoint;
-  tracker: CheckpointTracker;
+  ledger: CheckpointLedger;
   keeper: ResumeKeeper;
   store: StateStore;
 }
@@ -45,8 +45,8 @@ export async function openResume(options: {
       logger.info('resume point loaded', { state: store.describe, savedAt: state.savedAt, watches: Object.keys(from).length });
     }
   }
-  const tracker = new CheckpointTracker(from);
-  const keeper = new ResumeKeeper({ store, tracker, delivery: options.delivery, server, intervalMs: options.intervalMs, logger });
-  return { from, tracker, keeper, store };
+  const ledger = new CheckpointLedger(from);
+  const keeper = new ResumeKeeper({ store, ledger, delivery: options.delivery, server, intervalMs: options.intervalMs, logger });
+  return { from, ledger, keeper, store };
 }
 

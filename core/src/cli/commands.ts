@@ -21,7 +21,7 @@ export interface CliIo {
   cwd: string;
   /** Embedders (the demo): aborting stops a run like SIGTERM does. */
   signal?: AbortSignal;
-  /** Embedders: live pipeline counters after every chunk. */
+  /** Embedders: running pipeline counters after every chunk. */
   onProgress?: RunOptions['onProgress'];
 }
 

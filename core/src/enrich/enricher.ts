@@ -42,7 +42,7 @@ export interface EnricherOptions {
   /** GETs an API path (the Kubernetes client's `getJSON`). */
   get: JsonGetter;
   config: EnricherConfig;
-  /** The live Services index; without it no services are added. */
+  /** The watched Services index; without it no services are added. */
   services?: ServicesIndex;
   logger?: Logger;
   /** Cache clock in ms. @default Date.now */

@@ -1,6 +1,6 @@
 /**
  * Enrichment: lookups that add context to each event (labels, owners, node, pod, services),
- * through a bounded cache and a client-side rate limit, plus the live Services index and its
+ * through a bounded cache and a client-side rate limit, plus the watched Services index and its
  * optional service change records.
  */
 export { createEnricher, ENRICH_DEFAULTS } from './enricher.js';

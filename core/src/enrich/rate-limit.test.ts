@@ -21,7 +21,7 @@ describe('createTokenBucket', () => {
     const time = fakeTime();
     const bucket = createTokenBucket({ qps: 2, burst: 3, now: time.now, sleep: time.sleep });
     await Promise.all(Array.from({ length: 6 }, () => bucket.take()));
-    // 3 from the burst; then reservations 500, 1000, 1500 ms ahead.
+    // 3 from the burst; then reservations 500, 1000, 1500 ms from now.
     expect(time.sleeps).toEqual([500, 1000, 1500]);
     expect(bucket.stats()).toEqual({ taken: 6, waited: 3, waitedMs: 3000 });
   });

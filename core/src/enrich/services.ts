@@ -53,7 +53,7 @@ export interface ServicesIndexOptions {
   changes?: Omit<ServiceChangeFeedOptions, 'logger'>;
 }
 
-/** A live index of Services. */
+/** An index of Services, kept current by a watch. */
 export interface ServicesIndex {
   /** Applies one feed item. */
   apply(item: FeedItem): void;

@@ -27,4 +27,20 @@ describe('createRouter', () => {
   it('handles no sinks', () => {
     expect(createRouter([])(rec('Normal', 'shop'))).toEqual([]);
   });
+
+  it('returns one frozen list per set of matching sinks (nothing allocated per record)', () => {
+    const route = createRouter([{ match: {} }, { match: { types: ['Warning'] } }]);
+    const first = route(rec('Warning', 'shop'));
+    expect(route(rec('Warning', 'payments'))).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(route(rec('Normal', 'shop'))).not.toBe(first);
+    expect(route(rec('Normal', 'payments'))).toBe(route(rec('Normal', 'shop')));
+  });
+
+  it('routes past 30 sinks too', () => {
+    const sinks = Array.from({ length: 33 }, (_, i) => ({ match: i % 2 === 0 ? { types: ['Warning'] } : { types: ['Normal'] } }));
+    const route = createRouter(sinks);
+    expect(route(rec('Warning', 'shop'))).toEqual(sinks.flatMap((_, i) => (i % 2 === 0 ? [i] : [])));
+    expect(route(rec('Normal', 'shop'))).toEqual(sinks.flatMap((_, i) => (i % 2 === 1 ? [i] : [])));
+  });
 });

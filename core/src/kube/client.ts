@@ -43,7 +43,7 @@ export interface LineStream extends AsyncIterable<string> {
   close(): void;
 }
 
-/** The client every live component shares (the list+watch engine, enrichment lookups). */
+/** The client every cluster-facing component shares (the list+watch engine, enrichment lookups). */
 export interface KubeClient {
   /** API server base URL (`https://10.0.0.1:443`). */
   readonly server: string;

@@ -132,7 +132,7 @@ export interface ListWatchOptions {
   requestTimeoutMs?: number;
   /** Consecutive empty watch answers that force a re-list. @default 3 */
   relistAfterEmpty?: number;
-  /** Items buffered ahead of the consumer. @default 256 */
+  /** Items prefetched and buffered for the consumer. @default 256 */
   bufferSize?: number;
   /**
    * Deliver paginated lists page by page (`page` items, then an empty `sync`) instead of one
@@ -445,10 +445,10 @@ class ListWatchEngine implements ListWatch {
       let cont: string | undefined;
       let resourceVersion: string | null = null;
       let expired = false;
-      // With `onPage`, the next page is requested while the consumer handles this one, so the
-      // server's work and the transfer overlap with ours (an initial list of 100k events is 200
-      // pages). The request is abandoned if the list stops early.
-      let ahead: { page: Promise<unknown>; stop: AbortController } | null = null;
+      // With `onPage`, the next page is prefetched: requested while the consumer handles this
+      // one, so the server's work and the transfer overlap with ours (an initial list of 100k
+      // events is 200 pages). The request is abandoned if the list stops early.
+      let prefetched: { page: Promise<unknown>; stop: AbortController } | null = null;
       const fetchPage = (c: string | undefined, stop?: AbortController): Promise<unknown> => {
         const query: Query = { ...this.o.query };
         if (paged) query['limit'] = this.o.pageSize;
@@ -461,9 +461,9 @@ class ListWatchEngine implements ListWatch {
         do {
           let page: unknown;
           try {
-            // A page requested ahead is always the one for `cont` (this attempt's next page).
-            const pending = ahead?.page ?? fetchPage(cont);
-            ahead = null;
+            // A prefetched page is always the one for `cont` (this attempt's next page).
+            const pending = prefetched?.page ?? fetchPage(cont);
+            prefetched = null;
             page = await pending;
           } catch (err) {
             if (cont !== undefined && err instanceof KubeApiError && err.expired) {
@@ -487,7 +487,7 @@ class ListWatchEngine implements ListWatch {
               const stop = new AbortController();
               const next = fetchPage(cont, stop);
               next.catch(() => {}); // awaited (and its error seen) on the next turn, or abandoned
-              ahead = { page: next, stop };
+              prefetched = { page: next, stop };
             }
             const taken = objects;
             objects = [];
@@ -496,7 +496,7 @@ class ListWatchEngine implements ListWatch {
           }
         } while (cont !== undefined && !signal.aborted);
       } finally {
-        ahead?.stop.abort();
+        prefetched?.stop.abort();
       }
       if (signal.aborted) throw signal.reason;
       if (expired) {

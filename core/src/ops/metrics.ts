@@ -18,7 +18,7 @@ import type { TransformCounters } from '../transform/stage.js';
 import type { KubeResponseInfo } from './kube-request.js';
 import { kubeRequestLabels } from './kube-request.js';
 
-/** The live parts metrics are read from; each is null/empty until the runtime hands it over. */
+/** The running parts metrics are read from; each is null/empty until the runtime hands it over. */
 export interface MetricSources {
   /** `replay` or `kubernetes`: the `source` label of the event counters. */
   sourceType: string;

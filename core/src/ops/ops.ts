@@ -46,7 +46,7 @@ export interface Ops {
   close(): Promise<void>;
   setPhase(phase: OpsPhase): void;
   addSink(name: string, buffer: 'memory' | 'disk', stats: () => DispatchStats): void;
-  /** The live pipeline counters object (read at scrape time). */
+  /** The pipeline's counters object, updated in place (read at scrape time). */
   setPipeline(counters: Readonly<PipelineCounters>): void;
   setSource(source: KubernetesSource | null): void;
   setEnricher(enricher: { stats(): EnricherStats } | null): void;

@@ -1,6 +1,6 @@
 /**
  * A source yields raw Kubernetes Event objects (core/v1 or events.k8s.io/v1) as plain JSON
- * (string timestamps), in chunks. Pulling is backpressure: a source must not read ahead
+ * (string timestamps), in chunks. Pulling is backpressure: a source must not prefetch
  * unboundedly while the consumer is not asking for the next chunk.
  */
 import type { Position } from '../checkpoint/position.js';

@@ -40,7 +40,7 @@ export interface BenchResult {
   /** Wall-clock µs per input event through the whole chain. */
   usPerEvent: number;
   /** `usPerEvent` divided by the chain length. */
-  usPerEventPerStage: number;
+  usPerEventPerStep: number;
   /**
    * CPU µs per input event spent on the calling (main) thread: what the stage costs the thread
    * that also runs the rest of the pipeline (the workers' CPU excluded). Unlike wall time, it is
@@ -154,7 +154,7 @@ export async function benchTransform(transforms: readonly BenchTransform[], opti
     return {
       eventsPerSec: Math.round((records / ms) * 1000),
       usPerEvent,
-      usPerEventPerStage: usPerEvent / chain,
+      usPerEventPerStep: usPerEvent / chain,
       mainThreadUsPerEvent: (cpu.user + cpu.system) / records,
       recordBytes: Buffer.byteLength(JSON.stringify(base)),
       records,

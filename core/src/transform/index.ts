@@ -13,7 +13,7 @@ export type { LoadedTransform, LoadOptions } from './load.js';
 export { interpretOutput } from './output.js';
 export type { Interpretation, ValidOutput } from './output.js';
 export { createPool, defaultPoolSize } from './pool.js';
-export type { PoolOptions, PoolStats, StageRun, TransformPool } from './pool.js';
+export type { PoolOptions, PoolStats, StepRun, TransformPool } from './pool.js';
 export { createTransformStage, identityTransformStage } from './stage.js';
 export type { TransformCounters, TransformFailure, TransformStageOptions, WasmTransformStage } from './stage.js';
 export { runTransformOnce } from './run-once.js';

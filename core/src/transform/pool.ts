@@ -52,7 +52,7 @@ export interface PoolOptions {
 }
 
 /** Results of one transform over a list of records, in input order. */
-export interface StageRun {
+export interface StepRun {
   results: RunResult[];
   /** µs spent in calls (timed-out calls count their time up to the deadline). */
   micros: number;
@@ -71,8 +71,8 @@ export interface PoolStats {
 
 export interface TransformPool {
   readonly size: number;
-  /** Runs transform `stage` over records (their JSON text); one result per record, in order. */
-  run(stage: number, records: readonly string[]): Promise<StageRun>;
+  /** Runs chain step `step` (the transform's index in the chain) over records (their JSON text); one result per record, in order. */
+  run(step: number, records: readonly string[]): Promise<StepRun>;
   stats(): PoolStats;
   /** Terminates every worker; pending runs reject. */
   close(): Promise<void>;
@@ -92,7 +92,8 @@ export function defaultPoolSize(): number {
 }
 
 interface Task {
-  stage: number;
+  /** The transform's index in the chain. */
+  step: number;
   /** The records' JSON text, written into a worker's input buffer when sent. */
   items: readonly string[];
   results: RunResult[];
@@ -266,11 +267,11 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
       continueTask(slot);
       return;
     }
-    const message: RunMessage = { type: 'run', stage: task.stage, data, offsets, count };
+    const message: RunMessage = { type: 'run', step: task.step, data, offsets, count };
     slot.sent = count;
     slot.worker.ref();
     slot.worker.postMessage(message);
-    arm(slot, transforms[task.stage]!.timeoutMs);
+    arm(slot, transforms[task.step]!.timeoutMs);
   };
 
   const disarm = (slot: Slot): void => {
@@ -288,7 +289,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     slot.watchdog = null;
     const task = slot.task;
     if (slot.gone || task === null) return;
-    const timeoutMs = transforms[task.stage]!.timeoutMs;
+    const timeoutMs = transforms[task.step]!.timeoutMs;
     const item = Atomics.load(slot.header, I_ITEM);
     if (item < 0) {
       arm(slot, timeoutMs);
@@ -311,8 +312,8 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     const done = Atomics.load(slot.header, I_DONE);
     collect(slot, done, slot.floats[F_MICROS]!);
     if (done === item) {
-      const name = transforms[task.stage]!.name;
-      const timeoutMs = transforms[task.stage]!.timeoutMs;
+      const name = transforms[task.step]!.name;
+      const timeoutMs = transforms[task.step]!.timeoutMs;
       task.results.push({
         kind: 'error',
         code: 'TRANSFORM_TIMEOUT',
@@ -432,7 +433,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
   return {
     size,
     stats: () => ({ ...stats }),
-    run(stage: number, items: readonly string[]): Promise<StageRun> {
+    run(step: number, items: readonly string[]): Promise<StepRun> {
       if (closed) return Promise.reject(new K8streamError('TRANSFORM_FAILED', 'transform pool closed'));
       if (items.length === 0) return Promise.resolve({ results: [], micros: 0 });
       const tasks: Task[] = [];
@@ -446,7 +447,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
             reject = rej;
           }),
         );
-        const task: Task = { stage, items: items.slice(at, at + batchSize), results: [], micros: 0, next: 0, diedAt: -1, resolve, reject };
+        const task: Task = { step, items: items.slice(at, at + batchSize), results: [], micros: 0, next: 0, diedAt: -1, resolve, reject };
         tasks.push(task);
         queue.push(task);
       }

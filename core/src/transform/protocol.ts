@@ -15,7 +15,7 @@
  * Control buffer layout (the first {@link RESULTS_OFFSET} bytes):
  * - Int32 {@link I_ITEM}: index (in the current message) of the record whose call is running;
  *   -1 between calls.
- * - Int32 {@link I_STAGE}: transform index of the running call.
+ * - Int32 {@link I_STEP}: chain step (transform index) of the running call.
  * - Int32 {@link I_DONE}: records of the current message whose results are written.
  * - Int32 {@link I_BYTES}: bytes of results written after {@link RESULTS_OFFSET}.
  * - Float64 {@link F_START}: start of the running call, ms since the Unix epoch.
@@ -26,7 +26,7 @@
  */
 
 export const I_ITEM = 0;
-export const I_STAGE = 1;
+export const I_STEP = 1;
 export const I_DONE = 2;
 export const I_BYTES = 3;
 /** Float64 index (byte 32). */
@@ -71,8 +71,8 @@ export interface WorkerInit {
 /** Main → worker: run one transform over a message of records. */
 export interface RunMessage {
   type: 'run';
-  /** Transform index in the chain. */
-  stage: number;
+  /** Chain step: the transform's index in the chain. */
+  step: number;
   /**
    * The records' UTF-8 JSON, concatenated: a view of the worker's shared input buffer, valid
    * until the worker answers `done` (the main thread then reuses the buffer).

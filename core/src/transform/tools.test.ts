@@ -56,13 +56,13 @@ describe('benchTransform', () => {
     expect(one.recordBytes).toBeGreaterThan(1150);
     expect(one.recordBytes).toBeLessThan(1350);
     expect(one.eventsPerSec).toBeGreaterThan(0);
-    expect(one.usPerEventPerStage).toBe(one.usPerEvent);
+    expect(one.usPerEventPerStep).toBe(one.usPerEvent);
     expect(one.counters.echo).toMatchObject({ calls: 400, errors: 0 });
 
     const three = await benchTransform([{ use: './echo.wasm', timeoutMs: 1000 }], { configDir: dir, records: 300, warmup: 0, chunk: 100, chain: 3, workers: 1 });
     expect(Object.keys(three.counters)).toEqual(['echo', 'echo-2', 'echo-3']);
     for (const c of Object.values(three.counters)) expect(c.calls).toBe(300);
-    expect(three.usPerEventPerStage).toBeCloseTo(three.usPerEvent / 3, 6);
+    expect(three.usPerEventPerStep).toBeCloseTo(three.usPerEvent / 3, 6);
   });
 });
 

@@ -19,7 +19,7 @@ import {
   I_BYTES,
   I_DONE,
   I_ITEM,
-  I_STAGE,
+  I_STEP,
   RESULTS_OFFSET,
   epochMs,
   resultSizeBound,
@@ -77,7 +77,7 @@ async function start(): Promise<TransformInstance[]> {
 }
 
 async function run(instances: TransformInstance[], message: RunMessage): Promise<void> {
-  const instance = instances[message.stage]!;
+  const instance = instances[message.step]!;
   const { data, offsets, count } = message;
   const sync = instance.kernel === 'fast';
   Atomics.store(header, I_DONE, 0);
@@ -89,7 +89,7 @@ async function run(instances: TransformInstance[], message: RunMessage): Promise
     // buffer (it exposes the input's whole backing buffer).
     const input = sync ? data.subarray(offsets[i]!, offsets[i + 1]!) : data.slice(offsets[i]!, offsets[i + 1]!);
     floats[F_START] = epochMs();
-    Atomics.store(header, I_STAGE, message.stage);
+    Atomics.store(header, I_STEP, message.step);
     Atomics.store(header, I_ITEM, i);
     const t0 = performance.now();
     let result: ItemResult;

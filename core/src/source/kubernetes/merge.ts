@@ -1,7 +1,7 @@
 /**
  * Merges several pull-based batch producers (one list+watch per namespace) into one stream.
- * Each producer has at most one pull outstanding, so backpressure is kept: nothing is read
- * ahead beyond what each producer buffers itself.
+ * Each producer has at most one pull outstanding, so backpressure is kept: nothing is
+ * prefetched beyond what each producer buffers itself.
  */
 
 /** Pulls up to `max` items; null when the producer has ended. */

@@ -1,0 +1,154 @@
+/**
+ * Sink components: the dead-letter sink and each configured sink, each a plugin instance behind
+ * its own dispatcher.
+ *
+ * Invariants:
+ * - start creates the instance, runs its healthcheck, then opens the dispatcher (its disk
+ *   buffer); when opening fails, the dispatcher is closed before the start rejects.
+ * - The configured sinks form one group: they start one after the other and stop concurrently,
+ *   sharing the deadline, before the dead letter (which they may write to while flushing) stops.
+ * - stop closes the dispatcher with what remains of the deadline — nothing when flushing is
+ *   skipped — and records whether it flushed, for the summary.
+ */
+import { join, resolve } from 'node:path';
+import { DEFAULT_BATCH, DEFAULT_ENCODING } from '../config/types.js';
+import type { K8streamConfig, SinkConfig } from '../config/types.js';
+import { createDeadLetterWriter } from '../dispatch/deadletter.js';
+import { createDispatcher } from '../dispatch/dispatcher.js';
+import type { DeadLetter, DispatcherOptions, SinkDispatcher } from '../dispatch/types.js';
+import type { SinkInstance } from '../plugins/api.js';
+import type { Ops } from '../ops/ops.js';
+import type { Logger } from '../util/logger.js';
+import type { Component, StopContext } from './lifecycle.js';
+import { remainingMs } from './lifecycle.js';
+import { asK8streamError, pluginLabel } from './resolve.js';
+import type { ResolvedSink } from './resolve.js';
+
+/** The group of the configured sinks (they stop together). */
+export const SINKS_GROUP = 'sinks';
+
+export interface SinkComponent extends Component {
+  readonly resolved: ResolvedSink;
+  /** After start. */
+  readonly dispatcher: SinkDispatcher;
+  /** `describe()` of the instance, else the package name. */
+  destination(): string;
+  /** Whether the stop flushed everything (false until stopped). */
+  readonly flushed: boolean;
+}
+
+export interface SinkComponentOptions {
+  config: K8streamConfig;
+  dir: string;
+  ops: Ops;
+  logger: Logger;
+  /** Where failed deliveries go; null for the dead-letter sink itself. Read at start. */
+  deadLetter: () => DeadLetter | null;
+  /** at-most-once with a resume point: the keeper's hook. Read at start. */
+  beforeSend: () => DispatcherOptions['beforeSend'];
+}
+
+export interface DeadLetterComponent extends SinkComponent {
+  /** The writer on its dispatcher, where the pipeline, the sinks and the transforms send failures (after start). */
+  writer(): DeadLetter;
+}
+
+/** The dead-letter sink: not in the sinks group; no dead letter of its own. */
+export function deadLetterComponent(resolved: ResolvedSink, options: Omit<SinkComponentOptions, 'deadLetter' | 'beforeSend'>): DeadLetterComponent {
+  const component = sinkComponent(resolved, { ...options, deadLetter: () => null, beforeSend: () => undefined }, { name: 'dead letter', announce: false });
+  let writer: DeadLetter | null = null;
+  return Object.assign(component, { writer: (): DeadLetter => (writer ??= createDeadLetterWriter(component.dispatcher)) });
+}
+
+/** One configured sink, in the sinks group. */
+export function configuredSinkComponent(resolved: ResolvedSink, options: SinkComponentOptions): SinkComponent {
+  return sinkComponent(resolved, options, { name: `sink:${resolved.sink.name}`, group: SINKS_GROUP, announce: true });
+}
+
+function sinkComponent(resolved: ResolvedSink, options: SinkComponentOptions, as: { name: string; group?: string; announce: boolean }): SinkComponent {
+  const { sink } = resolved;
+  const logger = options.logger.child({ sink: sink.name });
+  let instance: SinkInstance | null = null;
+  let dispatcher: SinkDispatcher | null = null;
+  let flushed = false;
+  const destination = (): string => {
+    try {
+      return instance?.describe?.() ?? resolved.packageName;
+    } catch {
+      return resolved.packageName;
+    }
+  };
+  return {
+    name: as.name,
+    ...(as.group !== undefined ? { group: as.group } : {}),
+    resolved,
+    get dispatcher(): SinkDispatcher {
+      if (dispatcher === null) throw new Error(`${as.name} is not started`);
+      return dispatcher;
+    },
+    get flushed() {
+      return flushed;
+    },
+    destination,
+    async start() {
+      instance = await createInstance(resolved, options, logger);
+      const opening = openDispatcher(resolved, instance, options, logger);
+      try {
+        await opening.opened();
+      } catch (err) {
+        await opening.close(0);
+        throw err;
+      }
+      dispatcher = opening;
+      options.ops.addSink(sink.name, sink.buffer?.type === 'disk' ? 'disk' : 'memory', () => opening.stats());
+      if (as.announce) options.logger.info('sink ready', { sink: sink.name, plugin: pluginLabel(resolved), destination: destination() });
+    },
+    async stop(context: StopContext) {
+      if (dispatcher === null) return;
+      flushed = (await dispatcher.close(context.skipFlush ? 0 : remainingMs(context))).flushed;
+    },
+  };
+}
+
+async function createInstance(resolved: ResolvedSink, options: SinkComponentOptions, logger: Logger): Promise<SinkInstance> {
+  const { sink, definition } = resolved;
+  try {
+    const instance = await definition.create(resolved.config, { name: sink.name, cluster: options.config.cluster, logger, configDir: options.dir });
+    await instance.healthcheck?.();
+    return instance;
+  } catch (err) {
+    throw asK8streamError(err, `${resolved.path} (${sink.name})`, 'SINK_UNHEALTHY');
+  }
+}
+
+function openDispatcher(resolved: ResolvedSink, instance: SinkInstance, options: SinkComponentOptions, logger: Logger): SinkDispatcher {
+  const { sink, definition } = resolved;
+  const deadLetter = options.deadLetter();
+  const beforeSend = options.beforeSend();
+  return createDispatcher({
+    name: sink.name,
+    cluster: options.config.cluster,
+    sink: instance,
+    batch: { ...DEFAULT_BATCH, ...definition.defaults?.batch, ...sink.batch },
+    encoding: { ...DEFAULT_ENCODING, ...definition.defaults?.encoding, ...sink.encoding },
+    timeoutMs: sink.timeoutMs,
+    retry: sink.retry,
+    queue: sink.queue,
+    logger,
+    deadLetter,
+    ...options.ops.dispatcherHooks(sink.name),
+    ...(deadLetter !== null && beforeSend !== undefined ? { beforeSend } : {}),
+    buffer: bufferOf(sink, options.dir),
+  });
+}
+
+function bufferOf(sink: SinkConfig, dir: string): DispatcherOptions['buffer'] {
+  if (sink.buffer?.type !== 'disk') return { type: 'memory' };
+  return {
+    type: 'disk',
+    dir: resolve(dir, sink.buffer.dir ?? join('k8stream-buffer', sink.name)),
+    maxBytes: sink.buffer.maxBytes,
+    fsync: sink.buffer.fsync === 'always' ? 'always' : { intervalMs: sink.buffer.fsync },
+    overflow: sink.buffer.overflow,
+  };
+}
