@@ -16,6 +16,7 @@ import { recordJson } from './record/serialized.js';
 import type { EventRecord } from './record/types.js';
 import type { Source, SourceChunk } from './source/types.js';
 import type { TransformStage } from './transform/types.js';
+import { deadLetterError, deadLetterRecord } from './sink-kit/dead-letter.js';
 import type { DeadLetter, DeadLetterRecord, DispatchItem, SinkDispatcher } from './dispatch/types.js';
 import type { Router } from './filter/router.js';
 import type { CheckpointLedger, ChunkHandle } from './checkpoint/checkpoints.js';
@@ -193,16 +194,5 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
 function sourceDeadLetter(raw: unknown, err: unknown): DeadLetterRecord {
   const meta = (raw as { metadata?: { uid?: unknown; resourceVersion?: unknown } } | null)?.metadata;
   const id = typeof meta?.uid === 'string' ? `${meta.uid}:${String(meta.resourceVersion ?? '')}` : 'unknown';
-  return {
-    schema: 'k8stream.deadletter/v1',
-    id,
-    time: new Date().toISOString(),
-    stage: 'source',
-    component: 'record',
-    error: {
-      code: err instanceof K8streamError ? err.code : 'EVENT_INVALID',
-      message: errorMessage(err),
-    },
-    record: raw,
-  };
+  return deadLetterRecord({ stage: 'source', component: 'record', id, error: deadLetterError(err, 'EVENT_INVALID'), record: raw });
 }
