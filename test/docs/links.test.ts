@@ -1,5 +1,5 @@
-// Every relative link in the README and docs/*.md points at a file or folder that exists, and
-// every #anchor at a heading of the target document (GitHub's heading ids).
+// Every relative link in the README, docs/*.md and the packages' READMEs points at a file or
+// folder that exists, and every #anchor at a heading of the target document (GitHub's ids).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,12 @@ import { REPO } from '../helpers/cli.js';
 const PENDING = new Set(['docs/ARCHITECTURE.md']);
 
 const documents = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+/** The packages' and examples' READMEs, checked the same way. */
+const readmes = ['charts', 'core/src', 'examples', 'plugins', 'test', 'transforms'].flatMap((top) =>
+  readdirSync(join(REPO, top), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(REPO, top, e.name, 'README.md')))
+    .map((e) => `${top}/${e.name}/README.md`),
+);
 
 /** The Markdown without its fenced code blocks. */
 function withoutFences(markdown: string): string {
@@ -39,9 +45,10 @@ function anchors(markdown: string): Set<string> {
 describe('links in the README and docs/', () => {
   it('finds the documents', () => {
     expect(documents).toEqual(expect.arrayContaining(['README.md', 'docs/configuration.md', 'docs/errors.md', 'docs/performance.md']));
+    expect(readmes).toEqual(expect.arrayContaining(['charts/k8stream/README.md', 'core/src/transform/README.md', 'examples/demo/README.md', 'plugins/sink-s3/README.md']));
   });
 
-  for (const doc of documents) {
+  for (const doc of [...documents, ...readmes]) {
     it(`${doc}: every relative link resolves`, () => {
       const markdown = readFileSync(join(REPO, doc), 'utf8');
       const broken: string[] = [];
