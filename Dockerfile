@@ -70,8 +70,8 @@ USER 1000:1000
 # k8stream never runs (core/src/util/lean-client-node.ts, installed by core/src/cli/process-setup.ts
 # before anything else loads): its dist/config.js then costs 65 MB of RSS instead of 125. The bench
 # child (test/bench/child.mjs) does the same with the same NODE_OPTIONS, so `npm run bench` measures
-# this configuration. To trade CPU for memory, run `node --heap-growing-percent=25` (README,
-# Performance).
+# this configuration. To trade CPU for memory, run `node --heap-growing-percent=25`
+# (docs/performance.md).
 ENV NODE_ENV=production \
     HOME=/tmp \
     NODE_OPTIONS=--max-semi-space-size=8

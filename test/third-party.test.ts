@@ -28,9 +28,10 @@ interface Run {
 }
 
 /** Runs the core CLI installed in `cwd`'s node_modules (not the repo's). */
+/** The `k8stream` command npm linked when it installed the published @k8stream/core. */
 async function k8stream(cwd: string, args: string[]): Promise<Run> {
-  const main = join(cwd, 'node_modules', '@k8stream', 'core', 'dist', 'cli', 'main.js');
-  const child = spawn(process.execPath, [main, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const bin = join(cwd, 'node_modules', '.bin', 'k8stream');
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -44,7 +45,8 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
 }
 
 /**
- * Stages `@k8stream/core` for publishing: its built `dist/` and `schema/` with the package.json.
+ * Stages `@k8stream/core` for publishing: what its package.json's `files` lists (the bin shim,
+ * the built `dist/`, `schema/`) with the package.json.
  * Its runtime dependencies (cosmiconfig, semver, the Kubernetes client, extism) are not in this
  * offline registry, so the staged copy declares none and the user project links them from the
  * workspace's node_modules instead (see beforeAll).
@@ -56,8 +58,7 @@ async function stageCore(dir: string): Promise<string[]> {
   delete pkg.devDependencies;
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
-  await cp(join(REPO, 'core', 'dist'), join(dir, 'dist'), { recursive: true });
-  await cp(join(REPO, 'core', 'schema'), join(dir, 'schema'), { recursive: true });
+  for (const entry of pkg.files as string[]) await cp(join(REPO, 'core', entry), join(dir, entry), { recursive: true });
   return deps;
 }
 

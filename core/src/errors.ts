@@ -5,28 +5,46 @@
  */
 export type ErrorCode =
   // configuration
+  /** No config file was found: `--config` names a missing file, a package.json has no `k8stream` key, or no `.k8streamrc` exists in the working directory or above. */
   | 'CONFIG_NOT_FOUND'
+  /** The config file exists but cannot be read or parsed (YAML/JSON syntax, a module that throws, an unsupported extension, a directory). */
   | 'CONFIG_LOAD_FAILED'
+  /** The config does not match the schema; every problem is listed with its path and, for unknown keys, a "did you mean" hint. */
   | 'CONFIG_INVALID'
+  /** A `${VAR}` in the config names an environment variable that is not set and has no `:-default`. */
   | 'CONFIG_INTERPOLATION'
   // plugins
+  /** A sink or transform named by `use` cannot be resolved; the message lists every candidate tried and the `npm install` command. */
   | 'PLUGIN_NOT_FOUND'
+  /** A sink or transform module was found but failed to load (import error, unreadable file, failed download). */
   | 'PLUGIN_LOAD_FAILED'
+  /** A module is not a k8stream plugin: a sink without `defineSink`'s shape or with an invalid `apiVersion`, a transform package naming no .wasm module. */
   | 'PLUGIN_INVALID'
+  /** A sink was built for a plugin API range this k8stream does not implement. */
   | 'PLUGIN_API_MISMATCH'
+  /** A sink's or transform's own `config` failed its validation; every problem is listed with its path. */
   | 'PLUGIN_CONFIG_INVALID'
   // sinks at run time
+  /** A sink rejected a batch for good (`PermanentError`: bad request, access denied); the batch is dead-lettered, not retried. */
   | 'SINK_PERMANENT'
+  /** A sink asked to be retried later (`RetryAfterError`: throttling, 429, SlowDown); k8stream waits as asked. */
   | 'SINK_RETRY_AFTER'
   /** A sink send failed in a way a retry may fix (5xx without Retry-After, connection reset); retried with backoff. */
   | 'SINK_TRANSIENT'
+  /** A send did not answer within the sink's `timeoutMs`; it is retried. */
   | 'SINK_TIMEOUT'
+  /** A batch still failed after `retry.maxAttempts`; it is dead-lettered. */
   | 'SINK_RETRIES_EXHAUSTED'
+  /** A sink failed its start-up check (e.g. the file sink's directory is not writable). */
   | 'SINK_UNHEALTHY'
+  /** Something was pushed to a sink or disk queue after it was closed (during shutdown). */
   | 'SINK_CLOSED'
   // events and sources
+  /** An event cannot be mapped to a `k8stream.event/v1` record, or an encoded batch cannot be decoded; the event is dead-lettered. */
   | 'EVENT_INVALID'
+  /** The source cannot start or continue: the Kubernetes API is unreachable or refuses the list, the kubeconfig is unusable, the replay file cannot be read. */
   | 'SOURCE_FAILED'
+  /** An input file is missing or malformed: a replay file, or the `--event` file of `k8stream transform test`. */
   | 'SOURCE_INPUT_INVALID'
   /** A Kubernetes API request failed (HTTP status, connection, TLS or timeout). */
   | 'KUBE_API_FAILED'
@@ -55,7 +73,7 @@ export type ErrorCode =
   /** This replica lost the leader Lease while streaming; it stopped so the new leader can take over. */
   | 'LEADERSHIP_LOST'
   // generic
-  | 'SHUTDOWN_TIMEOUT'
+  /** A bug or an unexpected state inside k8stream (e.g. encoding a batch failed); please report it. */
   | 'INTERNAL';
 
 export interface K8streamErrorOptions {

@@ -1,19 +1,22 @@
 #!/usr/bin/env node
-/** The `k8stream` binary. Bad input prints one clear message (stack only with --debug). */
+/**
+ * The `k8stream` binary. Bad input prints one clear message (stack only with --debug).
+ * Run directly (`node core/dist/cli/main.js`, the image's entry point) or through the
+ * committed `core/bin/k8stream.js`, the package's `bin`, which calls `main()`.
+ */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setupProcess } from './process-setup.js';
 
-const self = fileURLToPath(import.meta.url);
-const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
-if (invoked === self) {
+/** Runs the CLI with this process's arguments and streams; sets `process.exitCode`. */
+export async function main(): Promise<void> {
   // Before anything loads @kubernetes/client-node, hence the dynamic import of the rest of k8stream
   // (a static import would be evaluated before this line). See process-setup.ts.
   setupProcess();
   const { runCli } = await import('./commands.js');
-  runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-  );
+  process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
 }
+
+const self = fileURLToPath(import.meta.url);
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === self) void main();

@@ -10,7 +10,7 @@
  * --heap-growing-percent=25`, a V8 flag NODE_OPTIONS refuses) lowers peak RSS by 85–120 MB (bench
  * D 273 → 188 MB, E over 60 s 338 → 216 MB) but costs ~35% more CPU per event in bursts (D: 34.6
  * → 46.7 µs per event for the whole process, 3.0 → 3.6 s). Operators who prefer memory can pass
- * it themselves (README, Performance).
+ * it themselves (docs/performance.md).
  */
 import { installLeanClientNode } from '../util/lean-client-node.js';
 

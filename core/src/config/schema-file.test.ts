@@ -4,7 +4,7 @@ import { k8streamrcJsonSchema } from './definition.js';
 import { K8STREAMRC_SCHEMA_PATH, renderK8streamrcSchema } from './schema-file.js';
 
 describe('published JSON Schema', () => {
-  it('core/schema/k8streamrc.schema.json is in sync with the definition (regenerate: node core/dist/config/write-schema.js)', async () => {
+  it('core/schema/k8streamrc.schema.json is in sync with the definition (regenerate: npm run docs)', async () => {
     const committed = await readFile(K8STREAMRC_SCHEMA_PATH, 'utf8');
     expect(committed).toBe(renderK8streamrcSchema());
   });
