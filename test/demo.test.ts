@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli } from './helpers/cli.js';
-import { listFiles, readRecords } from './helpers/archive.js';
+import { REPO, runCli } from './helpers/cli.fixture.js';
+import { listFiles, readRecords } from './helpers/archive.fixture.js';
 
 describe('embedded demo (npm start)', () => {
   let out: string;

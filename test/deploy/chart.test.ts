@@ -15,7 +15,7 @@ import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { DURATION_PATTERN, parseDuration } from '../../core/src/config/duration.js';
 import { execForm, parseDockerfile } from './dockerfile.js';
-import { one, plainManifests, REPO, type Deployment, type K8sObject, type PolicyRule } from './support.js';
+import { one, plainManifests, REPO, type Deployment, type K8sObject, type PolicyRule } from './support.fixture.js';
 
 const CHART = join(REPO, 'charts/k8stream');
 const read = (rel: string) => readFileSync(join(CHART, rel), 'utf8');

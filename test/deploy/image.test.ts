@@ -17,7 +17,7 @@ import { gunzipSync } from 'node:zlib';
 import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copiesFrom, execForm, last, npmCiArgs, parseDockerfile, type Stage } from './dockerfile.js';
-import { REPO } from './support.js';
+import { REPO } from './support.fixture.js';
 
 const stages = parseDockerfile(await readFile(join(REPO, 'Dockerfile'), 'utf8'));
 const runtime = stages.at(-1)!;

@@ -16,9 +16,9 @@ import { parseDuration } from '../../core/src/config/duration.js';
 import { validateConfig } from '../../core/src/config/index.js';
 import { run } from '../../core/src/runtime.js';
 import { silentLogger } from '../../core/src/util/logger.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.fixture.js';
 import { execForm, last, parseDockerfile } from './dockerfile.js';
-import { one, plainManifests, readDocs, REPO, type Deployment, type K8sObject, type PolicyRule } from './support.js';
+import { one, plainManifests, readDocs, REPO, type Deployment, type K8sObject, type PolicyRule } from './support.fixture.js';
 
 const execFileP = promisify(execFile);
 const objects = plainManifests();
