@@ -201,8 +201,8 @@ async function runWithOps(loaded: LoadedConfig, options: RunOptions, ops: Ops, s
     const store = leadership
       ? createLeaseStateStore({
           describe: leadership.describe,
-          readState: (s) => leadership!.elector.readState(s),
-          writeState: (v, s) => leadership!.elector.writeState(v, s),
+          readState: (s) => leadership.elector.readState(s),
+          writeState: (v, s) => leadership.elector.writeState(v, s),
         })
       : config.state.dir !== null
         ? createFileStateStore(resolve(dir, config.state.dir))

@@ -85,12 +85,12 @@ function yamlLoader(loader: Loader): Loader {
 function explorer(stopDir: string | undefined) {
   const moduleLoader: Loader = (filepath) => loadModuleConfig(filepath);
   const loaders: Record<string, Loader> = {
-    '.json': quiet(defaultLoaders['.json']!),
-    '.yaml': yamlLoader(defaultLoaders['.yaml']!),
-    '.yml': yamlLoader(defaultLoaders['.yml']!),
-    noExt: yamlLoader(defaultLoaders.noExt!),
+    '.json': quiet(defaultLoaders['.json']),
+    '.yaml': yamlLoader(defaultLoaders['.yaml']),
+    '.yml': yamlLoader(defaultLoaders['.yml']),
+    noExt: yamlLoader(defaultLoaders.noExt),
     // `--config prod.k8streamrc`: the same YAML-or-JSON format as `.k8streamrc`.
-    '.k8streamrc': yamlLoader(defaultLoaders.noExt!),
+    '.k8streamrc': yamlLoader(defaultLoaders.noExt),
   };
   for (const ext of MODULE_EXTENSIONS) loaders[ext] = moduleLoader;
   return cosmiconfig(MODULE_NAME, {

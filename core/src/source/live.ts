@@ -68,7 +68,7 @@ export function createLiveStack(config: K8streamConfig, options: LiveStackOption
     : undefined;
   const source: Source =
     e.serviceChanges && services
-      ? { kind: 'kubernetes', stream: (ctx) => mergeStreams([events.stream(ctx), services!.serviceChanges(ctx.signal)], ctx) }
+      ? { kind: 'kubernetes', stream: (ctx) => mergeStreams([events.stream(ctx), services.serviceChanges(ctx.signal)], ctx) }
       : events;
   return { source, events, enrich: enricher ? (records) => enricher.enrich(records) : undefined, enricher, services, client };
 }

@@ -54,10 +54,10 @@ function loadSdk(): Promise<CreatePlugin> {
       const text = typeof warning === 'string' ? warning : warning.message;
       if (/WASI/.test(text)) return;
       (original as (...args: unknown[]) => void).call(process, warning, ...rest);
-    } as typeof process.emitWarning;
+    };
     try {
       const sdk = await import('@extism/extism');
-      return sdk.createPlugin as unknown as CreatePlugin;
+      return sdk.createPlugin;
     } finally {
       process.emitWarning = original;
     }
