@@ -62,13 +62,17 @@ export default defineConfig(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
       ],
-      // Rethrowing or rejecting with a caught `unknown` is how errors are passed on here.
-      '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true, allowThrowingAny: true }],
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true, allowThrowingAny: true }],
+      // Errors are passed on as caught (`unknown`, narrowed to `{}` by `if (failure)`), and the
+      // replay JSON scanner throws a cheap non-Error position on purpose: these two rules
+      // flagged only such sites.
+      '@typescript-eslint/only-throw-error': 'off',
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
       // Style rather than bugs: async functions that implement async interfaces without awaiting,
       // and explicit `any` (strict mode already makes every `any` a choice written down).
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
+      // String(unknown) is the deliberate way JSON values are printed here.
+      '@typescript-eslint/no-base-to-string': 'off',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
     },
   },

@@ -59,6 +59,7 @@ beforeAll(async () => {
     batch: { maxEvents: BATCH, maxAgeMs: 60_000 },
     config: { bucket: BUCKET, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, prefix: 'events' },
   });
+  // eslint-disable-next-line vitest/no-standalone-expect -- the set-up checks its own run before every test reads the archive
   expect(summary.sinks[0]!.stats.eventsSent).toBe(N);
   db = await DuckDBInstance.create(':memory:');
   sql = await db.connect();

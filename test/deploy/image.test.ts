@@ -127,7 +127,12 @@ function runImage(cmd: string[]): Proc {
         continue;
       }
       lines.push(line);
-      for (const w of [...waiters]) if (w.pred(line)) waiters.splice(waiters.indexOf(w), 1), w.resolve(line);
+      for (const w of [...waiters]) {
+        if (w.pred(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
     }
   });
   const exit = once(child, 'exit').then(([code]) => code as number | null);

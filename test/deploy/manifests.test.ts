@@ -167,7 +167,7 @@ describe('the leader-election Role', () => {
       role.rules.some((r) => r.apiGroups.includes('coordination.k8s.io') && r.resources.includes('leases') && r.verbs.includes(verb) && (verb === 'create' || r.resourceNames === undefined || r.resourceNames.includes(name)));
     for (const verb of verbs) expect(allows(verb, leaseName), `${verb} leases/${leaseName}`).toBe(true);
     // The Lease it holds is the one the Role names, in the Role's namespace (and no other).
-    expect(server.store.list('leases').items.map((l) => `${l.metadata?.namespace}/${l.metadata?.name}`)).toEqual([`${role.metadata.namespace}/${leaseName}`]);
+    expect(server.store.list('leases').items.map((l) => `${String(l.metadata?.namespace)}/${String(l.metadata?.name)}`)).toEqual([`${role.metadata.namespace}/${leaseName}`]);
     // Nothing but get/create/update, and never a cluster-wide Lease permission.
     for (const r of role.rules) for (const v of r.verbs) expect(['get', 'create', 'update']).toContain(v);
     const clusterRole = one<K8sObject & { rules: PolicyRule[] }>(objects, 'ClusterRole');

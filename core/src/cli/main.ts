@@ -11,7 +11,7 @@ if (invoked === self) {
   // (a static import would be evaluated before this line). See process-setup.ts.
   setupProcess();
   const { runCli } = await import('./commands.js');
-  runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
+  void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
     (code) => {
       process.exitCode = code;
     },

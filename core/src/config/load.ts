@@ -64,7 +64,7 @@ function parserMessage(err: unknown): string {
 function quiet(loader: Loader): Loader {
   return async (filepath, content) => {
     try {
-      return await loader(filepath, content);
+      return (await loader(filepath, content)) as unknown;
     } catch (err) {
       throw Object.assign(new Error(parserMessage(err)), { filepath });
     }
@@ -79,7 +79,7 @@ function isEmptyYaml(content: string): boolean {
 /** YAML (and JSON, which is YAML): a file with only comments is an empty config, not an error. */
 function yamlLoader(loader: Loader): Loader {
   const wrapped = quiet(loader);
-  return (filepath, content) => (isEmptyYaml(content) ? undefined : wrapped(filepath, content));
+  return (filepath, content) => (isEmptyYaml(content) ? undefined : (wrapped(filepath, content) as unknown));
 }
 
 function explorer(stopDir: string | undefined) {

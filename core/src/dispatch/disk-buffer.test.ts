@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Batch, SinkInstance } from '../plugins/api.js';
 import type { DeadLetter, DeadLetterRecord, DispatchBuffer, DispatchItem, DispatcherOptions, SinkDispatcher } from './types.js';
-import type { DiskBufferedDispatcher } from './disk-buffer.js';
 import { checkConfig, validateConfig } from '../config/validate.js';
 import { K8streamError } from '../errors.js';
 import { createLogger, silentLogger } from '../util/logger.js';

@@ -192,7 +192,7 @@ export function createDiskBufferedDispatcher(
     flushScheduled = true;
     setImmediate(() => {
       flushScheduled = false;
-      startFlush();
+      void startFlush(); // failures surface where `flushing` is awaited
     });
   }
 

@@ -49,6 +49,7 @@ let createPluginPromise: Promise<CreatePlugin> | undefined;
  */
 function loadSdk(): Promise<CreatePlugin> {
   createPluginPromise ??= (async () => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .call(process, ...)
     const original = process.emitWarning;
     process.emitWarning = function filtered(this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
       const text = typeof warning === 'string' ? warning : warning.message;

@@ -313,6 +313,8 @@ class ApiServerImpl implements ApiServerDouble {
         if (watch) return { kind: 'error410', afterEvents: f.afterEvents ?? 0 };
         this.sendStatus(res, status(410, 'Expired', `too old resource version: ${info.query.get('resourceVersion') ?? '0'} (${this.store.resourceVersion})`));
         return 'handled';
+      case 'delay':
+        return undefined; // delays were taken (and waited out) above
     }
   }
 

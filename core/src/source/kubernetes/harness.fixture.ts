@@ -7,7 +7,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { SourceConfig } from '../../config/types.js';
 import { silentLogger } from '../../util/logger.js';
-import type { Source, SourceChunk, SourceItem } from '../types.js';
+import type { Source, SourceItem } from '../types.js';
 import { createKubeClientFromKubeConfig } from '../../kube/client.js';
 import type { KubeClient, KubeClientOptions } from '../../kube/client.js';
 import type { ListWatch, ListWatchItem } from '../../kube/listwatch.js';
