@@ -106,7 +106,7 @@ const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ 
 
 describe('examples/grafana/k8stream.json', () => {
   it('is the output of generate.mjs', async () => {
-    const { render } = (await import('../../examples/grafana/generate.mjs'));
+    const { render } = await import('../../examples/grafana/generate.mjs');
     expect(text).toBe(render());
   });
 

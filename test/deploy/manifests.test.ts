@@ -28,7 +28,7 @@ const pod = deployment.spec.template.spec;
 const container = pod.containers[0]!;
 const configMap = one<K8sObject & { data: Record<string, string> }>(objects, 'ConfigMap');
 const configKey = Object.keys(configMap.data)[0]!;
-const rc = load(configMap.data[configKey]!) as Record<string, any>;  
+const rc = load(configMap.data[configKey]!) as Record<string, any>;
 const runtimeStage = parseDockerfile(await readFile(join(REPO, 'Dockerfile'), 'utf8')).at(-1)!;
 
 let dir = '';

@@ -411,7 +411,7 @@ export function createDiskBufferedDispatcher(
     // Not while the disk is failing: retries would only delay the exit (they fail, counted).
     if (flushing !== null || pending.length > 0) {
       const writing = startFlush();
-      const failing = (disk)?.stats().writeFailing === true;
+      const failing = disk?.stats().writeFailing === true;
       let bounded: NodeJS.Timeout | undefined;
       const limit = failing ? Math.max(0, deadline - Date.now()) : options.timeoutMs;
       await Promise.race([writing, new Promise<void>((resolve) => (bounded = after(limit, resolve)))]);

@@ -122,7 +122,7 @@ function readPackageJson(dir: string): PackageJson | null {
   if (!isFile(file)) return null;
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' ? (parsed) : {};
+    return parsed !== null && typeof parsed === 'object' ? parsed : {};
   } catch (err) {
     throw new K8streamError('PLUGIN_LOAD_FAILED', `cannot read ${file}: ${errorMessage(err)}`, { cause: err, path: file });
   }

@@ -16,7 +16,7 @@ export interface StdoutSinkConfig {
 }
 
 /** A stream event listener (typed loosely so any `Writable` fits). */
- 
+
 type Listener = (...args: any[]) => void;
 
 /** The stream operations the sink uses; `process.stdout` and any `Writable` have them. */

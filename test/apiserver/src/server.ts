@@ -356,7 +356,7 @@ class ApiServerImpl implements ApiServerDouble {
           return this.sendStatus(res, status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`));
         }
         const body = asObject(await this.readBody(req));
-        const meta = (body.metadata ?? {});
+        const meta = body.metadata ?? {};
         if (typeof meta['resourceVersion'] === 'string' && meta['resourceVersion'] !== '') {
           throw badRequest('resourceVersion should not be set on objects to be created');
         }

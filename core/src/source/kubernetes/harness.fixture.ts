@@ -137,7 +137,7 @@ export class SourceCollector {
         for await (const chunk of source.stream({ signal, logger: silentLogger })) {
           this.chunks++;
           for (const item of chunk) this.items.push(item);
-          const p = (chunk).position;
+          const p = chunk.position;
           if (p !== undefined) this.positions.push({ ...p, items: this.items.length });
           this.w.changed();
           if (onChunk) await onChunk(chunk);
