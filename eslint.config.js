@@ -43,7 +43,7 @@ export default defineConfig(
       parserOptions: {
         projectService: {
           // Loose files outside every tsconfig: checked on their own.
-          allowDefaultProject: ['vitest.config.ts', 'examples/grafana/generate.d.mts', 'transforms/kit/testing.d.ts'],
+          allowDefaultProject: ['vitest.config.ts', 'vitest.unit.config.ts', 'examples/grafana/generate.d.mts', 'transforms/kit/testing.d.ts'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
