@@ -58,10 +58,7 @@ export default defineConfig(
       // `import { type A }` would leave a side-effect import behind.
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
       '@typescript-eslint/no-import-type-side-effects': 'error',
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       // Errors are passed on as caught (`unknown`, narrowed to `{}` by `if (failure)`), and the
       // replay JSON scanner throws a cheap non-Error position on purpose: these two rules
       // flagged only such sites.
