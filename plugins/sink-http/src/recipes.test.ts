@@ -25,7 +25,7 @@ async function validate(file: string, env: Record<string, string>): Promise<{ co
 describe('examples/recipes', () => {
   beforeAll(async () => {
     // The root build does not include this package yet: build it (and the core, if stale) here.
-    await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'plugins/sink-http')], { cwd: root });
+    await run(process.execPath, [path.join(root, 'node_modules/.bin/tsc'), '-b', path.join(root, 'plugins/sink-http')], { cwd: root });
   }, 120_000);
 
   it('loki.k8streamrc.yaml passes k8stream validate', async () => {
