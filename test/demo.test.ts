@@ -1,10 +1,11 @@
 // The README's quick start: the embedded demo runs the real pipeline and writes real files.
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli } from './helpers/cli.js';
-import { listFiles, readRecords } from './helpers/archive.js';
+import { REPO, runCli } from './helpers/cli.fixture.js';
+import { listFiles, readRecords } from './helpers/archive.fixture.js';
 
 describe('embedded demo (npm start)', () => {
   let out: string;
@@ -63,7 +64,6 @@ describe('simulated-cluster demo (npm start): live source, enrichment, file sink
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'k8stream-live-demo-'));
     const { spawn } = await import('node:child_process');
-    const { once } = await import('node:events');
     const child = spawn(process.execPath, [join(REPO, 'examples/demo/cluster.mjs'), '--events', '400', '--rate', '2000'], {
       cwd: REPO,
       env: { ...process.env, K8STREAM_DEMO_OUT: out },

@@ -8,7 +8,7 @@ import { run } from '../core/src/runtime.js';
 import { validateConfig } from '../core/src/config/index.js';
 import { silentLogger } from '../core/src/util/logger.js';
 import { benchEvent } from './bench/events.mjs';
-import { listFiles, readRecords } from './helpers/archive.js';
+import { listFiles, readRecords } from './helpers/archive.fixture.js';
 
 const N = 3000;
 let dir: string;
@@ -40,7 +40,7 @@ describe('disk buffer across a sink outage and a restart (CLI)', () => {
   it('exits 0 keeping undelivered events on disk, and the next run delivers them exactly once', async () => {
     const { createServer } = await import('node:http');
     const { gunzipSync } = await import('node:zlib');
-    const { runCli } = await import('./helpers/cli.js');
+    const { runCli } = await import('./helpers/cli.fixture.js');
     let up = false;
     const received: string[] = [];
     const server = createServer((req, res) => {

@@ -10,7 +10,7 @@ import type { ApiServerDouble } from '@k8stream/apiserver-double';
 import { run } from '../core/src/runtime.js';
 import { validateConfig } from '../core/src/config/index.js';
 import { silentLogger } from '../core/src/util/logger.js';
-import { REPO } from './helpers/cli.js';
+import { REPO } from './helpers/cli.fixture.js';
 
 interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from './helpers/cli.js';
+import { REPO } from './helpers/cli.fixture.js';
 import { npm, npmEnv, publish, startRegistry } from './registry/verdaccio.js';
 import type { LocalRegistry } from './registry/verdaccio.js';
 

@@ -3,7 +3,7 @@
 // The sinks are the built packages (`@k8stream/sink-s3`, `@k8stream/sink-gcs`: run `npx tsc -b`
 // first), created the way the runtime does it (default export's `validate` then `create`).
 //
-// The GCS test server is TypeScript outside the build (`plugins/sink-gcs/src/test-support`):
+// The GCS test server is TypeScript outside the build (`plugins/sink-gcs/src/*.fixture.ts`):
 // Node 24 strips its types, and a small resolve hook maps its `./x.js` imports to `./x.ts`.
 //
 // Run alone: `node test/bench/sinks.mjs` (BENCH_SINK_REPS scales the batch counts).
@@ -37,7 +37,7 @@ const BUCKET = 'k8stream-bench';
 async function startServers() {
   const fauxqs = await startFauxqs({ port: 0, logger: false });
   fauxqs.createBucket(BUCKET);
-  const { startGcsServer } = await import(fileURLToPath(new URL('../../plugins/sink-gcs/src/test-support/gcs-server.ts', import.meta.url)));
+  const { startGcsServer } = await import(fileURLToPath(new URL('../../plugins/sink-gcs/src/gcs-server.fixture.ts', import.meta.url)));
   const gcs = await startGcsServer({ buckets: [BUCKET] });
   return {
     targets: [

@@ -128,6 +128,7 @@ function threadGroup(name) {
  * CPU time (µs) of this process's threads, summed by what they do (see threadGroup), read from
  * /proc (clock ticks, usually 10 ms). Null where /proc is not there. Subtract two readings to
  * get a window's.
+ * @returns {Record<string, number> | null}
  */
 export function threadCpu() {
   let tasks;

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FauxqsServer } from 'fauxqs';
-import { TEST_CREDENTIALS, listKeys, startS3, testClient } from '../../plugins/sink-s3/src/test-support/s3.js';
-import { CLUSTER, countBy, runReplay, writeReplayFile } from './helpers/pipeline.js';
-import type { InputEvent } from './helpers/pipeline.js';
+import { TEST_CREDENTIALS, listKeys, startS3, testClient } from '../../plugins/sink-s3/src/s3.fixture.js';
+import { CLUSTER, countBy, runReplay, writeReplayFile } from './helpers/pipeline.fixture.js';
+import type { InputEvent } from './helpers/pipeline.fixture.js';
 
 const N = 6000;
 const HOURS = 3; // 2000 events in each of 12:00, 13:00, 14:00 on 2026-11-27
@@ -59,6 +59,7 @@ beforeAll(async () => {
     batch: { maxEvents: BATCH, maxAgeMs: 60_000 },
     config: { bucket: BUCKET, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, prefix: 'events' },
   });
+  // eslint-disable-next-line vitest/no-standalone-expect -- the set-up checks its own run before every test reads the archive
   expect(summary.sinks[0]!.stats.eventsSent).toBe(N);
   db = await DuckDBInstance.create(':memory:');
   sql = await db.connect();

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FauxqsServer } from 'fauxqs';
-import { TEST_CREDENTIALS, listKeys, readAllRecords, startS3, testClient } from '../../plugins/sink-s3/src/test-support/s3.js';
-import { mixedFaults, s3Faults, startScheduleProxy } from './helpers/schedule-proxy.js';
-import type { ScheduleProxy } from './helpers/schedule-proxy.js';
-import { CLUSTER, runReplay, writeReplayFile } from './helpers/pipeline.js';
-import type { InputEvent } from './helpers/pipeline.js';
+import { TEST_CREDENTIALS, listKeys, readAllRecords, startS3, testClient } from '../../plugins/sink-s3/src/s3.fixture.js';
+import { mixedFaults, s3Faults, startScheduleProxy } from './helpers/schedule-proxy.fixture.js';
+import type { ScheduleProxy } from './helpers/schedule-proxy.fixture.js';
+import { CLUSTER, runReplay, writeReplayFile } from './helpers/pipeline.fixture.js';
+import type { InputEvent } from './helpers/pipeline.fixture.js';
 
 const N = 50_000;
 const BATCH = 1000;

@@ -15,11 +15,11 @@ import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { DURATION_PATTERN, parseDuration } from '../../core/src/config/duration.js';
 import { execForm, parseDockerfile } from './dockerfile.js';
-import { one, plainManifests, REPO, type Deployment, type K8sObject, type PolicyRule } from './support.js';
+import { one, plainManifests, REPO, type Deployment, type K8sObject, type PolicyRule } from './support.fixture.js';
 
 const CHART = join(REPO, 'charts/k8stream');
 const read = (rel: string) => readFileSync(join(CHART, rel), 'utf8');
-const values = load(read('values.yaml')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const values = load(read('values.yaml')) as Record<string, any>;
 const schema = JSON.parse(read('values.schema.json')) as Record<string, unknown>;
 const templates = Object.fromEntries(readdirSync(join(CHART, 'templates')).map((f) => [f, read(`templates/${f}`)]));
 const plain = plainManifests();
@@ -35,7 +35,7 @@ describe('values.yaml and values.schema.json', () => {
     expect(validateValues(values), JSON.stringify(validateValues.errors)).toBe(true);
   });
 
-  const bad: [string, (v: Record<string, any>) => void, string][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  const bad: [string, (v: Record<string, any>) => void, string][] = [
     ['replicaCount 0', (v) => (v.replicaCount = 0), '/replicaCount'],
     ['a misspelt top-level key', (v) => (v.replicas = 2), ''],
     ['the server turned off (the probes need it)', (v) => (v.config.server.enabled = false), '/config/server/enabled'],

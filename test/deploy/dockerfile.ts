@@ -99,5 +99,5 @@ export function execForm(stage: Stage, keyword: string): string[] {
   if (args === null) throw new Error(`no ${keyword}`);
   const parsed: unknown = JSON.parse(args);
   if (!Array.isArray(parsed) || !parsed.every((w) => typeof w === 'string')) throw new Error(`${keyword} is not in exec form`);
-  return parsed as string[];
+  return parsed;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { REPO } from './support.js';
+import { REPO } from './support.fixture.js';
 
 /** The metrics of the issue 7 contract: name → labels (histograms also have _bucket{le}, _sum, _count). */
 const SPEC: Record<string, string[]> = {
@@ -106,7 +106,7 @@ const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ 
 
 describe('examples/grafana/k8stream.json', () => {
   it('is the output of generate.mjs', async () => {
-    const { render } = (await import('../../examples/grafana/generate.mjs')) as { render: () => string };
+    const { render } = await import('../../examples/grafana/generate.mjs');
     expect(text).toBe(render());
   });
 

@@ -17,7 +17,7 @@ import { gunzipSync } from 'node:zlib';
 import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copiesFrom, execForm, last, npmCiArgs, parseDockerfile, type Stage } from './dockerfile.js';
-import { REPO } from './support.js';
+import { REPO } from './support.fixture.js';
 
 const stages = parseDockerfile(await readFile(join(REPO, 'Dockerfile'), 'utf8'));
 const runtime = stages.at(-1)!;
@@ -127,7 +127,12 @@ function runImage(cmd: string[]): Proc {
         continue;
       }
       lines.push(line);
-      for (const w of [...waiters]) if (w.pred(line)) waiters.splice(waiters.indexOf(w), 1), w.resolve(line);
+      for (const w of [...waiters]) {
+        if (w.pred(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
     }
   });
   const exit = once(child, 'exit').then(([code]) => code as number | null);

@@ -16,9 +16,9 @@ import { parseDuration } from '../../core/src/config/duration.js';
 import { validateConfig } from '../../core/src/config/index.js';
 import { run } from '../../core/src/runtime.js';
 import { silentLogger } from '../../core/src/util/logger.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.fixture.js';
 import { execForm, last, parseDockerfile } from './dockerfile.js';
-import { one, plainManifests, readDocs, REPO, type Deployment, type K8sObject, type PolicyRule } from './support.js';
+import { one, plainManifests, readDocs, REPO, type Deployment, type K8sObject, type PolicyRule } from './support.fixture.js';
 
 const execFileP = promisify(execFile);
 const objects = plainManifests();
@@ -28,7 +28,7 @@ const pod = deployment.spec.template.spec;
 const container = pod.containers[0]!;
 const configMap = one<K8sObject & { data: Record<string, string> }>(objects, 'ConfigMap');
 const configKey = Object.keys(configMap.data)[0]!;
-const rc = load(configMap.data[configKey]!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const rc = load(configMap.data[configKey]!) as Record<string, any>;
 const runtimeStage = parseDockerfile(await readFile(join(REPO, 'Dockerfile'), 'utf8')).at(-1)!;
 
 let dir = '';
@@ -167,7 +167,7 @@ describe('the leader-election Role', () => {
       role.rules.some((r) => r.apiGroups.includes('coordination.k8s.io') && r.resources.includes('leases') && r.verbs.includes(verb) && (verb === 'create' || r.resourceNames === undefined || r.resourceNames.includes(name)));
     for (const verb of verbs) expect(allows(verb, leaseName), `${verb} leases/${leaseName}`).toBe(true);
     // The Lease it holds is the one the Role names, in the Role's namespace (and no other).
-    expect(server.store.list('leases').items.map((l) => `${l.metadata?.namespace}/${l.metadata?.name}`)).toEqual([`${role.metadata.namespace}/${leaseName}`]);
+    expect(server.store.list('leases').items.map((l) => `${String(l.metadata?.namespace)}/${String(l.metadata?.name)}`)).toEqual([`${role.metadata.namespace}/${leaseName}`]);
     // Nothing but get/create/update, and never a cluster-wide Lease permission.
     for (const r of role.rules) for (const v of r.verbs) expect(['get', 'create', 'update']).toContain(v);
     const clusterRole = one<K8sObject & { rules: PolicyRule[] }>(objects, 'ClusterRole');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '@k8stream/apiserver-double';
 import type { ApiServerDouble } from '@k8stream/apiserver-double';
-import { runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.fixture.js';
 
 const ACCESS_KEY_ID = 'AKIDLOGSTEST0000001';
 const SECRET_ACCESS_KEY = 'SECRETKEY-e1f5b3c7-do-not-log-9a8b';

@@ -13,7 +13,7 @@ import { validateConfig } from '../../core/src/config/validate.js';
 import { run } from '../../core/src/runtime.js';
 import type { RunSummary } from '../../core/src/runtime.js';
 import { createLogger } from '../../core/src/util/logger.js';
-import { listFiles, readRecords } from '../helpers/archive.js';
+import { listFiles, readRecords } from '../helpers/archive.fixture.js';
 import { scrape, until } from './scrape.js';
 
 let server: ApiServerDouble;

@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, writeReplayConfig } from '../helpers/cli.js';
-import { listFiles, readRecords } from '../helpers/archive.js';
+import { startCli, writeReplayConfig } from '../helpers/cli.fixture.js';
+import { listFiles, readRecords } from '../helpers/archive.fixture.js';
 import { scrape, until } from './scrape.js';
 
 let dir: string;

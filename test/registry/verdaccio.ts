@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import type { Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,7 @@ export async function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv): 
     return await exec('npm', args, { cwd, env, maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string };
-    throw new Error(`npm ${args.join(' ')} failed in ${cwd}: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+    throw new Error(`npm ${args.join(' ')} failed in ${cwd}: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: err });
   }
 }
 
@@ -76,7 +77,7 @@ export async function startRegistry(): Promise<LocalRegistry> {
       '',
     ].join('\n'),
   );
-  const server = (await runServer(configPath)) as import('node:http').Server;
+  const server = (await runServer(configPath)) as Server;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -5,8 +5,8 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startCli } from '../helpers/cli.ts';
-import type { CliRun } from '../helpers/cli.ts';
+import { startCli } from '../helpers/cli.fixture.ts';
+import type { CliRun } from '../helpers/cli.fixture.ts';
 
 export type Delivery = 'at-least-once' | 'at-most-once';
 

@@ -21,6 +21,7 @@ const TIMEOUT_MS = 45_000;
 for (const s of SCENARIOS) {
   describe(`${s.name} (${s.mode})`, () => {
     it(
+      // eslint-disable-next-line vitest/valid-title -- the title is a string either way
       s.name === 'unwritable-buffer'
         ? 'exits fast and non-zero with an error naming the sink and the dir'
         : `${s.noLoss ? 'loses nothing' : 'may lose'}${s.noDuplicates ? ', duplicates nothing' : ', may duplicate'}`,

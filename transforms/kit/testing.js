@@ -101,7 +101,7 @@ async function withLock(lockDir, fn) {
         await rm(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for build lock ${lockDir}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for build lock ${lockDir}`, { cause: err });
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -119,7 +119,7 @@ function item(checkpoint?: number): DispatchItem {
 async function settled(p: Promise<unknown>): Promise<'resolved' | 'rejected' | 'pending'> {
   const marker = Symbol('pending');
   const r = await Promise.race([p.then(() => 'resolved' as const, () => 'rejected' as const), Promise.resolve().then(() => Promise.resolve(marker))]);
-  return r === marker ? 'pending' : (r as 'resolved' | 'rejected');
+  return r === marker ? 'pending' : r;
 }
 
 afterEach(() => {

@@ -36,7 +36,7 @@ async function open(content: string | null, delivery: Delivery = 'at-least-once'
 }
 
 const state = (over: Record<string, unknown> = {}): string =>
-  encodeState({ version: 1, server: SERVER, delivery: 'at-least-once', watches: WATCHES, savedAt: '2026-01-01T00:00:00.000Z', ...over } as Parameters<typeof encodeState>[0]);
+  encodeState({ version: 1, server: SERVER, delivery: 'at-least-once', watches: WATCHES, savedAt: '2026-01-01T00:00:00.000Z', ...over });
 
 describe('openResume', () => {
   it('no saved state: a fresh start from {} (info, no warning)', async () => {

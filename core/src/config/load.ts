@@ -64,7 +64,7 @@ function parserMessage(err: unknown): string {
 function quiet(loader: Loader): Loader {
   return async (filepath, content) => {
     try {
-      return await loader(filepath, content);
+      return (await loader(filepath, content)) as unknown;
     } catch (err) {
       throw Object.assign(new Error(parserMessage(err)), { filepath });
     }
@@ -79,18 +79,18 @@ function isEmptyYaml(content: string): boolean {
 /** YAML (and JSON, which is YAML): a file with only comments is an empty config, not an error. */
 function yamlLoader(loader: Loader): Loader {
   const wrapped = quiet(loader);
-  return (filepath, content) => (isEmptyYaml(content) ? undefined : wrapped(filepath, content));
+  return (filepath, content) => (isEmptyYaml(content) ? undefined : (wrapped(filepath, content) as unknown));
 }
 
 function explorer(stopDir: string | undefined) {
   const moduleLoader: Loader = (filepath) => loadModuleConfig(filepath);
   const loaders: Record<string, Loader> = {
-    '.json': quiet(defaultLoaders['.json']!),
-    '.yaml': yamlLoader(defaultLoaders['.yaml']!),
-    '.yml': yamlLoader(defaultLoaders['.yml']!),
-    noExt: yamlLoader(defaultLoaders.noExt!),
+    '.json': quiet(defaultLoaders['.json']),
+    '.yaml': yamlLoader(defaultLoaders['.yaml']),
+    '.yml': yamlLoader(defaultLoaders['.yml']),
+    noExt: yamlLoader(defaultLoaders.noExt),
     // `--config prod.k8streamrc`: the same YAML-or-JSON format as `.k8streamrc`.
-    '.k8streamrc': yamlLoader(defaultLoaders.noExt!),
+    '.k8streamrc': yamlLoader(defaultLoaders.noExt),
   };
   for (const ext of MODULE_EXTENSIONS) loaders[ext] = moduleLoader;
   return cosmiconfig(MODULE_NAME, {

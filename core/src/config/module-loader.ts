@@ -23,5 +23,5 @@ export async function loadModuleConfig(file: string): Promise<unknown> {
     const how = ext === '.cjs' || ext === '.cts' ? 'module.exports = { ... }' : 'export default { ... }';
     throw new Error(`no default export (write \`${how}\`)`);
   }
-  return await mod.default;
+  return mod.default;
 }

@@ -53,7 +53,7 @@ function rows(node: Json, path: string, out: string[]): void {
 /** The Markdown table, one row per key, in definition order. */
 export function renderConfigReference(): string {
   const out = ['| key | type | default | description |', '| --- | --- | --- | --- |'];
-  rows(k8streamrcJsonSchema() as Json, '', out);
+  rows(k8streamrcJsonSchema(), '', out);
   return out.join('\n');
 }
 

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Batch, SinkInstance } from '../plugins/api.js';
 import type { DeadLetter, DeadLetterRecord, DispatchBuffer, DispatchItem, DispatcherOptions, SinkDispatcher } from './types.js';
-import type { DiskBufferedDispatcher } from './disk-buffer.js';
 import { checkConfig, validateConfig } from '../config/validate.js';
 import { K8streamError } from '../errors.js';
 import { createLogger, silentLogger } from '../util/logger.js';
@@ -283,7 +282,7 @@ describe('disk buffer: unusable directory at start', () => {
     const bad = join(dir, 'file', 'archive');
     const capture = linesLogger();
     const log: string[] = [];
-    const d = createDispatcher(options(recordingSink().sink, diskBuffer({ dir: bad }), { logger: capture.logger })) as DiskBufferedDispatcher;
+    const d = createDispatcher(options(recordingSink().sink, diskBuffer({ dir: bad }), { logger: capture.logger }));
     // Pushed before the failure is known: counted as failed, never persisted.
     await pushAll(d, tracedItems(3, log));
     const err = await d.opened().then(
@@ -297,7 +296,7 @@ describe('disk buffer: unusable directory at start', () => {
     expect((err as Error).message).toContain('ENOTDIR');
     expect((err as K8streamError).hint).toBeTruthy();
     await expect(d.drain()).rejects.toBe(err);
-    expect(() => d.push(items(1)[0]!)).toThrow(err as Error);
+    expect(() => d.push(items(1)[0]!)).toThrow(err);
     expect(log).toEqual([]);
     expect(d.stats()).toMatchObject({ failedEvents: 3, queuedEvents: 0 });
     expect(capture.count('disk buffer unavailable')).toBe(1);
@@ -305,7 +304,7 @@ describe('disk buffer: unusable directory at start', () => {
   });
 
   it('opened() resolves once a usable dir is open', async () => {
-    const d = createDispatcher(options(recordingSink().sink, diskBuffer())) as DiskBufferedDispatcher;
+    const d = createDispatcher(options(recordingSink().sink, diskBuffer()));
     await expect(d.opened()).resolves.toBeUndefined();
     await d.close(100);
   });
@@ -338,7 +337,7 @@ describe('disk buffer: full or read-only disk (tmpfs)', () => {
     const capture = linesLogger();
     const log: string[] = [];
     const fake = recordingSink();
-    const d = createDispatcher(options(fake.sink, tmpfsBuffer(), { logger: capture.logger })) as DiskBufferedDispatcher;
+    const d = createDispatcher(options(fake.sink, tmpfsBuffer(), { logger: capture.logger }));
     await d.opened();
     await fillUp();
 
@@ -379,7 +378,7 @@ describe('disk buffer: full or read-only disk (tmpfs)', () => {
 
   it('ENOSPC at close: returns within the grace period; waiting events count as failed, never persisted', async () => {
     const log: string[] = [];
-    const d = createDispatcher(options(recordingSink().sink, tmpfsBuffer())) as DiskBufferedDispatcher;
+    const d = createDispatcher(options(recordingSink().sink, tmpfsBuffer()));
     await d.opened();
     await fillUp();
     await pushAll(d, tracedItems(10, log));
@@ -398,7 +397,7 @@ describe('disk buffer: full or read-only disk (tmpfs)', () => {
     try {
       // The directory itself (a read-only volume), and one to be created on it.
       for (const bufferDir of [ro, join(ro, 'archive')]) {
-        const d = createDispatcher(options(recordingSink().sink, diskBuffer({ dir: bufferDir }))) as DiskBufferedDispatcher;
+        const d = createDispatcher(options(recordingSink().sink, diskBuffer({ dir: bufferDir })));
         const err = await d.opened().then(
           () => null,
           (e: unknown) => e as K8streamError,

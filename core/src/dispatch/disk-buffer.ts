@@ -185,7 +185,7 @@ export function createDiskBufferedDispatcher(
     flushScheduled = true;
     setImmediate(() => {
       flushScheduled = false;
-      startFlush();
+      void startFlush(); // failures surface where `flushing` is awaited
     });
   }
 
@@ -448,7 +448,7 @@ export function createDiskBufferedDispatcher(
     close: closer.close,
     stats(): DispatchStats {
       const inner = memory.stats();
-      const queue = disk as DiskQueue | null;
+      const queue = disk;
       const diskStats = queue?.stats();
       return {
         ...inner,

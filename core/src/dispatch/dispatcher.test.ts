@@ -134,7 +134,7 @@ function options(sink: SinkInstance, over: Partial<DispatcherOptions> = {}): Dis
 }
 
 function pushAll(d: SinkDispatcher, items: DispatchItem[]): void {
-  for (const item of items) d.push(item);
+  for (const item of items) void d.push(item);
 }
 
 function thrown(fn: () => unknown): unknown {
@@ -240,9 +240,9 @@ describe('batching', () => {
     const s = fakeSink();
     const d = createDispatcher(options(s.sink, { batch: { maxEvents: 1000, maxBytes: 1e9, maxAgeMs: 1000 } }));
     const items = makeItems(4);
-    d.push(items[0]!);
+    void d.push(items[0]!);
     await vi.advanceTimersByTimeAsync(500);
-    d.push(items[1]!);
+    void d.push(items[1]!);
     await vi.advanceTimersByTimeAsync(499);
     await flush();
     expect(s.calls).toHaveLength(0);
@@ -252,9 +252,9 @@ describe('batching', () => {
 
     // The next batch's age starts with its own first item.
     await vi.advanceTimersByTimeAsync(300);
-    d.push(items[2]!);
+    void d.push(items[2]!);
     await vi.advanceTimersByTimeAsync(999);
-    d.push(items[3]!);
+    void d.push(items[3]!);
     await flush();
     expect(s.calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -607,6 +607,7 @@ describe('backpressure', () => {
   it('bounds the queue under a slow sink and delivers everything exactly once, in order', async () => {
     const N = 10_000;
     let maxQueued = 0;
+    // eslint-disable-next-line prefer-const -- assigned below; the sink's callback, created first, reads it
     let d!: SinkDispatcher;
     const s = fakeSink(async () => {
       maxQueued = Math.max(maxQueued, d.stats().queuedEvents);
@@ -643,6 +644,7 @@ describe('backpressure', () => {
     const items = makeItems(2000, [], 0, 'z'.repeat(40));
     const len = Math.max(...items.map((i) => i.json.length));
     let maxBytes = 0;
+    // eslint-disable-next-line prefer-const -- assigned below; the sink's callback, created first, reads it
     let d!: SinkDispatcher;
     const s = fakeSink(async () => {
       maxBytes = Math.max(maxBytes, d.stats().queuedBytes);
@@ -784,7 +786,7 @@ describe('drain and close', () => {
     const s = fakeSink(() => new Promise<void>(() => undefined));
     const d = createDispatcher(options(s.sink, { queue: { maxEvents: 2, maxBytes: 1e9 }, timeoutMs: 60_000 }));
     const items = makeItems(3);
-    d.push(items[0]!);
+    void d.push(items[0]!);
     const room = d.push(items[1]!);
     expect(room).toBeInstanceOf(Promise);
     const closing = d.close(10);

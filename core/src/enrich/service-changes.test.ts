@@ -93,7 +93,7 @@ describe('service change records', () => {
       '/api/v1/namespaces/shop/pods?labelSelector=app%3Dapi2',
     ]);
 
-    const first = items[0]!.object as Record<string, unknown>;
+    const first = items[0]!.object;
     expect(first).toMatchObject({
       apiVersion: 'v1',
       kind: 'Event',

@@ -148,7 +148,7 @@ export function createServicesIndex(options: ServicesIndexOptions = {}): Service
 
   const put = (entry: ServiceEntry): void => {
     let services = byNamespace.get(entry.namespace);
-    if (services === undefined) byNamespace.set(entry.namespace, (services = new Map()));
+    if (services === undefined) byNamespace.set(entry.namespace, (services = new Map<string, ServiceEntry>()));
     if (!services.has(entry.name)) count++;
     services.set(entry.name, entry);
   };

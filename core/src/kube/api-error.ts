@@ -173,7 +173,7 @@ export function parseStatus(body: string): StatusLike | null {
   if (body.trim() === '') return null;
   try {
     const v = JSON.parse(body) as unknown;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && (v as { kind?: unknown }).kind === 'Status') return v as StatusLike;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && (v as { kind?: unknown }).kind === 'Status') return v;
   } catch {
     // not JSON
   }

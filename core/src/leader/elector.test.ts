@@ -115,7 +115,7 @@ describe('createLeaderElector', () => {
     expect(later.spec?.holderIdentity).toBe('pod-a');
     expect(later.spec?.acquireTime).toBe(first.spec?.acquireTime);
     expect(later.spec?.leaseTransitions).toBe(0);
-    expect(later.spec?.renewTime! > first.spec!.renewTime!).toBe(true);
+    expect(later.spec!.renewTime! > first.spec!.renewTime!).toBe(true);
     stop.abort();
     await run;
     expect(a.isLeader()).toBe(false);

@@ -122,7 +122,7 @@ function readPackageJson(dir: string): PackageJson | null {
   if (!isFile(file)) return null;
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' ? (parsed as PackageJson) : {};
+    return parsed !== null && typeof parsed === 'object' ? parsed : {};
   } catch (err) {
     throw new K8streamError('PLUGIN_LOAD_FAILED', `cannot read ${file}: ${errorMessage(err)}`, { cause: err, path: file });
   }
@@ -374,7 +374,7 @@ export async function loadSinkPlugin(ref: string, options: LoadSinkPluginOptions
       hint: "a sink package default-exports defineSink({ name, apiVersion, validate, create }) from '@k8stream/core'",
     });
   }
-  const def = definition as unknown as SinkDefinition<unknown>;
+  const def = definition as SinkDefinition<unknown>;
   if (semver.validRange(def.apiVersion) === null) {
     throw new K8streamError('PLUGIN_INVALID', `${label} declares apiVersion ${JSON.stringify(def.apiVersion)}, which is not a semver range`, {
       plugin: resolved.packageName,

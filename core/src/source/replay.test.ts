@@ -253,7 +253,7 @@ describe('replay source: rate', () => {
   it('rejects a rate that is not a positive number', () => {
     for (const rate of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => source('x.json', { rate })).toThrow(
-        expect.objectContaining({ code: 'CONFIG_INVALID', path: 'source.replay.rate' }) as unknown as Error,
+        expect.objectContaining({ code: 'CONFIG_INVALID', path: 'source.replay.rate' }) as unknown,
       );
     }
   });

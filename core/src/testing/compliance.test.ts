@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { sinkComplianceSuite } from './index.js';
-// @ts-expect-error plain JS fixture without type declarations
 import { memorySink, readStore, stores } from './fixtures/memory-sink.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -155,7 +155,7 @@ export function sinkComplianceSuite<C, E extends object = Record<never, never>>(
     beforeEach(async () => {
       const configDir = await mkdtemp(path.join(os.tmpdir(), 'k8stream-compliance-'));
       const extra = options.setup ? await options.setup({ configDir }) : ({} as E);
-      env = Object.assign({}, extra, { configDir }) as ComplianceEnv<E>;
+      env = Object.assign({}, extra, { configDir });
     });
 
     afterEach(async () => {

@@ -105,6 +105,7 @@ export class FastInstance implements TransformInstance {
     };
     const kernel = new WebAssembly.Instance(kernelModule(this.spec.memoryBytes), { host: { fail } }).exports as unknown as KernelExports;
     const env: Record<string, unknown> = this.#hostFunctions(kernel);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- wasm exports are plain functions, no `this`
     for (const name of KERNEL_MEMORY_FUNCTIONS) env[name] = kernel[name];
     const guest = new WebAssembly.Instance(this.spec.module, { [EXTISM_ENV]: env });
     const fn = guest.exports[this.spec.function];

@@ -49,15 +49,16 @@ let createPluginPromise: Promise<CreatePlugin> | undefined;
  */
 function loadSdk(): Promise<CreatePlugin> {
   createPluginPromise ??= (async () => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .call(process, ...)
     const original = process.emitWarning;
     process.emitWarning = function filtered(this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
       const text = typeof warning === 'string' ? warning : warning.message;
       if (/WASI/.test(text)) return;
       (original as (...args: unknown[]) => void).call(process, warning, ...rest);
-    } as typeof process.emitWarning;
+    };
     try {
       const sdk = await import('@extism/extism');
-      return sdk.createPlugin as unknown as CreatePlugin;
+      return sdk.createPlugin;
     } finally {
       process.emitWarning = original;
     }

@@ -122,7 +122,7 @@ export async function loadTransform(config: TransformConfig, options: LoadOption
   const importsWasi = checkImports(module, config, source);
   for (const [guest, host] of Object.entries(config.allowedPaths)) {
     const abs = path.resolve(options.configDir, host);
-    let ok = false;
+    let ok: boolean;
     try {
       ok = statSync(abs).isDirectory();
     } catch {

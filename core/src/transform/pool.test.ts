@@ -56,6 +56,7 @@ describe('worker crashes', () => {
 
   it('rejects pending runs when closed', async () => {
     const pool = await createPool({ transforms: [await spec()], size: 1, logger: silentLogger });
+    // eslint-disable-next-line vitest/valid-expect -- the assertion must be pending while close() runs; awaited below
     const pending = expect(pool.run(0, ['{}'])).rejects.toMatchObject({ code: 'TRANSFORM_FAILED', message: 'transform pool closed' });
     await pool.close();
     await pending;

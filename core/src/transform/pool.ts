@@ -425,7 +425,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
   const initial = await Promise.allSettled(Array.from({ length: size }, () => spawn()));
   const failedInit = initial.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failedInit) {
-    await Promise.all(initial.map((r) => (r.status === 'fulfilled' ? r.value.worker.terminate() : undefined)));
+    await Promise.all(initial.flatMap((r) => (r.status === 'fulfilled' ? [r.value.worker.terminate()] : [])));
     throw failedInit.reason;
   }
   slots = initial.map((r) => (r as PromiseFulfilledResult<Slot>).value);

@@ -91,7 +91,7 @@ function readPackageJson(dir: string, label: string): PackageJson | null {
   if (!isFile(file)) return null;
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' ? (parsed as PackageJson) : {};
+    return parsed !== null && typeof parsed === 'object' ? parsed : {};
   } catch (err) {
     throw new K8streamError('PLUGIN_LOAD_FAILED', `transform ${label}: cannot read ${file}: ${errorMessage(err)}`, { path: file, plugin: label });
   }

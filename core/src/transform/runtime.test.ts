@@ -7,7 +7,7 @@ import { validateConfig } from '../config/validate.js';
 import { run } from '../runtime.js';
 import { silentLogger } from '../util/logger.js';
 import { writeWasm } from '../../../test/fixtures/wasm/compile.js';
-import { listFiles, readRecords } from '../../../test/helpers/archive.js';
+import { listFiles, readRecords } from '../../../test/helpers/archive.fixture.js';
 
 let dir: string;
 const N = 300;

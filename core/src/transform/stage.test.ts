@@ -283,7 +283,7 @@ describe('createTransformStage', () => {
   it('may be applied concurrently: each call gets its own records back, in order', async () => {
     const { stage } = await stageOf([transformConfig('./tag.wasm')], { workers: 2, batchSize: 8 });
     const batches = [recs(40, 'a'), recs(3, 'b'), recs(25, 'c')];
-    const outs = await Promise.all(batches.map((b) => stage.apply(b)));
+    const outs = await Promise.all(batches.map(async (b) => stage.apply(b)));
     expect(outs.map((o) => o.map((r) => r.id))).toEqual(batches.map((b) => b.map((r) => r.id)));
     expect(stage.counters().tag!.calls).toBe(68);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../config/validate.js';
-import { ValidationError } from '../errors.js';
+import type { ValidationError } from '../errors.js';
 import { transformConfig, writeWasm } from '../../../test/fixtures/wasm/compile.js';
 import { benchRecord, benchTransform } from './bench.js';
 import { runTransformOnce } from './run-once.js';

@@ -87,7 +87,7 @@ async function run(instances: TransformInstance[], message: RunMessage): Promise
   for (let i = 0; i < count; i++) {
     // The fast kernel copies the input into its own memory; the SDK needs a fresh, exact
     // buffer (it exposes the input's whole backing buffer).
-    const input = sync ? data.subarray(offsets[i]!, offsets[i + 1]!) : data.slice(offsets[i]!, offsets[i + 1]!);
+    const input = sync ? data.subarray(offsets[i], offsets[i + 1]) : data.slice(offsets[i], offsets[i + 1]);
     floats[F_START] = epochMs();
     Atomics.store(header, I_STEP, message.step);
     Atomics.store(header, I_ITEM, i);
@@ -110,7 +110,7 @@ async function run(instances: TransformInstance[], message: RunMessage): Promise
         result = { kind: 'error', code: 'TRANSFORM_TRAP', message: err instanceof Error ? err.message : String(err) };
       }
     }
-    floats[F_MICROS] = floats[F_MICROS]! + (performance.now() - t0) * 1000;
+    floats[F_MICROS] = floats[F_MICROS] + (performance.now() - t0) * 1000;
     let need = resultSizeBound(result);
     if (need > maxResultBytes()) {
       result = { kind: 'error', code: 'TRANSFORM_OUTPUT_INVALID', message: `output too large (${need} bytes)` };

@@ -144,9 +144,11 @@ function scrub(value: unknown, options: RedactOptions, depth: number, seen: Weak
     case 'symbol':
     case 'function':
       return String(value);
+    case 'object':
+      break; // null, errors, arrays and records: below
   }
   if (value === null) return null;
-  const obj = value as object;
+  const obj = value;
   if (obj instanceof Error) return scrubError(obj, options);
   if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
   if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return `[${obj.byteLength} bytes]`;

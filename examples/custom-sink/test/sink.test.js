@@ -10,7 +10,7 @@ const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 /** Every record in the file, in order (torn lines ignored). */
 async function readBack(file) {
-  let text = '';
+  let text;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { sinkComplianceSuite } from '@k8stream/core/testing';
 import sink from './index.js';
-import { readAllRecords } from './test-support/read-back.js';
+import { readAllRecords } from './read-back.fixture.js';
 
 sinkComplianceSuite({
   plugin: sink,

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import type { Batch } from '@k8stream/core';
 import { classifySinkError, makeTestBatch, sampleRecords, testSendContext, testSinkContext } from '@k8stream/core/testing';
 import { createFileSink, isTempFile, nodeFs } from './index.js';
 import type { AtomicFs, WritableHandle } from './index.js';
-import { listFiles, readAllRecords } from './test-support/read-back.js';
+import { listFiles, readAllRecords } from './read-back.fixture.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -238,7 +238,7 @@ describe('file sink: atomic writes', () => {
     const { body, ...meta } = batch;
     await writeFile(batchFile, JSON.stringify({ ...meta, body: Buffer.from(body).toString('base64') }));
 
-    const child = fork(path.join(here, 'test-support', 'crash-writer.mjs'), [configDir, batchFile], { stdio: 'inherit' });
+    const child = fork(path.join(here, 'crash-writer.fixture.mjs'), [configDir, batchFile], { stdio: 'inherit' });
     const [message] = (await once(child, 'message')) as [{ partial: string }];
     // The child has written one chunk of the temp file and is stalled mid-write: kill it now.
     const exited = once(child, 'exit');

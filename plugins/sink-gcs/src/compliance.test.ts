@@ -1,8 +1,8 @@
 import { afterAll } from 'vitest';
 import { sinkComplianceSuite } from '@k8stream/core/testing';
 import sink from './index.js';
-import { startGcsServer } from './test-support/gcs-server.js';
-import { readAllRecords, testStorage } from './test-support/read-back.js';
+import { startGcsServer } from './gcs-server.fixture.js';
+import { readAllRecords, testStorage } from './read-back.fixture.js';
 
 // One server for the file (its URL goes into the static valid config); reset before each test.
 const server = await startGcsServer();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError, RetryAfterError } from '@k8stream/core';
 import { classifySinkError } from '@k8stream/core/testing';
 import { classifyGcsError, httpStatusOf } from './index.js';
-import { crc32c, crc32cBase64 } from './test-support/crc32c.js';
+import { crc32c, crc32cBase64 } from './crc32c.fixture.js';
 
 const where = { sink: 'archive', bucket: 'events', key: 'k/1.ndjson' };
 

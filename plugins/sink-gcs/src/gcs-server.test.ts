@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGcsServer } from './test-support/gcs-server.js';
-import { testStorage } from './test-support/read-back.js';
+import { startGcsServer } from './gcs-server.fixture.js';
+import { testStorage } from './read-back.fixture.js';
 
 const server = await startGcsServer();
 afterAll(() => server.close());

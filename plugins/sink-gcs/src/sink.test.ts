@@ -4,8 +4,8 @@ import { K8streamError, PermanentError, RetryAfterError } from '@k8stream/core';
 import type { Batch } from '@k8stream/core';
 import { classifySinkError, decodeBody, makeTestBatch, sampleRecords, testSendContext, testSinkContext } from '@k8stream/core/testing';
 import { BATCH_ID_METADATA, createGcsSink, storageOptions, validateGcsSinkConfig } from './index.js';
-import { startGcsServer } from './test-support/gcs-server.js';
-import { listKeys, readAllRecords, testStorage } from './test-support/read-back.js';
+import { startGcsServer } from './gcs-server.fixture.js';
+import { listKeys, readAllRecords, testStorage } from './read-back.fixture.js';
 
 const server = await startGcsServer();
 afterAll(() => server.close());

@@ -1,7 +1,7 @@
 import { afterAll } from 'vitest';
 import { sinkComplianceSuite } from '@k8stream/core/testing';
 import sink from './index.js';
-import { closedPort, startReceiver } from './test-support/receiver.js';
+import { closedPort, startReceiver } from './receiver.fixture.js';
 
 const receiver = await startReceiver();
 const deadPort = await closedPort();

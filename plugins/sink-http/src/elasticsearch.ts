@@ -55,7 +55,7 @@ export function bulkOutcome(responseText: string): BulkOutcome {
   if (parsed === null || typeof parsed !== 'object' || (parsed as { errors?: unknown }).errors !== true) return { kind: 'ok' };
   const items = (parsed as { items?: unknown }).items;
   const results: BulkItemResult[] = Array.isArray(items)
-    ? items.map((item) => (item !== null && typeof item === 'object' ? (Object.values(item)[0] as BulkItemResult) ?? {} : {}))
+    ? items.map((item) => (item !== null && typeof item === 'object' ? (Object.values(item as object)[0] as BulkItemResult) ?? {} : {}))
     : [];
   const failed = results.filter((r) => r.error !== undefined || (typeof r.status === 'number' && r.status >= 300));
   const status = (r: BulkItemResult) => (typeof r.status === 'number' ? r.status : 0);

@@ -26,7 +26,7 @@ describe('examples/recipes', () => {
   beforeAll(async () => {
     // The CLI loads the sink from dist: make sure it (and the core, if stale) is built, also when
     // vitest runs without `npm run build` first. The root build (tsc -b) includes this package.
-    await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'plugins/sink-http')], { cwd: root });
+    await run(process.execPath, [path.join(root, 'node_modules/.bin/tsc'), '-b', path.join(root, 'plugins/sink-http')], { cwd: root });
   }, 120_000);
 
   it('loki.k8streamrc.yaml passes k8stream validate', async () => {

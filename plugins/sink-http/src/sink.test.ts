@@ -4,7 +4,7 @@ import { K8streamError, PermanentError, RetryAfterError } from '@k8stream/core';
 import type { Batch, SinkInstance } from '@k8stream/core';
 import { classifySinkError, makeTestBatch, sampleRecords, testSendContext, testSinkContext } from '@k8stream/core/testing';
 import { createHttpSink } from './sink.js';
-import { closedPort, startReceiver } from './test-support/receiver.js';
+import { closedPort, startReceiver } from './receiver.fixture.js';
 
 const TOKEN = 's3cr3t-t0ken-value';
 const env = { SINK_TOKEN: TOKEN, SINK_USER: 'alice', SINK_PASS: 'pa55-w0rd' };

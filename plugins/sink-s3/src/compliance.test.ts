@@ -1,7 +1,7 @@
 import { afterAll } from 'vitest';
 import { sinkComplianceSuite } from '@k8stream/core/testing';
 import { createS3Sink } from './index.js';
-import { TEST_CREDENTIALS, readAllRecords, startS3, testClient } from './test-support/s3.js';
+import { TEST_CREDENTIALS, readAllRecords, startS3, testClient } from './s3.fixture.js';
 
 const BUCKET = 'compliance';
 const { server, endpoint } = await startS3([BUCKET]);

@@ -1,12 +1,13 @@
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { K8streamError } from '@k8stream/core';
 import { classifySinkError, makeTestBatch, sampleRecords, testSendContext, testSinkContext } from '@k8stream/core/testing';
 import { createS3Sink, HEALTHCHECK_OBJECT } from './index.js';
 import type { S3SinkOptions } from './index.js';
-import { startFaultProxy } from './test-support/fault-proxy.js';
-import type { FaultProxy } from './test-support/fault-proxy.js';
-import { TEST_CREDENTIALS, listKeys, readAllRecords, startS3, testClient } from './test-support/s3.js';
+import { startFaultProxy } from './fault-proxy.fixture.js';
+import type { FaultProxy } from './fault-proxy.fixture.js';
+import { TEST_CREDENTIALS, listKeys, readAllRecords, startS3, testClient } from './s3.fixture.js';
 
 const BUCKET = 'archive-bucket';
 const { server, endpoint } = await startS3([BUCKET]);

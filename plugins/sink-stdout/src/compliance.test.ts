@@ -1,7 +1,7 @@
 import { sinkComplianceSuite } from '@k8stream/core/testing';
 import { createStdoutSink } from './index.js';
 import type { OutputStream } from './index.js';
-import { CaptureStream } from './test-support/capture.js';
+import { CaptureStream } from './capture.fixture.js';
 
 /** Each test gets a fresh capture; the sink's stream forwards to the current one. */
 let capture = new CaptureStream();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeTestBatch, sampleRecords, testSendContext, testSinkContext } from '@k8stream/core/testing';
 import sink, { createStdoutSink } from './index.js';
-import { CaptureStream } from './test-support/capture.js';
+import { CaptureStream } from './capture.fixture.js';
 
 describe('stdout sink', () => {
   it('writes each record as exactly one JSON line, whatever the batch encoding', async () => {

@@ -14,7 +14,7 @@ export const stdoutSinkConfigSchema = s.object({
 export type StdoutSinkConfig = s.Output<typeof stdoutSinkConfigSchema>;
 
 /** A stream event listener (typed loosely so any `Writable` fits). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 type Listener = (...args: any[]) => void;
 
 /** The stream operations the sink uses; `process.stdout` and any `Writable` have them. */

@@ -5,7 +5,7 @@
 import { ApiException, CoordinationV1Api, CoreV1Api, EventsV1Api, KubeConfig, makeInformer, Watch, type CoreV1Event } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServerDouble } from './server.js';
-import { eventBody } from './test-utils.js';
+import { eventBody } from './test-utils.fixture.js';
 
 let server: ApiServerDouble | undefined;
 afterEach(async () => {

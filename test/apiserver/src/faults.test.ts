@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServerDouble } from './server.js';
-import { eventBody, openWatch, raw } from './test-utils.js';
+import { eventBody, openWatch, raw } from './test-utils.fixture.js';
 
 let s: ApiServerDouble;
 beforeEach(async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServerDouble } from './server.js';
-import { eventBody, openWatch, raw } from './test-utils.js';
+import { eventBody, openWatch, raw } from './test-utils.fixture.js';
 
 let s: ApiServerDouble;
 let dir: string;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServerDouble } from './server.js';
-import { eventBody } from './test-utils.js';
+import { eventBody } from './test-utils.fixture.js';
 
 const KUBECTL = process.env['KUBECTL'] ?? 'kubectl';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServerDouble } from './server.js';
-import { eventBody, raw } from './test-utils.js';
+import { eventBody, raw } from './test-utils.fixture.js';
 
 interface ListBody {
   kind: string;

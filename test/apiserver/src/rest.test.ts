@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServerDouble, type ApiServerOptions } from './server.js';
-import { eventBody, raw } from './test-utils.js';
+import { eventBody, raw } from './test-utils.fixture.js';
 
 let server: ApiServerDouble | undefined;
 async function start(o: ApiServerOptions = {}): Promise<ApiServerDouble> {

@@ -313,6 +313,8 @@ class ApiServerImpl implements ApiServerDouble {
         if (watch) return { kind: 'error410', afterEvents: f.afterEvents ?? 0 };
         this.sendStatus(res, status(410, 'Expired', `too old resource version: ${info.query.get('resourceVersion') ?? '0'} (${this.store.resourceVersion})`));
         return 'handled';
+      case 'delay':
+        return undefined; // delays were taken (and waited out) above
     }
   }
 
@@ -354,7 +356,7 @@ class ApiServerImpl implements ApiServerDouble {
           return this.sendStatus(res, status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`));
         }
         const body = asObject(await this.readBody(req));
-        const meta = (body.metadata ?? {}) as Record<string, unknown>;
+        const meta = body.metadata ?? {};
         if (typeof meta['resourceVersion'] === 'string' && meta['resourceVersion'] !== '') {
           throw badRequest('resourceVersion should not be set on objects to be created');
         }
@@ -387,7 +389,7 @@ class ApiServerImpl implements ApiServerDouble {
         if (req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0')) {
           const opts = asObject(await this.readBody(req));
           const p = opts['preconditions'];
-          if (p !== null && typeof p === 'object') pre = p as typeof pre;
+          if (p !== null && typeof p === 'object') pre = p;
         }
         const s = this.store.deleteObject(t, ref, pre);
         return this.sendObject(res, 200, t, s.rv, this.store.view(s, t), accept, info);

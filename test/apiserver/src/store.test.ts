@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './status.js';
 import { Store } from './store.js';
-import { eventBody } from './test-utils.js';
+import { eventBody } from './test-utils.fixture.js';
 
 const fixed = (): Date => new Date('2026-03-01T12:00:00.000Z');
 

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleRecord, toExtismConfig } from '../testing.js';
 import type { TransformHandle } from '../testing.js';
-import { openHarness } from './harness.js';
+import { openHarness } from './harness.fixture.js';
 
 const open: TransformHandle[] = [];
 async function harness(fn: string, config: Record<string, unknown> = {}): Promise<TransformHandle> {

@@ -2,7 +2,7 @@
 // Results are compared with JavaScript's RegExp where the syntax overlaps.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransformHandle } from '../testing.js';
-import { openHarness } from './harness.js';
+import { openHarness } from './harness.fixture.js';
 
 interface Case {
   p: string;

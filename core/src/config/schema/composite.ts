@@ -80,14 +80,14 @@ export class ObjectSchema<S extends Shape> extends Schema<ObjectOutput<S>, Objec
         valid = false;
         continue;
       }
-      const out = field.parse(value, [...path, key], ctx);
+      const out: unknown = field.parse(value, [...path, key], ctx);
       if (out === INVALID) valid = false;
       else if (Object.hasOwn(this.shape, key)) parsed.set(key, out);
     }
     // Then absent keys, in definition order: defaults, or "is required".
     for (const [key, field] of Object.entries(this.shape)) {
       if (Object.hasOwn(raw, key)) continue;
-      const out = field.parse(undefined, [...path, key], ctx);
+      const out: unknown = field.parse(undefined, [...path, key], ctx);
       if (out === INVALID) valid = false;
       else parsed.set(key, out);
     }

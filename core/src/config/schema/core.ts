@@ -275,7 +275,7 @@ export abstract class Schema<Out, In = Out> {
    * problems with `ctx.issue`; return a new value to replace it.
    */
   refine(fn: (value: Out, ctx: RefineContext) => Out | void): this {
-    return this.with({ refiners: [...this.flags.refiners, fn as Refiner<never>] });
+    return this.with({ refiners: [...this.flags.refiners, fn] });
   }
 
   /**

@@ -25,7 +25,7 @@ export async function mountTmpfs(size: string, prefix = 'k8stream-tmpfs-'): Prom
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`these tests mount a tmpfs for a real ENOSPC and need root: ${String(err)}`);
+    throw new Error(`these tests mount a tmpfs for a real ENOSPC and need root: ${String(err)}`, { cause: err });
   }
   const filler = join(dir, 'filler');
   return {

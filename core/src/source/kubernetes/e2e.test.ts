@@ -28,6 +28,7 @@ const g = globalThis as unknown as { __k8streamLiveE2E?: Hook };
 
 it('streams live events through the pipeline to a sink', async () => {
   const logs: string[] = [];
+  // eslint-disable-next-line prefer-const -- assigned below; the failure hook, registered first, reads it
   let hookRef: Hook | undefined;
   onTestFailed(() => console.log(logs.join('\n'), JSON.stringify(hookRef?.records.map((r) => [r.action, r.reason, r.id])))); // the debug log, on failure only
   const s = (server = await startApiServer({ https: true, token: 'e2e-token' }));

@@ -350,7 +350,7 @@ function positioned(items: SourceItem[], key: string, rv: string | null): Source
 function involvedRef(obj: KubeObject): InvolvedRef | null {
   const raw = (obj['involvedObject'] ?? obj['regarding']) as Record<string, unknown> | undefined;
   if (raw === null || typeof raw !== 'object') return null;
-  const str = (k: string): string => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
+  const str = (k: string): string => (typeof raw[k] === 'string' ? raw[k] : '');
   return { apiVersion: str('apiVersion'), kind: str('kind'), namespace: str('namespace'), name: str('name'), uid: str('uid') };
 }
 

@@ -7,7 +7,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { SourceConfig } from '../../config/types.js';
 import { silentLogger } from '../../util/logger.js';
-import type { Source, SourceChunk, SourceItem } from '../types.js';
+import type { Source, SourceItem } from '../types.js';
 import { createKubeClientFromKubeConfig } from '../../kube/client.js';
 import type { KubeClient, KubeClientOptions } from '../../kube/client.js';
 import type { ListWatch, ListWatchItem } from '../../kube/listwatch.js';
@@ -137,7 +137,7 @@ export class SourceCollector {
         for await (const chunk of source.stream({ signal, logger: silentLogger })) {
           this.chunks++;
           for (const item of chunk) this.items.push(item);
-          const p = (chunk as SourceChunk).position;
+          const p = chunk.position;
           if (p !== undefined) this.positions.push({ ...p, items: this.items.length });
           this.w.changed();
           if (onChunk) await onChunk(chunk);

@@ -281,7 +281,7 @@ function uidOf(obj: KubeObject): string | null {
 
 function series(obj: KubeObject): { count?: unknown; lastObservedTime?: unknown } | undefined {
   const s = obj['series'];
-  return s !== null && typeof s === 'object' ? (s as { count?: unknown; lastObservedTime?: unknown }) : undefined;
+  return s !== null && typeof s === 'object' ? s : undefined;
 }
 
 /** The highest of `count`, `deprecatedCount` and `series.count` (core/v1 and events.k8s.io/v1). */

@@ -3,7 +3,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { decodeBody, encodingForFileName } from '@k8stream/core/testing';
 import { startFauxqs } from 'fauxqs';
 import type { FauxqsServer } from 'fauxqs';
-import { HEALTHCHECK_OBJECT } from '../sink.js';
+import { HEALTHCHECK_OBJECT } from './sink.js';
 
 /** Static test credentials (fauxqs does not check them). */
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIATESTFAUXQS000001', secretAccessKey: 'test-secret-not-real-0001' };

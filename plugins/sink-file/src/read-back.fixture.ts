@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeBody, encodingForFileName } from '@k8stream/core/testing';
-import { isTempFile } from '../atomic-write.js';
+import { isTempFile } from './atomic-write.js';
 
 /** Every regular file under `dir`, sorted; [] when `dir` does not exist. */
 export async function listFiles(dir: string): Promise<string[]> {

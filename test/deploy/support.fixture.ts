@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
-import { REPO } from '../helpers/cli.js';
+import { REPO } from '../helpers/cli.fixture.js';
 
 export { REPO };
 

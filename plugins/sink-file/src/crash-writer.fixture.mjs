@@ -3,7 +3,7 @@
 // parent can SIGKILL it in the middle of the write.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createFileSink, nodeFs } from '../../dist/index.js';
+import { createFileSink, nodeFs } from '../dist/index.js';
 
 const [configDir, batchFile] = process.argv.slice(2);
 const raw = JSON.parse(await readFile(batchFile, 'utf8'));

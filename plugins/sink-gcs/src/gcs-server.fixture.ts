@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32cBase64 } from './crc32c.js';
+import { crc32cBase64 } from './crc32c.fixture.js';
 
 /** One stored object. */
 export interface StoredObject {
