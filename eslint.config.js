@@ -79,6 +79,8 @@ export default defineConfig(
     rules: {
       ...vitest.configs.recommended.rules,
       'vitest/no-focused-tests': 'error',
+      // Type-level tests assert through expectTypeOf (checked by `npm run typecheck`).
+      'vitest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expectTypeOf', 'assert*'] }],
       'vitest/no-disabled-tests': 'error',
       // vitest's expect(value, message) takes a second argument.
       'vitest/valid-expect': ['error', { alwaysAwait: true, maxArgs: 2 }],

@@ -9,7 +9,6 @@
  * enriched and transformed ahead (those steps wait on lookups and worker threads), but records
  * reach the sinks strictly in source order.
  */
-import { K8streamError, errorMessage } from './errors.js';
 import { toRecord } from './record/map.js';
 import { recordTimestamp } from './record/map.js';
 import { recordJson } from './record/serialized.js';

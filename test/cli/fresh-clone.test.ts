@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '../helpers/cli.js';
+import { REPO } from '../helpers/cli.fixture.js';
 
 const exec = promisify(execFile);
 let work = '';
@@ -40,9 +40,9 @@ beforeAll(async () => {
   work = await realpath(await mkdtemp(join(tmpdir(), 'k8stream-fresh-clone-')));
   clone = join(work, 'k8stream');
   const cloned = await run('git', ['clone', '--quiet', '--depth=1', `file://${REPO}`, clone], work);
-  expect(cloned.stderr, 'git clone').toBe('');
+  if (cloned.code !== 0) throw new Error(`git clone failed: ${cloned.stderr}`);
   const installed = await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], clone);
-  expect(installed.code, `npm ci failed:\n${installed.stderr.slice(-4000)}`).toBe(0);
+  if (installed.code !== 0) throw new Error(`npm ci failed:\n${installed.stderr.slice(-4000)}`);
 }, 420_000);
 
 afterAll(async () => {

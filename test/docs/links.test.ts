@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO } from '../helpers/cli.js';
+import { REPO } from '../helpers/cli.fixture.js';
 
 /** Linked from the README before they are written. */
 const PENDING = new Set(['docs/ARCHITECTURE.md']);

@@ -408,7 +408,7 @@ export function createDiskBufferedDispatcher(
       // Not while the disk is failing: retries would only delay the exit (they fail, counted).
       if (flushing !== null || pending.length > 0) {
         const writing = startFlush();
-        const failing = (disk as DiskQueue | null)?.stats().writeFailing === true;
+        const failing = (disk)?.stats().writeFailing === true;
         await within(writing, failing ? Math.max(0, deadline - Date.now()) : options.timeoutMs);
       }
       const remaining = Math.max(0, deadline - Date.now());
@@ -445,7 +445,7 @@ export function createDiskBufferedDispatcher(
       if (closer.started) return Promise.reject(closedError(name, 'drain after close'));
       return untilEmpty();
     },
-    close: closer.close,
+    close: (graceMs) => closer.close(graceMs),
     stats(): DispatchStats {
       const inner = memory.stats();
       const queue = disk;

@@ -22,7 +22,7 @@ describe('dispatcher shutdown order', () => {
         return new Promise(() => undefined); // hung, deaf to the signal
       },
       async close() {
-        await null; // runs after the reactions already queued by the earlier steps
+        await Promise.resolve(); // runs after the reactions already queued by the earlier steps
         events.push('sink.close');
       },
     };
@@ -40,7 +40,7 @@ describe('dispatcher shutdown order', () => {
     });
     expect(d.push(item(1))).toBeUndefined();
     // Full, and the open batch holds everything: it is sent now, and the producer waits.
-    d.push(item(2))!.then(() => events.push('producer woken'));
+    void d.push(item(2))!.then(() => events.push('producer woken'));
     d.drain().catch((err: { code: string }) => events.push(`drain ${err.code}`));
     await sent;
     await expect(d.close(30)).resolves.toEqual({ flushed: false });

@@ -162,7 +162,7 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
       if (stop.forced) return Promise.reject(closedError(name, `${target - queue.completed} events were not delivered`));
       return queue.whenCompleted(target);
     },
-    close: closer.close,
+    close: (graceMs) => closer.close(graceMs),
     stats(): DispatchStats {
       return { queuedEvents: queue.pending, queuedBytes: queue.queuedBytes, ...counters };
     },

@@ -4,11 +4,12 @@ import type { ClosedBatch } from './batcher.js';
 import { silentLogger } from '../util/logger.js';
 import { batchId } from './batch-id.js';
 import { decodeBody, encodeBatch } from './encode.js';
+import type * as EncodeModule from './encode.js';
 import { type PreparedBatch, createEncoder, timestampRange } from './encoder.js';
 import { createStop } from './shutdown.js';
 
 vi.mock('./encode.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('./encode.js')>();
+  const actual = await importOriginal<typeof EncodeModule>();
   return { ...actual, encodeBatch: vi.fn(actual.encodeBatch) };
 });
 

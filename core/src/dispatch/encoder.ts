@@ -37,7 +37,7 @@ export interface EncoderOptions {
 
 export interface Encoder {
   /** Takes a closed batch (the batcher's `onClose`); starts encoding and delivery as room allows. */
-  enqueue(closed: ClosedBatch): void;
+  enqueue: (closed: ClosedBatch) => void;
 }
 
 /** Earliest and latest parseable timestamp strings among the items. */

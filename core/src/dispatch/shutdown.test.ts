@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getEventListeners } from 'node:events';
 import type { SinkInstance } from '../plugins/api.js';
 import { recordingLogger } from '../util/logger.fixture.js';
 import { silentLogger } from '../util/logger.js';

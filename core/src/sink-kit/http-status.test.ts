@@ -50,7 +50,7 @@ describe('classifyHttpStatus', () => {
     expect(classifyHttpStatus(429)).toBeInstanceOf(RetryAfterError);
   });
 
-  it('makes retryable statuses without Retry-After transient (SINK_TRANSIENT), ', () => {
+  it('makes retryable statuses without Retry-After transient (SINK_TRANSIENT),', () => {
     const err = classifyHttpStatus(502, { plugin: 'web' });
     expect(err).toBeInstanceOf(K8streamError);
     expect(err).not.toBeInstanceOf(PermanentError);
