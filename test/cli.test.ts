@@ -98,7 +98,10 @@ describe('k8stream CLI', () => {
     const out = await mkdtemp(join(dir, 'out-'));
     const r = await runCli(['run', '--config', 'examples/demo/replay.k8streamrc', '--log-format', 'json'], { env: { K8STREAM_DEMO_OUT: out } });
     expect(r.code).toBe(0);
-    const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
     expect(lines.some((l) => l.msg === 'run finished')).toBe(true);
   });
 });

@@ -12,7 +12,11 @@ import { validateConfig } from '../core/src/config/index.js';
 import { silentLogger } from '../core/src/util/logger.js';
 import { REPO } from './helpers/cli.fixture.js';
 
-interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
 
 let server: ApiServerDouble;
 let dir: string;
@@ -42,10 +46,7 @@ describe('examples/deploy/rbac.yaml', () => {
     });
     const expected = server.store.count('events');
     const ctrl = new AbortController();
-    const summary = await run(
-      { config, filepath: null, dir: REPO },
-      { logger: silentLogger, signal: ctrl.signal, onProgress: (c) => c.received >= expected && ctrl.abort() },
-    );
+    const summary = await run({ config, filepath: null, dir: REPO }, { logger: silentLogger, signal: ctrl.signal, onProgress: (c) => c.received >= expected && ctrl.abort() });
     expect(summary.sinks[0]!.stats.eventsSent).toBeGreaterThanOrEqual(expected);
 
     const made = server.stats.requests.filter((r) => r.resource !== '');

@@ -34,7 +34,12 @@ export function parseErrorCodes(source: string): ErrorCodeDoc[] {
   let doc = '';
   for (const match of body.matchAll(/\/\/ *(.*)|\/\*\*([\s\S]*?)\*\/|\|\s*'([A-Z0-9_]+)'/g)) {
     if (match[1] !== undefined) group = match[1].trim();
-    else if (match[2] !== undefined) doc = match[2].split('\n').map((l) => l.replace(/^\s*\*?\s?/, '').trim()).filter(Boolean).join(' ');
+    else if (match[2] !== undefined)
+      doc = match[2]
+        .split('\n')
+        .map((l) => l.replace(/^\s*\*?\s?/, '').trim())
+        .filter(Boolean)
+        .join(' ');
     else {
       out.push({ code: match[3]!, group, doc });
       doc = '';

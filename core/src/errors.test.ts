@@ -14,12 +14,14 @@ describe('errors', () => {
     expect(r.retryAfterMs).toBe(0);
   });
   it('lists every validation issue with its path', () => {
-    const e = new ValidationError('CONFIG_INVALID', [
-      { path: 'sinks[1].batch.maxEvents', message: 'expected a positive integer, got "ten"' },
-      { path: 'cluster', message: 'expected a string' },
-    ], { source: '.k8streamrc' });
-    expect(e.message).toBe(
-      '2 configuration errors in .k8streamrc:\n  sinks[1].batch.maxEvents: expected a positive integer, got "ten"\n  cluster: expected a string',
+    const e = new ValidationError(
+      'CONFIG_INVALID',
+      [
+        { path: 'sinks[1].batch.maxEvents', message: 'expected a positive integer, got "ten"' },
+        { path: 'cluster', message: 'expected a string' },
+      ],
+      { source: '.k8streamrc' },
     );
+    expect(e.message).toBe('2 configuration errors in .k8streamrc:\n  sinks[1].batch.maxEvents: expected a positive integer, got "ten"\n  cluster: expected a string');
   });
 });

@@ -128,7 +128,10 @@ describe('runPipeline', () => {
     const none = collectingDispatcher();
     const route = createRouter([{ match: { reasons: ['Even'] } }, { match: { types: ['Normal'] } }, { match: {} }]);
     const transform: TransformStage = { apply: (records) => records.map((r, i) => (i % 2 === 0 ? { ...r, reason: 'Even' } : r)), close: async () => {} };
-    const running = runPipeline({ ...options(src.source, all.dispatcher, transform), sinks: [even.dispatcher, none.dispatcher, all.dispatcher], route }, new AbortController().signal);
+    const running = runPipeline(
+      { ...options(src.source, all.dispatcher, transform), sinks: [even.dispatcher, none.dispatcher, all.dispatcher], route },
+      new AbortController().signal,
+    );
     src.push(0, 4);
     src.end();
     const counters = await running;

@@ -132,10 +132,14 @@ function start(tag: string, rc: K8streamrc, sinkConfig: Record<string, unknown> 
     ...rc,
   });
   const stop = new AbortController();
-  const logger = createLogger({ level: 'debug', format: 'json', write: (l) => {
-    logs.push(`${tag} ${l}`);
-    for (const w of [...logWaiters]) w();
-  } });
+  const logger = createLogger({
+    level: 'debug',
+    format: 'json',
+    write: (l) => {
+      logs.push(`${tag} ${l}`);
+      for (const w of [...logWaiters]) w();
+    },
+  });
   const running: Promise<RunSummary> = run({ config, filepath: path.join(dir, '.k8streamrc'), dir }, { logger, signal: stop.signal });
   return { stop: () => (stop.abort(), running), running };
 }

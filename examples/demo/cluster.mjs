@@ -25,7 +25,9 @@ const { values, tokens } = parseArgs({
 const follow = values.follow === true;
 const live = Number(values.events ?? 700);
 const rate = Number(values.rate ?? 400);
-const passThrough = tokens.filter((t) => t.kind === 'option' && !['follow', 'events', 'rate'].includes(t.name)).map((t) => t.rawName + (t.value !== undefined ? `=${t.value}` : ''));
+const passThrough = tokens
+  .filter((t) => t.kind === 'option' && !['follow', 'events', 'rate'].includes(t.name))
+  .map((t) => t.rawName + (t.value !== undefined ? `=${t.value}` : ''));
 
 const tmp = await mkdtemp(join(tmpdir(), 'k8stream-demo-'));
 const server = await startApiServer({ https: true, token: randomBytes(16).toString('hex') });

@@ -85,23 +85,7 @@ const events = [];
  * style 'recorder' (kubelet, controllers): first/lastTimestamp, count, source.
  * style 'events-api' (scheduler, newer components): eventTime, series, no first/last/count.
  */
-function emit({
-  obj,
-  reason,
-  message,
-  type = 'Normal',
-  first,
-  last = first,
-  count = 1,
-  component,
-  host,
-  fieldPath,
-  style = 'recorder',
-  action,
-  series,
-  namespace,
-  instance,
-}) {
+function emit({ obj, reason, message, type = 'Normal', first, last = first, count = 1, component, host, fieldPath, style = 'recorder', action, series, namespace, instance }) {
   const involvedObject = { ...obj };
   if (fieldPath) involvedObject.fieldPath = fieldPath;
   const ns = namespace ?? (obj.namespace || 'default');
@@ -314,8 +298,7 @@ emit({
   obj: promPod.ref,
   reason: 'FailedScheduling',
   type: 'Warning',
-  message:
-    '0/4 nodes are available: 4 Insufficient cpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.',
+  message: '0/4 nodes are available: 4 Insufficient cpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.',
   first: at(2, 2),
   component: 'default-scheduler',
   style: 'events-api',
@@ -437,8 +420,7 @@ deploy('shop', 'search', `${REGISTRY}/shop/search:0.31.0`, 2, 5.5);
     obj: pod.ref,
     reason: 'Unhealthy',
     type: 'Warning',
-    message:
-      'Readiness probe failed: Get "http://' + pod.ip + ':8080/ready": dial tcp ' + pod.ip + ':8080: connect: connection refused',
+    message: 'Readiness probe failed: Get "http://' + pod.ip + ':8080/ready": dial tcp ' + pod.ip + ':8080: connect: connection refused',
     first: at(24, 8),
     last: at(61, 58),
     count: 23,
@@ -700,9 +682,7 @@ deploy('payments', 'fraud-detector', `${REGISTRY}/payments/fraud-detector:0.14.2
     component: 'node-controller',
   });
   // node-controller marks every pod on the node.
-  const onNode = [
-    ...[frontend, catalog, checkout, paymentsApi, coredns].flatMap((d) => d.replicaSets.flatMap((rs) => rs.pods)).filter((p) => p.node === nodeB),
-  ];
+  const onNode = [...[frontend, catalog, checkout, paymentsApi, coredns].flatMap((d) => d.replicaSets.flatMap((rs) => rs.pods)).filter((p) => p.node === nodeB)];
   for (const name of ['kube-proxy', 'aws-node', 'ebs-csi-node']) {
     onNode.push(newPod('kube-system', `${name}-${suffix(5)}`, nodeB, name, 'unused'));
   }
@@ -759,11 +739,7 @@ for (const ev of events) {
   ev.metadata.resourceVersion = String(rv);
   delete ev._sort;
 }
-events.sort((a, b) =>
-  a.metadata.namespace === b.metadata.namespace
-    ? a.metadata.name < b.metadata.name ? -1 : 1
-    : a.metadata.namespace < b.metadata.namespace ? -1 : 1,
-);
+events.sort((a, b) => (a.metadata.namespace === b.metadata.namespace ? (a.metadata.name < b.metadata.name ? -1 : 1) : a.metadata.namespace < b.metadata.namespace ? -1 : 1));
 
 const uids = new Set(events.map((e) => e.metadata.uid));
 if (uids.size !== events.length) throw new Error('duplicate event uid');

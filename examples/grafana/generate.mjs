@@ -49,7 +49,11 @@ function timeseries(title, description, unit, queries, extra = {}) {
     datasource: DS,
     gridPos,
     fieldConfig: {
-      defaults: { unit, min: 0, custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', ...(extra.stack ? { stacking: { mode: 'normal', group: 'A' } } : {}) } },
+      defaults: {
+        unit,
+        min: 0,
+        custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', ...(extra.stack ? { stacking: { mode: 'normal', group: 'A' } } : {}) },
+      },
       overrides: [],
     },
     options: { legend: { displayMode: 'table', placement: 'bottom', calcs: ['lastNotNull', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } },
@@ -79,8 +83,20 @@ function stat(title, description, expr, { unit = 'none', mappings = [], threshol
 }
 
 const upDown = (up, down) => [{ type: 'value', options: { 0: { text: down, color: 'red', index: 0 }, 1: { text: up, color: 'green', index: 1 } } }];
-const redBelowOne = { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] };
-const redAboveZero = { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] };
+const redBelowOne = {
+  mode: 'absolute',
+  steps: [
+    { color: 'red', value: null },
+    { color: 'green', value: 1 },
+  ],
+};
+const redAboveZero = {
+  mode: 'absolute',
+  steps: [
+    { color: 'green', value: null },
+    { color: 'red', value: 1 },
+  ],
+};
 
 const quantile = (q, metric, by, sel) => `histogram_quantile(${q}, sum by (le, ${by}) (rate(${metric}_bucket{${sel}}[${RI}])))`;
 
@@ -88,11 +104,34 @@ const panels = [
   row('Overview'),
   ...line(
     4,
-    [stat('Ready', '/readyz: 1 when the source is synced and no watch or sink has been failing too long (k8stream_ready).', `min(k8stream_ready{${SEL}})`, { mappings: upDown('ready', 'not ready'), thresholds: redBelowOne }), 4],
-    [stat('Leader', 'Replicas leading (k8stream_leader; absent without leader election). Expect exactly 1.', `sum(k8stream_leader{${SEL}})`, { thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }, { color: 'red', value: 2 }] } }), 4],
+    [
+      stat('Ready', '/readyz: 1 when the source is synced and no watch or sink has been failing too long (k8stream_ready).', `min(k8stream_ready{${SEL}})`, {
+        mappings: upDown('ready', 'not ready'),
+        thresholds: redBelowOne,
+      }),
+      4,
+    ],
+    [
+      stat('Leader', 'Replicas leading (k8stream_leader; absent without leader election). Expect exactly 1.', `sum(k8stream_leader{${SEL}})`, {
+        thresholds: {
+          mode: 'absolute',
+          steps: [
+            { color: 'red', value: null },
+            { color: 'green', value: 1 },
+            { color: 'red', value: 2 },
+          ],
+        },
+      }),
+      4,
+    ],
     [stat('Watches up', '1 when every watch is open (k8stream_watch_up).', `min(k8stream_watch_up{${SEL}})`, { mappings: upDown('up', 'down'), thresholds: redBelowOne }), 4],
     [stat('Events in', 'Events received per second, all sources.', `sum(rate(k8stream_events_received_total{${SEL}}[${RI}]))`, { unit: 'eps' }), 4],
-    [stat('Dead-lettered (1h)', 'Events written to the dead-letter sink in the last hour.', `sum(increase(k8stream_sink_deadlettered_total{${SEL}}[1h]))`, { thresholds: redAboveZero }), 4],
+    [
+      stat('Dead-lettered (1h)', 'Events written to the dead-letter sink in the last hour.', `sum(increase(k8stream_sink_deadlettered_total{${SEL}}[1h]))`, {
+        thresholds: redAboveZero,
+      }),
+      4,
+    ],
     [stat('Version', 'k8stream_build_info', `count by (version) (k8stream_build_info{${SEL}})`, { legend: '{{version}}' }), 4],
   ),
 
@@ -109,22 +148,34 @@ const panels = [
       ]),
       12,
     ],
-    [
-      timeseries('Events sent per sink', 'Events acknowledged by each sink.', 'eps', [[`sum by (sink) (rate(k8stream_sink_events_sent_total{${SINK}}[${RI}]))`, '{{sink}}']]),
-      12,
-    ],
+    [timeseries('Events sent per sink', 'Events acknowledged by each sink.', 'eps', [[`sum by (sink) (rate(k8stream_sink_events_sent_total{${SINK}}[${RI}]))`, '{{sink}}']]), 12],
   ),
 
   row('Sinks'),
   ...line(
     8,
-    [timeseries('Queue depth (events)', 'Events waiting for each sink, in memory and on disk.', 'short', [[`sum by (sink, buffer) (k8stream_sink_queue_events{${SINK}})`, '{{sink}} {{buffer}}']]), 8],
-    [timeseries('Queue size (bytes)', 'Bytes waiting for each sink, in memory and on disk.', 'bytes', [[`sum by (sink, buffer) (k8stream_sink_queue_bytes{${SINK}})`, '{{sink}} {{buffer}}']]), 8],
+    [
+      timeseries('Queue depth (events)', 'Events waiting for each sink, in memory and on disk.', 'short', [
+        [`sum by (sink, buffer) (k8stream_sink_queue_events{${SINK}})`, '{{sink}} {{buffer}}'],
+      ]),
+      8,
+    ],
+    [
+      timeseries('Queue size (bytes)', 'Bytes waiting for each sink, in memory and on disk.', 'bytes', [
+        [`sum by (sink, buffer) (k8stream_sink_queue_bytes{${SINK}})`, '{{sink}} {{buffer}}'],
+      ]),
+      8,
+    ],
     [timeseries('Bytes sent', 'Encoded bytes acknowledged by each sink.', 'Bps', [[`sum by (sink) (rate(k8stream_sink_bytes_sent_total{${SINK}}[${RI}]))`, '{{sink}}']]), 8],
   ),
   ...line(
     8,
-    [timeseries('Send duration p99', 'One send (a batch) until the sink acknowledged it, 99th percentile.', 's', [[quantile(0.99, 'k8stream_sink_send_duration_seconds', 'sink', SINK), '{{sink}} p99']]), 8],
+    [
+      timeseries('Send duration p99', 'One send (a batch) until the sink acknowledged it, 99th percentile.', 's', [
+        [quantile(0.99, 'k8stream_sink_send_duration_seconds', 'sink', SINK), '{{sink}} p99'],
+      ]),
+      8,
+    ],
     [
       timeseries('Lag p50 / p99', 'Now minus the event timestamp, when the sink acknowledged the event.', 's', [
         [quantile(0.5, 'k8stream_sink_lag_seconds', 'sink', SINK), '{{sink}} p50'],
@@ -166,14 +217,22 @@ const panels = [
       12,
     ],
     [
-      timeseries('Kube API requests by code', 'Requests to the API server (source, enrichment, leader election) by HTTP status.', 'reqps', [[`sum by (code) (rate(k8stream_kube_requests_total{${SEL}}[${RI}]))`, '{{code}}']], { stack: true }),
+      timeseries(
+        'Kube API requests by code',
+        'Requests to the API server (source, enrichment, leader election) by HTTP status.',
+        'reqps',
+        [[`sum by (code) (rate(k8stream_kube_requests_total{${SEL}}[${RI}]))`, '{{code}}']],
+        { stack: true },
+      ),
       12,
     ],
   ),
   ...line(
     8,
     [
-      timeseries('Kube API requests by verb and resource', 'Which calls k8stream makes.', 'reqps', [[`sum by (verb, resource) (rate(k8stream_kube_requests_total{${SEL}}[${RI}]))`, '{{verb}} {{resource}}']]),
+      timeseries('Kube API requests by verb and resource', 'Which calls k8stream makes.', 'reqps', [
+        [`sum by (verb, resource) (rate(k8stream_kube_requests_total{${SEL}}[${RI}]))`, '{{verb}} {{resource}}'],
+      ]),
       12,
     ],
     [
@@ -198,16 +257,18 @@ const panels = [
       ]),
       12,
     ],
-    [timeseries('Transform duration p99', 'One call of the WebAssembly transform.', 's', [[quantile(0.99, 'k8stream_transform_duration_seconds', 'transform', SEL), '{{transform}} p99']]), 12],
+    [
+      timeseries('Transform duration p99', 'One call of the WebAssembly transform.', 's', [
+        [quantile(0.99, 'k8stream_transform_duration_seconds', 'transform', SEL), '{{transform}} p99'],
+      ]),
+      12,
+    ],
   ),
 
   row('Process'),
   ...line(
     8,
-    [
-      timeseries('CPU', 'CPU seconds per second.', 'percentunit', [[`sum by (instance) (rate(k8stream_process_cpu_seconds_total{${SEL}}[${RI}]))`, '{{instance}}']]),
-      6,
-    ],
+    [timeseries('CPU', 'CPU seconds per second.', 'percentunit', [[`sum by (instance) (rate(k8stream_process_cpu_seconds_total{${SEL}}[${RI}]))`, '{{instance}}']]), 6],
     [
       timeseries('Memory', 'Resident set size and V8 heap in use.', 'bytes', [
         [`sum by (instance) (k8stream_process_resident_memory_bytes{${SEL}})`, 'rss {{instance}}'],

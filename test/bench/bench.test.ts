@@ -21,8 +21,20 @@ describe('stats', () => {
   });
 
   it('slope is the least-squares trend, 0 for a flat series', () => {
-    expect(slope([{ t: 0, v: 10 }, { t: 1, v: 12 }, { t: 2, v: 14 }])).toBeCloseTo(2);
-    expect(slope([{ t: 0, v: 5 }, { t: 1, v: 5 }, { t: 2, v: 5 }])).toBe(0);
+    expect(
+      slope([
+        { t: 0, v: 10 },
+        { t: 1, v: 12 },
+        { t: 2, v: 14 },
+      ]),
+    ).toBeCloseTo(2);
+    expect(
+      slope([
+        { t: 0, v: 5 },
+        { t: 1, v: 5 },
+        { t: 2, v: 5 },
+      ]),
+    ).toBe(0);
     expect(slope([{ t: 0, v: 5 }])).toBeNull();
     expect(round(1.23456, 2)).toBe(1.23);
   });

@@ -102,14 +102,19 @@ export async function watchScenario({ id, title, transforms, events, latencySeco
     const cpu = await measureCpu(id);
     const t0 = performance.now();
     const emitting = api.request({ release: true });
-    await waitFor(() => p.acked >= acked0 + events, `${events} watch events acked`, { timeoutMs: 120_000, pipe, detail: () => ({ acked: p.acked - acked0, counters: pipe.state.progress }) });
+    await waitFor(() => p.acked >= acked0 + events, `${events} watch events acked`, {
+      timeoutMs: 120_000,
+      pipe,
+      detail: () => ({ acked: p.acked - acked0, counters: pipe.state.progress }),
+    });
     const ms = performance.now() - t0;
     const emitted = await emitting;
     const cpuStats = await cpu.stop(events);
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const latency = await latencyPhase(api, p, pipe, { rate: 1000, seconds: latencySeconds, maxAgeMs: 50 });
     const summary = await pipe.stop();
-    if (summary.counters.invalid > 0 || summary.deadLetter.stats.eventsSent > 0) throw new Error(`${id}: ${summary.counters.invalid} invalid, ${summary.deadLetter.stats.eventsSent} dead-lettered`);
+    if (summary.counters.invalid > 0 || summary.deadLetter.stats.eventsSent > 0)
+      throw new Error(`${id}: ${summary.counters.invalid} invalid, ${summary.deadLetter.stats.eventsSent} dead-lettered`);
     const fl = await floorOver(api, events);
     const eventsPerSec = (events / ms) * 1000;
     return {

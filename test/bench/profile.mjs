@@ -11,7 +11,10 @@ const STAGES = [
   ['transform', (url) => /\/core\/dist\/transform\//.test(url)],
   ['encode/send', (url) => /\/core\/dist\/dispatch\/|\/plugins\/sink-|\/test\/bench\/bench-sink|node:zlib|node:internal\/(fs|zlib)/.test(url)],
   ['pipeline (map+filter+enrich)', (url) => /\/core\/dist\/(pipeline|filter|enrich|record)/.test(url)],
-  ['source (parse)', (url) => /\/core\/dist\/(source|kube)\/|@kubernetes\/client-node|undici|node:internal\/(streams|http|net|stream_base|deps\/undici)|node:(http|net|stream|readline)/.test(url)],
+  [
+    'source (parse)',
+    (url) => /\/core\/dist\/(source|kube)\/|@kubernetes\/client-node|undici|node:internal\/(streams|http|net|stream_base|deps\/undici)|node:(http|net|stream|readline)/.test(url),
+  ],
 ];
 
 /** The stage name for one function; "other" when nothing matches. */

@@ -38,7 +38,10 @@ const PLAN = [
 function runChild(name, options) {
   return new Promise((resolve, reject) => {
     // --expose-gc: E and F report heap and RSS after a full GC at the end of their window.
-    const child = fork(join(here, 'child.mjs'), [name, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc', '--max-semi-space-size=8', ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [])] }); // as the image runs it
+    const child = fork(join(here, 'child.mjs'), [name, JSON.stringify(options)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: ['--expose-gc', '--max-semi-space-size=8', ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [])],
+    }); // as the image runs it
     let answer = null;
     child.on('message', (m) => (answer = m));
     child.on('error', reject);
@@ -57,16 +60,37 @@ function describe(r) {
   if (r.eventsPerSec !== undefined) lines.push(`   ${fmt(r.events)} events in ${fmt(r.ms)} ms: ${fmt(r.eventsPerSec)} events/s, ${r.usPerEvent ?? '-'} µs/event (wall)`);
   if (r.floor) lines.push(`   floor (parse + stringify + gzip, same bytes, same process): ${fmt(r.floor.eventsPerSec)} events/s → pipeline/floor ${(r.ratio * 100).toFixed(0)}%`);
   if (r.stagesUsPerEvent) {
-    const s = Object.entries(r.stagesUsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ');
+    const s = Object.entries(r.stagesUsPerEvent)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
     lines.push(`   CPU µs/event by stage (main-thread profile): ${s}`);
     lines.push(`   CPU µs/event: main thread ${r.mainThreadUsPerEvent}, whole process ${r.processCpuUsPerEvent}`);
-    if (r.threadsUsPerEvent) lines.push(`   CPU µs/event by thread: ${Object.entries(r.threadsUsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (r.threadsUsPerEvent)
+      lines.push(
+        `   CPU µs/event by thread: ${Object.entries(r.threadsUsPerEvent)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
   }
-  if (r.doubleEmitMs !== undefined) lines.push(`   (the double, in its own process, wrote the watch stream (events generated before the clock) in ${fmt(r.doubleEmitMs)} ms using ${fmt(r.doubleEmitCpuMs)} ms of CPU — on ${cpus().length} cores it competes with the pipeline)`);
-  if (r.latency) lines.push(`   latency at ${r.latency.rate} ev/s, batch maxAge ${r.latency.maxAgeMs} ms: p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms (${fmt(r.latency.samples)} samples)`);
+  if (r.doubleEmitMs !== undefined)
+    lines.push(
+      `   (the double, in its own process, wrote the watch stream (events generated before the clock) in ${fmt(r.doubleEmitMs)} ms using ${fmt(r.doubleEmitCpuMs)} ms of CPU — on ${cpus().length} cores it competes with the pipeline)`,
+    );
+  if (r.latency)
+    lines.push(
+      `   latency at ${r.latency.rate} ev/s, batch maxAge ${r.latency.maxAgeMs} ms: p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms (${fmt(r.latency.samples)} samples)`,
+    );
   if (r.peakRssMb !== undefined) lines.push(`   peak RSS ${r.peakRssMb} MB`);
-  if (r.maxRssMb !== undefined) lines.push(`   max RSS ${r.maxRssMb} MB, trend over the second half ${r.rssSlopeMbPerMin} MB/min${r.rssPeakGrowthMb !== undefined ? `, peaks of the last third vs the middle third ${r.rssPeakGrowthMb >= 0 ? '+' : ''}${r.rssPeakGrowthMb} MB` : ''}, first sample ${r.rss?.[0]?.[1]} MB${r.cpuPercent !== undefined ? `, CPU ${r.cpuPercent}% of one core` : ''}`);
-  if (r.cpuPercentByThread) lines.push(`   CPU % of one core by thread: ${Object.entries(r.cpuPercentByThread).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (r.maxRssMb !== undefined)
+    lines.push(
+      `   max RSS ${r.maxRssMb} MB, trend over the second half ${r.rssSlopeMbPerMin} MB/min${r.rssPeakGrowthMb !== undefined ? `, peaks of the last third vs the middle third ${r.rssPeakGrowthMb >= 0 ? '+' : ''}${r.rssPeakGrowthMb} MB` : ''}, first sample ${r.rss?.[0]?.[1]} MB${r.cpuPercent !== undefined ? `, CPU ${r.cpuPercent}% of one core` : ''}`,
+    );
+  if (r.cpuPercentByThread)
+    lines.push(
+      `   CPU % of one core by thread: ${Object.entries(r.cpuPercentByThread)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   if (r.afterGc?.heapUsedMb != null) lines.push(`   after a full GC at the end: heap used ${r.afterGc.heapUsedMb} MB, RSS ${r.afterGc.rssMb} MB`);
   if (r.diskQueueMb !== undefined) lines.push(`   acked ${fmt(r.acked)}; memory queue bound ${fmt(r.queueMaxEvents)} events; disk queue ${r.diskQueueMb} MB when stopped`);
   if (PROFILE && r.topFunctions) {
@@ -88,11 +112,28 @@ if (!ONLY || ONLY.has('T')) {
   // The transform stage alone (worker pool), as before: one built-in, a chain of three.
   const { benchTransform } = await import('../../core/dist/transform/bench.js');
   results.transforms = [];
-  for (const [use, chain] of [['redact', 1], ['redact', 3], ['filter', 1]]) {
-    const t = await benchTransform([{ use, config: use === 'filter' ? { drop: { namespaces: ['nothing-matches'] } } : {} }], { records: QUICK ? 5_000 : 20_000, chain, configDir: repo });
-    const row = { scenario: `${use} ×${chain}`, recordBytes: t.recordBytes, eventsPerSec: Math.round(t.eventsPerSec), usPerEvent: +t.usPerEvent.toFixed(1), usPerEventPerStep: +t.usPerEventPerStep.toFixed(1), mainThreadUsPerEvent: +t.mainThreadUsPerEvent.toFixed(1) };
+  for (const [use, chain] of [
+    ['redact', 1],
+    ['redact', 3],
+    ['filter', 1],
+  ]) {
+    const t = await benchTransform([{ use, config: use === 'filter' ? { drop: { namespaces: ['nothing-matches'] } } : {} }], {
+      records: QUICK ? 5_000 : 20_000,
+      chain,
+      configDir: repo,
+    });
+    const row = {
+      scenario: `${use} ×${chain}`,
+      recordBytes: t.recordBytes,
+      eventsPerSec: Math.round(t.eventsPerSec),
+      usPerEvent: +t.usPerEvent.toFixed(1),
+      usPerEventPerStep: +t.usPerEventPerStep.toFixed(1),
+      mainThreadUsPerEvent: +t.mainThreadUsPerEvent.toFixed(1),
+    };
     results.transforms.push(row);
-    console.log(`T: transform stage ${row.scenario.padEnd(10)} ${fmt(row.eventsPerSec).padStart(8)} events/s, ${row.usPerEvent} µs/event, ${row.usPerEventPerStep} µs/event/step, main thread ${row.mainThreadUsPerEvent} µs/event (${row.recordBytes}-byte record)`);
+    console.log(
+      `T: transform stage ${row.scenario.padEnd(10)} ${fmt(row.eventsPerSec).padStart(8)} events/s, ${row.usPerEvent} µs/event, ${row.usPerEventPerStep} µs/event/step, main thread ${row.mainThreadUsPerEvent} µs/event (${row.recordBytes}-byte record)`,
+    );
   }
   console.log('');
 }

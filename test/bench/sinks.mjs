@@ -110,7 +110,18 @@ export async function sinkBenchmarks() {
     await stop();
   }
   console.log('\nsink benchmarks (send() only, sequential, gzip NDJSON, in-process servers)');
-  console.table(rows.map((r) => ({ sink: r.sink, target: r.target, records: r.records, batches: r.batches, 'KB/batch': (r.bodyBytes / 1024).toFixed(0), 'batches/s': r.batchesPerSec, 'MB/s': r.mbPerSec, 'raw MB/s': r.rawMbPerSec })));
+  console.table(
+    rows.map((r) => ({
+      sink: r.sink,
+      target: r.target,
+      records: r.records,
+      batches: r.batches,
+      'KB/batch': (r.bodyBytes / 1024).toFixed(0),
+      'batches/s': r.batchesPerSec,
+      'MB/s': r.mbPerSec,
+      'raw MB/s': r.rawMbPerSec,
+    })),
+  );
   return rows;
 }
 

@@ -94,15 +94,16 @@ describe('DuckDB over the S3 archive', () => {
       `SELECT cluster, dt, hour, count(*)::INTEGER AS n, strftime(min(lastTimestamp::TIMESTAMP), '%H') AS first_hour FROM ${source} GROUP BY ALL ORDER BY ALL`,
     );
     const perHour = countBy(input, (e) => e.lastTimestamp.slice(11, 13));
-    expect(partitions).toEqual(
-      Object.entries(perHour).map(([hour, n]) => ({ cluster: CLUSTER, dt: '2026-11-27', hour, n, first_hour: hour })),
-    );
+    expect(partitions).toEqual(Object.entries(perHour).map(([hour, n]) => ({ cluster: CLUSTER, dt: '2026-11-27', hour, n, first_hour: hour })));
     expect(partitions.map((p) => p.hour)).toEqual(['12', '13', '14']);
 
     // Warnings per namespace, the kind of question the archive is for.
     const warnings = await query(`SELECT namespace, count(*)::INTEGER AS n FROM ${source} WHERE type = 'Warning' GROUP BY ALL ORDER BY ALL`);
     expect(Object.fromEntries(warnings.map((r) => [String(r.namespace), r.n]))).toEqual(
-      countBy(input.filter((e) => e.type === 'Warning'), (e) => e.namespace),
+      countBy(
+        input.filter((e) => e.type === 'Warning'),
+        (e) => e.namespace,
+      ),
     );
   });
 });

@@ -151,7 +151,11 @@ describe('chart sources (static checks; nothing is rendered)', () => {
     expect(d).toMatch(/- name: config\n\s+mountPath: \/etc\/k8stream\n\s+readOnly: true/);
     expect(d).toMatch(/- name: data\n\s+mountPath: \/var\/lib\/k8stream\n/);
     expect(d).toMatch(/- name: tmp\n\s+mountPath: \/tmp\n/);
-    for (const [probe, path] of [['startupProbe', '/healthz'], ['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']]) {
+    for (const [probe, path] of [
+      ['startupProbe', '/healthz'],
+      ['livenessProbe', '/healthz'],
+      ['readinessProbe', '/readyz'],
+    ]) {
       expect(d).toMatch(new RegExp(`${probe}:\\n\\s+httpGet:\\n\\s+path: ${path}\\n\\s+port: metrics\\n`));
     }
     expect(d).toMatch(/- name: metrics\n\s+containerPort: \{\{ include "k8stream.port" \. \}\}/);

@@ -90,18 +90,38 @@ function analyse(expr: string): { metrics: string[]; labels: string[] } {
     .replace(/\[[^\]]*\]/g, '')
     .replace(/(?<![A-Za-z0-9_:])\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi, '');
   rest = rest.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_m, _kw, inner: string) => {
-    labels.push(...inner.split(',').map((s) => s.trim()).filter(Boolean));
+    labels.push(
+      ...inner
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
     return '';
   });
   const metrics = [...rest.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)].map((m) => m[0]).filter((w) => !PROMQL_WORDS.has(w));
   return { metrics, labels };
 }
 
-interface Target { expr: string; datasource: { type: string; uid: string } }
-interface Panel { id: number; type: string; title: string; datasource?: { uid: string }; targets?: Target[]; gridPos: { h: number; w: number; x: number; y: number } }
+interface Target {
+  expr: string;
+  datasource: { type: string; uid: string };
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: { uid: string };
+  targets?: Target[];
+  gridPos: { h: number; w: number; x: number; y: number };
+}
 
 const text = readFileSync(join(REPO, 'examples/grafana/k8stream.json'), 'utf8');
-const dashboard = JSON.parse(text) as { uid: string; title: string; panels: Panel[]; templating: { list: { name: string; type: string; query: unknown; datasource?: { uid: string } }[] } };
+const dashboard = JSON.parse(text) as {
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: { name: string; type: string; query: unknown; datasource?: { uid: string } }[] };
+};
 const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, ...t })));
 
 describe('examples/grafana/k8stream.json', () => {
@@ -121,7 +141,12 @@ describe('examples/grafana/k8stream.json', () => {
 
   it('queries only metric names and labels k8stream exports', async () => {
     const allowed = await allowedMetrics();
-    const exprs = [...targets.map((t) => ({ where: t.panel, expr: t.expr })), ...dashboard.templating.list.filter((v) => v.type === 'query').map((v) => ({ where: `$${v.name}`, expr: String((v.query as { query: string }).query).replace(/^label_values\((.*),\s*\w+\)$/, '$1') }))];
+    const exprs = [
+      ...targets.map((t) => ({ where: t.panel, expr: t.expr })),
+      ...dashboard.templating.list
+        .filter((v) => v.type === 'query')
+        .map((v) => ({ where: `$${v.name}`, expr: String((v.query as { query: string }).query).replace(/^label_values\((.*),\s*\w+\)$/, '$1') })),
+    ];
     const problems: string[] = [];
     for (const { where, expr } of exprs) {
       const { metrics, labels } = analyse(expr);
@@ -136,13 +161,23 @@ describe('examples/grafana/k8stream.json', () => {
   it('covers what the issue asks for', () => {
     const used = new Set(targets.flatMap((t) => analyse(t.expr).metrics));
     for (const m of [
-      'k8stream_events_received_total', 'k8stream_events_emitted_total', // in/out rates
-      'k8stream_sink_queue_events', 'k8stream_sink_send_duration_seconds_bucket', 'k8stream_sink_lag_seconds_bucket',
-      'k8stream_sink_retries_total', 'k8stream_sink_deadlettered_total',
-      'k8stream_watch_restarts_total', 'k8stream_watch_relists_total', 'k8stream_watch_gaps_total',
-      'k8stream_kube_requests_total', 'k8stream_enrich_cache_hits_total', 'k8stream_enrich_cache_misses_total',
-      'k8stream_leader', 'k8stream_ready',
-    ]) expect(used, m).toContain(m);
+      'k8stream_events_received_total',
+      'k8stream_events_emitted_total', // in/out rates
+      'k8stream_sink_queue_events',
+      'k8stream_sink_send_duration_seconds_bucket',
+      'k8stream_sink_lag_seconds_bucket',
+      'k8stream_sink_retries_total',
+      'k8stream_sink_deadlettered_total',
+      'k8stream_watch_restarts_total',
+      'k8stream_watch_relists_total',
+      'k8stream_watch_gaps_total',
+      'k8stream_kube_requests_total',
+      'k8stream_enrich_cache_hits_total',
+      'k8stream_enrich_cache_misses_total',
+      'k8stream_leader',
+      'k8stream_ready',
+    ])
+      expect(used, m).toContain(m);
     expect(targets.some((t) => /histogram_quantile\(0\.99, [\s\S]*?k8stream_sink_send_duration_seconds_bucket/.test(t.expr))).toBe(true);
     expect(targets.some((t) => /histogram_quantile\(0\.5, [\s\S]*?k8stream_sink_lag_seconds_bucket/.test(t.expr))).toBe(true);
     expect(targets.some((t) => /histogram_quantile\(0\.99, [\s\S]*?k8stream_sink_lag_seconds_bucket/.test(t.expr))).toBe(true);

@@ -169,10 +169,7 @@ async function writeConfig(name: string, replay: Record<string, unknown>, extraS
   const config = relocate(structuredClone(values.config)) as Record<string, unknown>;
   config['source'] = { type: 'replay', replay: { file: './events.json', ...replay } };
   config['enrich'] = { objects: false, owners: false, nodes: false, services: false };
-  config['transforms'] = [
-    { use: '@k8stream/transform-redact' },
-    { use: '@k8stream/transform-route-tag', config: { namespaces: { '*': { team: 'image-test' } } } },
-  ];
+  config['transforms'] = [{ use: '@k8stream/transform-redact' }, { use: '@k8stream/transform-route-tag', config: { namespaces: { '*': { team: 'image-test' } } } }];
   config['server'] = { ...(config['server'] as object), host: '127.0.0.1', port: 0 };
   config['sinks'] = [...(config['sinks'] as unknown[]), ...extraSinks];
   await writeFile(join(etc, name), dump(config));

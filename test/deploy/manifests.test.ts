@@ -164,7 +164,13 @@ describe('the leader-election Role', () => {
     const verbs = new Set(leaseRequests.map((r) => r.verb));
     expect(verbs.has('create') || verbs.has('update')).toBe(true);
     const allows = (verb: string, name: string) =>
-      role.rules.some((r) => r.apiGroups.includes('coordination.k8s.io') && r.resources.includes('leases') && r.verbs.includes(verb) && (verb === 'create' || r.resourceNames === undefined || r.resourceNames.includes(name)));
+      role.rules.some(
+        (r) =>
+          r.apiGroups.includes('coordination.k8s.io') &&
+          r.resources.includes('leases') &&
+          r.verbs.includes(verb) &&
+          (verb === 'create' || r.resourceNames === undefined || r.resourceNames.includes(name)),
+      );
     for (const verb of verbs) expect(allows(verb, leaseName), `${verb} leases/${leaseName}`).toBe(true);
     // The Lease it holds is the one the Role names, in the Role's namespace (and no other).
     expect(server.store.list('leases').items.map((l) => `${String(l.metadata?.namespace)}/${String(l.metadata?.name)}`)).toEqual([`${role.metadata.namespace}/${leaseName}`]);
@@ -198,7 +204,12 @@ describe.skipIf(!kubectlAvailable)('kubectl apply --dry-run=server against the A
     for (const f of served) args.push('-f', join(REPO, 'examples/deploy', f));
     const { stdout } = await execFileP(kubectl, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir }, timeout: 30_000 });
     expect(stdout.trim().split('\n').sort()).toEqual(
-      ['namespace/k8stream created (server dry run)', 'configmap/k8stream-config created (server dry run)', 'deployment.apps/k8stream created (server dry run)', 'service/k8stream created (server dry run)'].sort(),
+      [
+        'namespace/k8stream created (server dry run)',
+        'configmap/k8stream-config created (server dry run)',
+        'deployment.apps/k8stream created (server dry run)',
+        'service/k8stream created (server dry run)',
+      ].sort(),
     );
     for (const resource of ['namespaces', 'configmaps', 'deployments.apps', 'services']) expect(server.stats.count({ verb: 'create', resource }), resource).toBe(1);
     // The double ignores dryRun, so what kubectl sent can be read back: the .k8streamrc intact.

@@ -8,7 +8,12 @@ import { REPO } from '../helpers/cli.fixture.js';
 /** Linked from the README before they are written. */
 const PENDING = new Set(['docs/ARCHITECTURE.md']);
 
-const documents = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const documents = [
+  'README.md',
+  ...readdirSync(join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 /** The packages' and examples' READMEs, checked the same way. */
 const readmes = ['charts', 'core/src', 'examples', 'plugins', 'test', 'transforms'].flatMap((top) =>
   readdirSync(join(REPO, top), { withFileTypes: true })
@@ -32,9 +37,15 @@ function links(markdown: string): string[] {
 function anchors(markdown: string): Set<string> {
   const ids = new Set<string>();
   const seen = new Map<string, number>();
-  for (const m of withoutFences(markdown).replace(/`([^`\n]*)`/g, '$1').matchAll(/^#{1,6}[ \t]+(.+?)[ \t#]*$/gm)) {
+  for (const m of withoutFences(markdown)
+    .replace(/`([^`\n]*)`/g, '$1')
+    .matchAll(/^#{1,6}[ \t]+(.+?)[ \t#]*$/gm)) {
     const text = m[1]!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/<[^>]+>/g, '');
-    const base = text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').trim().replace(/\s/g, '-');
+    const base = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .trim()
+      .replace(/\s/g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     ids.add(n === 0 ? base : `${base}-${n}`);
@@ -82,7 +93,9 @@ describe('the link checker', () => {
   });
 
   it("computes GitHub's heading ids", () => {
-    const ids = anchors('# The record (`k8stream.event/v1`)\n## Enrichment: pods are cattle, services are pets\n### DuckDB (checked by [`x.ts`](x.ts))\n## Notes\n## Notes\n```\n# not a heading\n```\n');
+    const ids = anchors(
+      '# The record (`k8stream.event/v1`)\n## Enrichment: pods are cattle, services are pets\n### DuckDB (checked by [`x.ts`](x.ts))\n## Notes\n## Notes\n```\n# not a heading\n```\n',
+    );
     expect([...ids]).toEqual(['the-record-k8streameventv1', 'enrichment-pods-are-cattle-services-are-pets', 'duckdb-checked-by-xts', 'notes', 'notes-1']);
   });
 });

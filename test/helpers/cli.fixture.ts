@@ -36,8 +36,14 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
       }
     }
   };
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; check(); });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; check(); });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    check();
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    check();
+  });
   const exit = once(child, 'exit').then(([code, signal]) => {
     for (const w of waiters.splice(0)) w.reject(new Error(`process exited (${code ?? signal}) before ${w.pattern} appeared:\n${err}`));
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };

@@ -173,7 +173,10 @@ describe('secrets never reach the logs of a failing-credentials run', () => {
 function errorLines(stderr: string, format: 'json' | 'pretty'): Record<string, unknown>[] {
   const lines = stderr.split('\n').filter((l) => l !== '');
   if (format === 'json') {
-    return lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => o.level === 'error');
+    return lines
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((o) => o.level === 'error');
   }
   return lines
     .filter((l) => l.startsWith('ERROR '))

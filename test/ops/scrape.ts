@@ -15,7 +15,14 @@ export function parseMetrics(text: string): Scrape {
   }
   return {
     text,
-    value: (name, labels = {}) => byKey.get(keyOf(`${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`)),
+    value: (name, labels = {}) =>
+      byKey.get(
+        keyOf(
+          `${name}{${Object.entries(labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(',')}}`,
+        ),
+      ),
   };
 }
 

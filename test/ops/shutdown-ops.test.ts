@@ -20,12 +20,21 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const GRACE_MS = 10_000;
 
-const config = (name: string, port: number) =>
-  writeReplayConfig(dir, name, [`server: { host: 127.0.0.1, port: ${port} }`, `shutdown: { graceMs: ${GRACE_MS} }`]);
+const config = (name: string, port: number) => writeReplayConfig(dir, name, [`server: { host: 127.0.0.1, port: ${port} }`, `shutdown: { graceMs: ${GRACE_MS} }`]);
 
-interface LogLine { msg: string; level: string; emitted?: number; url?: string; code?: string }
+interface LogLine {
+  msg: string;
+  level: string;
+  emitted?: number;
+  url?: string;
+  code?: string;
+}
 /** Complete JSON log lines so far. */
-const lines = (text: string): LogLine[] => text.split('\n').filter((l) => l.startsWith('{') && l.endsWith('}')).map((l) => JSON.parse(l) as LogLine);
+const lines = (text: string): LogLine[] =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.endsWith('}'))
+    .map((l) => JSON.parse(l) as LogLine);
 
 describe('SIGTERM under load with the ops server', () => {
   it('flushes and exits 0 within the grace period; metrics were live until then', async () => {
@@ -61,7 +70,11 @@ describe('SIGTERM under load with the ops server', () => {
     const records = await readRecords((await listFiles(out)).filter((f) => f.endsWith('.ndjson.gz')));
     expect(records).toHaveLength(finished!.emitted!);
     expect(records.length).toBeGreaterThanOrEqual(live.value('k8stream_sink_events_sent_total', { sink: 'archive' })!);
-    expect(lines(second.stderr()).filter((l) => l.level === 'error').map((l) => l.code)).toEqual(['EADDRINUSE']);
+    expect(
+      lines(second.stderr())
+        .filter((l) => l.level === 'error')
+        .map((l) => l.code),
+    ).toEqual(['EADDRINUSE']);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow(); // the server stopped with the process
   });
 });

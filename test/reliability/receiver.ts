@@ -234,10 +234,19 @@ export async function startReceiver(options: { port?: number } = {}): Promise<Re
         () => `${missing.length} of ${want.length} ids never arrived (first: ${missing.slice(0, 3).join(', ')})`,
       );
     },
-    waitForInFlight: ({ timeoutMs = 30_000 } = {}) => waitUntil(() => inFlight > 0, timeoutMs, () => 'no request arrived'),
+    waitForInFlight: ({ timeoutMs = 30_000 } = {}) =>
+      waitUntil(
+        () => inFlight > 0,
+        timeoutMs,
+        () => 'no request arrived',
+      ),
     waitForBatch({ timeoutMs = 30_000 } = {}) {
       const after = batchSerial;
-      return waitUntil(() => batchSerial > after, timeoutMs, () => 'no batch was stored');
+      return waitUntil(
+        () => batchSerial > after,
+        timeoutMs,
+        () => 'no batch was stored',
+      );
     },
     waitForQuiet(quietMs, { timeoutMs = 30_000 } = {}) {
       return new Promise((resolve, reject) => {

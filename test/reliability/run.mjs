@@ -13,9 +13,7 @@ import { SCENARIOS, violations } from './scenarios.ts';
 const args = process.argv.slice(2);
 const size = args.includes('--short') ? 'short' : 'long';
 const filters = args.filter((a) => !a.startsWith('--'));
-const selected = SCENARIOS.filter(
-  (s) => filters.length === 0 || filters.some((f) => f === s.name || f === `${s.name}:${s.mode}`),
-);
+const selected = SCENARIOS.filter((s) => filters.length === 0 || filters.some((f) => f === s.name || f === `${s.name}:${s.mode}`));
 if (selected.length === 0) {
   console.error(`no scenario matches ${filters.join(', ')}; known: ${SCENARIOS.map((s) => `${s.name}:${s.mode}`).join(', ')}`);
   process.exit(2);
@@ -41,7 +39,9 @@ for (const s of selected) {
   rows.push(row);
 }
 
-const cells = rows.map((r) => [r.scenario, r.mode, r.produced, r.delivered, r.lost, r.duplicated, r.maxRssMb, r.seconds, r.verdict].map((v) => (v === undefined ? '-' : String(v))));
+const cells = rows.map((r) =>
+  [r.scenario, r.mode, r.produced, r.delivered, r.lost, r.duplicated, r.maxRssMb, r.seconds, r.verdict].map((v) => (v === undefined ? '-' : String(v))),
+);
 const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
 const line = (values) => `| ${values.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
 console.log(line(COLUMNS));

@@ -188,8 +188,7 @@ export function sinkDown(buffer: 'memory' | 'disk'): (size: Size) => Promise<Res
   return (size) =>
     measure('sink-down', buffer, {}, async (w) => {
       const s = SIZES[size];
-      const o: Partial<K8streamOptions> =
-        buffer === 'disk' ? { buffer: { type: 'disk', fsync: 'always' }, stateDir: join(w.dir, 'state'), graceMs: 1000 } : {};
+      const o: Partial<K8streamOptions> = buffer === 'disk' ? { buffer: { type: 'disk', fsync: 'always' }, stateDir: join(w.dir, 'state'), graceMs: 1000 } : {};
       let run = await w.startReady(o);
       w.producer.burst(s.burst);
       await w.receiver.waitForIds(w.producer.ids);
@@ -379,8 +378,7 @@ export async function leaderHandover(size: Size): Promise<Result> {
   return measure('leader-handover', 'at-least-once', {}, async (w) => {
     const s = SIZES[size];
     const ids = ['replica-a', 'replica-b'];
-    const replica = (identity: string) =>
-      w.start({ dir: join(w.dir, identity), delivery: 'at-least-once', leaderElection: { identity, name: LEASE } });
+    const replica = (identity: string) => w.start({ dir: join(w.dir, identity), delivery: 'at-least-once', leaderElection: { identity, name: LEASE } });
     const running = new Map<string, K8streamRun>();
     for (const id of ids) running.set(id, await replica(id));
     const load = background(w.producer, s.rate);

@@ -28,9 +28,7 @@ const cases = [
 
 console.log(`record: ${Buffer.byteLength(JSON.stringify(clean))} bytes (secret variant ${Buffer.byteLength(JSON.stringify(secret))}); ${N} calls per case`);
 for (const c of cases) {
-  const wasm = c.pkg
-    ? await ensureBuilt(path.join(TRANSFORMS, c.pkg))
-    : await ensureCompiled({ entry: 'test/assembly/harness.ts', outFile: 'dist/test/harness.wasm', cwd: KIT });
+  const wasm = c.pkg ? await ensureBuilt(path.join(TRANSFORMS, c.pkg)) : await ensureCompiled({ entry: 'test/assembly/harness.ts', outFile: 'dist/test/harness.wasm', cwd: KIT });
   const h = await openTransform(wasm, c.config, { functionName: c.fn ?? 'transform' });
   const input = JSON.stringify(c.rec);
   for (let i = 0; i < 1000; i++) await h.callRaw(input);

@@ -3,9 +3,7 @@ import type { Plugin } from '@extism/extism';
 
 /** What a transform did with one record. `text` is the raw output ('' for a drop). */
 export type TransformOutcome =
-  | { kind: 'drop'; text: string }
-  | { kind: 'replace'; value: Record<string, unknown>; text: string }
-  | { kind: 'fanOut'; values: Record<string, unknown>[]; text: string };
+  { kind: 'drop'; text: string } | { kind: 'replace'; value: Record<string, unknown>; text: string } | { kind: 'fanOut'; values: Record<string, unknown>[]; text: string };
 
 export interface TransformHandle {
   plugin: Plugin;
@@ -36,11 +34,7 @@ export function ensureBuilt(pkgDir: string, options?: { script?: string; force?:
 export function ensureCompiled(options: { entry: string; outFile: string; cwd?: string; args?: string[] }): Promise<string>;
 
 /** Loads a transform (path or bytes) with the Extism JS SDK, no WASI, `config` encoded as k8stream does. */
-export function openTransform(
-  wasm: string | Uint8Array,
-  config?: Record<string, unknown>,
-  options?: { functionName?: string },
-): Promise<TransformHandle>;
+export function openTransform(wasm: string | Uint8Array, config?: Record<string, unknown>, options?: { functionName?: string }): Promise<TransformHandle>;
 
 /** A realistic `k8stream.event/v1` record with `overrides` applied (shallow). */
 export function sampleRecord(overrides?: Record<string, unknown>): Record<string, any>;

@@ -60,11 +60,7 @@ async function newestMtime(files) {
 
 /** The kit's own build inputs (its AssemblyScript sources, asc transform and settings). */
 async function kitInputs() {
-  return [
-    ...(await listFiles(path.join(KIT_DIR, 'assembly'))),
-    path.join(KIT_DIR, 'transform.js'),
-    path.join(KIT_DIR, 'asconfig.json'),
-  ];
+  return [...(await listFiles(path.join(KIT_DIR, 'assembly'))), path.join(KIT_DIR, 'transform.js'), path.join(KIT_DIR, 'asconfig.json')];
 }
 
 function run(command, args, options) {
@@ -96,7 +92,10 @@ async function withLock(lockDir, fn) {
       break;
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
-      const age = await stat(lockDir).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lockDir).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > 300_000) {
         await rm(lockDir, { recursive: true, force: true });
         continue;
@@ -118,7 +117,10 @@ async function withLock(lockDir, fn) {
  */
 export async function compile({ entry, outFile, cwd = process.cwd(), args = [] }) {
   const asc = requireHere.resolve('assemblyscript/bin/asc.js', { paths: [cwd, KIT_DIR] });
-  const ownConfig = await stat(path.join(cwd, 'asconfig.json')).then(() => true, () => false);
+  const ownConfig = await stat(path.join(cwd, 'asconfig.json')).then(
+    () => true,
+    () => false,
+  );
   const config = ownConfig ? path.join(cwd, 'asconfig.json') : path.join(KIT_DIR, 'asconfig.json');
   const absOut = path.resolve(cwd, outFile);
   await mkdir(path.dirname(absOut), { recursive: true });
@@ -140,14 +142,12 @@ export async function ensureBuilt(pkgDir, { script = 'build:wasm', force = false
   const rel = pkg.k8stream?.transform;
   if (typeof rel !== 'string') throw new Error(`${pkgDir}/package.json has no "k8stream": { "transform": "./dist/<name>.wasm" }`);
   const wasm = path.resolve(pkgDir, rel);
-  const inputs = [
-    ...(await listFiles(path.join(pkgDir, 'assembly'))),
-    path.join(pkgDir, 'asconfig.json'),
-    path.join(pkgDir, 'package.json'),
-    ...(await kitInputs()),
-  ];
+  const inputs = [...(await listFiles(path.join(pkgDir, 'assembly'))), path.join(pkgDir, 'asconfig.json'), path.join(pkgDir, 'package.json'), ...(await kitInputs())];
   const fresh = async () => {
-    const built = await stat(wasm).then((s) => s.mtimeMs, () => -1);
+    const built = await stat(wasm).then(
+      (s) => s.mtimeMs,
+      () => -1,
+    );
     return built >= 0 && built >= (await newestMtime(inputs));
   };
   if (!force && (await fresh())) return wasm;
@@ -176,7 +176,11 @@ export async function ensureCompiled({ entry, outFile, cwd = process.cwd(), args
   hash.update(JSON.stringify(args));
   const stamp = hash.digest('hex').slice(0, 16);
   const stamped = `${absOut.replace(/\.wasm$/, '')}.${stamp}.wasm`;
-  const exists = () => stat(stamped).then(() => true, () => false);
+  const exists = () =>
+    stat(stamped).then(
+      () => true,
+      () => false,
+    );
   if (await exists()) return stamped;
   await mkdir(path.dirname(absOut), { recursive: true });
   await withLock(`${absOut}.lock`, async () => {

@@ -95,7 +95,6 @@ function fakeStore() {
   return s;
 }
 
-
 function setup(delivery: Delivery, initial: ResumePoint = {}) {
   const store = fakeStore();
   const ledger = new CheckpointLedger(initial);
@@ -118,7 +117,13 @@ function item(checkpoint?: number): DispatchItem {
 
 async function settled(p: Promise<unknown>): Promise<'resolved' | 'rejected' | 'pending'> {
   const marker = Symbol('pending');
-  const r = await Promise.race([p.then(() => 'resolved' as const, () => 'rejected' as const), Promise.resolve().then(() => Promise.resolve(marker))]);
+  const r = await Promise.race([
+    p.then(
+      () => 'resolved' as const,
+      () => 'rejected' as const,
+    ),
+    Promise.resolve().then(() => Promise.resolve(marker)),
+  ]);
   return r === marker ? 'pending' : r;
 }
 

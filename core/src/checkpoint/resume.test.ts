@@ -26,7 +26,6 @@ function memoryStore(content: string | null) {
   return store;
 }
 
-
 async function open(content: string | null, delivery: Delivery = 'at-least-once') {
   const store = memoryStore(content);
   const { logger, lines } = recordingLogger();

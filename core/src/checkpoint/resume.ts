@@ -18,14 +18,7 @@ export interface Resume {
   store: StateStore;
 }
 
-export async function openResume(options: {
-  store: StateStore;
-  delivery: Delivery;
-  server: string;
-  intervalMs: number;
-  logger: Logger;
-  signal?: AbortSignal;
-}): Promise<Resume> {
+export async function openResume(options: { store: StateStore; delivery: Delivery; server: string; intervalMs: number; logger: Logger; signal?: AbortSignal }): Promise<Resume> {
   const { store, logger, server } = options;
   const text = await store.load(options.signal);
   let from: ResumePoint = {};
@@ -49,4 +42,3 @@ export async function openResume(options: {
   const keeper = new ResumeKeeper({ store, ledger, delivery: options.delivery, server, intervalMs: options.intervalMs, logger });
   return { from, ledger, keeper, store };
 }
-

@@ -35,7 +35,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (group) {
     const debug = argv.includes('--debug');
     try {
-      return await group(argv.slice(1).filter((a) => a !== '--debug'), io);
+      return await group(
+        argv.slice(1).filter((a) => a !== '--debug'),
+        io,
+      );
     } catch (err) {
       io.stderr.write(userMessage(err, debug) + '\n');
       return err instanceof K8streamError && err.code === 'CONFIG_INVALID' && !err.path ? 2 : 1;
@@ -164,16 +167,26 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
 function report(summary: RunSummary, logger: Logger, cwd: string): void {
   const c = summary.counters;
   logger.info('run finished', {
-    received: c.received, filtered: c.filtered, invalid: c.invalid, emitted: c.transformed, unrouted: c.unrouted,
+    received: c.received,
+    filtered: c.filtered,
+    invalid: c.invalid,
+    emitted: c.transformed,
+    unrouted: c.unrouted,
   });
   for (const s of [...summary.sinks, summary.deadLetter]) {
     if (s === summary.deadLetter && s.stats.eventsSent === 0) continue;
     logger.info(`sink ${s.name}: ${s.stats.eventsSent} records in ${s.stats.batchesSent} batches → ${displayPath(s.destination, cwd)}`, {
-      sink: s.name, deadLettered: s.stats.deadLettered, retries: s.stats.retries,
+      sink: s.name,
+      deadLettered: s.stats.deadLettered,
+      retries: s.stats.retries,
     });
   }
   if (summary.resume !== null) {
-    logger.info('resume point saved', { state: displayPath(summary.resume.store, cwd), watches: summary.resume.saved ?? summary.resume.from, saveErrors: summary.resume.saveErrors });
+    logger.info('resume point saved', {
+      state: displayPath(summary.resume.store, cwd),
+      watches: summary.resume.saved ?? summary.resume.from,
+      saveErrors: summary.resume.saveErrors,
+    });
   }
 }
 

@@ -31,9 +31,7 @@ Options:
 
 /** Parsed `k8stream plugins ...` arguments. */
 export type PluginsArgs =
-  | { action: 'help' }
-  | { action: 'add'; name: string; registry: string | undefined; dev: boolean; config: string | undefined }
-  | { action: 'list'; config: string | undefined };
+  { action: 'help' } | { action: 'add'; name: string; registry: string | undefined; dev: boolean; config: string | undefined } | { action: 'list'; config: string | undefined };
 
 /** Runs npm; resolves with its output or rejects with an error carrying `stdout`/`stderr`. */
 export type NpmRunner = (args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }) => Promise<{ stdout: string; stderr: string }>;
@@ -117,7 +115,10 @@ function npmOutput(err: unknown): string {
 
 /** Last lines of npm's error output, for a message. */
 function tail(text: string): string {
-  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.slice(-6).join('\n');
 }
 
@@ -141,11 +142,10 @@ async function findPackage(name: string, registry: string[], io: PluginsIo, npm:
       throw new K8streamError('PLUGIN_NOT_FOUND', `npm view ${candidate} failed: ${tail(out) || errorMessage(err)}`, { plugin: name });
     }
   }
-  throw new K8streamError(
-    'PLUGIN_NOT_FOUND',
-    [`no package for sink plugin "${name}" in the npm registry. Tried:`, ...candidates.map((c) => `  - ${c}`)].join('\n'),
-    { plugin: name, hint: 'check the name, or write module:<exact package name>' },
-  );
+  throw new K8streamError('PLUGIN_NOT_FOUND', [`no package for sink plugin "${name}" in the npm registry. Tried:`, ...candidates.map((c) => `  - ${c}`)].join('\n'), {
+    plugin: name,
+    hint: 'check the name, or write module:<exact package name>',
+  });
 }
 
 async function addCommand(args: Extract<PluginsArgs, { action: 'add' }>, io: PluginsIo): Promise<number> {
@@ -169,7 +169,10 @@ async function addCommand(args: Extract<PluginsArgs, { action: 'add' }>, io: Plu
 }
 
 function row(cells: readonly string[], widths: readonly number[]): string {
-  return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return cells
+    .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+    .join('  ')
+    .trimEnd();
 }
 
 async function listCommand(args: Extract<PluginsArgs, { action: 'list' }>, io: PluginsIo): Promise<number> {
@@ -186,9 +189,7 @@ async function listCommand(args: Extract<PluginsArgs, { action: 'list' }>, io: P
   io.stdout.write(`config: ${loaded.filepath ?? '(defaults)'} (plugin API ${PLUGIN_API_VERSION})\n`);
   io.stdout.write(table.map((r) => row(r, widths)).join('\n') + '\n');
   if (resolution.errors.length > 0) {
-    throw resolution.errors.length === 1
-      ? resolution.errors[0]!
-      : new K8streamError(resolution.errors[0]!.code, resolution.errors.map((e) => e.toUserString()).join('\n'));
+    throw resolution.errors.length === 1 ? resolution.errors[0]! : new K8streamError(resolution.errors[0]!.code, resolution.errors.map((e) => e.toUserString()).join('\n'));
   }
   return 0;
 }

@@ -63,7 +63,10 @@ async function readEvents(file: string): Promise<EventRecord[]> {
     values = Array.isArray(parsed) ? parsed : [parsed];
   } catch {
     try {
-      values = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+      values = text
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as unknown);
     } catch (err) {
       throw new K8streamError('SOURCE_INPUT_INVALID', `--event file ${file} is neither JSON nor NDJSON: ${(err as Error).message}`, { path: file });
     }
@@ -113,7 +116,16 @@ export async function transformCommand(argv: readonly string[], io: TransformIo)
       const dir = resolve(io.cwd, arg);
       const files = await scaffoldTransform(dir, arg.split('/').pop()!);
       io.stdout.write(
-        [`created ${files.length} files in ${dir}`, '', 'next:', `  cd ${arg}`, '  npm install', '  npm test        # builds the .wasm and runs its test', `  # then in .k8streamrc: transforms: [{ use: ./${arg}/dist/${arg.split('/').pop()}.wasm }]`, ''].join('\n'),
+        [
+          `created ${files.length} files in ${dir}`,
+          '',
+          'next:',
+          `  cd ${arg}`,
+          '  npm install',
+          '  npm test        # builds the .wasm and runs its test',
+          `  # then in .k8streamrc: transforms: [{ use: ./${arg}/dist/${arg.split('/').pop()}.wasm }]`,
+          '',
+        ].join('\n'),
       );
       return 0;
     }

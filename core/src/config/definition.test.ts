@@ -167,7 +167,17 @@ describe('defaults', () => {
 
   it('treats YAML `key:` with nothing after it as absent', () => {
     const config = validateConfig({ enrich: null, sinks: [{ use: 'file', batch: null, config: null }], transforms: null });
-    expect(config.enrich).toEqual({ objects: true, owners: true, nodes: true, services: true, cacheTtlMs: 60_000, cacheMaxEntries: 10_000, qps: 20, burst: 40, serviceChanges: false });
+    expect(config.enrich).toEqual({
+      objects: true,
+      owners: true,
+      nodes: true,
+      services: true,
+      cacheTtlMs: 60_000,
+      cacheMaxEntries: 10_000,
+      qps: 20,
+      burst: 40,
+      serviceChanges: false,
+    });
     expect(config.sinks[0]!.batch).toEqual({});
     expect(config.transforms).toEqual([]);
   });
@@ -206,9 +216,7 @@ describe('source.replay', () => {
   });
 
   it('is an error when source.type is kubernetes', () => {
-    expect(checkConfig({ source: { replay: { file: 'events.json' } } })).toEqual([
-      { path: 'source.replay', message: 'is only allowed when source.type is "replay"' },
-    ]);
+    expect(checkConfig({ source: { replay: { file: 'events.json' } } })).toEqual([{ path: 'source.replay', message: 'is only allowed when source.type is "replay"' }]);
   });
 
   it('checks its fields', () => {
@@ -229,7 +237,15 @@ describe('sink and transform names', () => {
   });
 
   it('explicit duplicates are errors, reported even when the sinks have other problems', () => {
-    expect(checkConfig({ sinks: [{ name: 'archive', use: 's3', timeoutMs: 'never' }, { name: 'archive', use: 'file' }, { name: 'archive', use: 'gcs' }] })).toEqual([
+    expect(
+      checkConfig({
+        sinks: [
+          { name: 'archive', use: 's3', timeoutMs: 'never' },
+          { name: 'archive', use: 'file' },
+          { name: 'archive', use: 'gcs' },
+        ],
+      }),
+    ).toEqual([
       {
         path: 'sinks[0].timeoutMs',
         message: 'expected a positive duration (a number of milliseconds, or a string such as 250ms, 30s, 5m or 1h), got "never"',
@@ -247,9 +263,14 @@ describe('sink and transform names', () => {
     expect(transformNameFromUse('plain')).toBe('plain');
     const config = validateConfig({ transforms: [{ use: './a/x.wasm' }, { use: './b/x.wasm' }, { use: 'y.wasm', name: 'mine' }] });
     expect(config.transforms.map((t) => t.name)).toEqual(['x', 'x-2', 'mine']);
-    expect(checkConfig({ transforms: [{ use: 'a.wasm', name: 't' }, { use: 'b.wasm', name: 't' }] })).toEqual([
-      { path: 'transforms[1].name', message: 'duplicate transform name "t" (also used by transforms[0])' },
-    ]);
+    expect(
+      checkConfig({
+        transforms: [
+          { use: 'a.wasm', name: 't' },
+          { use: 'b.wasm', name: 't' },
+        ],
+      }),
+    ).toEqual([{ path: 'transforms[1].name', message: 'duplicate transform name "t" (also used by transforms[0])' }]);
   });
 });
 
@@ -361,8 +382,6 @@ describe('encoding.level', () => {
       { path: 'sinks[0].encoding.level', message: 'must be an integer from 1 to 9 for gzip, got 12' },
     ]);
     expect(checkConfig({ sinks: [{ use: 'file', encoding: { compression: 'zstd', level: 12 } }] })).toEqual([]);
-    expect(checkConfig({ sinks: [{ use: 'file', encoding: { level: 30 } }] })).toEqual([
-      { path: 'sinks[0].encoding.level', message: 'expected an integer from 1 to 22, got 30' },
-    ]);
+    expect(checkConfig({ sinks: [{ use: 'file', encoding: { level: 30 } }] })).toEqual([{ path: 'sinks[0].encoding.level', message: 'expected an integer from 1 to 22, got 30' }]);
   });
 });

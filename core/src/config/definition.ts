@@ -35,21 +35,14 @@ const encodingFormat = enumOf(['ndjson', 'json']).describe('`ndjson`: one record
 const encodingCompression = enumOf(['gzip', 'zstd', 'none']).describe('Compression of each batch body.');
 
 const replay = object({
-  file: string()
-    .nonEmpty()
-    .describe('A `kubectl get events -o json` list, or NDJSON of watch events; relative to the config file.'),
+  file: string().nonEmpty().describe('A `kubectl get events -o json` list, or NDJSON of watch events; relative to the config file.'),
   rate: number().positive().nullable().default(null).describe('Events per second; null = as fast as possible.'),
-  follow: boolean()
-    .default(false)
-    .describe('Keep streaming (loop the file with fresh uids and resourceVersions) instead of stopping at its end.'),
+  follow: boolean().default(false).describe('Keep streaming (loop the file with fresh uids and resourceVersions) instead of stopping at its end.'),
 }).describe('Replay recorded events from a file instead of watching a cluster.');
 
 const source = object({
   type: enumOf(['kubernetes', 'replay']).default('kubernetes').describe('Watch a cluster, or replay recorded events.'),
-  kubeconfig: string()
-    .nullable()
-    .default(null)
-    .describe('Kubeconfig path (`~` expanded). Null: the in-cluster service account, then the default kubeconfig.'),
+  kubeconfig: string().nullable().default(null).describe('Kubeconfig path (`~` expanded). Null: the in-cluster service account, then the default kubeconfig.'),
   context: string().nullable().default(null).describe('Kubeconfig context; null = the current context.'),
   api: enumOf(['core/v1', 'events.k8s.io/v1']).default('core/v1').describe('Which Events API to watch.'),
   namespaces: names('Namespaces to watch; empty = all.'),
@@ -68,17 +61,19 @@ const source = object({
     })
     .nullable()
     .default(null)
-    .describe('Keep only events whose involved object has matching labels (`app=web,tier!=db`); the labels are looked up per object and cached. Events whose object cannot be looked up are kept. Null: no selector.'),
+    .describe(
+      'Keep only events whose involved object has matching labels (`app=web,tier!=db`); the labels are looked up per object and cached. Events whose object cannot be looked up are kept. Null: no selector.',
+    ),
   maxEventAge: duration()
     .positive()
     .nullable()
     .default(null)
-    .describe('At startup only: skip existing events whose last occurrence is older than this (`1h`). Never applied to events that arrive later. Null: deliver every existing event.'),
+    .describe(
+      'At startup only: skip existing events whose last occurrence is older than this (`1h`). Never applied to events that arrive later. Null: deliver every existing event.',
+    ),
   pageSize: integer().positive().default(500).describe('Events per list page (`limit`).'),
   watchTimeoutSeconds: integer().positive().default(300).describe('Server-side watch timeout; the watch then resumes from the last resourceVersion.'),
-  sendInitialEvents: boolean()
-    .default(false)
-    .describe('Start with a streaming list (`sendInitialEvents=true`) where the server supports it, else a paginated list.'),
+  sendInitialEvents: boolean().default(false).describe('Start with a streaming list (`sendInitialEvents=true`) where the server supports it, else a paginated list.'),
   emitDeleted: boolean().default(false).describe('Also deliver a record when an event object is deleted (action DELETED).'),
   replay: replay.nullable().default(null),
 })
@@ -93,16 +88,15 @@ const enrich = object({
   owners: boolean().default(true).describe('Add the owner chain up to the workload (Deployment, StatefulSet, DaemonSet, Job, CronJob).'),
   nodes: boolean().default(true).describe('Add the node (name, addresses).'),
   services: boolean().default(true).describe('Add the services selecting the pod (kept current from a Services watch, not one request per event).'),
-  cacheTtlMs: duration()
-    .min(0)
-    .default('60s')
-    .describe('How long a looked-up object (pod, owner, node) is reused before it is fetched again.'),
+  cacheTtlMs: duration().min(0).default('60s').describe('How long a looked-up object (pod, owner, node) is reused before it is fetched again.'),
   cacheMaxEntries: integer().min(0).default(10_000).describe('Most objects kept in the lookup cache; the least recently used are dropped first.'),
   qps: number().positive().default(20).describe('Lookup requests per second to the API server (client-side limit; lookups wait, they do not fail).'),
   burst: integer().positive().default(40).describe('Lookup requests allowed at once after a quiet period.'),
   serviceChanges: boolean()
     .default(false)
-    .describe('Also emit a record when a service is added, its selector or ports change, or it is deleted (reasons ServiceAdded, ServiceUpdated, ServiceDeleted), listing the pods behind it.'),
+    .describe(
+      'Also emit a record when a service is added, its selector or ports change, or it is deleted (reasons ServiceAdded, ServiceUpdated, ServiceDeleted), listing the pods behind it.',
+    ),
 })
   .default({})
   .describe('Lookups that add context to each event. A failed lookup is recorded in `enrichment.errors`; the event is still delivered.');
@@ -174,11 +168,7 @@ const encoding = object({
   .describe("How batches are encoded. Unset fields come from the plugin's defaults, then the core's (ndjson, gzip).");
 
 const retry = object({
-  maxAttempts: integer()
-    .positive()
-    .nullable()
-    .default(null)
-    .describe('Attempts before a batch is dead-lettered; null = retry transient failures forever.'),
+  maxAttempts: integer().positive().nullable().default(null).describe('Attempts before a batch is dead-lettered; null = retry transient failures forever.'),
   initialBackoffMs: duration().positive().default(500).describe('First backoff; it doubles up to maxBackoffMs.'),
   maxBackoffMs: duration().positive().default('30s').describe('Longest backoff between attempts.'),
 })
@@ -201,11 +191,7 @@ const buffer = object({
   type: enumOf(['memory', 'disk'])
     .default('memory')
     .describe('`memory`: the in-memory queue only. `disk`: a per-sink disk queue that survives sink outages (up to maxBytes) and restarts.'),
-  dir: string()
-    .nonEmpty()
-    .nullable()
-    .default(null)
-    .describe('Disk queue directory (one per sink), relative to the config file. Null: `./k8stream-buffer/<sink name>`.'),
+  dir: string().nonEmpty().nullable().default(null).describe('Disk queue directory (one per sink), relative to the config file. Null: `./k8stream-buffer/<sink name>`.'),
   maxBytes: size().positive().default('1GiB').describe('Disk queue size limit (`1GiB`).'),
   fsync: union(enumOf(['always']), duration().positive())
     .default('1s')
@@ -218,13 +204,8 @@ const buffer = object({
   .describe('Where events wait for this sink; unset = `{ type: memory }`. The `dir`, `maxBytes`, `fsync` and `overflow` keys apply to `type: disk`.');
 
 const sink = object({
-  name: string()
-    .nonEmpty()
-    .optional()
-    .describe('Unique instance name. Default: `use`, suffixed -2, -3, ... when repeated.'),
-  use: string()
-    .nonEmpty()
-    .describe('The sink plugin: a short name (`s3` → @k8stream/sink-s3, then k8stream-sink-s3), `module:x`, a scoped name, or a path.'),
+  name: string().nonEmpty().optional().describe('Unique instance name. Default: `use`, suffixed -2, -3, ... when repeated.'),
+  use: string().nonEmpty().describe('The sink plugin: a short name (`s3` → @k8stream/sink-s3, then k8stream-sink-s3), `module:x`, a scoped name, or a path.'),
   match,
   batch,
   encoding,
@@ -280,9 +261,7 @@ export function transformNameFromUse(use: string): string {
 
 const deadLetter = object({
   use: string().nonEmpty().default('file').describe('The sink plugin that stores failed events and rejected batches.'),
-  config: any()
-    .optional()
-    .describe('Settings of that plugin. Default: `{ dir: "./deadletter" }` when `use` is `file`, else `{}`.'),
+  config: any().optional().describe('Settings of that plugin. Default: `{ dir: "./deadletter" }` when `use` is `file`, else `{}`.'),
   encoding: object({
     format: encodingFormat.default('ndjson'),
     compression: encodingCompression.default('none'),
@@ -321,7 +300,9 @@ export const k8streamrc = object(
         .nonEmpty()
         .nullable()
         .default(null)
-        .describe('Directory for the resume point (one resourceVersion per watch), relative to the config file; a restart then emits only what it has not delivered. Null: no resume state (every start re-lists and re-emits). Ignored with leaderElection, which keeps it in the Lease.'),
+        .describe(
+          'Directory for the resume point (one resourceVersion per watch), relative to the config file; a restart then emits only what it has not delivered. Null: no resume state (every start re-lists and re-emits). Ignored with leaderElection, which keeps it in the Lease.',
+        ),
       saveIntervalMs: duration()
         .positive()
         .default('1s')
@@ -331,17 +312,9 @@ export const k8streamrc = object(
       .describe('Where the resume point survives restarts.'),
     leaderElection: object({
       enabled: boolean().default(false).describe('Run several replicas: one streams, the others wait on a coordination.k8s.io/v1 Lease.'),
-      namespace: string()
-        .nonEmpty()
-        .nullable()
-        .default(null)
-        .describe("The Lease's namespace. Null: $POD_NAMESPACE, else the service account's namespace, else `default`."),
+      namespace: string().nonEmpty().nullable().default(null).describe("The Lease's namespace. Null: $POD_NAMESPACE, else the service account's namespace, else `default`."),
       name: string().nonEmpty().default('k8stream').describe("The Lease's name."),
-      identity: string()
-        .nonEmpty()
-        .nullable()
-        .default(null)
-        .describe('This replica in `holderIdentity`. Null: $POD_NAME or the host name, plus a random suffix.'),
+      identity: string().nonEmpty().nullable().default(null).describe('This replica in `holderIdentity`. Null: $POD_NAME or the host name, plus a random suffix.'),
       leaseDurationMs: duration().positive().default('15s').describe('How long standbys wait, after last seeing the lease renewed, before taking it.'),
       renewDeadlineMs: duration().positive().default('10s').describe('The leader stops streaming when it could not renew for this long.'),
       retryPeriodMs: duration().positive().default('2s').describe('Interval between acquire and renew attempts.'),
@@ -370,7 +343,11 @@ export const k8streamrc = object(
       .default({})
       .describe('When k8stream reports itself not ready.'),
     heartbeat: object({
-      url: string().nonEmpty().nullable().default(null).describe('Pinged (POST, JSON with cluster, version, uptime) every interval; null: off. Failures are logged and counted, never fatal.'),
+      url: string()
+        .nonEmpty()
+        .nullable()
+        .default(null)
+        .describe('Pinged (POST, JSON with cluster, version, uptime) every interval; null: off. Failures are logged and counted, never fatal.'),
       intervalMs: duration().positive().default('1m').describe('Time between heartbeats.'),
       timeoutMs: duration().positive().default('10s').describe('Deadline of one heartbeat request.'),
     })
@@ -391,9 +368,7 @@ export const k8streamrc = object(
   {
     ignore: {
       $schema: string().optional().describe('The JSON Schema of this file, for editors.'),
-      $import: union(string().nonEmpty(), array(string().nonEmpty()))
-        .optional()
-        .describe('Config files (relative to this one) merged in first; keys set here win.'),
+      $import: union(string().nonEmpty(), array(string().nonEmpty())).optional().describe('Config files (relative to this one) merged in first; keys set here win.'),
     },
   },
 )

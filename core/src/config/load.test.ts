@@ -65,10 +65,7 @@ describe('discovery, searching upward from the working directory', () => {
     ['.k8streamrc.cjs', "module.exports = { cluster: 'from-cjs' };\n"],
     ['k8stream.config.js', "export default { cluster: 'from-config-js' };\n"],
     ['k8stream.config.mjs', "export default { cluster: 'from-config-mjs' };\n"],
-    [
-      'k8stream.config.ts',
-      "interface Rc { cluster: string }\nconst config: Rc = { cluster: 'from-config-ts' };\nexport default config;\n",
-    ],
+    ['k8stream.config.ts', "interface Rc { cluster: string }\nconst config: Rc = { cluster: 'from-config-ts' };\nexport default config;\n"],
   ];
 
   it.each(forms)('finds %s in an ancestor directory', async (file, text) => {

@@ -51,9 +51,7 @@ function parserMessage(err: unknown): string {
   const yaml = err as { name?: unknown; reason?: unknown; mark?: { line?: unknown; column?: unknown } };
   if (yaml.name === 'YAMLException' && typeof yaml.reason === 'string') {
     const { line, column } = yaml.mark ?? {};
-    return typeof line === 'number' && typeof column === 'number'
-      ? `${yaml.reason} (line ${line + 1}, column ${column + 1})`
-      : yaml.reason;
+    return typeof line === 'number' && typeof column === 'number' ? `${yaml.reason} (line ${line + 1}, column ${column + 1})` : yaml.reason;
   }
   return errorMessage(err)
     .replace(/^(JSON|YAML) Error in [^\n]*:\n/, '')

@@ -37,7 +37,9 @@ function defaultOf(node: Json): string {
 }
 
 function rows(node: Json, path: string, out: string[]): void {
-  const description = String(node.description ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const description = String(node.description ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
   if (path) out.push(`| \`${path}\` | ${typeOf(node)} | ${defaultOf(node)} | ${description} |`);
   const objectNode = node.type === 'object' ? node : ((node.anyOf as Json[] | undefined)?.find((a) => a.type === 'object') ?? null);
   if (objectNode?.properties) {

@@ -38,7 +38,17 @@ describe('published JSON Schema', () => {
     ]);
     expect(schema.properties.cluster!.default).toBe('default');
     expect(schema.properties.delivery!.default).toBe('at-least-once');
-    expect(schema.properties.enrich!.default).toEqual({ objects: true, owners: true, nodes: true, services: true, cacheTtlMs: 60_000, cacheMaxEntries: 10_000, qps: 20, burst: 40, serviceChanges: false });
+    expect(schema.properties.enrich!.default).toEqual({
+      objects: true,
+      owners: true,
+      nodes: true,
+      services: true,
+      cacheTtlMs: 60_000,
+      cacheMaxEntries: 10_000,
+      qps: 20,
+      burst: 40,
+      serviceChanges: false,
+    });
     expect(schema.properties.sinks!.items!.required).toEqual(['use']);
     expect(schema.properties.transforms!.items!.required).toEqual(['use']);
     for (const [key, property] of Object.entries(schema.properties)) {

@@ -25,12 +25,9 @@ describe('size', () => {
     expect(parseSize(input)).toBe(bytes);
   });
 
-  it.each([['ten'], ['8 potatoes'], ['-1'], [-1], [1.5], ['1.5'], ['1.5B'], ['8MiBs'], [''], ['MiB'], [Number.NaN], [Infinity], [true], [null]])(
-    'rejects %j',
-    (input) => {
-      expect(tryParseSize(input)).toBeUndefined();
-    },
-  );
+  it.each([['ten'], ['8 potatoes'], ['-1'], [-1], [1.5], ['1.5'], ['1.5B'], ['8MiBs'], [''], ['MiB'], [Number.NaN], [Infinity], [true], [null]])('rejects %j', (input) => {
+    expect(tryParseSize(input)).toBeUndefined();
+  });
 
   it('throws a CONFIG_INVALID error naming the value', () => {
     expect(() => parseSize('8 potatoes')).toThrow(K8streamError);

@@ -95,24 +95,23 @@ describe('createDeadLetterWriter', () => {
     expect(written).toBe(true);
     const batch = s.batches[0]!;
     expect(batch.records).toEqual(records);
-    expect(batch.id).toBe(
-      batchId({ firstId: 'dl:e0:sink:archive', lastId: 'dl:e1:sink:archive', count: 2, minTimestamp: NOW }),
-    );
+    expect(batch.id).toBe(batchId({ firstId: 'dl:e0:sink:archive', lastId: 'dl:e1:sink:archive', count: 2, minTimestamp: NOW }));
     expect(await decodeBody(batch.body, batch.encoding)).toEqual(records);
     expect(dispatcher.stats()).toMatchObject({ eventsSent: 2, queuedEvents: 0 });
   });
 
   it('waits for room when the dead-letter queue is full', async () => {
     const s = recordingSink();
-    const dispatcher = createDispatcher(
-      dlOptions(s.sink, { queue: { maxEvents: 2, maxBytes: 1e9 }, batch: { maxEvents: 2, maxBytes: 1e9, maxAgeMs: 3_600_000 } }),
-    );
+    const dispatcher = createDispatcher(dlOptions(s.sink, { queue: { maxEvents: 2, maxBytes: 1e9 }, batch: { maxEvents: 2, maxBytes: 1e9, maxAgeMs: 3_600_000 } }));
     let maxQueued = 0;
-    const observed = { ...dispatcher, push: (item: DispatchItem) => {
-      const room = dispatcher.push(item);
-      maxQueued = Math.max(maxQueued, dispatcher.stats().queuedEvents);
-      return room;
-    } };
+    const observed = {
+      ...dispatcher,
+      push: (item: DispatchItem) => {
+        const room = dispatcher.push(item);
+        maxQueued = Math.max(maxQueued, dispatcher.stats().queuedEvents);
+        return room;
+      },
+    };
     const writer = createDeadLetterWriter(observed, { now: () => NOW });
     const records = ['a', 'b', 'c', 'd', 'e'].map(dlRecord);
     await writer.write(records);
@@ -170,13 +169,7 @@ describe('createDeadLetterWriter', () => {
     expect(main.stats()).toMatchObject({ permanentFailures: 1, deadLettered: 3, failedEvents: 0 });
     const received = dl.batches.flatMap((b) => b.records) as DeadLetterRecord[];
     expect(received.map((r) => [r.id, r.stage, r.component, r.error, r.record])).toEqual(
-      [0, 1, 2].map((n) => [
-        `e${n}`,
-        'sink',
-        'archive',
-        { code: 'SINK_PERMANENT', message: '403 Forbidden: access denied to bucket b' },
-        { id: `e${n}`, n },
-      ]),
+      [0, 1, 2].map((n) => [`e${n}`, 'sink', 'archive', { code: 'SINK_PERMANENT', message: '403 Forbidden: access denied to bucket b' }, { id: `e${n}`, n }]),
     );
     expect(await main.close(100)).toEqual({ flushed: true });
     expect(await dlDispatcher.close(100)).toEqual({ flushed: true });

@@ -23,10 +23,7 @@ export function deadLetterItemId(record: DeadLetterRecord): string {
  * `SINK_PERMANENT` when the dead-letter sink gave up on some of them, and with `SINK_CLOSED`
  * when the dead-letter dispatcher is already closed.
  */
-export function createDeadLetterWriter(
-  dispatcher: SinkDispatcher,
-  options: DeadLetterWriterOptions = {},
-): DeadLetter {
+export function createDeadLetterWriter(dispatcher: SinkDispatcher, options: DeadLetterWriterOptions = {}): DeadLetter {
   const now = options.now ?? (() => new Date().toISOString());
   return {
     async write(records: DeadLetterRecord[]): Promise<void> {
@@ -53,11 +50,7 @@ export function createDeadLetterWriter(
       // once drain resolves every item of this write is done.
       await dispatcher.drain();
       if (rejected > 0) {
-        throw new K8streamError(
-          'SINK_PERMANENT',
-          `dead-letter sink "${dispatcher.name}" gave up on ${rejected} of ${records.length} records`,
-          { plugin: dispatcher.name },
-        );
+        throw new K8streamError('SINK_PERMANENT', `dead-letter sink "${dispatcher.name}" gave up on ${rejected} of ${records.length} records`, { plugin: dispatcher.name });
       }
     },
   };

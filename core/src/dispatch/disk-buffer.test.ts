@@ -426,8 +426,7 @@ describe('sinks[].buffer config', () => {
       overflow: 'block',
     });
     expect(
-      validateConfig({ sinks: [{ use: 'file', buffer: { type: 'disk', dir: './buf', maxBytes: '2GiB', fsync: 'always', overflow: 'drop-oldest' } }] })
-        .sinks[0]?.buffer,
+      validateConfig({ sinks: [{ use: 'file', buffer: { type: 'disk', dir: './buf', maxBytes: '2GiB', fsync: 'always', overflow: 'drop-oldest' } }] }).sinks[0]?.buffer,
     ).toEqual({ type: 'disk', dir: './buf', maxBytes: 2 * 1024 ** 3, fsync: 'always', overflow: 'drop-oldest' });
     expect(validateConfig({ sinks: [{ use: 'file', buffer: { type: 'disk', fsync: '250ms' } }] }).sinks[0]?.buffer?.fsync).toBe(250);
   });
@@ -436,12 +435,6 @@ describe('sinks[].buffer config', () => {
     const issues = checkConfig({
       sinks: [{ use: 'file', buffer: { type: 'tape', maxBytes: 0, fsync: 'sometimes', overflow: 'drop-newest', size: 1 } }],
     });
-    expect(issues.map((i) => i.path)).toEqual([
-      'sinks[0].buffer.type',
-      'sinks[0].buffer.maxBytes',
-      'sinks[0].buffer.fsync',
-      'sinks[0].buffer.overflow',
-      'sinks[0].buffer.size',
-    ]);
+    expect(issues.map((i) => i.path)).toEqual(['sinks[0].buffer.type', 'sinks[0].buffer.maxBytes', 'sinks[0].buffer.fsync', 'sinks[0].buffer.overflow', 'sinks[0].buffer.size']);
   });
 });

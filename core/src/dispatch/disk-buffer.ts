@@ -95,11 +95,7 @@ function errnoOf(err: unknown): string | undefined {
  * builds the in-memory delivery path (the plain dispatcher) from the same options. The disk
  * queue opens in the background (so this stays synchronous): await `opened()` to fail fast.
  */
-export function createDiskBufferedDispatcher(
-  options: DispatcherOptions,
-  buffer: DiskBuffer,
-  createMemory: (options: DispatcherOptions) => SinkDispatcher,
-): DiskBufferedDispatcher {
+export function createDiskBufferedDispatcher(options: DispatcherOptions, buffer: DiskBuffer, createMemory: (options: DispatcherOptions) => SinkDispatcher): DiskBufferedDispatcher {
   const { name } = options;
   const log: Logger = options.logger.child({ sink: name });
   const memory = createMemory({ ...options, buffer: { type: 'memory' } });
@@ -408,7 +404,7 @@ export function createDiskBufferedDispatcher(
       // Not while the disk is failing: retries would only delay the exit (they fail, counted).
       if (flushing !== null || pending.length > 0) {
         const writing = startFlush();
-        const failing = (disk)?.stats().writeFailing === true;
+        const failing = disk?.stats().writeFailing === true;
         await within(writing, failing ? Math.max(0, deadline - Date.now()) : options.timeoutMs);
       }
       const remaining = Math.max(0, deadline - Date.now());

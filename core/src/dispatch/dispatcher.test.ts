@@ -267,9 +267,7 @@ describe('batching', () => {
     useFakeTime();
     vi.setSystemTime(new Date('2026-11-05T12:00:00Z'));
     const s = fakeSink();
-    const d = createDispatcher(
-      options(s.sink, { encoding: { format: 'ndjson', compression: 'gzip' } }),
-    );
+    const d = createDispatcher(options(s.sink, { encoding: { format: 'ndjson', compression: 'gzip' } }));
     const items = makeItems(3);
     items[0]!.timestamp = '2026-11-05T10:00:05Z';
     items[1]!.timestamp = '2026-11-05T10:00:01.250Z';
@@ -324,9 +322,7 @@ describe('failures and retries', () => {
       throw new PermanentError('access denied to bucket my-bucket');
     });
     const outcomes: string[] = [];
-    const d = createDispatcher(
-      options(s.sink, { deadLetter: dl, batch: { maxEvents: 4, maxBytes: 1e9, maxAgeMs: 3_600_000 } }),
-    );
+    const d = createDispatcher(options(s.sink, { deadLetter: dl, batch: { maxEvents: 4, maxBytes: 1e9, maxAgeMs: 3_600_000 } }));
     const items = makeItems(10, outcomes);
     pushAll(d, items);
     await d.drain();
@@ -514,9 +510,7 @@ describe('failures and retries', () => {
       if (s.calls.length === 2) throw { code: 'SINK_RETRY_AFTER', retryAfterMs: 300, message: 'throttled' };
       return undefined;
     });
-    const d = createDispatcher(
-      options(s.sink, { deadLetter: dl, logger: log.logger, batch: { maxEvents: 1, maxBytes: 1e9, maxAgeMs: 3_600_000 } }),
-    );
+    const d = createDispatcher(options(s.sink, { deadLetter: dl, logger: log.logger, batch: { maxEvents: 1, maxBytes: 1e9, maxAgeMs: 3_600_000 } }));
     pushAll(d, makeItems(2));
     const drained = d.drain();
     await log.waitFor('send failed, retrying');
@@ -768,9 +762,7 @@ describe('drain and close', () => {
     const s = fakeSink(() => {
       throw new Error('down');
     });
-    const d = createDispatcher(
-      options(s.sink, { logger: log.logger, random: () => 0.5, retry: { maxAttempts: null, initialBackoffMs: 10_000, maxBackoffMs: 10_000 } }),
-    );
+    const d = createDispatcher(options(s.sink, { logger: log.logger, random: () => 0.5, retry: { maxAttempts: null, initialBackoffMs: 10_000, maxBackoffMs: 10_000 } }));
     pushAll(d, makeItems(1));
     d.drain().catch(() => undefined);
     await log.waitFor('send failed, retrying');

@@ -36,11 +36,7 @@ import { createTimeoutSender } from './timeout.js';
 
 function checkPositive(value: number, path: string, sink: string, integer: boolean): void {
   if (!(value > 0) || (integer && !Number.isInteger(value))) {
-    throw new K8streamError(
-      'CONFIG_INVALID',
-      `sink "${sink}": ${path} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
-      { plugin: sink, path },
-    );
+    throw new K8streamError('CONFIG_INVALID', `sink "${sink}": ${path} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`, { plugin: sink, path });
   }
 }
 

@@ -103,10 +103,15 @@ describe('buffer reuse', () => {
 });
 
 describe('compression level', () => {
-  const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: `e${i}`, message: `Back-off restarting failed container web-${i % 7} in pod shop/web-${i % 13}`, count: i }));
+  const lines = Array.from({ length: 2000 }, (_, i) =>
+    JSON.stringify({ id: `e${i}`, message: `Back-off restarting failed container web-${i % 7} in pod shop/web-${i % 13}`, count: i }),
+  );
 
   it('gzip and zstd honour the level: lower is larger, every level round-trips', async () => {
-    for (const [compression, low, high] of [['gzip', 1, 9], ['zstd', 1, 19]] as const) {
+    for (const [compression, low, high] of [
+      ['gzip', 1, 9],
+      ['zstd', 1, 19],
+    ] as const) {
       const fast = await encodeBatch(lines, { format: 'ndjson', compression, level: low });
       const small = await encodeBatch(lines, { format: 'ndjson', compression, level: high });
       expect(fast.body.byteLength).toBeGreaterThan(small.body.byteLength);

@@ -46,10 +46,7 @@ export function encodingInfo(encoding: EncodingOptions): EncodingInfo {
   const contentType = CONTENT_TYPES[encoding.format];
   const suffix = COMPRESSION_SUFFIX[encoding.compression];
   if (contentType === undefined || suffix === undefined) {
-    throw new K8streamError(
-      'INTERNAL',
-      `unknown encoding ${JSON.stringify(encoding.format)}/${JSON.stringify(encoding.compression)}`,
-    );
+    throw new K8streamError('INTERNAL', `unknown encoding ${JSON.stringify(encoding.format)}/${JSON.stringify(encoding.compression)}`);
   }
   return {
     contentType,

@@ -69,7 +69,11 @@ describe('give-up', () => {
     expect(counters).toMatchObject({ permanentFailures: 1, deadLettered: 0, failedEvents: 4 });
     expect(completed).toEqual(['4/28/deadlettered/b1']);
     expect(lines).toEqual([
-      { level: 'error', msg: 'batch rejected by the dead-letter sink; events given up', fields: { batchId: 'b1', count: 4, attempt: 2, code: 'SINK_PERMANENT', error: 'bad record' } },
+      {
+        level: 'error',
+        msg: 'batch rejected by the dead-letter sink; events given up',
+        fields: { batchId: 'b1', count: 4, attempt: 2, code: 'SINK_PERMANENT', error: 'bad record' },
+      },
     ]);
   });
 

@@ -22,10 +22,7 @@ import { type SendFailure, failureMessage } from './retry.js';
 import { STOPPED, untilAborted } from './shutdown.js';
 
 /** The counters the senders after the queue keep (a slice of {@link DispatchStats}). */
-export type SendCounters = Pick<
-  DispatchStats,
-  'batchesSent' | 'eventsSent' | 'bytesSent' | 'retries' | 'permanentFailures' | 'deadLettered' | 'failedEvents' | 'inFlight'
->;
+export type SendCounters = Pick<DispatchStats, 'batchesSent' | 'eventsSent' | 'bytesSent' | 'retries' | 'permanentFailures' | 'deadLettered' | 'failedEvents' | 'inFlight'>;
 
 export function emptySendCounters(): SendCounters {
   return { batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, permanentFailures: 0, deadLettered: 0, failedEvents: 0, inFlight: 0 };

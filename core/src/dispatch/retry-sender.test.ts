@@ -18,7 +18,10 @@ function prepared(n = 2): PreparedBatch {
 }
 
 /** A retry sender whose attempts answer from `results` in turn (null = ack); records what happens. */
-function setup(results: (SendFailure | null | Promise<SendFailure | null>)[], over: { maxAttempts?: number | null; hasDeadLetter?: boolean; hooks?: Partial<DispatcherOptions>; initialBackoffMs?: number } = {}) {
+function setup(
+  results: (SendFailure | null | Promise<SendFailure | null>)[],
+  over: { maxAttempts?: number | null; hasDeadLetter?: boolean; hooks?: Partial<DispatcherOptions>; initialBackoffMs?: number } = {},
+) {
   const stop = createStop();
   const counters = emptySendCounters();
   const events: string[] = [];

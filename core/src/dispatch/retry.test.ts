@@ -71,7 +71,14 @@ describe('classifyFailure', () => {
   });
 
   it('survives hostile thrown values', () => {
-    const hostile = new Proxy({}, { get: () => { throw new Error('trap'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+      },
+    );
     expect(classifyFailure(hostile).kind).toBe('transient');
   });
 });

@@ -76,7 +76,10 @@ describe('createCloser', () => {
   it('runs the steps once, in order, without abandon when everything settled in time', async () => {
     const calls: string[] = [];
     const done = deferred();
-    const closer = createCloser(silentLogger, steps(() => done.promise, calls));
+    const closer = createCloser(
+      silentLogger,
+      steps(() => done.promise, calls),
+    );
     expect(closer.started).toBe(false);
     const first = closer.close(1000);
     expect(closer.started).toBe(true);
@@ -89,19 +92,32 @@ describe('createCloser', () => {
   it('abandons when the grace period runs out, or when settling rejects', async () => {
     useFakeTime();
     const calls: string[] = [];
-    const closing = createCloser(silentLogger, steps(() => new Promise(() => undefined), calls)).close(300);
+    const closing = createCloser(
+      silentLogger,
+      steps(() => new Promise(() => undefined), calls),
+    ).close(300);
     await vi.advanceTimersByTimeAsync(300);
     await expect(closing).resolves.toEqual({ flushed: false });
     expect(calls).toEqual(['stopAccepting', 'settled', 'abandon(300)', 'release(false)']);
     const rejected: string[] = [];
-    await expect(createCloser(silentLogger, steps(() => Promise.reject(new Error('x')), rejected)).close(300)).resolves.toEqual({ flushed: false });
+    await expect(
+      createCloser(
+        silentLogger,
+        steps(() => Promise.reject(new Error('x')), rejected),
+      ).close(300),
+    ).resolves.toEqual({ flushed: false });
     expect(rejected).toContain('abandon(300)');
   });
 
   it('needs no timer when settled() says everything already completed', async () => {
     useFakeTime();
     const calls: string[] = [];
-    await expect(createCloser(silentLogger, steps(() => null, calls)).close(0)).resolves.toEqual({ flushed: true });
+    await expect(
+      createCloser(
+        silentLogger,
+        steps(() => null, calls),
+      ).close(0),
+    ).resolves.toEqual({ flushed: true });
     expect(calls).toEqual(['stopAccepting', 'settled', 'release(true)']);
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -145,9 +161,17 @@ describe('closeSink', () => {
     useFakeTime();
     const { logger, lines } = recordingLogger();
     await closeSink(sink(), 100, logger);
-    await closeSink(sink(async () => undefined), 100, logger);
+    await closeSink(
+      sink(async () => undefined),
+      100,
+      logger,
+    );
     expect(lines).toEqual([]);
-    const hung = closeSink(sink(() => new Promise(() => undefined)), 100, logger);
+    const hung = closeSink(
+      sink(() => new Promise(() => undefined)),
+      100,
+      logger,
+    );
     await vi.advanceTimersByTimeAsync(100);
     await hung;
     await closeSink(

@@ -102,8 +102,7 @@ const podOf = (kind: SimulatedPod['workload']['kind']): SimulatedPod => {
   return pod;
 };
 
-const ownerUid = (resource: string, namespace: string, name: string): string =>
-  String((server.store.get(resource, { namespace, name }).metadata as { uid: string }).uid);
+const ownerUid = (resource: string, namespace: string, name: string): string => String((server.store.get(resource, { namespace, name }).metadata as { uid: string }).uid);
 
 const nodeAddresses = (pod: SimulatedPod) => [
   { type: 'InternalIP', address: pod.hostIP },
@@ -209,9 +208,7 @@ describe('enrichment against the API server', () => {
 
     const record = podEvent(pod);
     await fastEnricher().enrich([record]);
-    expect(record.enrichment.services).toEqual(
-      [app, `${app}-all`, `${app}-hash`].sort().map((name) => ({ name, namespace: pod.namespace })),
-    );
+    expect(record.enrichment.services).toEqual([app, `${app}-all`, `${app}-hash`].sort().map((name) => ({ name, namespace: pod.namespace })));
   });
 
   it('a deleted pod: the event is still enriched, with errors; not dropped', async () => {
@@ -310,7 +307,10 @@ describe('service change records from the Services watch', () => {
       .sort();
     const lists = server.stats.count({ verb: 'list', resource: 'pods' });
 
-    const created = server.store.create('services', { metadata: { namespace: 'shop', name: 'changes-demo' }, spec: { selector: { app }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] } });
+    const created = server.store.create('services', {
+      metadata: { namespace: 'shop', name: 'changes-demo' },
+      spec: { selector: { app }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
+    });
     const svcUid = (created.metadata as { uid: string }).uid;
     server.store.patch('services', 'shop/changes-demo', { spec: { ports: [{ name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' }] } }, 'merge');
     server.store.patch('services', 'shop/changes-demo', { metadata: { labels: { unrelated: 'change' } } }, 'merge');

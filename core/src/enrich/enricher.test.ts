@@ -182,9 +182,21 @@ describe('createEnricher', () => {
     const rs = eventAbout('ReplicaSet', 'shop', 'web-5d8f');
     const deploy = eventAbout('Deployment', 'shop', 'web');
     await enricher.enrich([node, rs, deploy]);
-    expect(node.enrichment).toMatchObject({ labels: { zone: 'a' }, node: { name: 'worker-1', addresses: [{ type: 'InternalIP', address: '10.0.0.10' }] }, pod: null, owners: [], workload: null, errors: [] });
+    expect(node.enrichment).toMatchObject({
+      labels: { zone: 'a' },
+      node: { name: 'worker-1', addresses: [{ type: 'InternalIP', address: '10.0.0.10' }] },
+      pod: null,
+      owners: [],
+      workload: null,
+      errors: [],
+    });
     expect(rs.enrichment).toMatchObject({ owners: [{ kind: 'Deployment', name: 'web' }], workload: { kind: 'Deployment', name: 'web' }, node: null, errors: [] });
-    expect(deploy.enrichment).toMatchObject({ labels: { app: 'web' }, owners: [], workload: { kind: 'Deployment', name: 'web', uid: 'web-uid', apiVersion: 'apps/v1' }, errors: [] });
+    expect(deploy.enrichment).toMatchObject({
+      labels: { app: 'web' },
+      owners: [],
+      workload: { kind: 'Deployment', name: 'web', uid: 'web-uid', apiVersion: 'apps/v1' },
+      errors: [],
+    });
   });
 
   it('unknown kinds are not looked up and record no error', async () => {

@@ -34,8 +34,7 @@ export const ENRICH_DEFAULTS = {
 } as const;
 
 /** What the enricher reads of the config: the switches, and optional tuning. */
-export type EnricherConfig = Pick<EnrichConfig, 'objects' | 'owners' | 'nodes' | 'services'> &
-  Partial<Pick<EnrichConfig, 'cacheTtlMs' | 'cacheMaxEntries' | 'qps' | 'burst'>>;
+export type EnricherConfig = Pick<EnrichConfig, 'objects' | 'owners' | 'nodes' | 'services'> & Partial<Pick<EnrichConfig, 'cacheTtlMs' | 'cacheMaxEntries' | 'qps' | 'burst'>>;
 
 /** Options of {@link createEnricher}. */
 export interface EnricherOptions {
@@ -104,8 +103,7 @@ export function createEnricher(options: EnricherOptions): Enricher {
     },
     ...(options.now ? { now: options.now } : {}),
   });
-  const limiter =
-    options.limiter ?? createTokenBucket({ qps: config.qps ?? ENRICH_DEFAULTS.qps, burst: config.burst ?? ENRICH_DEFAULTS.burst });
+  const limiter = options.limiter ?? createTokenBucket({ qps: config.qps ?? ENRICH_DEFAULTS.qps, burst: config.burst ?? ENRICH_DEFAULTS.burst });
   const servicesSyncTimeoutMs = options.servicesSyncTimeoutMs ?? ENRICH_DEFAULTS.servicesSyncTimeoutMs;
   const counters = { gets: 0, failedGets: 0, errors: 0 };
   const enabled = config.objects || config.owners || config.nodes || config.services;
@@ -182,7 +180,7 @@ export function createEnricher(options: EnricherOptions): Enricher {
     // The same name may now be a new object (a StatefulSet pod re-created): keep only what it shares with the old one.
     const replaced = info !== undefined && io.uid !== '' && info.uid !== '' && info.uid !== io.uid;
     if (replaced) {
-      e.errors.push({ lookup: lookup.label, message: 'replaced: the object was deleted and re-created (uid differs); pod status and node are not from the event\'s object' });
+      e.errors.push({ lookup: lookup.label, message: "replaced: the object was deleted and re-created (uid differs); pod status and node are not from the event's object" });
     }
     let nodeName = '';
     if (info !== undefined) {

@@ -15,14 +15,7 @@ export { MAX_OWNER_DEPTH, WORKLOAD_KINDS, controllerRef, resolveOwnerChain, topW
 export type { ObjectFetcher, OwnerChain } from './owners.js';
 export { createServicesIndex, selectorMatches, toServiceEntry } from './services.js';
 export type { ServiceChange, ServiceEntry, ServicePort, ServicesIndex, ServicesIndexOptions } from './services.js';
-export {
-  SERVICE_CHANGE_COMPONENT,
-  SERVICE_CHANGE_REASONS,
-  createServiceChangeFeed,
-  deterministicUid,
-  serviceChangeEvent,
-  serviceChangeMessage,
-} from './service-changes.js';
+export { SERVICE_CHANGE_COMPONENT, SERVICE_CHANGE_REASONS, createServiceChangeFeed, deterministicUid, serviceChangeEvent, serviceChangeMessage } from './service-changes.js';
 export type { PodsBehind, ServiceChangeFeed, ServiceChangeFeedOptions, ServiceChangeStats } from './service-changes.js';
 export { DROPPED_ANNOTATIONS, toObjectInfo } from './object-info.js';
 export { describeLookupError } from './lookup-error.js';

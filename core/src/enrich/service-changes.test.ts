@@ -88,10 +88,7 @@ describe('service change records', () => {
       ['ADDED', 'ServiceAdded', 'Service shop/external added: no selector; ports http:80/TCP->8080; no pods selected'],
     ]);
     // One LIST per distinct selector: the cached list served the update and the delete of web.
-    expect(lists.calls).toEqual([
-      '/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb',
-      '/api/v1/namespaces/shop/pods?labelSelector=app%3Dapi2',
-    ]);
+    expect(lists.calls).toEqual(['/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb', '/api/v1/namespaces/shop/pods?labelSelector=app%3Dapi2']);
 
     const first = items[0]!.object;
     expect(first).toMatchObject({

@@ -84,7 +84,12 @@ describe('services index', () => {
     const index = createServicesIndex();
     expect(index.synced).toBe(false);
     const synced = index.whenSynced();
-    await index.run(feedOf([{ kind: 'sync', objects: [svc('shop', 'web', { app: 'web' })], resourceVersion: '3' }, { kind: 'event', type: 'ADDED', object: svc('shop', 'api', { app: 'api' }) }]));
+    await index.run(
+      feedOf([
+        { kind: 'sync', objects: [svc('shop', 'web', { app: 'web' })], resourceVersion: '3' },
+        { kind: 'event', type: 'ADDED', object: svc('shop', 'api', { app: 'api' }) },
+      ]),
+    );
     await synced;
     expect(index.synced).toBe(true);
     expect(index.size).toBe(2);

@@ -124,7 +124,12 @@ export function selectorMatches(selector: Readonly<Record<string, string>>, labe
 
 /** The part of a service whose change is reported as `updated`: its selector and ports. */
 function specKey(s: ServiceEntry): string {
-  const selector = s.selector === null ? null : Object.keys(s.selector).sort().map((k) => [k, s.selector![k]]);
+  const selector =
+    s.selector === null
+      ? null
+      : Object.keys(s.selector)
+          .sort()
+          .map((k) => [k, s.selector![k]]);
   return JSON.stringify([selector, s.ports]);
 }
 

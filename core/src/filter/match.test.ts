@@ -28,11 +28,7 @@ describe('createMatcher', () => {
 
   it('namespaces: only the listed namespaces', () => {
     const m = createMatcher({ namespaces: ['shop', 'payments'] });
-    expect([m(rec({ namespace: 'shop' })), m(rec({ namespace: 'payments' })), m(rec({ namespace: 'monitoring' }))]).toEqual([
-      true,
-      true,
-      false,
-    ]);
+    expect([m(rec({ namespace: 'shop' })), m(rec({ namespace: 'payments' })), m(rec({ namespace: 'monitoring' }))]).toEqual([true, true, false]);
   });
 
   it('excludeNamespaces: everything but the listed namespaces', () => {
@@ -57,11 +53,7 @@ describe('createMatcher', () => {
 
   it('matches exact strings only (no case folding, no prefixes)', () => {
     const m = createMatcher({ types: ['Warning'], namespaces: ['shop'] });
-    expect([m(rec({ type: 'warning' })), m(rec({ type: 'Warnings' })), m(rec({ type: 'Warning', namespace: 'shop-dev' }))]).toEqual([
-      false,
-      false,
-      false,
-    ]);
+    expect([m(rec({ type: 'warning' })), m(rec({ type: 'Warnings' })), m(rec({ type: 'Warning', namespace: 'shop-dev' }))]).toEqual([false, false, false]);
   });
 
   it('requires every non-empty criterion to match', () => {

@@ -37,9 +37,7 @@ export function createMatcher(m: MatchCriteria): RecordPredicate {
  * Source-level filter: the same criteria as {@link createMatcher} plus `minCount`
  * (drop events that occurred fewer times). Events it rejects never reach transforms or sinks.
  */
-export function createSourceFilter(
-  cfg: Pick<SourceConfig, 'namespaces' | 'excludeNamespaces' | 'types' | 'reasons' | 'kinds' | 'minCount'>,
-): RecordPredicate {
+export function createSourceFilter(cfg: Pick<SourceConfig, 'namespaces' | 'excludeNamespaces' | 'types' | 'reasons' | 'kinds' | 'minCount'>): RecordPredicate {
   const match = createMatcher(cfg);
   const minCount = cfg.minCount;
   if (!(minCount > 1)) return match;

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toRecord } from '../record/map.js';
 import { createRouter } from './router.js';
 
-const rec = (type: string, namespace: string) =>
-  toRecord({ metadata: { uid: 'u', resourceVersion: '1', namespace }, type, reason: 'X' }, { cluster: 'c', action: 'ADDED' });
+const rec = (type: string, namespace: string) => toRecord({ metadata: { uid: 'u', resourceVersion: '1', namespace }, type, reason: 'X' }, { cluster: 'c', action: 'ADDED' });
 
 describe('createRouter', () => {
   it('routes every event to every sink when no sink has criteria', () => {

@@ -24,9 +24,16 @@ describe('describeRequest', () => {
 
 describe('errors', () => {
   it('words an HTTP error from the Status body, on one line', () => {
-    const body = JSON.stringify({ kind: 'Status', code: 403, reason: 'Forbidden', message: 'events is forbidden: User "u" cannot list resource "events" in API group "" at the cluster scope' });
+    const body = JSON.stringify({
+      kind: 'Status',
+      code: 403,
+      reason: 'Forbidden',
+      message: 'events is forbidden: User "u" cannot list resource "events" in API group "" at the cluster scope',
+    });
     const err = httpError(describeRequest('GET', '/api/v1/events'), 403, body, undefined);
-    expect(err.message).toBe('cannot list events (core/v1) at the cluster scope: 403 Forbidden — events is forbidden: User "u" cannot list resource "events" in API group "" at the cluster scope');
+    expect(err.message).toBe(
+      'cannot list events (core/v1) at the cluster scope: 403 Forbidden — events is forbidden: User "u" cannot list resource "events" in API group "" at the cluster scope',
+    );
     expect(err).toMatchObject({ code: 'KUBE_API_FAILED', kind: 'http', status: 403, reason: 'Forbidden', retryAfterMs: null, fatalAtStartup: true });
     expect(err.hint).toContain('grant the verb "list" on "events" in API group ""');
   });
@@ -35,7 +42,9 @@ describe('errors', () => {
     const req = describeRequest('GET', '/api/v1/events');
     expect(httpError(req, 429, '{"kind":"Status","reason":"TooManyRequests","details":{"retryAfterSeconds":7}}', '3').retryAfterMs).toBe(3000);
     expect(httpError(req, 429, '{"kind":"Status","reason":"TooManyRequests","details":{"retryAfterSeconds":7}}', undefined).retryAfterMs).toBe(7000);
-    expect(httpError(req, 500, 'plain text\nfrom a proxy', undefined).message).toBe('cannot list events (core/v1) at the cluster scope: 500 Internal Server Error — plain text from a proxy');
+    expect(httpError(req, 500, 'plain text\nfrom a proxy', undefined).message).toBe(
+      'cannot list events (core/v1) at the cluster scope: 500 Internal Server Error — plain text from a proxy',
+    );
   });
 
   it('reads Retry-After by the shared RFC 9110 contract: seconds or an HTTP-date, null when absent or invalid', () => {
@@ -50,7 +59,11 @@ describe('errors', () => {
   });
 
   it('words connection failures naming the server', () => {
-    const refused = networkError(describeRequest('GET', '/api/v1/events', { watch: 1 }), 'https://10.0.0.1:6443', Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6443'), { code: 'ECONNREFUSED' }));
+    const refused = networkError(
+      describeRequest('GET', '/api/v1/events', { watch: 1 }),
+      'https://10.0.0.1:6443',
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6443'), { code: 'ECONNREFUSED' }),
+    );
     expect(refused.message).toBe('cannot watch events (core/v1) at the cluster scope: cannot connect to https://10.0.0.1:6443 — connection refused (ECONNREFUSED)');
     expect(refused.fatalAtStartup).toBe(true);
     const reset = networkError(describeRequest('GET', '/api/v1/events'), 'https://x', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));

@@ -74,7 +74,14 @@ export class KubeApiError extends K8streamError {
   get fatalAtStartup(): boolean {
     if (this.kind === 'config') return true;
     if (this.kind === 'http') return [400, 401, 403, 404, 405, 406, 422].includes(this.status);
-    if (this.kind === 'network') return FATAL_NETWORK.has(this.reason) || this.reason.startsWith('CERT_') || this.reason.startsWith('ERR_TLS') || this.reason.includes('SELF_SIGNED') || this.reason.startsWith('UNABLE_TO_');
+    if (this.kind === 'network')
+      return (
+        FATAL_NETWORK.has(this.reason) ||
+        this.reason.startsWith('CERT_') ||
+        this.reason.startsWith('ERR_TLS') ||
+        this.reason.includes('SELF_SIGNED') ||
+        this.reason.startsWith('UNABLE_TO_')
+      );
     return false;
   }
 
@@ -111,7 +118,10 @@ const NETWORK_WORDS: Readonly<Record<string, string>> = {
  * `/api/v1/namespaces/shop/pods/web` → get pods "web" (core/v1) in namespace shop.
  */
 export function describeRequest(method: string, path: string, query: Record<string, unknown> = {}): RequestDescription {
-  const parts = path.split('?')[0]!.split('/').filter((p) => p !== '');
+  const parts = path
+    .split('?')[0]!
+    .split('/')
+    .filter((p) => p !== '');
   let groupVersion = '';
   let rest: string[] = [];
   if (parts[0] === 'api' && parts.length >= 2) {
@@ -204,7 +214,9 @@ function hintFor(status: number, r: RequestDescription): { hint?: string } {
   if (status === 401) return { hint: 'the server rejected the credentials: check the kubeconfig user (token, client certificate, exec plugin) or the service account token' };
   if (status === 403 && r.verb !== 'request') {
     const group = r.groupVersion.startsWith('core/') ? '""' : `"${r.groupVersion.split('/')[0]}"`;
-    return { hint: `grant the verb "${r.verb}" on "${r.resource}" in API group ${group}${r.namespace !== null ? ` in namespace "${r.namespace}"` : ' (a ClusterRole)'} to k8stream's user or service account` };
+    return {
+      hint: `grant the verb "${r.verb}" on "${r.resource}" in API group ${group}${r.namespace !== null ? ` in namespace "${r.namespace}"` : ' (a ClusterRole)'} to k8stream's user or service account`,
+    };
   }
   if (status === 404 && r.verb !== 'request') return { hint: `the server does not serve ${r.resource} in ${r.groupVersion}; check source.api or the cluster version` };
   return {};
@@ -214,7 +226,10 @@ function hintFor(status: number, r: RequestDescription): { hint?: string } {
 export function networkError(request: RequestDescription, server: string, err: unknown): KubeApiError {
   const code = errorCode(err);
   const words = NETWORK_WORDS[code] ?? (err instanceof Error ? oneLine(err.message, 200) : String(err));
-  const what = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? `cannot connect to ${server}` : `no complete answer from ${server}`;
+  const what =
+    code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
+      ? `cannot connect to ${server}`
+      : `no complete answer from ${server}`;
   const hint =
     code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
       ? 'check that the cluster is running and that the kubeconfig server URL (or KUBERNETES_SERVICE_HOST) points to it'

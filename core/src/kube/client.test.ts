@@ -35,7 +35,15 @@ async function caught(p: Promise<unknown>): Promise<KubeApiError> {
 function kubeconfigFor(server: string, cluster: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromString(
-    ['apiVersion: v1', 'kind: Config', `clusters: [{ name: c, cluster: { server: "${server}"${cluster} } }]`, 'users: [{ name: u, user: { token: t } }]', 'contexts: [{ name: x, context: { cluster: c, user: u } }]', 'current-context: x', ''].join('\n'),
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{ name: c, cluster: { server: "${server}"${cluster} } }]`,
+      'users: [{ name: u, user: { token: t } }]',
+      'contexts: [{ name: x, context: { cluster: c, user: u } }]',
+      'current-context: x',
+      '',
+    ].join('\n'),
   );
   return kc;
 }
@@ -53,7 +61,12 @@ for (const https of [false, true]) {
   describe(`client over ${https ? 'HTTPS' : 'HTTP'}`, () => {
     it('returns raw JSON (string timestamps, unknown fields kept)', async () => {
       const s = (server = await startApiServer({ https, token: TOKEN }));
-      s.store.create('events', { metadata: { name: 'e1', namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z' }, reason: 'Started', lastTimestamp: '2026-01-01T00:00:01Z', futureField: { x: 1 } });
+      s.store.create('events', {
+        metadata: { name: 'e1', namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z' },
+        reason: 'Started',
+        lastTimestamp: '2026-01-01T00:00:01Z',
+        futureField: { x: 1 },
+      });
       const client = clientFor(s);
       expect(client.server).toBe(s.url);
       const list = (await client.getJSON('/api/v1/events', { limit: 10, fieldSelector: undefined })) as { items: Record<string, unknown>[] };
@@ -185,7 +198,9 @@ describe('client connection failures', () => {
   it('names an unknown host', async () => {
     const client = createKubeClientFromKubeConfig(kubeconfigFor('https://no-such-host.invalid:6443', ''));
     const err = await caught(client.getJSON('/api/v1/events'));
-    expect(err.message).toMatch(/^cannot list events \(core\/v1\) at the cluster scope: cannot connect to https:\/\/no-such-host\.invalid:6443 — host (not found|name lookup failed)/);
+    expect(err.message).toMatch(
+      /^cannot list events \(core\/v1\) at the cluster scope: cannot connect to https:\/\/no-such-host\.invalid:6443 — host (not found|name lookup failed)/,
+    );
     expect(err.fatalAtStartup).toBe(true);
   });
 
@@ -210,7 +225,9 @@ describe('client connection failures', () => {
   it('refuses plain HTTP without insecure-skip-tls-verify, saying why', async () => {
     const s = (server = await startApiServer());
     const err = await caught(createKubeClientFromKubeConfig(kubeconfigFor(s.url, '')).getJSON('/api/v1/events'));
-    expect(err.message).toBe(`cannot list events (core/v1) at the cluster scope: the server ${s.url} uses plain HTTP, which the kubeconfig allows only with insecure-skip-tls-verify: true`);
+    expect(err.message).toBe(
+      `cannot list events (core/v1) at the cluster scope: the server ${s.url} uses plain HTTP, which the kubeconfig allows only with insecure-skip-tls-verify: true`,
+    );
     expect(err).toMatchObject({ kind: 'config', fatalAtStartup: true });
   });
 });
@@ -222,7 +239,10 @@ describe('client credentials from an exec plugin', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'k8stream-exec-'));
     try {
       const ok = path.join(dir, 'ok.mjs');
-      await writeFile(ok, `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'exec-issued-token' } }));\n`);
+      await writeFile(
+        ok,
+        `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'exec-issued-token' } }));\n`,
+      );
       const failing = path.join(dir, 'fail.mjs');
       await writeFile(failing, `process.stderr.write('login required: run cloud auth login'); process.exit(1);\n`);
       const kubeconfig = (script: string): KubeConfig => {

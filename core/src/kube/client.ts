@@ -100,9 +100,19 @@ class HttpKubeClient implements KubeClient {
   private readonly onResponse: KubeClientOptions['onResponse'];
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
-  constructor(private readonly kc: KubeConfig, opts: KubeClientOptions) {
+  constructor(
+    private readonly kc: KubeConfig,
+    opts: KubeClientOptions,
+  ) {
     const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new KubeApiError('no current cluster in the kubeconfig', { kind: 'config', status: 0, reason: 'ConfigError', retryAfterMs: null, request: describeRequest('GET', '/') });
+    if (!cluster)
+      throw new KubeApiError('no current cluster in the kubeconfig', {
+        kind: 'config',
+        status: 0,
+        reason: 'ConfigError',
+        retryAfterMs: null,
+        request: describeRequest('GET', '/'),
+      });
     this.server = cluster.server.replace(/\/+$/, '');
     this.origin = opts.origin ?? 'kubeconfig';
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
@@ -200,7 +210,9 @@ class HttpKubeClient implements KubeClient {
       const plainHttp = /HTTP protocol is not allowed/i.test(msg);
       throw configError(
         request,
-        plainHttp ? `the server ${this.server} uses plain HTTP, which the kubeconfig allows only with insecure-skip-tls-verify: true` : `cannot prepare credentials (${this.origin}): ${msg}`,
+        plainHttp
+          ? `the server ${this.server} uses plain HTTP, which the kubeconfig allows only with insecure-skip-tls-verify: true`
+          : `cannot prepare credentials (${this.origin}): ${msg}`,
         plainHttp ? 'use https, or set insecure-skip-tls-verify: true on the cluster entry (only for local test clusters)' : undefined,
         err,
       );
@@ -217,7 +229,7 @@ class HttpKubeClient implements KubeClient {
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     const isHttps = url.protocol === 'https:';
-    const ca = opts.ca ?? (cluster ? bufferFromFileOrString(cluster.caFile, cluster.caData) ?? undefined : undefined);
+    const ca = opts.ca ?? (cluster ? (bufferFromFileOrString(cluster.caFile, cluster.caData) ?? undefined) : undefined);
     const reqOpts: https.RequestOptions = {
       method,
       headers,
@@ -267,7 +279,10 @@ class Deadline {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(parent: AbortSignal | undefined, readonly ms: number) {
+  constructor(
+    parent: AbortSignal | undefined,
+    readonly ms: number,
+  ) {
     this.signal = parent ? AbortSignal.any([parent, this.controller.signal]) : this.controller.signal;
   }
 

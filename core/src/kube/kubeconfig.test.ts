@@ -69,7 +69,13 @@ describe('loadKubeConfig', () => {
     await writeServiceAccount();
     await file('home/custom/kc', config('explicit', 'https://explicit:6443'));
     await file('env-kc', config('env', 'https://env:6443'));
-    const { kc, origin } = loadKubeConfig({ kubeconfig: '~/custom/kc', context: null, homeDir: path.join(dir, 'home'), env: { ...inClusterEnv, KUBECONFIG: path.join(dir, 'env-kc') }, serviceAccountDir: sa() });
+    const { kc, origin } = loadKubeConfig({
+      kubeconfig: '~/custom/kc',
+      context: null,
+      homeDir: path.join(dir, 'home'),
+      env: { ...inClusterEnv, KUBECONFIG: path.join(dir, 'env-kc') },
+      serviceAccountDir: sa(),
+    });
     expect(kc.getCurrentCluster()?.server).toBe('https://explicit:6443');
     expect(origin).toBe(`kubeconfig ${path.join(dir, 'home/custom/kc')} (context explicit)`);
   });

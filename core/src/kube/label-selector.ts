@@ -5,9 +5,7 @@
  */
 import { K8streamError } from '../errors.js';
 
-export type Requirement =
-  | { key: string; op: 'exists' | 'notExists' }
-  | { key: string; op: 'in' | 'notIn'; values: ReadonlySet<string> };
+export type Requirement = { key: string; op: 'exists' | 'notExists' } | { key: string; op: 'in' | 'notIn'; values: ReadonlySet<string> };
 
 export type LabelMatcher = (labels: Readonly<Record<string, string>>) => boolean;
 

@@ -93,7 +93,11 @@ for (const https of [false, true]) {
       s.store.patch('events', 'default/live', { count: 2 });
       s.store.delete('events', 'default/e000');
       await got.until((items) => items.length === 4);
-      expect(got.items.slice(1).map((i) => (i.kind === 'event' ? `${i.type} ${String((i.object['metadata'] as { name: string }).name)}` : i.kind))).toEqual(['ADDED live', 'MODIFIED live', 'DELETED e000']);
+      expect(got.items.slice(1).map((i) => (i.kind === 'event' ? `${i.type} ${String((i.object['metadata'] as { name: string }).name)}` : i.kind))).toEqual([
+        'ADDED live',
+        'MODIFIED live',
+        'DELETED e000',
+      ]);
       expect(lw.state()).toMatchObject({ synced: true, watching: true, failingSince: null, resourceVersion: '503' });
     });
 
@@ -271,11 +275,18 @@ describe('list+watch recovery', () => {
 describe('list+watch startup', () => {
   it.each([
     [401, (s: ApiServerDouble) => clientFor(s, { token: 'bad' }), 'cannot list events (core/v1) at the cluster scope: 401 Unauthorized'],
-    [403, (s: ApiServerDouble) => (s.rbac.deny({ verb: 'list', resource: 'events' }), clientFor(s)), 'cannot list events (core/v1) at the cluster scope: 403 Forbidden — events is forbidden: User "system:serviceaccount:k8stream:k8stream" cannot list resource "events" in API group "" at the cluster scope'],
+    [
+      403,
+      (s: ApiServerDouble) => (s.rbac.deny({ verb: 'list', resource: 'events' }), clientFor(s)),
+      'cannot list events (core/v1) at the cluster scope: 403 Forbidden — events is forbidden: User "system:serviceaccount:k8stream:k8stream" cannot list resource "events" in API group "" at the cluster scope',
+    ],
   ])('fails fast with SOURCE_FAILED on %i', async (_code, client, message) => {
     const s = (server = await startApiServer({ token: 'good' }));
     const lw = createListWatch({ client: client(s), path: '/api/v1/events', signal: stop.signal, ...FAST });
-    const err = await lw.nextBatch(1).then(() => null, (e: unknown) => e);
+    const err = await lw.nextBatch(1).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(K8streamError);
     expect((err as K8streamError).code).toBe('SOURCE_FAILED');
     expect((err as K8streamError).message).toBe(message);
@@ -285,7 +296,10 @@ describe('list+watch startup', () => {
   it('fails fast when the API is not served (404)', async () => {
     const s = (server = await startApiServer());
     const lw = createListWatch({ client: clientFor(s), path: '/apis/events.k8s.io/v2/events', signal: stop.signal, ...FAST });
-    await expect(lw.nextBatch(1)).rejects.toMatchObject({ code: 'SOURCE_FAILED', message: expect.stringMatching(/^cannot list events \(events\.k8s\.io\/v2\) at the cluster scope: 404 Not Found/) });
+    await expect(lw.nextBatch(1)).rejects.toMatchObject({
+      code: 'SOURCE_FAILED',
+      message: expect.stringMatching(/^cannot list events \(events\.k8s\.io\/v2\) at the cluster scope: 404 Not Found/),
+    });
   });
 
   it('fails fast when the server is unreachable, naming its URL', async () => {
@@ -293,7 +307,10 @@ describe('list+watch startup', () => {
     const client = clientFor(s);
     await s.close();
     const lw = createListWatch({ client, path: '/api/v1/events', signal: stop.signal, ...FAST });
-    await expect(lw.nextBatch(1)).rejects.toMatchObject({ code: 'SOURCE_FAILED', message: `cannot list events (core/v1) at the cluster scope: cannot connect to ${s.url} — connection refused (ECONNREFUSED)` });
+    await expect(lw.nextBatch(1)).rejects.toMatchObject({
+      code: 'SOURCE_FAILED',
+      message: `cannot list events (core/v1) at the cluster scope: cannot connect to ${s.url} — connection refused (ECONNREFUSED)`,
+    });
   });
 
   it('retries the first list on transient errors (500, reset, 429)', async () => {

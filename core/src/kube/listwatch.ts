@@ -173,8 +173,19 @@ class ListWatchEngine implements ListWatch {
   private useWatchList: boolean;
   private readonly listeners = new Set<() => void>();
   private readonly c: ListWatchCounters = {
-    lists: 0, pages: 0, watches: 0, restarts: 0, relists: 0, gaps410: 0, gapsEmpty: 0, bookmarks: 0,
-    events: 0, errors: 0, emptyResponses: 0, stalls: 0, throttled: 0,
+    lists: 0,
+    pages: 0,
+    watches: 0,
+    restarts: 0,
+    relists: 0,
+    gaps410: 0,
+    gapsEmpty: 0,
+    bookmarks: 0,
+    events: 0,
+    errors: 0,
+    emptyResponses: 0,
+    stalls: 0,
+    throttled: 0,
   };
 
   constructor(options: ListWatchOptions) {
@@ -349,7 +360,11 @@ class ListWatchEngine implements ListWatch {
           this.c.emptyResponses++;
           emptyStreak++;
           if (emptyStreak >= this.o.relistAfterEmpty && this.rv !== null && this.synced) {
-            logger.warn('watch keeps answering empty; re-listing (its resourceVersion is probably too old)', { target: this.target, resourceVersion: this.rv, answers: emptyStreak });
+            logger.warn('watch keeps answering empty; re-listing (its resourceVersion is probably too old)', {
+              target: this.target,
+              resourceVersion: this.rv,
+              answers: emptyStreak,
+            });
             emptyStreak = 0;
             this.c.gapsEmpty++;
             this.c.relists++;
@@ -613,7 +628,10 @@ function isInitialEventsEnd(obj: KubeObject): boolean {
   return ann?.['k8s.io/initial-events-end'] === 'true';
 }
 
-function readList(page: unknown, path: string): {
+function readList(
+  page: unknown,
+  path: string,
+): {
   items: KubeObject[];
   metadata: { resourceVersion: string; continue: string | undefined };
   itemApiVersion: string | undefined;

@@ -98,7 +98,9 @@ describe('createLeaderElector', () => {
     expect(() => createLeaderElector({ client: c, namespace: NS, name: NAME, identity: 'a', retryPeriodMs: 10_000 })).toThrow(
       'leaderElection.retryPeriodMs: must be less than renewDeadlineMs (10000), got 10000',
     );
-    expect(() => createLeaderElector({ client: c, namespace: NS, name: NAME, identity: 'a', leaseDurationMs: -1 })).toThrow('leaderElection.leaseDurationMs: must be a positive number');
+    expect(() => createLeaderElector({ client: c, namespace: NS, name: NAME, identity: 'a', leaseDurationMs: -1 })).toThrow(
+      'leaderElection.leaseDurationMs: must be a positive number',
+    );
   });
 
   it('creates an absent lease and renews it every retry period', async () => {

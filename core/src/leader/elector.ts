@@ -243,11 +243,14 @@ class Elector implements LeaderElector {
     let timer: NodeJS.Timeout | undefined;
     const arm = (renewedAt: number) => {
       clearTimeout(timer);
-      timer = setTimeout(() => {
-        this.log.warn('no successful renewal within the renew deadline; stepping down', { renewDeadlineMs: this.renewDeadlineMs });
-        this.setLeading(false);
-        stepDown.abort();
-      }, Math.max(0, renewedAt + this.renewDeadlineMs - this.now()));
+      timer = setTimeout(
+        () => {
+          this.log.warn('no successful renewal within the renew deadline; stepping down', { renewDeadlineMs: this.renewDeadlineMs });
+          this.setLeading(false);
+          stepDown.abort();
+        },
+        Math.max(0, renewedAt + this.renewDeadlineMs - this.now()),
+      );
     };
     arm(acquiredAt);
     this.log.info('acquired the lease; leading');
@@ -383,11 +386,19 @@ function isAccessError(err: unknown): err is KubeApiError {
 
 function validate(opts: LeaderElectorOptions, lease: number, renew: number, retry: number): void {
   const issues: ValidationIssue[] = [];
-  for (const [field, v] of [['namespace', opts.namespace], ['name', opts.name], ['identity', opts.identity]] as const) {
+  for (const [field, v] of [
+    ['namespace', opts.namespace],
+    ['name', opts.name],
+    ['identity', opts.identity],
+  ] as const) {
     if (typeof v !== 'string' || v === '') issues.push({ path: `leaderElection.${field}`, message: 'must be a non-empty string' });
   }
   let numbersValid = true;
-  for (const [field, v] of [['leaseDurationMs', lease], ['renewDeadlineMs', renew], ['retryPeriodMs', retry]] as const) {
+  for (const [field, v] of [
+    ['leaseDurationMs', lease],
+    ['renewDeadlineMs', renew],
+    ['retryPeriodMs', retry],
+  ] as const) {
     if (Number.isFinite(v) && v > 0) continue;
     numbersValid = false;
     issues.push({ path: `leaderElection.${field}`, message: `must be a positive number of milliseconds, got ${String(v)}` });

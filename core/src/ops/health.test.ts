@@ -4,7 +4,12 @@ import type { ReadinessInput } from './health.js';
 
 const limits = { watchFailingMs: 1000, sinkFailingMs: 5000 };
 const live = (over: Partial<Extract<ReadinessInput['source'], { type: 'kubernetes' }>> = {}): ReadinessInput['source'] => ({
-  type: 'kubernetes', synced: true, watching: true, failingSince: null, lastError: null, ...over,
+  type: 'kubernetes',
+  synced: true,
+  watching: true,
+  failingSince: null,
+  lastError: null,
+  ...over,
 });
 const input = (over: Partial<ReadinessInput> = {}): ReadinessInput => ({ phase: 'running', leader: null, source: live(), sinks: [{ name: 'a', failingSince: null }], ...over });
 
@@ -35,10 +40,22 @@ describe('evaluateReadiness', () => {
   });
 
   it('a sink failing every send past sinkFailingMs makes it not ready', () => {
-    const r = evaluateReadiness(input({ sinks: [{ name: 'a', failingSince: 0 }, { name: 'b', failingSince: 4_000 }] }), limits, 9_000);
+    const r = evaluateReadiness(
+      input({
+        sinks: [
+          { name: 'a', failingSince: 0 },
+          { name: 'b', failingSince: 4_000 },
+        ],
+      }),
+      limits,
+      9_000,
+    );
     expect(r.ready).toBe(false);
     expect(r.reasons).toEqual(['sink a failing for 9000 ms (limit 5000 ms)']);
-    expect(r.sinks).toEqual([{ name: 'a', failingForMs: 9000, ok: false }, { name: 'b', failingForMs: 5000, ok: true }]);
+    expect(r.sinks).toEqual([
+      { name: 'a', failingForMs: 9000, ok: false },
+      { name: 'b', failingForMs: 5000, ok: true },
+    ]);
   });
 });
 

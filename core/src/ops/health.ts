@@ -38,10 +38,7 @@ export interface ReadinessInput {
   phase: OpsPhase;
   /** null without leader election. */
   leader: boolean | null;
-  source:
-    | { type: 'replay' }
-    | { type: 'kubernetes'; synced: boolean; watching: boolean; failingSince: number | null; lastError: string | null }
-    | null;
+  source: { type: 'replay' } | { type: 'kubernetes'; synced: boolean; watching: boolean; failingSince: number | null; lastError: string | null } | null;
   sinks: { name: string; failingSince: number | null }[];
 }
 
@@ -57,10 +54,7 @@ export interface Readiness {
   leader: boolean | null;
   /** Why not ready (empty when ready). */
   reasons: string[];
-  source:
-    | { type: 'replay' }
-    | { type: 'kubernetes'; synced: boolean; watching: boolean; failingForMs: number | null; lastError: string | null }
-    | null;
+  source: { type: 'replay' } | { type: 'kubernetes'; synced: boolean; watching: boolean; failingForMs: number | null; lastError: string | null } | null;
   sinks: { name: string; failingForMs: number | null; ok: boolean }[];
 }
 

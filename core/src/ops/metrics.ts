@@ -118,7 +118,8 @@ export function createOpsMetrics(src: MetricSources, info: { version: string }):
   );
 
   // Pipeline counters.
-  const pipeline = (field: keyof PipelineCounters) => () => (src.pipeline === null ? [] : [[{ source: src.sourceType }, src.pipeline[field]] as [Record<'source', string>, number]]);
+  const pipeline = (field: keyof PipelineCounters) => () =>
+    src.pipeline === null ? [] : [[{ source: src.sourceType }, src.pipeline[field]] as [Record<'source', string>, number]];
   readCounter(registry, `${p}events_received_total`, 'Raw events pulled from the source.', ['source'], pipeline('received'));
   readCounter(registry, `${p}events_filtered_total`, 'Records dropped by the source filter.', ['source'], pipeline('filtered'));
   readCounter(registry, `${p}events_deleted_skipped_total`, 'DELETED notifications skipped (source.emitDeleted: false).', ['source'], pipeline('deletedSkipped'));
@@ -146,21 +147,77 @@ export function createOpsMetrics(src: MetricSources, info: { version: string }):
   });
 
   // Sinks (the dead-letter destination is the sink named "deadletter").
-  const sinks = <L extends string>(read: (s: DispatchStats, buffer: 'memory' | 'disk') => [Partial<Record<L, string>>, number][]) => () => {
-    const out: [Partial<Record<L | 'sink', string>>, number][] = [];
-    for (const [name, s] of src.sinks) for (const [labels, v] of read(s.stats(), s.buffer)) out.push([{ ...labels, sink: name } as Partial<Record<L | 'sink', string>>, v]);
-    return out;
-  };
+  const sinks =
+    <L extends string>(read: (s: DispatchStats, buffer: 'memory' | 'disk') => [Partial<Record<L, string>>, number][]) =>
+    () => {
+      const out: [Partial<Record<L | 'sink', string>>, number][] = [];
+      for (const [name, s] of src.sinks) for (const [labels, v] of read(s.stats(), s.buffer)) out.push([{ ...labels, sink: name } as Partial<Record<L | 'sink', string>>, v]);
+      return out;
+    };
   const perSink = (f: (s: DispatchStats) => number) => sinks((s) => [[{}, f(s)]]);
-  readGauge(registry, `${p}sink_queue_events`, 'Events pushed to the sink and not yet acked, dead-lettered or given up.', ['sink', 'buffer'], sinks((s, buffer) => [[{ buffer }, s.queuedEvents]]));
-  readGauge(registry, `${p}sink_queue_bytes`, 'Bytes of those events (disk buffer: segment bytes).', ['sink', 'buffer'], sinks((s, buffer) => [[{ buffer }, s.queuedBytes]]));
-  readCounter(registry, `${p}sink_batches_sent_total`, 'Batches the sink acked.', ['sink'], perSink((s) => s.batchesSent));
-  readCounter(registry, `${p}sink_events_sent_total`, 'Events the sink acked.', ['sink'], perSink((s) => s.eventsSent));
-  readCounter(registry, `${p}sink_bytes_sent_total`, 'Encoded (compressed) bytes the sink acked.', ['sink'], perSink((s) => s.bytesSent));
-  readCounter(registry, `${p}sink_retries_total`, 'Send attempts after the first one.', ['sink'], perSink((s) => s.retries));
-  readCounter(registry, `${p}sink_permanent_failures_total`, 'Batches the sink rejected permanently.', ['sink'], perSink((s) => s.permanentFailures));
-  readCounter(registry, `${p}sink_deadlettered_total`, 'Events handed to the dead-letter destination.', ['sink'], perSink((s) => s.deadLettered));
-  readCounter(registry, `${p}sink_dropped_total`, 'Events lost: given up without delivery, or deleted by a disk buffer (overflow: drop-oldest).', ['sink'], perSink((s) => s.failedEvents + (s.droppedEvents ?? 0)));
+  readGauge(
+    registry,
+    `${p}sink_queue_events`,
+    'Events pushed to the sink and not yet acked, dead-lettered or given up.',
+    ['sink', 'buffer'],
+    sinks((s, buffer) => [[{ buffer }, s.queuedEvents]]),
+  );
+  readGauge(
+    registry,
+    `${p}sink_queue_bytes`,
+    'Bytes of those events (disk buffer: segment bytes).',
+    ['sink', 'buffer'],
+    sinks((s, buffer) => [[{ buffer }, s.queuedBytes]]),
+  );
+  readCounter(
+    registry,
+    `${p}sink_batches_sent_total`,
+    'Batches the sink acked.',
+    ['sink'],
+    perSink((s) => s.batchesSent),
+  );
+  readCounter(
+    registry,
+    `${p}sink_events_sent_total`,
+    'Events the sink acked.',
+    ['sink'],
+    perSink((s) => s.eventsSent),
+  );
+  readCounter(
+    registry,
+    `${p}sink_bytes_sent_total`,
+    'Encoded (compressed) bytes the sink acked.',
+    ['sink'],
+    perSink((s) => s.bytesSent),
+  );
+  readCounter(
+    registry,
+    `${p}sink_retries_total`,
+    'Send attempts after the first one.',
+    ['sink'],
+    perSink((s) => s.retries),
+  );
+  readCounter(
+    registry,
+    `${p}sink_permanent_failures_total`,
+    'Batches the sink rejected permanently.',
+    ['sink'],
+    perSink((s) => s.permanentFailures),
+  );
+  readCounter(
+    registry,
+    `${p}sink_deadlettered_total`,
+    'Events handed to the dead-letter destination.',
+    ['sink'],
+    perSink((s) => s.deadLettered),
+  );
+  readCounter(
+    registry,
+    `${p}sink_dropped_total`,
+    'Events lost: given up without delivery, or deleted by a disk buffer (overflow: drop-oldest).',
+    ['sink'],
+    perSink((s) => s.failedEvents + (s.droppedEvents ?? 0)),
+  );
   const sendDuration = new Histogram({
     name: `${p}sink_send_duration_seconds`,
     help: 'Duration of acked sends (the successful attempt).',
@@ -188,11 +245,41 @@ export function createOpsMetrics(src: MetricSources, info: { version: string }):
 
   // The Kubernetes source (no samples with a replay source).
   const kube = (f: (c: ReturnType<KubernetesSource['counters']>) => number) => () => (src.kube === null ? [] : [[{}, f(src.kube.counters())] as [Record<never, string>, number]]);
-  readCounter(registry, `${p}watch_restarts_total`, 'Watch reconnects after a stream ended normally.', [], kube((c) => c.restarts));
-  readCounter(registry, `${p}watch_relists_total`, 'Re-lists after 410 Gone or repeated empty answers.', [], kube((c) => c.relists));
-  readCounter(registry, `${p}watch_gaps_total`, 'Gap marker records emitted (history possibly lost).', [], kube((c) => c.gaps));
-  readCounter(registry, `${p}watch_bookmarks_total`, 'BOOKMARK events received.', [], kube((c) => c.bookmarks));
-  readCounter(registry, `${p}watch_errors_total`, 'Failed list/watch requests and broken streams (410 and 429 excluded).', [], kube((c) => c.errors));
+  readCounter(
+    registry,
+    `${p}watch_restarts_total`,
+    'Watch reconnects after a stream ended normally.',
+    [],
+    kube((c) => c.restarts),
+  );
+  readCounter(
+    registry,
+    `${p}watch_relists_total`,
+    'Re-lists after 410 Gone or repeated empty answers.',
+    [],
+    kube((c) => c.relists),
+  );
+  readCounter(
+    registry,
+    `${p}watch_gaps_total`,
+    'Gap marker records emitted (history possibly lost).',
+    [],
+    kube((c) => c.gaps),
+  );
+  readCounter(
+    registry,
+    `${p}watch_bookmarks_total`,
+    'BOOKMARK events received.',
+    [],
+    kube((c) => c.bookmarks),
+  );
+  readCounter(
+    registry,
+    `${p}watch_errors_total`,
+    'Failed list/watch requests and broken streams (410 and 429 excluded).',
+    [],
+    kube((c) => c.errors),
+  );
   readGauge(registry, `${p}watch_up`, '1 when every events watch is open, else 0.', [], () => (src.kube === null ? [] : [[{}, src.kube.state().watching ? 1 : 0]]));
   const kubeRequests = new Counter({
     name: `${p}kube_requests_total`,
@@ -203,8 +290,20 @@ export function createOpsMetrics(src: MetricSources, info: { version: string }):
 
   // Enrichment, leader election, resume point, heartbeat, readiness.
   const enrich = (f: (s: EnricherStats) => number) => () => (src.enricher === null ? [] : [[{}, f(src.enricher.stats())] as [Record<never, string>, number]]);
-  readCounter(registry, `${p}enrich_cache_hits_total`, 'Enrichment lookups answered from the cache.', [], enrich((s) => s.hits));
-  readCounter(registry, `${p}enrich_cache_misses_total`, 'Enrichment lookups that needed an API request.', [], enrich((s) => s.misses));
+  readCounter(
+    registry,
+    `${p}enrich_cache_hits_total`,
+    'Enrichment lookups answered from the cache.',
+    [],
+    enrich((s) => s.hits),
+  );
+  readCounter(
+    registry,
+    `${p}enrich_cache_misses_total`,
+    'Enrichment lookups that needed an API request.',
+    [],
+    enrich((s) => s.misses),
+  );
   if (src.leader !== null) {
     const leading = src.leader;
     readGauge(registry, `${p}leader`, '1 while this replica leads, 0 on standby.', [], () => [[{}, leading() ? 1 : 0]]);

@@ -166,19 +166,23 @@ describe('the heartbeat', () => {
     const waiters: (() => void)[] = [];
     const receiver = http.createServer((req, res) => {
       let body = '';
-      req.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => {
-        bodies.push({ method: req.method, type: req.headers['content-type'], body: JSON.parse(body) });
-        res.statusCode = fail ? 500 : 204;
-        res.end();
-        for (const w of waiters.splice(0)) w();
-      });
+      req
+        .setEncoding('utf8')
+        .on('data', (d: string) => (body += d))
+        .on('end', () => {
+          bodies.push({ method: req.method, type: req.headers['content-type'], body: JSON.parse(body) });
+          res.statusCode = fail ? 500 : 204;
+          res.end();
+          for (const w of waiters.splice(0)) w();
+        });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const url = `http://user:secret@127.0.0.1:${(receiver.address() as AddressInfo).port}/ping?token=abc`;
-    const received = (n: number) => new Promise<void>((resolve) => {
-      const check = () => (bodies.length >= n ? resolve() : waiters.push(check));
-      check();
-    });
+    const received = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (bodies.length >= n ? resolve() : waiters.push(check));
+        check();
+      });
     try {
       const ops = await start(config({ heartbeat: { url, intervalMs: 50, timeoutMs: 1000 } }), { leader: () => true });
       await received(2);

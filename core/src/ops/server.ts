@@ -82,7 +82,12 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       case '/healthz': {
         const delay = Math.round(loop.delayMs());
         const ok = delay <= maxLoopDelayMs;
-        return send(res, ok ? 200 : 503, JSON_TYPE, JSON.stringify({ status: ok ? 'ok' : 'event loop blocked', uptimeSeconds: Math.round(options.uptimeSeconds()), eventLoopDelayMs: delay }) + '\n');
+        return send(
+          res,
+          ok ? 200 : 503,
+          JSON_TYPE,
+          JSON.stringify({ status: ok ? 'ok' : 'event loop blocked', uptimeSeconds: Math.round(options.uptimeSeconds()), eventLoopDelayMs: delay }) + '\n',
+        );
       }
       case '/readyz': {
         const r = options.readiness();

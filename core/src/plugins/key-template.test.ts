@@ -23,21 +23,15 @@ function batch(overrides: Partial<Batch<unknown>> = {}): Batch<unknown> {
 
 describe('renderKeyTemplate', () => {
   it('renders the default file layout from the earliest event time (UTC)', () => {
-    expect(renderKeyTemplate('{cluster}/{yyyy}/{MM}/{dd}/{HH}/{batchId}{ext}', batch())).toBe(
-      'prod-eu-1/2026/03/04/05/0a1b2c3d4e5f60718293.ndjson.gz',
-    );
+    expect(renderKeyTemplate('{cluster}/{yyyy}/{MM}/{dd}/{HH}/{batchId}{ext}', batch())).toBe('prod-eu-1/2026/03/04/05/0a1b2c3d4e5f60718293.ndjson.gz');
   });
 
   it('renders every built-in placeholder', () => {
-    expect(renderKeyTemplate('{sink}/dt={date}/{HH}{mm}-{batchId}{ext}', batch())).toBe(
-      'archive/dt=2026-03-04/0506-0a1b2c3d4e5f60718293.ndjson.gz',
-    );
+    expect(renderKeyTemplate('{sink}/dt={date}/{HH}{mm}-{batchId}{ext}', batch())).toBe('archive/dt=2026-03-04/0506-0a1b2c3d4e5f60718293.ndjson.gz');
   });
 
   it('converts offset timestamps to UTC', () => {
-    expect(renderKeyTemplate('{yyyy}/{MM}/{dd}/{HH}/{batchId}', batch({ minTimestamp: '2026-01-01T01:30:00+02:00' }))).toBe(
-      '2025/12/31/23/0a1b2c3d4e5f60718293',
-    );
+    expect(renderKeyTemplate('{yyyy}/{MM}/{dd}/{HH}/{batchId}', batch({ minTimestamp: '2026-01-01T01:30:00+02:00' }))).toBe('2025/12/31/23/0a1b2c3d4e5f60718293');
   });
 
   it('uses createdAt when the batch has no (valid) event timestamp', () => {

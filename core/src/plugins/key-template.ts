@@ -17,18 +17,7 @@ import type { Batch } from './api.js';
 import { K8streamError } from '../errors.js';
 
 /** Placeholders every template may use (besides the sink's `extra` keys). */
-export const KEY_TEMPLATE_PLACEHOLDERS = [
-  'cluster',
-  'sink',
-  'batchId',
-  'ext',
-  'yyyy',
-  'MM',
-  'dd',
-  'HH',
-  'mm',
-  'date',
-] as const;
+export const KEY_TEMPLATE_PLACEHOLDERS = ['cluster', 'sink', 'batchId', 'ext', 'yyyy', 'MM', 'dd', 'HH', 'mm', 'date'] as const;
 
 export type KeyTemplatePlaceholder = (typeof KEY_TEMPLATE_PLACEHOLDERS)[number];
 
@@ -88,13 +77,9 @@ export function validateKeyTemplate(template: string, extraKeys: readonly string
   const known = new Set<string>([...KEY_TEMPLATE_PLACEHOLDERS, ...extraKeys]);
   const unknown = parts.flatMap((p) => ('name' in p && !known.has(p.name) ? [p.name] : []));
   if (unknown.length > 0) {
-    problems.push(
-      `unknown placeholder${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => `{${n}}`).join(', ')}; known: ${knownList(extraKeys)}`,
-    );
+    problems.push(`unknown placeholder${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => `{${n}}`).join(', ')}; known: ${knownList(extraKeys)}`);
   }
-  const literalSegments = parts
-    .flatMap((p) => ('literal' in p ? p.literal.split('/') : []))
-    .map((s) => s.trim());
+  const literalSegments = parts.flatMap((p) => ('literal' in p ? p.literal.split('/') : [])).map((s) => s.trim());
   if (literalSegments.includes('..')) problems.push('must not contain ".." path segments');
   if (template.includes('\\')) problems.push('must use "/" as the separator, not "\\"');
   if (!parts.some((p) => 'name' in p && p.name === 'batchId')) {
@@ -138,18 +123,10 @@ function batchTime(batch: Batch<unknown>): Date {
  * {@link validateKeyTemplate} so this never happens while sending).
  * Built-in placeholders take precedence over `extra` keys of the same name.
  */
-export function renderKeyTemplate(
-  template: string,
-  batch: Batch<unknown>,
-  extra: Readonly<Record<string, string>> = {},
-): string {
+export function renderKeyTemplate(template: string, batch: Batch<unknown>, extra: Readonly<Record<string, string>> = {}): string {
   const problems = validateKeyTemplate(template, Object.keys(extra));
   if (problems.length > 0) {
-    throw new K8streamError(
-      'PLUGIN_CONFIG_INVALID',
-      `invalid key template ${JSON.stringify(template)}: ${problems.join('; ')}`,
-      { plugin: batch.sink },
-    );
+    throw new K8streamError('PLUGIN_CONFIG_INVALID', `invalid key template ${JSON.stringify(template)}: ${problems.join('; ')}`, { plugin: batch.sink });
   }
   const t = batchTime(batch);
   const yyyy = pad(t.getUTCFullYear(), 4);

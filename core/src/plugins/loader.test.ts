@@ -110,7 +110,12 @@ describe('loadSinkPlugin', () => {
   });
 
   it('resolves subpath patterns in exports', async () => {
-    await writePackage(nm, 'k8stream-sink-multi', { type: 'module', exports: { '.': './a.js', './variants/*': './variants/*.js' } }, { 'a.js': sinkSource('a'), 'variants/fast.js': sinkSource('fast') });
+    await writePackage(
+      nm,
+      'k8stream-sink-multi',
+      { type: 'module', exports: { '.': './a.js', './variants/*': './variants/*.js' } },
+      { 'a.js': sinkSource('a'), 'variants/fast.js': sinkSource('fast') },
+    );
     expect((await loadSinkPlugin('multi/variants/fast', { configDir })).definition.name).toBe('fast');
   });
 
@@ -157,7 +162,12 @@ describe('loadSinkPlugin', () => {
   });
 
   it('loads a path to a package directory through its package.json', async () => {
-    const dir = await writePackage(path.join(configDir, 'vendor'), 'local-sink', { type: 'module', exports: { '.': { default: './src/main.js' } } }, { 'src/main.js': sinkSource('local') });
+    const dir = await writePackage(
+      path.join(configDir, 'vendor'),
+      'local-sink',
+      { type: 'module', exports: { '.': { default: './src/main.js' } } },
+      { 'src/main.js': sinkSource('local') },
+    );
     const loaded = await loadSinkPlugin('./vendor/local-sink', { configDir });
     expect(loaded.definition.name).toBe('local');
     expect(loaded.packageName).toBe('local-sink');
@@ -194,9 +204,7 @@ describe('loadSinkPlugin', () => {
     await writePackage(nm, 'k8stream-sink-future', { type: 'module', exports: './f.js' }, { 'f.js': sinkSource('future', { apiVersion: '^2.0.0' }) });
     const err = (await loadSinkPlugin('future', { configDir }).catch((e: unknown) => e)) as K8streamError;
     expect(err.code).toBe('PLUGIN_API_MISMATCH');
-    expect(err.message).toBe(
-      `k8stream-sink-future@1.2.3 needs sink plugin API ^2.0.0, but this k8stream implements plugin API ${PLUGIN_API_VERSION}`,
-    );
+    expect(err.message).toBe(`k8stream-sink-future@1.2.3 needs sink plugin API ^2.0.0, but this k8stream implements plugin API ${PLUGIN_API_VERSION}`);
     expect(err.plugin).toBe('k8stream-sink-future');
   });
 
@@ -254,9 +262,7 @@ describe('loadSinkPlugin', () => {
     expect(found.packageName).toBe('semver');
     expect(found.resolvedPath.startsWith(configDir)).toBe(false);
     expect(path.basename(found.resolvedPath)).toBe('index.js');
-    expect(() => resolvePlugin('module:semver', 'sink', { configDir, searchCore: false })).toThrow(
-      expect.objectContaining({ code: 'PLUGIN_NOT_FOUND' }),
-    );
+    expect(() => resolvePlugin('module:semver', 'sink', { configDir, searchCore: false })).toThrow(expect.objectContaining({ code: 'PLUGIN_NOT_FOUND' }));
   });
 });
 
@@ -295,9 +301,7 @@ describe('validateSinkConfig', () => {
       { path: 'sinks[2].config.bucket', message: 'required string' },
       { path: 'sinks[2].config', message: 'unknown key "retries"' },
     ]);
-    expect(v.message).toBe(
-      '2 configuration errors in sinks[2] (archive):\n  sinks[2].config.bucket: required string\n  sinks[2].config: unknown key "retries"',
-    );
+    expect(v.message).toBe('2 configuration errors in sinks[2] (archive):\n  sinks[2].config.bucket: required string\n  sinks[2].config: unknown key "retries"');
   });
 
   it('turns any other throw into one issue at the config path', () => {

@@ -52,15 +52,7 @@ const PREFIX: Record<PluginKind, string> = { sink: 'sink-', transform: 'transfor
 
 /** True for references that name a file or directory rather than a package. */
 function isPathRef(ref: string): boolean {
-  return (
-    ref === '.' ||
-    ref === '..' ||
-    ref.startsWith('./') ||
-    ref.startsWith('../') ||
-    ref.startsWith('.\\') ||
-    ref.startsWith('..\\') ||
-    path.isAbsolute(ref)
-  );
+  return ref === '.' || ref === '..' || ref.startsWith('./') || ref.startsWith('../') || ref.startsWith('.\\') || ref.startsWith('..\\') || path.isAbsolute(ref);
 }
 
 /**
@@ -158,8 +150,7 @@ function resolveTarget(target: unknown, star: string | null, conditions: Readonl
 /** The package-relative entry (`./dist/index.js`) for `subpath` under an `exports` field. */
 function resolveExports(exports: unknown, subpath: string, conditions: ReadonlySet<string>): string | null | undefined {
   const key = `.${subpath}`;
-  const isSubpathMap =
-    exports !== null && typeof exports === 'object' && !Array.isArray(exports) && Object.keys(exports).some((k) => k.startsWith('.'));
+  const isSubpathMap = exports !== null && typeof exports === 'object' && !Array.isArray(exports) && Object.keys(exports).some((k) => k.startsWith('.'));
   if (!isSubpathMap) return key === '.' ? resolveTarget(exports, null, conditions) : undefined;
   const map = exports as Record<string, unknown>;
   if (Object.hasOwn(map, key)) return resolveTarget(map[key], null, conditions);
@@ -197,11 +188,10 @@ function resolvePackageEntry(dir: string, subpath: string, label: string): strin
     // The ESM entry first; a CommonJS-only package (a `require` entry alone) is imported as CommonJS.
     const rel = resolveExports(pkg.exports, subpath, IMPORT_CONDITIONS) ?? resolveExports(pkg.exports, subpath, REQUIRE_CONDITIONS);
     if (rel === undefined || rel === null) {
-      throw new K8streamError(
-        'PLUGIN_LOAD_FAILED',
-        `package ${label} (${dir}) does not export "${subpath ? `.${subpath}` : '.'}" for import or require`,
-        { plugin: label, hint: 'its package.json "exports" needs an "import", "require" or "default" entry' },
-      );
+      throw new K8streamError('PLUGIN_LOAD_FAILED', `package ${label} (${dir}) does not export "${subpath ? `.${subpath}` : '.'}" for import or require`, {
+        plugin: label,
+        hint: 'its package.json "exports" needs an "import", "require" or "default" entry',
+      });
     }
     const file = path.join(dir, rel);
     if (!isFile(file)) {
@@ -296,11 +286,11 @@ function notFound(ref: string, kind: PluginKind, candidates: string[], configDir
   const first = candidates[0]!;
   if (isPathRef(first)) {
     const abs = path.resolve(configDir, first);
-    return new K8streamError(
-      'PLUGIN_NOT_FOUND',
-      `${kind} plugin "${ref}" not found: nothing at ${abs} (also tried ${abs}.js, ${abs}.mjs, ${abs}.cjs)`,
-      { plugin: ref, path: abs, hint: `relative paths resolve against the config file's directory (${configDir})` },
-    );
+    return new K8streamError('PLUGIN_NOT_FOUND', `${kind} plugin "${ref}" not found: nothing at ${abs} (also tried ${abs}.js, ${abs}.mjs, ${abs}.cjs)`, {
+      plugin: ref,
+      path: abs,
+      hint: `relative paths resolve against the config file's directory (${configDir})`,
+    });
   }
   const where = searchedCore ? `node_modules above ${configDir} and above the k8stream installation` : `node_modules above ${configDir}`;
   const install = `npm install ${splitPackage(first).name}`;
@@ -382,11 +372,10 @@ export async function loadSinkPlugin(ref: string, options: LoadSinkPluginOptions
     });
   }
   if (!semver.satisfies(PLUGIN_API_VERSION, def.apiVersion)) {
-    throw new K8streamError(
-      'PLUGIN_API_MISMATCH',
-      `${label} needs sink plugin API ${def.apiVersion}, but this k8stream implements plugin API ${PLUGIN_API_VERSION}`,
-      { plugin: resolved.packageName, hint: `install a version of ${resolved.packageName} that supports plugin API ${PLUGIN_API_VERSION}, or a k8stream version that matches ${def.apiVersion}` },
-    );
+    throw new K8streamError('PLUGIN_API_MISMATCH', `${label} needs sink plugin API ${def.apiVersion}, but this k8stream implements plugin API ${PLUGIN_API_VERSION}`, {
+      plugin: resolved.packageName,
+      hint: `install a version of ${resolved.packageName} that supports plugin API ${PLUGIN_API_VERSION}, or a k8stream version that matches ${def.apiVersion}`,
+    });
   }
   return { ...resolved, definition: def };
 }
@@ -425,9 +414,7 @@ export function validateSinkConfig<C>(def: SinkDefinition<C>, raw: unknown, sink
     return def.validate(raw);
   } catch (err) {
     const base = `${at}.config`;
-    const issues = issuesOf(err)?.map((i) => ({ path: prefixPath(base, i.path), message: i.message })) ?? [
-      { path: base, message: errorMessage(err) },
-    ];
+    const issues = issuesOf(err)?.map((i) => ({ path: prefixPath(base, i.path), message: i.message })) ?? [{ path: base, message: errorMessage(err) }];
     throw new ValidationError('PLUGIN_CONFIG_INVALID', issues, {
       cause: err,
       plugin: sinkName,

@@ -160,14 +160,7 @@ describe('toRecord: core/v1', () => {
     );
     expect(rec.involvedObject).toEqual({ kind: 'Node', name: 'ip-10-0-1-87', namespace: '', uid: 'ip-10-0-1-87', apiVersion: '', fieldPath: '' });
     expect(rec.namespace).toBe('default');
-    expect([rec.type, rec.message, rec.source.component, rec.source.host, rec.reportingController, rec.reportingInstance]).toEqual([
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-    ]);
+    expect([rec.type, rec.message, rec.source.component, rec.source.host, rec.reportingController, rec.reportingInstance]).toEqual(['', '', '', '', '', '']);
     expect(rec.apiVersion).toBe('v1');
     expect([rec.firstTimestamp, rec.lastTimestamp, rec.eventTime]).toEqual([null, null, null]);
   });
@@ -197,10 +190,7 @@ describe('toRecord: timestamps fall back', () => {
   });
 
   it('then series.lastObservedTime', () => {
-    const rec = toRecord(
-      { ...base(), series: { lastObservedTime: '2026-11-02T09:04:00Z' }, eventTime: '2026-11-02T09:03:00Z', firstTimestamp: '2026-11-02T09:02:00Z' },
-      ctx,
-    );
+    const rec = toRecord({ ...base(), series: { lastObservedTime: '2026-11-02T09:04:00Z' }, eventTime: '2026-11-02T09:03:00Z', firstTimestamp: '2026-11-02T09:02:00Z' }, ctx);
     expect(rec.lastTimestamp).toBe('2026-11-02T09:04:00.000Z');
   });
 

@@ -115,10 +115,7 @@ describe('event record JSON Schema', () => {
   });
 
   it('rejects broken records (the checker above is not vacuous)', () => {
-    const rec = toRecord({ metadata: { uid: 'u', resourceVersion: '1' } }, { cluster: 'c', action: 'SYNC' }) as unknown as Record<
-      string,
-      unknown
-    >;
+    const rec = toRecord({ metadata: { uid: 'u', resourceVersion: '1' } }, { cluster: 'c', action: 'SYNC' }) as unknown as Record<string, unknown>;
     const broken = { ...rec, count: 0, action: 'UPDATED', lastTimestamp: 'yesterday', extra: 1 };
     delete (broken as Record<string, unknown>)['reason'];
     expect(errorsOf(EVENT_RECORD_JSON_SCHEMA, broken)).toEqual([

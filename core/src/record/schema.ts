@@ -9,13 +9,7 @@
 import { RECORD_SCHEMA } from './types.js';
 
 /** A JSON value, for schema documents. */
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 const str = (description: string) => ({ type: 'string', description });
 const nullableTime = (description: string) => ({
@@ -80,12 +74,8 @@ export const EVENT_RECORD_JSON_SCHEMA = {
     cluster: str('Cluster name from the k8stream config.'),
     uid: { type: 'string', minLength: 1, description: 'metadata.uid of the Event object.' },
     resourceVersion: { type: 'string', minLength: 1, description: 'metadata.resourceVersion of the Event object.' },
-    firstTimestamp: nullableTime(
-      'First occurrence (UTC, ISO-8601): firstTimestamp (core/v1) or deprecatedFirstTimestamp, else eventTime, else creationTimestamp.',
-    ),
-    lastTimestamp: nullableTime(
-      'Latest occurrence (UTC, ISO-8601): lastTimestamp, else series.lastObservedTime, eventTime, firstTimestamp, creationTimestamp.',
-    ),
+    firstTimestamp: nullableTime('First occurrence (UTC, ISO-8601): firstTimestamp (core/v1) or deprecatedFirstTimestamp, else eventTime, else creationTimestamp.'),
+    lastTimestamp: nullableTime('Latest occurrence (UTC, ISO-8601): lastTimestamp, else series.lastObservedTime, eventTime, firstTimestamp, creationTimestamp.'),
     eventTime: nullableTime('eventTime (MicroTime, truncated to milliseconds), set by newer reporters.'),
     count: { type: 'integer', minimum: 1, description: 'Occurrences: count, series.count or deprecatedCount (the largest), at least 1.' },
     type: str('Normal or Warning (any string the reporter sent).'),

@@ -115,9 +115,7 @@ describe('Lifecycle', () => {
     const log: string[] = [];
     const errors: string[] = [];
     const logger = { ...silentLogger, error: (msg: string) => void errors.push(msg), child: () => logger };
-    const life = new Lifecycle(logger)
-      .register(recorder(log, 'a'))
-      .register(recorder(log, 'b', { stop: () => Promise.reject(new Error('stuck')) }));
+    const life = new Lifecycle(logger).register(recorder(log, 'a')).register(recorder(log, 'b', { stop: () => Promise.reject(new Error('stuck')) }));
     await life.start();
     await life.stop(0);
     expect(log).toEqual(['start a', 'start b', 'stop b', 'stop a']);
@@ -151,7 +149,14 @@ current-context: x
       deadLetter: { config: { dir: './dl' } },
       ...rc,
     });
-    const resolved = (p: string, sink: SinkConfig): ResolvedSink => ({ path: p, sink, definition: { name: 'x', apiVersion: '^1.0.0', validate: (r) => r, create: () => ({ send: async () => {} }) }, config: {}, packageName: 'x', version: null });
+    const resolved = (p: string, sink: SinkConfig): ResolvedSink => ({
+      path: p,
+      sink,
+      definition: { name: 'x', apiVersion: '^1.0.0', validate: (r) => r, create: () => ({ send: async () => {} }) },
+      config: {},
+      packageName: 'x',
+      version: null,
+    });
     const resolution: Resolution = {
       sinks: config.sinks.map((s, i) => resolved(`sinks[${i}]`, s)),
       deadLetter: resolved('deadLetter', { ...config.sinks[0]!, name: 'deadletter' }),

@@ -102,7 +102,7 @@ export class Lifecycle {
         return skipping();
       },
     };
-    for (let end = started.length; end > 0; ) {
+    for (let end = started.length; end > 0;) {
       const group = started[end - 1]!.group;
       let begin = end - 1;
       while (group !== undefined && begin > 0 && started[begin - 1]!.group === group) begin--;

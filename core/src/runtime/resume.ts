@@ -30,10 +30,7 @@ export function resumeStore(config: K8streamConfig, dir: string, leadership: Lea
   return config.state.dir !== null ? createFileStateStore(resolvePath(dir, config.state.dir)) : null;
 }
 
-export function resumeComponent(
-  store: StateStore,
-  options: { config: K8streamConfig; server: string; ops: Ops; logger: Logger; signal: AbortSignal },
-): ResumeComponent {
+export function resumeComponent(store: StateStore, options: { config: K8streamConfig; server: string; ops: Ops; logger: Logger; signal: AbortSignal }): ResumeComponent {
   const { config, logger } = options;
   let opened: Resume | null = null;
   return {

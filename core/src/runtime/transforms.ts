@@ -16,10 +16,7 @@ export interface TransformComponent extends Component {
   readonly stage: WasmTransformStage;
 }
 
-export function transformComponent(
-  config: K8streamConfig,
-  options: { dir: string; ops: Ops; logger: Logger; deadLetter: () => DeadLetter },
-): TransformComponent {
+export function transformComponent(config: K8streamConfig, options: { dir: string; ops: Ops; logger: Logger; deadLetter: () => DeadLetter }): TransformComponent {
   const { ops } = options;
   let stage: WasmTransformStage | null = null;
   return {

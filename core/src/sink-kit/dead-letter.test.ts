@@ -24,9 +24,7 @@ describe('deadLetterRecord', () => {
   it('stamps the current time when none is given', () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 2, 3, 4, 5) });
     try {
-      expect(deadLetterRecord({ stage: 'transform', component: 'redact', id: 'x', error: { code: 'TRANSFORM_TRAP', message: 'm' }, record }).time).toBe(
-        '2026-01-02T03:04:05.000Z',
-      );
+      expect(deadLetterRecord({ stage: 'transform', component: 'redact', id: 'x', error: { code: 'TRANSFORM_TRAP', message: 'm' }, record }).time).toBe('2026-01-02T03:04:05.000Z');
     } finally {
       vi.useRealTimers();
     }

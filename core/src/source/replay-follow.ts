@@ -17,10 +17,7 @@ const TIME_FIELDS: readonly (readonly [string, string] | readonly [string])[] = 
 ];
 
 /** Rewrites one raw event in place for pass `loop` (≥ 1), emitted at `now` (ms since epoch). */
-export function freshenEvent(
-  event: Record<string, unknown>,
-  opts: { loop: number; resourceVersion: string; now: number },
-): void {
+export function freshenEvent(event: Record<string, unknown>, opts: { loop: number; resourceVersion: string; now: number }): void {
   const metadata = event['metadata'];
   if (isObj(metadata)) {
     if (typeof metadata['uid'] === 'string' && metadata['uid'] !== '') {

@@ -14,11 +14,13 @@ export interface JsonErrorLocation {
 /** The reason part of a `JSON.parse` error, without the input snippet or V8's own position. */
 export function jsonErrorReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message
-    // V8 quotes (part of) the input: `, "…" is not valid JSON`, with `...` before or after when cut.
-    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
-    .replace(/ in JSON at position \d+.*$/s, '')
-    .trim();
+  return (
+    message
+      // V8 quotes (part of) the input: `, "…" is not valid JSON`, with `...` before or after when cut.
+      .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '')
+      .trim()
+  );
 }
 
 /** Offset, line and column of the first syntax error in `text`, or null when `text` is valid JSON. */

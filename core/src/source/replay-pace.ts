@@ -24,12 +24,7 @@ export interface Pacer {
  * A pacer for `rate` events per second, or an unpaced one (only checks the signal) for null.
  * `now` is injectable for tests; timers use the global `setTimeout`.
  */
-export function createPacer(
-  rate: number | null,
-  signal: AbortSignal,
-  maxChunk: number,
-  now: () => number = Date.now,
-): Pacer {
+export function createPacer(rate: number | null, signal: AbortSignal, maxChunk: number, now: () => number = Date.now): Pacer {
   if (rate === null) {
     return { chunkSize: maxChunk, wait: () => Promise.resolve(!signal.aborted) };
   }

@@ -134,7 +134,13 @@ describe('replay source: formats', () => {
   });
 
   it('treats a one-line List as a List (and can mix it with watch lines)', async () => {
-    await write('mixed.ndjson', ndjson([{ kind: 'List', items: [event(1), event(2)] }, { type: 'MODIFIED', object: event(2) }]));
+    await write(
+      'mixed.ndjson',
+      ndjson([
+        { kind: 'List', items: [event(1), event(2)] },
+        { type: 'MODIFIED', object: event(2) },
+      ]),
+    );
     const items = (await collect('mixed.ndjson')).flat();
     expect(uids(items)).toEqual(['uid-1', 'uid-2', 'uid-2']);
     expect(types(items)).toEqual(['ADDED', 'ADDED', 'MODIFIED']);
@@ -252,9 +258,7 @@ describe('replay source: rate', () => {
 
   it('rejects a rate that is not a positive number', () => {
     for (const rate of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => source('x.json', { rate })).toThrow(
-        expect.objectContaining({ code: 'CONFIG_INVALID', path: 'source.replay.rate' }) as unknown,
-      );
+      expect(() => source('x.json', { rate })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: 'source.replay.rate' }) as unknown);
     }
   });
 });
@@ -357,17 +361,11 @@ describe('replay source: bad input', () => {
 
   it('rejects items that are not event objects, naming the item', async () => {
     const file = await write('items.json', listOf([event(1), 42]));
-    expect((await failure('items.json')).error.message).toBe(
-      `${file}: items[1]: expected a Kubernetes Event object, a watch event {type, object} or a List, got a number`,
-    );
+    expect((await failure('items.json')).error.message).toBe(`${file}: items[1]: expected a Kubernetes Event object, a watch event {type, object} or a List, got a number`);
     const file2 = await write('lines.ndjson', ndjson([event(1), 'hello']));
-    expect((await failure('lines.ndjson')).error.message).toBe(
-      `${file2}:2: expected a Kubernetes Event object, a watch event {type, object} or a List, got a string`,
-    );
+    expect((await failure('lines.ndjson')).error.message).toBe(`${file2}:2: expected a Kubernetes Event object, a watch event {type, object} or a List, got a string`);
     const file3 = await write('watch.ndjson', ndjson([{ type: 'ADDED', object: null }]));
-    expect((await failure('watch.ndjson')).error.message).toBe(
-      `${file3}:1: object: expected a Kubernetes Event object, a watch event {type, object} or a List, got null`,
-    );
+    expect((await failure('watch.ndjson')).error.message).toBe(`${file3}:1: object: expected a Kubernetes Event object, a watch event {type, object} or a List, got null`);
   });
 
   it('rejects objects of another kind (e.g. `kubectl get pods -o json` by mistake)', async () => {

@@ -56,17 +56,15 @@ function idOf(record: unknown, index: number): string {
  * records only, so the same records always give the same batch (and object key);
  * `overrides` replace any field (`{ sink: 'archive' }`).
  */
-export async function makeTestBatch<R>(
-  records: readonly R[],
-  encoding: EncodingOptions = DEFAULT_ENCODING,
-  overrides: Partial<Batch<R>> = {},
-): Promise<Batch<R>> {
+export async function makeTestBatch<R>(records: readonly R[], encoding: EncodingOptions = DEFAULT_ENCODING, overrides: Partial<Batch<R>> = {}): Promise<Batch<R>> {
   const lines = records.map((r) => JSON.stringify(r));
   const text = encoding.format === 'json' ? `[${lines.join(',')}]` : lines.map((l) => `${l}\n`).join('');
   const raw = new TextEncoder().encode(text);
-  const body =
-    encoding.compression === 'gzip' ? await gzip(raw) : encoding.compression === 'zstd' ? await zstdCompress(raw) : raw;
-  const stamps = records.map(timestampOf).filter((t): t is string => t !== null).sort();
+  const body = encoding.compression === 'gzip' ? await gzip(raw) : encoding.compression === 'zstd' ? await zstdCompress(raw) : raw;
+  const stamps = records
+    .map(timestampOf)
+    .filter((t): t is string => t !== null)
+    .sort();
   const minTimestamp = stamps[0] ?? null;
   const maxTimestamp = stamps[stamps.length - 1] ?? null;
   const hash = createHash('sha256')
@@ -93,12 +91,7 @@ export async function makeTestBatch<R>(
 
 /** Decodes a batch body (any format/compression) back into its records. */
 export function decodeBody(body: Uint8Array, encoding: EncodingOptions): unknown[] {
-  const raw =
-    encoding.compression === 'gzip'
-      ? zlib.gunzipSync(body)
-      : encoding.compression === 'zstd'
-        ? zlib.zstdDecompressSync(body)
-        : body;
+  const raw = encoding.compression === 'gzip' ? zlib.gunzipSync(body) : encoding.compression === 'zstd' ? zlib.zstdDecompressSync(body) : body;
   const text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
   if (encoding.format === 'json') return JSON.parse(text) as unknown[];
   return text

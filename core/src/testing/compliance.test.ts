@@ -33,9 +33,13 @@ describe('sinkComplianceSuite catches broken sinks', () => {
     try {
       const report = path.join(out, 'report.json');
       const vitest = path.resolve(here, '../../../node_modules/vitest/vitest.mjs');
-      await promisify(execFile)(process.execPath, [vitest, 'run', '--root', path.join(here, 'fixtures'), '--no-cache', '--no-fsModuleCache', '--reporter=json', `--outputFile=${report}`], {
-        cwd: path.join(here, 'fixtures'),
-      }).catch((err: unknown) => err); // the run fails on purpose
+      await promisify(execFile)(
+        process.execPath,
+        [vitest, 'run', '--root', path.join(here, 'fixtures'), '--no-cache', '--no-fsModuleCache', '--reporter=json', `--outputFile=${report}`],
+        {
+          cwd: path.join(here, 'fixtures'),
+        },
+      ).catch((err: unknown) => err); // the run fails on purpose
       const json = JSON.parse(await readFile(report, 'utf8')) as {
         testResults: { assertionResults: { ancestorTitles: string[]; title: string; status: string }[] }[];
       };

@@ -135,8 +135,7 @@ export function sinkComplianceSuite<C, E extends object = Record<never, never>>(
       return env;
     };
 
-    const context = (): SinkContext =>
-      testSinkContext({ name: plugin.name, ...options.context, configDir: current().configDir });
+    const context = (): SinkContext => testSinkContext({ name: plugin.name, ...options.context, configDir: current().configDir });
 
     const createSink = async (raw: unknown = validConfig): Promise<SinkInstance> => {
       const instance = await plugin.create(plugin.validate(raw), context());

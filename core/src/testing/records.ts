@@ -21,10 +21,7 @@ export function sampleRecord(i: number, overrides: Partial<EventRecord> = {}): E
   const enrichment = emptyEnrichment();
   enrichment.labels = { app: 'web', 'pod-template-hash': '7d9f8c6b5' };
   enrichment.workload = { kind: 'Deployment', name: 'web', uid: 'deploy-uid-1', apiVersion: 'apps/v1' };
-  enrichment.owners = [
-    { kind: 'ReplicaSet', name: 'web-7d9f8c6b5', uid: 'rs-uid-1', apiVersion: 'apps/v1' },
-    enrichment.workload,
-  ];
+  enrichment.owners = [{ kind: 'ReplicaSet', name: 'web-7d9f8c6b5', uid: 'rs-uid-1', apiVersion: 'apps/v1' }, enrichment.workload];
   return {
     schema: RECORD_SCHEMA,
     id: `${uid}:${resourceVersion}`,

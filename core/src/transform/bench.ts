@@ -126,8 +126,7 @@ export async function benchTransform(transforms: readonly BenchTransform[], opti
   });
   try {
     const base = options.record ?? benchRecord();
-    const batch = (n: number, offset: number): EventRecord[] =>
-      Array.from({ length: n }, (_, i) => ({ ...base, id: `${base.id}-${offset + i}` }));
+    const batch = (n: number, offset: number): EventRecord[] => Array.from({ length: n }, (_, i) => ({ ...base, id: `${base.id}-${offset + i}` }));
     for (let done = 0; done < warmup; done += chunk) await stage.apply(batch(Math.min(chunk, warmup - done), -warmup + done));
     const warm = stage.counters();
     let outputs = 0;

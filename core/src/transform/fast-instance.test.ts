@@ -74,7 +74,22 @@ describe('the kernel module', () => {
     const bytes = kernelModuleBytes(1 << 20);
     expect(WebAssembly.validate(bytes)).toBe(true);
     const names = WebAssembly.Module.exports(kernelModule(1 << 20)).map((e) => e.name);
-    for (const f of ['alloc', 'free', 'length', 'length_unsafe', 'load_u8', 'load_u64', 'store_u8', 'store_u64', 'input_offset', 'input_length', 'input_load_u8', 'input_load_u64', 'output_set', 'error_set']) {
+    for (const f of [
+      'alloc',
+      'free',
+      'length',
+      'length_unsafe',
+      'load_u8',
+      'load_u64',
+      'store_u8',
+      'store_u64',
+      'input_offset',
+      'input_length',
+      'input_load_u8',
+      'input_load_u64',
+      'output_set',
+      'error_set',
+    ]) {
       expect(names).toContain(f);
     }
     expect(WebAssembly.Module.imports(kernelModule(1 << 20))).toEqual([{ module: 'host', name: 'fail', kind: 'function' }]);
@@ -208,7 +223,16 @@ describe('fast instances', () => {
   });
 
   it('answers synchronously and gives the same results as the SDK for every WAT fixture', async () => {
-    const inputs = [RECORD, '{"schema":"k8stream.event/v1","id":"x"}', '{"schema":"k8stream.event/v1","id":"Taps"}', '{"schema":"k8stream.event/v1","id":"Err"}', '{"schema":"k8stream.event/v1","id":"Drop"}', '{"schema":"k8stream.event/v1","id":"Json"}', '{"schema":"k8stream.event/v1","id":"Fan"}', 'héllo'];
+    const inputs = [
+      RECORD,
+      '{"schema":"k8stream.event/v1","id":"x"}',
+      '{"schema":"k8stream.event/v1","id":"Taps"}',
+      '{"schema":"k8stream.event/v1","id":"Err"}',
+      '{"schema":"k8stream.event/v1","id":"Drop"}',
+      '{"schema":"k8stream.event/v1","id":"Json"}',
+      '{"schema":"k8stream.event/v1","id":"Fan"}',
+      'héllo',
+    ];
     const fixtures: WasmFixture[] = ['echo', 'trap', 'invalid-json', 'drop', 'error', 'fanout', 'config', 'select', 'tag'];
     for (const name of fixtures) {
       const spec = await fixtureSpec(name, { config: { output: '{"a":1}' } });

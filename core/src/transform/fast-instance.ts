@@ -19,18 +19,7 @@
 import { EXTISM_ENV, GUEST_LOG_LEVEL, KERNEL_FUNCTIONS, KERNEL_MEMORY_FUNCTIONS } from './abi.js';
 import { CallError, GuestVars, failureMessage, truncate } from './host-api.js';
 import type { BlockIO, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
-import {
-  FAIL_ALLOC,
-  FAIL_ERROR_BLOCK,
-  FAIL_GROW,
-  FAIL_INPUT,
-  FAIL_LOAD,
-  FAIL_OUTPUT_BLOCK,
-  FAIL_OUTPUT_LENGTH,
-  FAIL_STORE,
-  FIRST_ADDRESS,
-  kernelModule,
-} from './kernel-wasm.js';
+import { FAIL_ALLOC, FAIL_ERROR_BLOCK, FAIL_GROW, FAIL_INPUT, FAIL_LOAD, FAIL_OUTPUT_BLOCK, FAIL_OUTPUT_LENGTH, FAIL_STORE, FIRST_ADDRESS, kernelModule } from './kernel-wasm.js';
 import type { WorkerTransformSpec } from './protocol.js';
 
 /** What the kernel module exports (see kernel-wasm.ts). */
@@ -45,7 +34,6 @@ interface KernelExports {
   alloc(n: bigint): bigint;
   [name: string]: unknown;
 }
-
 
 /**
  * Why the fast kernel cannot serve `spec`'s module (null when it can): WASI, or an import

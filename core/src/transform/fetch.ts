@@ -124,11 +124,9 @@ export async function fetchPinned(url: string, sha256: string, options: FetchOpt
   const bytes = await download(url, options);
   const actual = sha256Hex(bytes);
   if (actual !== expected) {
-    throw new K8streamError(
-      'TRANSFORM_HASH_MISMATCH',
-      `transform module ${displayUrl(url)} does not match its pinned sha256: expected ${expected}, got ${actual}`,
-      { hint: 'if the new module is trusted, update sha256 in the config; otherwise the URL now serves something else' },
-    );
+    throw new K8streamError('TRANSFORM_HASH_MISMATCH', `transform module ${displayUrl(url)} does not match its pinned sha256: expected ${expected}, got ${actual}`, {
+      hint: 'if the new module is trusted, update sha256 in the config; otherwise the URL now serves something else',
+    });
   }
   await mkdir(cacheDir, { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;

@@ -168,7 +168,10 @@ export class SdkInstance implements TransformInstance {
   }
 
   #logger(): Console {
-    const log = (level: LogLevel) => (...args: unknown[]) => this.#hooks.log(level, args.map(String).join(' '));
+    const log =
+      (level: LogLevel) =>
+      (...args: unknown[]) =>
+        this.#hooks.log(level, args.map(String).join(' '));
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } as unknown as Console;
   }
 
@@ -306,10 +309,12 @@ export class SdkInstance implements TransformInstance {
       if (out === null || ctx === null) return null;
       split(out.addr);
       const cached = st.views[splitIndex];
-      const buffer = cached ? (cached.buffer as ArrayBuffer) : (() => {
-        const block = ctx.read(out.addr);
-        return block === null ? null : blockBuffer(block);
-      })();
+      const buffer = cached
+        ? (cached.buffer as ArrayBuffer)
+        : (() => {
+            const block = ctx.read(out.addr);
+            return block === null ? null : blockBuffer(block);
+          })();
       return buffer === null ? null : new Uint8Array(buffer, 0, out.length);
     } finally {
       this.#active = false;

@@ -20,10 +20,7 @@ export interface ValidOutput {
   json: string | null;
 }
 
-export type Interpretation =
-  | { kind: 'ok'; fanout: boolean; outputs: ValidOutput[] }
-  | { kind: 'drop' }
-  | { kind: 'invalid'; message: string };
+export type Interpretation = { kind: 'ok'; fanout: boolean; outputs: ValidOutput[] } | { kind: 'drop' } | { kind: 'invalid'; message: string };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 

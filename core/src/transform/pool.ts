@@ -16,18 +16,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { K8streamError, errorMessage } from '../errors.js';
 import type { Logger } from '../util/logger.js';
-import {
-  CONTROL_INITIAL_BYTES,
-  F_MICROS,
-  F_START,
-  INPUT_INITIAL_BYTES,
-  I_DONE,
-  I_ITEM,
-  RESULTS_OFFSET,
-  epochMs,
-  packRecordsInto,
-  readResults,
-} from './protocol.js';
+import { CONTROL_INITIAL_BYTES, F_MICROS, F_START, INPUT_INITIAL_BYTES, I_DONE, I_ITEM, RESULTS_OFFSET, epochMs, packRecordsInto, readResults } from './protocol.js';
 import type { FromWorker, RunMessage, RunResult, WorkerInit, WorkerTransformSpec } from './protocol.js';
 
 /** A transform as the pool needs it: the worker spec plus its deadline. */
@@ -477,10 +466,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
       }
       const pendingSpare = spare;
       spare = null;
-      await Promise.all([
-        ...all.map((s) => s.worker.terminate()),
-        pendingSpare?.then((s) => s.worker.terminate()).catch(() => undefined),
-      ]);
+      await Promise.all([...all.map((s) => s.worker.terminate()), pendingSpare?.then((s) => s.worker.terminate()).catch(() => undefined)]);
     },
   };
 }

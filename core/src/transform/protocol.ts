@@ -116,11 +116,7 @@ export type ItemResult =
  * while copying it out of the shared buffer) and its size in bytes; an output that is not
  * valid UTF-8 comes as a `TRANSFORM_OUTPUT_INVALID` error.
  */
-export type RunResult =
-  | { kind: 'output'; text: string; bytes: number }
-  | { kind: 'same' }
-  | { kind: 'drop' }
-  | { kind: 'error'; code: ResultErrorCode; message: string };
+export type RunResult = { kind: 'output'; text: string; bytes: number } | { kind: 'same' } | { kind: 'drop' } | { kind: 'error'; code: ResultErrorCode; message: string };
 
 const KIND_OUTPUT = 0;
 const KIND_DROP = 1;

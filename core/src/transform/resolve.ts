@@ -20,9 +20,7 @@ import { candidatesFor } from '../plugins/loader.js';
 import { displayUrl } from './fetch.js';
 
 export type TransformSource =
-  | { kind: 'file'; file: string }
-  | { kind: 'package'; file: string; packageName: string; version: string | null }
-  | { kind: 'url'; url: string; sha256: string };
+  { kind: 'file'; file: string } | { kind: 'package'; file: string; packageName: string; version: string | null } | { kind: 'url'; url: string; sha256: string };
 
 export interface ResolveOptions {
   /** Directory of the config file. */
@@ -48,15 +46,7 @@ export function describeSource(source: TransformSource): string {
 }
 
 function isPathLike(use: string): boolean {
-  return (
-    use === '.' ||
-    use === '..' ||
-    /^\.\.?[\\/]/.test(use) ||
-    use === '~' ||
-    use.startsWith('~/') ||
-    path.isAbsolute(use) ||
-    use.startsWith('file:')
-  );
+  return use === '.' || use === '..' || /^\.\.?[\\/]/.test(use) || use === '~' || use.startsWith('~/') || path.isAbsolute(use) || use.startsWith('file:');
 }
 
 function expandPath(use: string, configDir: string): string {
@@ -195,7 +185,12 @@ export function resolveTransformSource(use: string, options: ResolveOptions): Tr
   const install = `npm install ${splitPackage(candidates[0]!).name}`;
   throw new K8streamError(
     'PLUGIN_NOT_FOUND',
-    [`transform "${name}": module "${trimmed}" not found. Tried:`, ...candidates.map((c) => `  - ${c}`), `(searched node_modules above ${dir}${bases.length > 1 ? ' and above the k8stream installation' : ''})`, `Install it with: ${install}`].join('\n'),
+    [
+      `transform "${name}": module "${trimmed}" not found. Tried:`,
+      ...candidates.map((c) => `  - ${c}`),
+      `(searched node_modules above ${dir}${bases.length > 1 ? ' and above the k8stream installation' : ''})`,
+      `Install it with: ${install}`,
+    ].join('\n'),
     { plugin: name, hint: `or give a path to a .wasm file (relative to ${dir}), or an https URL with sha256` },
   );
 }

@@ -24,7 +24,8 @@ beforeAll(async () => {
   await Promise.all([writeWasm(dir, 'http'), writeWasm(dir, 'wasi')]);
   server = http.createServer((req, res) => {
     if (req.url === '/record') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(served));
-    else if (req.url === '/never') hanging.push(res); // answers only when the test ends
+    else if (req.url === '/never')
+      hanging.push(res); // answers only when the test ends
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -70,16 +71,12 @@ describe('network: deny by default', () => {
   it('refuses a host not on the list: the call fails', async () => {
     const { out, letters } = await run(transformConfig('./http.wasm', { config: request(), allowedHosts: ['*.example.com'] }));
     expect(out).toEqual([]);
-    expect(letters.map((l) => l.error)).toEqual([
-      { code: 'TRANSFORM_TRAP', message: `http_request to ${origin} is not allowed (allowedHosts: *.example.com)` },
-    ]);
+    expect(letters.map((l) => l.error)).toEqual([{ code: 'TRANSFORM_TRAP', message: `http_request to ${origin} is not allowed (allowedHosts: *.example.com)` }]);
   });
 
   it('stops a call blocked on a request that never answers at its deadline', async () => {
     const t0 = performance.now();
-    const { out, letters } = await run(
-      transformConfig('./http.wasm', { config: { request: { url: `${origin}/never` } }, allowedHosts: ['127.0.0.1'], timeoutMs: 200 }),
-    );
+    const { out, letters } = await run(transformConfig('./http.wasm', { config: { request: { url: `${origin}/never` } }, allowedHosts: ['127.0.0.1'], timeoutMs: 200 }));
     expect(out).toEqual([]);
     expect(letters.map((l) => l.error.code)).toEqual(['TRANSFORM_TIMEOUT']);
     expect(performance.now() - t0).toBeLessThan(5000);

@@ -26,15 +26,7 @@ afterEach(async () => {
   }
 });
 
-const FILES = [
-  'package.json',
-  'asconfig.json',
-  'assembly/index.ts',
-  'assembly/tsconfig.json',
-  'test/team-tag.test.ts',
-  'README.md',
-  '.gitignore',
-];
+const FILES = ['package.json', 'asconfig.json', 'assembly/index.ts', 'assembly/tsconfig.json', 'test/team-tag.test.ts', 'README.md', '.gitignore'];
 
 describe('scaffoldTransform', () => {
   it('writes a complete project and returns the files in order', async () => {

@@ -243,11 +243,7 @@ describe('createTransformStage', () => {
 
   describe('chains', () => {
     it('feeds each output to the next transform; fan-out multiplies', async () => {
-      const { stage } = await stageOf([
-        transformConfig('./fanout.wasm', { name: 'dup1' }),
-        transformConfig('./echo.wasm'),
-        transformConfig('./fanout.wasm', { name: 'dup2' }),
-      ]);
+      const { stage } = await stageOf([transformConfig('./fanout.wasm', { name: 'dup1' }), transformConfig('./echo.wasm'), transformConfig('./fanout.wasm', { name: 'dup2' })]);
       const out = await stage.apply(recs(3));
       expect(out.map((r) => r.id)).toEqual(['r0', 'r0', 'r0', 'r0', 'r1', 'r1', 'r1', 'r1', 'r2', 'r2', 'r2', 'r2']);
       const c = stage.counters();
@@ -314,9 +310,7 @@ describe('createTransformStage', () => {
     await writeFile(path.join(dir, 'hog.wasm'), hog);
     const { stage, letters } = await stageOf([transformConfig('./hog.wasm', { memoryMb: 4, timeoutMs: 10_000 })]);
     await stage.apply([rec('hog')]);
-    expect(letters.map((l) => l.error)).toEqual([
-      { code: 'TRANSFORM_TRAP', message: 'host memory allocated by one call exceeds the memory cap of 4194304 bytes' },
-    ]);
+    expect(letters.map((l) => l.error)).toEqual([{ code: 'TRANSFORM_TRAP', message: 'host memory allocated by one call exceeds the memory cap of 4194304 bytes' }]);
   });
 
   it('treats a WASI proc_exit as a failed call, not a dead process', async () => {
@@ -395,10 +389,10 @@ describe('every failure kind at once', () => {
       const kind = kinds[i % kinds.length]!;
       input.push(rec(kind === 'ok' ? `n${i}` : `${kind}${i}`, i));
     }
-    const { stage, letters } = await stageOf(
-      [transformConfig('./select.wasm', { timeoutMs: 100, memoryMb: 8, onError: 'deadletter' }), transformConfig('./echo.wasm')],
-      { workers: 2, batchSize: 10 },
-    );
+    const { stage, letters } = await stageOf([transformConfig('./select.wasm', { timeoutMs: 100, memoryMb: 8, onError: 'deadletter' }), transformConfig('./echo.wasm')], {
+      workers: 2,
+      batchSize: 10,
+    });
     const out = await stage.apply(input);
 
     const expectedOut: string[] = [];

@@ -212,11 +212,11 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
             letters.push(deadLetterRecord({ stage: 'transform', component: config.name, id: item.id, error: { code, message }, record: item.record }));
             break;
           case 'fail':
-            failure ??= new K8streamError(
-              'TRANSFORM_FAILED',
-              `transform "${config.name}" failed on record ${item.id}: [${code}] ${message}`,
-              { plugin: config.name, path: item.id, hint: 'onError: fail stops k8stream; use deadletter, drop or pass to keep going' },
-            );
+            failure ??= new K8streamError('TRANSFORM_FAILED', `transform "${config.name}" failed on record ${item.id}: [${code}] ${message}`, {
+              plugin: config.name,
+              path: item.id,
+              hint: 'onError: fail stops k8stream; use deadletter, drop or pass to keep going',
+            });
             break;
         }
       }

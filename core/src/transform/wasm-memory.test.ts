@@ -79,7 +79,9 @@ describe('capMemory', () => {
     expect(WebAssembly.Module.imports(module).map((i) => i.kind)).toEqual(['function', 'table', 'global', 'memory']);
     const memory = new WebAssembly.Memory({ initial: 3, maximum: 32 });
     await expect(
-      WebAssembly.instantiate(module, { env: { f: () => {}, t: new WebAssembly.Table({ initial: 1, element: 'anyfunc' }), g: new WebAssembly.Global({ value: 'i64' }, 0n), mem: memory } }),
+      WebAssembly.instantiate(module, {
+        env: { f: () => {}, t: new WebAssembly.Table({ initial: 1, element: 'anyfunc' }), g: new WebAssembly.Global({ value: 'i64' }, 0n), mem: memory },
+      }),
     ).resolves.toBeInstanceOf(WebAssembly.Instance);
   });
 

@@ -108,7 +108,6 @@ class Reader {
   }
 }
 
-
 interface ParsedLimits {
   flags: number;
   min: number;
@@ -174,11 +173,10 @@ function capLimits(limits: ParsedLimits, imported: boolean, capBytes: number, la
   const capPages = capPagesFor(capBytes, decl.pageSize);
   if (decl.min > capPages) {
     const needMb = ((decl.min * decl.pageSize) / (1024 * 1024)).toFixed(1);
-    throw new K8streamError(
-      'TRANSFORM_INVALID',
-      `${label}: the module's memory starts at ${decl.min} pages (${needMb} MiB), above its memory cap of ${capPages} pages`,
-      { plugin: label, hint: 'raise memoryMb for this transform' },
-    );
+    throw new K8streamError('TRANSFORM_INVALID', `${label}: the module's memory starts at ${decl.min} pages (${needMb} MiB), above its memory cap of ${capPages} pages`, {
+      plugin: label,
+      hint: 'raise memoryMb for this transform',
+    });
   }
   const cappedMax = decl.max === null ? capPages : Math.min(decl.max, capPages);
   rewrite.memories.push({ ...decl, cappedMax });

@@ -13,18 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CallError, createInstance } from './instance.js';
 import type { InstanceHooks, LogLevel, TransformInstance } from './instance.js';
 import { createHttpClient } from './http.js';
-import {
-  F_MICROS,
-  F_START,
-  I_BYTES,
-  I_DONE,
-  I_ITEM,
-  I_STEP,
-  RESULTS_OFFSET,
-  epochMs,
-  resultSizeBound,
-  writeResult,
-} from './protocol.js';
+import { F_MICROS, F_START, I_BYTES, I_DONE, I_ITEM, I_STEP, RESULTS_OFFSET, epochMs, resultSizeBound, writeResult } from './protocol.js';
 import type { FromWorker, ItemResult, RunMessage, WorkerInit } from './protocol.js';
 
 const port = parentPort;

@@ -32,7 +32,7 @@ import { registerHooks } from 'node:module';
 
 /** The message of the error a stubbed export throws. */
 export const LEAN_CLIENT_NODE_ERROR =
-  "k8stream loads @kubernetes/client-node without its generated API client and without undici (see core/src/util/lean-client-node.ts): KubeConfig.makeApiClient and applySecurityAuthentication are not available in this process";
+  'k8stream loads @kubernetes/client-node without its generated API client and without undici (see core/src/util/lean-client-node.ts): KubeConfig.makeApiClient and applySecurityAuthentication are not available in this process';
 
 /** The one importer whose imports are stubbed (a file URL ends with it). */
 const CONFIG_MODULE = '/node_modules/@kubernetes/client-node/dist/config.js';
@@ -44,16 +44,22 @@ const THROW = `const fail = () => { throw new Error(${JSON.stringify(LEAN_CLIENT
 
 /** Specifier (as written in dist/config.js) → the stub served for it. Exports: what config.js imports. */
 const STUBS: ReadonlyMap<string, string> = new Map([
-  ['./gen/index.js', dataUrl(`${THROW}
+  [
+    './gen/index.js',
+    dataUrl(`${THROW}
 export function createConfiguration() { fail(); }
 export class ServerConfiguration { constructor() { fail(); } }
 export const k8streamStub = true;
-`)],
-  ['undici', dataUrl(`${THROW}
+`),
+  ],
+  [
+    'undici',
+    dataUrl(`${THROW}
 export class Agent { constructor() { fail(); } }
 export class ProxyAgent { constructor() { fail(); } }
 export const k8streamStub = true;
-`)],
+`),
+  ],
 ]);
 
 let installed = false;

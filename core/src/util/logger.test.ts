@@ -69,10 +69,7 @@ describe('pretty format', () => {
     const { logger, lines } = capture({ level: 'debug' });
     logger.child({ sink: 's3' }).warn('send failed, retrying', { code: 'ECONNREFUSED', attempt: 2, password: 'p', info: { a: 1 }, gone: undefined });
     logger.debug('url https://x:y@h');
-    expect(lines).toEqual([
-      'WARN  send failed, retrying sink=s3 code=ECONNREFUSED attempt=2 password=[REDACTED] info={"a":1}',
-      'DEBUG url https://x:[REDACTED]@h',
-    ]);
+    expect(lines).toEqual(['WARN  send failed, retrying sink=s3 code=ECONNREFUSED attempt=2 password=[REDACTED] info={"a":1}', 'DEBUG url https://x:[REDACTED]@h']);
   });
 });
 

@@ -60,8 +60,7 @@ function makeLogger(threshold: number, stacks: boolean, emit: Emit, bound: LogFi
 const RESERVED = ['time', 'level', 'msg'] as const;
 
 function jsonEmitter(level: LogLevel, write: ((line: string) => void) | undefined): Emit {
-  const destination =
-    write === undefined ? syncStderr() : { write: (chunk: string) => write(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) };
+  const destination = write === undefined ? syncStderr() : { write: (chunk: string) => write(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) };
   const logger: PinoLogger = pino(
     {
       level,

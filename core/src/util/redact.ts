@@ -87,7 +87,8 @@ const VALUE_RULES: ValueRule[] = [
   // Signing and secret query parameters (S3/GCS presigned URLs, SAS tokens, OAuth).
   {
     guard: (t) => t.includes('=') && (t.includes('?') || t.includes('&')),
-    pattern: /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|X-Goog-Signature|X-Goog-Credential|access_token|id_token|refresh_token|token|sig|signature|password|secret|api_key|apikey)=)(?!\[REDACTED\])[^&\s#"']+/gi,
+    pattern:
+      /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|X-Goog-Signature|X-Goog-Credential|access_token|id_token|refresh_token|token|sig|signature|password|secret|api_key|apikey)=)(?!\[REDACTED\])[^&\s#"']+/gi,
     replace: `$1${REDACTED}`,
   },
   // `token: abc`, `password=abc`, `"secretAccessKey":"abc"`, YAML kubeconfig lines.
@@ -160,7 +161,12 @@ function scrub(value: unknown, options: RedactOptions, depth: number, seen: Weak
   if (Array.isArray(obj)) {
     out = obj.map((v) => scrub(v, options, depth + 1, seen));
   } else if (obj instanceof Map) {
-    out = scrubEntries([...obj.entries()].map(([k, v]) => [String(k), v]), options, depth, seen);
+    out = scrubEntries(
+      [...obj.entries()].map(([k, v]) => [String(k), v]),
+      options,
+      depth,
+      seen,
+    );
   } else if (obj instanceof Set) {
     out = [...obj].map((v) => scrub(v, options, depth + 1, seen));
   } else {

@@ -17,15 +17,13 @@ async function readBack(file) {
     if (err.code === 'ENOENT') return [];
     throw err;
   }
-  return text
-    .split('\n')
-    .flatMap((line) => {
-      try {
-        return JSON.parse(line).records;
-      } catch {
-        return [];
-      }
-    });
+  return text.split('\n').flatMap((line) => {
+    try {
+      return JSON.parse(line).records;
+    } catch {
+      return [];
+    }
+  });
 }
 
 sinkComplianceSuite({

@@ -114,7 +114,7 @@ export async function writeFileAtomic(file: string, data: Uint8Array, options: A
   try {
     try {
       if (options.mode !== undefined) await handle.chmod(options.mode);
-      for (let offset = 0; offset < data.byteLength; ) {
+      for (let offset = 0; offset < data.byteLength;) {
         throwIfAborted(signal);
         const length = Math.min(chunkSize, data.byteLength - offset);
         const { bytesWritten } = await handle.write(data, offset, length, offset);

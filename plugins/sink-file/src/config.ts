@@ -16,18 +16,11 @@ function parseMode(text: string): number {
 
 /** The file sink's `config` block. */
 export const fileSinkConfigSchema = s.object({
-  dir: s
-    .string()
-    .nonEmpty()
-    .describe('Directory the files go under; a relative path resolves against the config file directory. Created when missing.'),
-  path: keyTemplateSchema(DEFAULT_PATH_TEMPLATE)
-    .describe(
-      'Path of each batch file under `dir`. Placeholders: {cluster} {sink} {batchId} {ext} {yyyy} {MM} {dd} {HH} {mm} {date} (UTC, from the earliest event of the batch). Must contain {batchId}.',
-    ),
-  fsync: s
-    .boolean()
-    .default(true)
-    .describe('fsync each file and its directory before acknowledging the batch, so an acked batch survives a power loss.'),
+  dir: s.string().nonEmpty().describe('Directory the files go under; a relative path resolves against the config file directory. Created when missing.'),
+  path: keyTemplateSchema(DEFAULT_PATH_TEMPLATE).describe(
+    'Path of each batch file under `dir`. Placeholders: {cluster} {sink} {batchId} {ext} {yyyy} {MM} {dd} {HH} {mm} {date} (UTC, from the earliest event of the batch). Must contain {batchId}.',
+  ),
+  fsync: s.boolean().default(true).describe('fsync each file and its directory before acknowledging the batch, so an acked batch survives a power loss.'),
   mode: s
     .string()
     .pattern(OCTAL_MODE, 'an octal file mode such as "0640"')

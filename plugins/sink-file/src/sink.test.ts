@@ -102,8 +102,7 @@ describe('file sink: layout', () => {
         issues: [
           {
             path: 'path',
-            message:
-              'unknown placeholder {nope}; known: {cluster}, {sink}, {batchId}, {ext}, {yyyy}, {MM}, {dd}, {HH}, {mm}, {date}',
+            message: 'unknown placeholder {nope}; known: {cluster}, {sink}, {batchId}, {ext}, {yyyy}, {MM}, {dd}, {HH}, {mm}, {date}',
           },
           { path: 'path', message: 'must contain {batchId}, or batches overwrite each other' },
           { path: 'fsync', message: 'expected a boolean, got "x"' },

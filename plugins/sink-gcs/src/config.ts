@@ -17,10 +17,9 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 export const gcsSinkConfigSchema = s.object({
   bucket: s.string().nonEmpty().pattern(BUCKET_NAME, 'a GCS bucket name (lower-case letters, digits, "-", "_", ".")').describe('Bucket the objects are written to.'),
   prefix: s.string().default('').describe('Key prefix, used by the {prefix} placeholder; may contain "/".'),
-  key: keyTemplateSchema(DEFAULT_KEY_TEMPLATE, ['prefix'])
-    .describe(
-      'Object key of each batch. Placeholders: {prefix} {cluster} {sink} {batchId} {ext} {yyyy} {MM} {dd} {HH} {mm} {date} (UTC, from the earliest event of the batch). Must contain {batchId}.',
-    ),
+  key: keyTemplateSchema(DEFAULT_KEY_TEMPLATE, ['prefix']).describe(
+    'Object key of each batch. Placeholders: {prefix} {cluster} {sink} {batchId} {ext} {yyyy} {MM} {dd} {HH} {mm} {date} (UTC, from the earliest event of the batch). Must contain {batchId}.',
+  ),
   projectId: s.string().nonEmpty().optional().describe('Google Cloud project id. Default: from Application Default Credentials.'),
   keyFilename: s
     .string()
@@ -32,13 +31,11 @@ export const gcsSinkConfigSchema = s.object({
     .pattern(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL')
     .map((url) => url.replace(/\/+$/, ''))
     .optional()
-    .describe('Storage API endpoint, for emulators and test servers (no authentication is sent to a custom endpoint unless useAuthWithCustomEndpoint). Default: https://storage.googleapis.com.'),
+    .describe(
+      'Storage API endpoint, for emulators and test servers (no authentication is sent to a custom endpoint unless useAuthWithCustomEndpoint). Default: https://storage.googleapis.com.',
+    ),
   useAuthWithCustomEndpoint: s.boolean().default(false).describe('Send credentials to a custom apiEndpoint too.'),
-  resumableThreshold: s
-    .size()
-    .min(0)
-    .default('8MiB')
-    .describe('Batches whose body is at least this size use a resumable upload; smaller ones one multipart request.'),
+  resumableThreshold: s.size().min(0).default('8MiB').describe('Batches whose body is at least this size use a resumable upload; smaller ones one multipart request.'),
   storageClass: s
     .enumOf(['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'] as const)
     .optional()

@@ -172,14 +172,7 @@ export async function startGcsServer(options: { buckets?: readonly string[] } = 
   };
 
   /** Stores an upload unless the precondition fails; answers the client. */
-  const finishUpload = (
-    res: ServerResponse,
-    bucket: string,
-    name: string,
-    resource: Record<string, unknown>,
-    ifGenerationMatch: string | undefined,
-    data: Buffer,
-  ): void => {
+  const finishUpload = (res: ServerResponse, bucket: string, name: string, resource: Record<string, unknown>, ifGenerationMatch: string | undefined, data: Buffer): void => {
     const objects = buckets.get(bucket);
     if (!objects) return sendError(res, 404, `The specified bucket does not exist.`);
     const existing = objects.get(name);
@@ -354,9 +347,7 @@ export async function startGcsServer(options: { buckets?: readonly string[] } = 
       query: Object.fromEntries(query),
       uploadType: parsed.pathname.startsWith('/upload/') ? (query.get('uploadType') ?? undefined) : undefined,
     });
-    const fault = faults.find(
-      (f) => f.left > 0 && (f.method === undefined || f.method === method) && (f.pathIncludes === undefined || parsed.pathname.includes(f.pathIncludes)),
-    );
+    const fault = faults.find((f) => f.left > 0 && (f.method === undefined || f.method === method) && (f.pathIncludes === undefined || parsed.pathname.includes(f.pathIncludes)));
     if (fault) {
       fault.left--;
       req.resume();

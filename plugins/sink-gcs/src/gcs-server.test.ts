@@ -11,7 +11,10 @@ describe('GCS test server, driven by the real client', () => {
     const storage = testStorage(server.url);
     const data = Buffer.alloc(600 * 1024, 7);
     data.write('head', 0);
-    await storage.bucket('b1').file('big.bin').save(data, { resumable: true, chunkSize: 256 * 1024, metadata: { contentType: 'application/octet-stream' } });
+    await storage
+      .bucket('b1')
+      .file('big.bin')
+      .save(data, { resumable: true, chunkSize: 256 * 1024, metadata: { contentType: 'application/octet-stream' } });
     const puts = server.requests.filter((r) => r.method === 'PUT');
     expect(puts.length).toBe(3);
     const [downloaded] = await storage.bucket('b1').file('big.bin').download();

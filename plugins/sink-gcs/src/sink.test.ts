@@ -13,8 +13,7 @@ beforeEach(() => server.reset(['events']));
 
 const sink = createGcsSink();
 const ctx = () => testSinkContext({ name: 'archive', configDir: '/etc/k8stream' });
-const open = (config: Record<string, unknown> = {}) =>
-  sink.create(sink.validate({ bucket: 'events', prefix: 'k8s', apiEndpoint: server.url, ...config }), ctx());
+const open = (config: Record<string, unknown> = {}) => sink.create(sink.validate({ bucket: 'events', prefix: 'k8s', apiEndpoint: server.url, ...config }), ctx());
 const batchOf = (count: number, from = 0, compression: 'gzip' | 'zstd' | 'none' = 'gzip') =>
   makeTestBatch(sampleRecords(count, from), { format: 'ndjson', compression }, { sink: 'archive' });
 const uploads = () => server.requests.filter((r) => r.path.startsWith('/upload/')).map((r) => `${r.method} ${r.uploadType ?? ''}`);
@@ -69,7 +68,11 @@ describe('gcs sink: upload type', () => {
     expect(batch.body.byteLength).toBeGreaterThan(1024);
     await instance.send(batch, testSendContext());
     expect(uploads()[0]).toBe('POST resumable');
-    expect(uploads().slice(1).every((u) => u.startsWith('PUT'))).toBe(true);
+    expect(
+      uploads()
+        .slice(1)
+        .every((u) => u.startsWith('PUT')),
+    ).toBe(true);
     expect(uploads().length).toBeGreaterThanOrEqual(2);
     const obj = stored(`k8s/cluster=test-cluster/dt=2026-01-02/hour=03/${batch.id}.ndjson`);
     expect(new Uint8Array(obj.data)).toEqual(batch.body);
@@ -104,10 +107,7 @@ describe('gcs sink: never clobbers (ifGenerationMatch: 0)', () => {
     server.requests.length = 0;
     await expect(instance.send(batch, testSendContext({ attempt: 2 }))).resolves.toBeUndefined();
     expect(stored(key).generation).toBe(generation);
-    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'POST /upload/storage/v1/b/events/o',
-      `GET /storage/v1/b/events/o/${encodeURIComponent(key)}`,
-    ]);
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /upload/storage/v1/b/events/o', `GET /storage/v1/b/events/o/${encodeURIComponent(key)}`]);
   });
 
   it('rejects permanently when another batch already holds the key', async () => {

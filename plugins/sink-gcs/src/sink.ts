@@ -65,7 +65,10 @@ function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storag
     describe: () => `gs://${config.bucket}/${config.prefix}`,
 
     async healthcheck(): Promise<void> {
-      const key = [config.prefix, `.k8stream-healthcheck-${randomBytes(6).toString('hex')}`].filter((p) => p !== '').join('/').replace(/\/+/g, '/');
+      const key = [config.prefix, `.k8stream-healthcheck-${randomBytes(6).toString('hex')}`]
+        .filter((p) => p !== '')
+        .join('/')
+        .replace(/\/+/g, '/');
       const file = bucket.file(key);
       try {
         await file.save(Buffer.from('ok\n'), { resumable: false, gzip: false, metadata: { contentType: 'text/plain' } });

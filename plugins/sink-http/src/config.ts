@@ -14,18 +14,14 @@ const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
 /** Headers the sink sets itself from the body it sends. */
 const RESERVED_HEADERS = ['content-length', 'content-encoding', 'transfer-encoding', 'host'];
 
-const envName = (what: string) =>
-  s.string().pattern(ENV_NAME, 'an environment variable name').describe(`Name of the environment variable holding the ${what}.`);
+const envName = (what: string) => s.string().pattern(ENV_NAME, 'an environment variable name').describe(`Name of the environment variable holding the ${what}.`);
 
 /** The HTTP sink's `config` block. */
 export const httpSinkConfigSchema = s
   .object({
     url: s.string().pattern(HTTP_URL, 'an http:// or https:// URL').describe('Endpoint each batch is sent to.'),
     method: s.enumOf(['POST', 'PUT']).default('POST').describe('HTTP method.'),
-    headers: s
-      .record(s.string())
-      .default({})
-      .describe('Extra request headers. Use ${ENV} interpolation for values that are not secrets; secrets go in bearerTokenEnv/basicAuth.'),
+    headers: s.record(s.string()).default({}).describe('Extra request headers. Use ${ENV} interpolation for values that are not secrets; secrets go in bearerTokenEnv/basicAuth.'),
     bearerTokenEnv: envName('bearer token').optional(),
     basicAuth: s
       .object({ usernameEnv: envName('basic auth user name'), passwordEnv: envName('basic auth password') })
@@ -37,10 +33,7 @@ export const httpSinkConfigSchema = s
       .describe(
         '`batch`: the encoded batch as is (Content-Type/Content-Encoding from the batch encoding). `loki`: a Loki push request. `elasticsearch`: an Elasticsearch/OpenSearch `_bulk` request.',
       ),
-    compression: s
-      .enumOf(['none', 'gzip'])
-      .default('none')
-      .describe('Compression of the `loki` and `elasticsearch` bodies (`batch` bodies keep the batch encoding).'),
+    compression: s.enumOf(['none', 'gzip']).default('none').describe('Compression of the `loki` and `elasticsearch` bodies (`batch` bodies keep the batch encoding).'),
     index: s
       .string()
       .nonEmpty()

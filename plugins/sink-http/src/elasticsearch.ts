@@ -39,7 +39,10 @@ interface BulkItemResult {
 function errorReason(error: unknown): string {
   if (error !== null && typeof error === 'object') {
     const { type, reason } = error as { type?: unknown; reason?: unknown };
-    return [type, reason].filter((x) => typeof x === 'string').join(': ').slice(0, 300);
+    return [type, reason]
+      .filter((x) => typeof x === 'string')
+      .join(': ')
+      .slice(0, 300);
   }
   return typeof error === 'string' ? error.slice(0, 300) : 'unknown error';
 }
@@ -55,7 +58,7 @@ export function bulkOutcome(responseText: string): BulkOutcome {
   if (parsed === null || typeof parsed !== 'object' || (parsed as { errors?: unknown }).errors !== true) return { kind: 'ok' };
   const items = (parsed as { items?: unknown }).items;
   const results: BulkItemResult[] = Array.isArray(items)
-    ? items.map((item) => (item !== null && typeof item === 'object' ? (Object.values(item as object)[0] as BulkItemResult) ?? {} : {}))
+    ? items.map((item) => (item !== null && typeof item === 'object' ? ((Object.values(item as object)[0] as BulkItemResult) ?? {}) : {}))
     : [];
   const failed = results.filter((r) => r.error !== undefined || (typeof r.status === 'number' && r.status >= 300));
   const status = (r: BulkItemResult) => (typeof r.status === 'number' ? r.status : 0);

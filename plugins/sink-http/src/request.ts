@@ -38,15 +38,10 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
         chunks.push(chunk);
         size += chunk.byteLength;
       });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).subarray(0, limit).toString('utf8') }),
-      );
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).subarray(0, limit).toString('utf8') }));
       res.on('error', reject);
     };
-    const req =
-      url.protocol === 'https:'
-        ? https.request(url, { ...common, ...(options.tls ?? {}) }, onResponse)
-        : http.request(url, common, onResponse);
+    const req = url.protocol === 'https:' ? https.request(url, { ...common, ...(options.tls ?? {}) }, onResponse) : http.request(url, common, onResponse);
     req.on('error', reject);
     req.end(options.body);
   });

@@ -194,7 +194,12 @@ describe('loki body', () => {
 });
 
 describe('elasticsearch body', () => {
-  const bulkLines = (body: Buffer) => body.toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
+  const bulkLines = (body: Buffer) =>
+    body
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as unknown);
 
   it('posts an NDJSON _bulk body with _id = record id and a dated index', async () => {
     const records = sampleRecords(3);

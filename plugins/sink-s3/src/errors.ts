@@ -74,12 +74,7 @@ export function inspectSdkError(err: unknown): SdkErrorShape {
   const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
   const meta = (e.$metadata ?? {}) as { httpStatusCode?: unknown; requestId?: unknown };
   const response = (e.$response ?? {}) as { statusCode?: unknown; headers?: Record<string, unknown> };
-  const status =
-    typeof meta.httpStatusCode === 'number'
-      ? meta.httpStatusCode
-      : typeof response.statusCode === 'number'
-        ? response.statusCode
-        : undefined;
+  const status = typeof meta.httpStatusCode === 'number' ? meta.httpStatusCode : typeof response.statusCode === 'number' ? response.statusCode : undefined;
   const header = response.headers?.['retry-after'];
   return {
     name: str(e.name),
@@ -177,10 +172,7 @@ export function toSendError(err: unknown, options: { sink: string; where: string
 }
 
 /** The error a failed healthcheck throws: SINK_UNHEALTHY, naming the sink, the bucket and the fix. */
-export function toHealthError(
-  err: unknown,
-  options: { sink: string; where: string; step: string; secrets?: readonly string[] },
-): K8streamError {
+export function toHealthError(err: unknown, options: { sink: string; where: string; step: string; secrets?: readonly string[] }): K8streamError {
   const { sink, where, step } = options;
   if (isCredentialsError(err)) {
     return new K8streamError('SINK_UNHEALTHY', `s3 sink "${sink}": no AWS credentials found`, {
@@ -193,9 +185,7 @@ export function toHealthError(
   const hint =
     hintFor(shape.code, shape.status, where) ??
     (/region is missing/i.test(shape.message) ? 'set "region" (or AWS_REGION) to the region of the bucket' : undefined) ??
-    (shape.status === undefined
-      ? 'check "endpoint" and "region" and that the store is reachable from here'
-      : undefined);
+    (shape.status === undefined ? 'check "endpoint" and "region" and that the store is reachable from here' : undefined);
   return new K8streamError('SINK_UNHEALTHY', `s3 sink "${sink}": ${step} ${where} failed: ${describeSdkError(err, options.secrets)}`, {
     plugin: sink,
     path: where,

@@ -6,9 +6,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What the proxy does to a failed request. */
-export type Fault =
-  | { kind: 'status'; status: number; code: string; message: string; headers?: Record<string, string>; extraXml?: string }
-  | { kind: 'reset' };
+export type Fault = { kind: 'status'; status: number; code: string; message: string; headers?: Record<string, string>; extraXml?: string } | { kind: 'reset' };
 
 export interface FaultProxy {
   endpoint: string;
@@ -43,13 +41,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       });
       return;
     }
-    const upstream = http.request(
-      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const upstream = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     upstream.on('error', () => req.socket.destroy());
     req.pipe(upstream);
   });

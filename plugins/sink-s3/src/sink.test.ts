@@ -136,9 +136,7 @@ describe('s3 sink: failures through a faulty proxy', () => {
     const err = await instance.send(batch, testSendContext({ attempt: 2 })).catch((e: unknown) => e);
     expect(classifySinkError(err)).toBe('retry-after');
     expect(err).toMatchObject({ code: 'SINK_RETRY_AFTER', retryAfterMs: 2000, plugin: 'archive' });
-    expect((err as Error).message).toBe(
-      `s3 sink "archive": throttled writing s3://${BUCKET}/${keys[0]}: SlowDown (HTTP 503): Please reduce your request rate.`,
-    );
+    expect((err as Error).message).toBe(`s3 sink "archive": throttled writing s3://${BUCKET}/${keys[0]}: SlowDown (HTTP 503): Please reduce your request rate.`);
 
     await instance.send(batch, testSendContext({ attempt: 3 }));
     expect(await listKeys(client, BUCKET)).toEqual(keys);
@@ -205,9 +203,7 @@ describe('s3 sink: failures through a faulty proxy', () => {
     const health = (await instance.healthcheck?.().catch((e: unknown) => e)) as K8streamError;
     const send = (await instance.send(await makeTestBatch(sampleRecords(1)), testSendContext()).catch((e: unknown) => e)) as K8streamError;
     expect(health.code).toBe('SINK_UNHEALTHY');
-    expect(health.message).toBe(
-      `s3 sink "archive": reaching bucket s3://${BUCKET} failed: HTTP 403`,
-    );
+    expect(health.message).toBe(`s3 sink "archive": reaching bucket s3://${BUCKET} failed: HTTP 403`);
     expect(health.hint).toContain('check the credentials');
     expect(classifySinkError(send)).toBe('permanent');
     expect(send.message).toContain('InvalidAccessKeyId (HTTP 403): The AWS Access Key Id you provided does not exist in our records: [REDACTED]');

@@ -39,7 +39,10 @@ export function objectKeyFor(config: S3SinkConfig, batch: Batch<unknown>): strin
 
 /** Key of the healthcheck probe object: `<prefix>/_k8stream-healthcheck`. */
 export function healthcheckKey(config: S3SinkConfig): string {
-  const prefix = config.prefix.split('/').filter((s) => s !== '' && s !== '.' && s !== '..').join('/');
+  const prefix = config.prefix
+    .split('/')
+    .filter((s) => s !== '' && s !== '.' && s !== '..')
+    .join('/');
   return prefix === '' ? HEALTHCHECK_OBJECT : `${prefix}/${HEALTHCHECK_OBJECT}`;
 }
 

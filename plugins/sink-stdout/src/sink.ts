@@ -4,10 +4,7 @@ import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } fr
 
 /** The stdout sink's `config` block. */
 export const stdoutSinkConfigSchema = s.object({
-  pretty: s
-    .boolean()
-    .default(false)
-    .describe('Indent each record over several lines (for reading in a terminal) instead of one JSON line per record.'),
+  pretty: s.boolean().default(false).describe('Indent each record over several lines (for reading in a terminal) instead of one JSON line per record.'),
 });
 
 /** The validated stdout sink config, derived from its schema. */

@@ -80,12 +80,5 @@ export function forbidden(req: RequestInfo, user: string): ApiError {
   const scope = req.namespace !== undefined ? `in the namespace "${req.namespace}"` : 'at the cluster scope';
   const details: { name?: string; group: string; kind: string } = { group: t.group, kind: t.plural };
   if (req.name !== undefined) details.name = req.name;
-  return new ApiError(
-    status(
-      403,
-      'Forbidden',
-      `${subject} is forbidden: User "${user}" cannot ${req.verb} resource "${resource}" in API group "${t.group}" ${scope}`,
-      details,
-    ),
-  );
+  return new ApiError(status(403, 'Forbidden', `${subject} is forbidden: User "${user}" cannot ${req.verb} resource "${resource}" in API group "${t.group}" ${scope}`, details));
 }

@@ -137,12 +137,10 @@ for (const https of [false, true]) {
         body: { ...created, spec: { ...created.spec, renewTime: new Date('2026-01-01T00:00:10Z') } },
       });
       expect(renewed.metadata?.resourceVersion).toBe('2');
-      const err = await coord
-        .replaceNamespacedLease({ name: 'k8stream', namespace: 'kube-system', body: { ...created, spec: { ...created.spec, holderIdentity: 'b' } } })
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+      const err = await coord.replaceNamespacedLease({ name: 'k8stream', namespace: 'kube-system', body: { ...created, spec: { ...created.spec, holderIdentity: 'b' } } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ApiException);
       expect((err as ApiException<unknown>).code).toBe(409);
       const got = await coord.readNamespacedLease({ name: 'k8stream', namespace: 'kube-system' });

@@ -39,7 +39,13 @@ function group(name: string): Record<string, unknown> {
 
 /** `/apis`: every named group. */
 export function apiGroupList(): Record<string, unknown> {
-  const names = [...new Set(groupVersions().map((gv) => gv.group).filter((g) => g !== ''))];
+  const names = [
+    ...new Set(
+      groupVersions()
+        .map((gv) => gv.group)
+        .filter((g) => g !== ''),
+    ),
+  ];
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: names.map(group) };
 }
 

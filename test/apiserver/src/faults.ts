@@ -104,8 +104,7 @@ export class Faults {
       get remaining() {
         return r.remaining;
       },
-      applied: (n = 1) =>
-        r.hits >= n ? Promise.resolve() : new Promise<void>((resolve) => r.waiters.push({ n, resolve })),
+      applied: (n = 1) => (r.hits >= n ? Promise.resolve() : new Promise<void>((resolve) => r.waiters.push({ n, resolve }))),
       cancel: () => {
         this.rules = this.rules.filter((x) => x !== r);
       },

@@ -15,13 +15,5 @@ export { toEventsV1, fromEventsV1 } from './events-v1.js';
 export { kubeconfigText, type KubeconfigOptions } from './kubeconfig.js';
 export { tlsMaterial, type TlsMaterial } from './tls.js';
 export { encodeContinue, decodeContinue } from './list.js';
-export {
-  createClusterSimulation,
-  type ClusterSimulation,
-  type SimulationOptions,
-  type SimulatedPod,
-  type WorkloadRef,
-  type TickResult,
-  type RunOptions,
-} from './simulate.js';
+export { createClusterSimulation, type ClusterSimulation, type SimulationOptions, type SimulatedPod, type WorkloadRef, type TickResult, type RunOptions } from './simulate.js';
 export { Rng } from './rng.js';

@@ -19,9 +19,7 @@ export interface KubeconfigOptions {
 export function kubeconfigText(server: string, caPem: string | undefined, opts: KubeconfigOptions = {}): string {
   const name = opts.name ?? 'apiserver-double';
   const q = (s: string): string => JSON.stringify(s); // a JSON string is a valid YAML scalar
-  const cluster = caPem !== undefined
-    ? `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`
-    : '    insecure-skip-tls-verify: true';
+  const cluster = caPem !== undefined ? `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}` : '    insecure-skip-tls-verify: true';
   const user = opts.token !== undefined ? `  user:\n    token: ${q(opts.token)}` : '  user: {}';
   return [
     'apiVersion: v1',

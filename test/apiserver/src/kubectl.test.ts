@@ -116,7 +116,10 @@ describe.skipIf(!kubectlAvailable)('kubectl against the double', () => {
     const r = await kubectl(tlsConfig, ['get', 'events', '-A']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const rows = r.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/));
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
     expect(rows[0]).toEqual(['NAMESPACE', 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
     expect(rows.slice(1).map((c) => [c[0], c[2], c[3], c[4], c[5]])).toEqual([
       ['kube-system', 'Warning', 'BackOff', 'pod/pod-backoff', 'Back-off restarting failed container'],
@@ -186,8 +189,18 @@ describe.skipIf(!kubectlAvailable)('kubectl against the double', () => {
     const evList = JSON.parse(ev.stdout) as { items: { apiVersion: string; note: string }[] };
     expect(evList.items.map((i) => [i.apiVersion, i.note])).toEqual([['events.k8s.io/v1', 'Started container started']]);
     const leases = await kubectl(tlsConfig, ['get', 'leases', '-n', 'kube-system']);
-    expect(leases.stdout.split('\n')[1]?.split(/\s{2,}/).slice(0, 2)).toEqual(['k8stream', 'pod-a']);
+    expect(
+      leases.stdout
+        .split('\n')[1]
+        ?.split(/\s{2,}/)
+        .slice(0, 2),
+    ).toEqual(['k8stream', 'pod-a']);
     const nodes = await kubectl(tlsConfig, ['get', 'nodes']);
-    expect(nodes.stdout.split('\n')[1]?.split(/\s{2,}/).slice(0, 2)).toEqual(['worker-1', 'Ready']);
+    expect(
+      nodes.stdout
+        .split('\n')[1]
+        ?.split(/\s{2,}/)
+        .slice(0, 2),
+    ).toEqual(['worker-1', 'Ready']);
   });
 });

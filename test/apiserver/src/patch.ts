@@ -30,7 +30,10 @@ export interface JsonPatchOp {
 function parsePointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw badRequest(`invalid JSON pointer "${path}"`);
-  return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function parentOf(doc: unknown, parts: string[], path: string): { parent: Record<string, unknown> | unknown[]; last: string } {
@@ -93,9 +96,15 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
   for (const raw of ops as JsonPatchOp[]) {
     if (!isPlainObject(raw) || typeof raw.path !== 'string') throw badRequest('invalid JSON patch operation');
     switch (raw.op) {
-      case 'add': doc = addAt(doc, raw.path, structuredClone(raw.value), false); break;
-      case 'replace': doc = addAt(doc, raw.path, structuredClone(raw.value), true); break;
-      case 'remove': removeAt(doc, raw.path); break;
+      case 'add':
+        doc = addAt(doc, raw.path, structuredClone(raw.value), false);
+        break;
+      case 'replace':
+        doc = addAt(doc, raw.path, structuredClone(raw.value), true);
+        break;
+      case 'remove':
+        removeAt(doc, raw.path);
+        break;
       case 'test':
         if (JSON.stringify(getAt(doc, raw.path)) !== JSON.stringify(raw.value)) {
           throw badRequest(`JSON patch test failed at "${raw.path}"`);
@@ -106,8 +115,11 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
         doc = addAt(doc, raw.path, v, false);
         break;
       }
-      case 'copy': doc = addAt(doc, raw.path, structuredClone(getAt(doc, raw.from ?? '')), false); break;
-      default: throw badRequest(`unknown JSON patch operation "${String((raw as { op?: unknown }).op)}"`);
+      case 'copy':
+        doc = addAt(doc, raw.path, structuredClone(getAt(doc, raw.from ?? '')), false);
+        break;
+      default:
+        throw badRequest(`unknown JSON patch operation "${String((raw as { op?: unknown }).op)}"`);
     }
   }
   return doc;

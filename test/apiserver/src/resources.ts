@@ -74,7 +74,15 @@ function rt(
 /** Every resource type the double serves, in discovery order. */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   rt('', 'v1', 'events', 'Event', true, ['ev'], EVENT_FIELDS),
-  rt('', 'v1', 'pods', 'Pod', true, ['po'], ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP', 'status.nominatedNodeName']),
+  rt(
+    '',
+    'v1',
+    'pods',
+    'Pod',
+    true,
+    ['po'],
+    ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+  ),
   rt('', 'v1', 'services', 'Service', true, ['svc']),
   rt('', 'v1', 'endpoints', 'Endpoints', true, ['ep']),
   rt('', 'v1', 'nodes', 'Node', false, ['no'], ['spec.unschedulable']),

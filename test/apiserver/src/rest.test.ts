@@ -163,7 +163,11 @@ describe('discovery and Table output', () => {
     const core = (await raw(s.url, '/api/v1')).json<{ groupVersion: string; resources: { name: string; namespaced: boolean; kind: string; verbs: string[] }[] }>();
     expect(core.groupVersion).toBe('v1');
     expect(core.resources.map((r) => r.name)).toEqual(['events', 'pods', 'services', 'endpoints', 'nodes', 'namespaces', 'configmaps']);
-    expect(core.resources.find((r) => r.name === 'nodes')).toMatchObject({ namespaced: false, kind: 'Node', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] });
+    expect(core.resources.find((r) => r.name === 'nodes')).toMatchObject({
+      namespaced: false,
+      kind: 'Node',
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    });
     const groups = (await raw(s.url, '/apis')).json<{ groups: { name: string; preferredVersion: { groupVersion: string } }[] }>();
     expect(groups.groups.map((g) => g.preferredVersion.groupVersion)).toEqual(['apps/v1', 'batch/v1', 'events.k8s.io/v1', 'coordination.k8s.io/v1']);
     expect((await raw(s.url, '/apis/coordination.k8s.io')).json()).toMatchObject({ kind: 'APIGroup', name: 'coordination.k8s.io' });
@@ -179,7 +183,13 @@ describe('discovery and Table output', () => {
     s.store.create('events', eventBody('a', 'shop', { type: 'Warning', reason: 'BackOff', message: 'Back-off restarting', count: 4 }));
     const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
     const t = await raw(s.url, '/api/v1/events?limit=500', { headers: { Accept: accept } });
-    const table = t.json<{ kind: string; apiVersion: string; columnDefinitions: { name: string; priority: number }[]; rows: { cells: unknown[]; object: Record<string, unknown> }[]; metadata: Record<string, unknown> }>();
+    const table = t.json<{
+      kind: string;
+      apiVersion: string;
+      columnDefinitions: { name: string; priority: number }[];
+      rows: { cells: unknown[]; object: Record<string, unknown> }[];
+      metadata: Record<string, unknown>;
+    }>();
     expect(table.kind).toBe('Table');
     expect(table.apiVersion).toBe('meta.k8s.io/v1');
     expect(table.metadata).toEqual({ resourceVersion: '1' });

@@ -44,7 +44,10 @@ function verbFor(method: string, hasName: boolean, watch: boolean): Verb | undef
 export function route(method: string, url: URL): Route {
   let segs: string[];
   try {
-    segs = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    segs = url.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent);
   } catch {
     return { kind: 'notFound' };
   }

@@ -10,10 +10,7 @@ export type Predicate = (obj: KubeObject) => boolean;
 /** Any Kubernetes object as plain JSON. */
 export type KubeObject = Record<string, unknown> & { metadata?: Record<string, unknown> };
 
-type LabelReq =
-  | { op: 'eq' | 'neq'; key: string; value: string }
-  | { op: 'in' | 'notin'; key: string; values: Set<string> }
-  | { op: 'exists' | 'notexists'; key: string };
+type LabelReq = { op: 'eq' | 'neq'; key: string; value: string } | { op: 'in' | 'notin'; key: string; values: Set<string> } | { op: 'exists' | 'notexists'; key: string };
 
 const KEY = String.raw`[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?`;
 const VALUE = String.raw`(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?`;
@@ -44,7 +41,12 @@ function parseLabelReq(term: string): LabelReq {
   if (m) return { op: 'notexists', key: m[1]! };
   m = RE_SET.exec(term);
   if (m) {
-    const values = new Set(m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== ''));
+    const values = new Set(
+      m[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+    );
     return { op: m[2] === 'in' ? 'in' : 'notin', key: m[1]!, values };
   }
   m = RE_CMP.exec(term);
@@ -63,12 +65,18 @@ function matchLabelReq(req: LabelReq, labels: Record<string, unknown>): boolean 
   const has = Object.prototype.hasOwnProperty.call(labels, req.key);
   const v = has ? String(labels[req.key]) : undefined;
   switch (req.op) {
-    case 'eq': return v === req.value;
-    case 'neq': return v !== req.value;
-    case 'in': return v !== undefined && req.values.has(v);
-    case 'notin': return v === undefined || !req.values.has(v);
-    case 'exists': return has;
-    case 'notexists': return !has;
+    case 'eq':
+      return v === req.value;
+    case 'neq':
+      return v !== req.value;
+    case 'in':
+      return v !== undefined && req.values.has(v);
+    case 'notin':
+      return v === undefined || !req.values.has(v);
+    case 'exists':
+      return has;
+    case 'notexists':
+      return !has;
   }
 }
 

@@ -229,9 +229,7 @@ class ApiServerImpl implements ApiServerDouble {
     const url = new URL(req.url ?? '/', 'http://double.invalid');
     const r = route(method, url);
     const info: RequestInfo =
-      r.kind === 'resource' || r.kind === 'methodNotAllowed'
-        ? r.info
-        : { verb: 'discovery', method, path: url.pathname, query: url.searchParams, resource: '' };
+      r.kind === 'resource' || r.kind === 'methodNotAllowed' ? r.info : { verb: 'discovery', method, path: url.pathname, query: url.searchParams, resource: '' };
     res.on('close', () => this.stats.record(info.verb, info.resource, res.headersSent ? res.statusCode : 0));
 
     if (r.kind === 'version') return this.sendJson(res, 200, JSON.stringify(versionInfo(this.version)));
@@ -377,7 +375,11 @@ class ApiServerImpl implements ApiServerDouble {
         else {
           return this.sendStatus(
             res,
-            status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`),
+            status(
+              415,
+              'UnsupportedMediaType',
+              `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+            ),
           );
         }
         const s = this.store.patchObject(t, ref, await this.readBody(req), kind);

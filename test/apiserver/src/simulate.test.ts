@@ -31,7 +31,7 @@ describe('cluster simulation', () => {
     expect(store.list('namespaces').items).toHaveLength(4);
     const nodes = store.list('nodes').items;
     expect(nodes.map((n) => meta(n)['name'])).toEqual(['worker-1', 'worker-2', 'worker-3']);
-    const nodeIP = new Map(nodes.map((n) => [meta(n)['name'], ((n['status'] as { addresses: { address: string }[] }).addresses[0]!).address]));
+    const nodeIP = new Map(nodes.map((n) => [meta(n)['name'], (n['status'] as { addresses: { address: string }[] }).addresses[0]!.address]));
     const uids = new Map<string, KubeObject>();
     for (const r of ['deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs']) {
       for (const o of store.list(r).items) uids.set(String(meta(o)['uid']), o);

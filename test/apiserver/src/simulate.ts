@@ -143,7 +143,10 @@ class Simulation implements ClusterSimulation {
   private podIpCounter = 0;
   private pendingPod: SimulatedPod | undefined;
 
-  constructor(private readonly store: Store, o: SimulationOptions) {
+  constructor(
+    private readonly store: Store,
+    o: SimulationOptions,
+  ) {
     this.rng = new Rng(o.seed ?? 1);
     this.now = o.now ?? (() => new Date());
     this.setup({
@@ -233,8 +236,17 @@ class Simulation implements ClusterSimulation {
         ],
         capacity: { cpu: '4', memory: '16Gi', pods: '110' },
         allocatable: { cpu: '3920m', memory: '15Gi', pods: '110' },
-        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: this.ts(), lastTransitionTime: this.ts(-86400) }],
-        nodeInfo: { kubeletVersion: 'v1.32.0', containerRuntimeVersion: 'containerd://1.7.24', osImage: 'Debian GNU/Linux 12 (bookworm)', kernelVersion: '6.1.0-28-amd64', architecture: 'amd64', operatingSystem: 'linux' },
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: this.ts(), lastTransitionTime: this.ts(-86400) },
+        ],
+        nodeInfo: {
+          kubeletVersion: 'v1.32.0',
+          containerRuntimeVersion: 'containerd://1.7.24',
+          osImage: 'Debian GNU/Linux 12 (bookworm)',
+          kernelVersion: '6.1.0-28-amd64',
+          architecture: 'amd64',
+          operatingSystem: 'linux',
+        },
       },
     });
     this.nodeUids.set(name, uid);
@@ -255,7 +267,7 @@ class Simulation implements ClusterSimulation {
     const scheduled = node !== '';
     const phase = p.phase ?? (scheduled ? 'Running' : 'Pending');
     const podIP = scheduled ? this.nextPodIP() : '';
-    const hostIP = scheduled ? this.nodeIPs.get(node) ?? '' : '';
+    const hostIP = scheduled ? (this.nodeIPs.get(node) ?? '') : '';
     const status: Record<string, unknown> = { phase, qosClass: 'Burstable' };
     if (scheduled) {
       Object.assign(status, {
@@ -264,7 +276,16 @@ class Simulation implements ClusterSimulation {
         podIP,
         podIPs: [{ ip: podIP }],
         startTime: this.ts(-1800),
-        containerStatuses: [{ name: p.app, image, ready: phase === 'Running', restartCount: 0, started: phase === 'Running', state: phase === 'Running' ? { running: { startedAt: this.ts(-1790) } } : { terminated: { exitCode: 0, reason: 'Completed' } } }],
+        containerStatuses: [
+          {
+            name: p.app,
+            image,
+            ready: phase === 'Running',
+            restartCount: 0,
+            started: phase === 'Running',
+            state: phase === 'Running' ? { running: { startedAt: this.ts(-1790) } } : { terminated: { exitCode: 0, reason: 'Completed' } },
+          },
+        ],
       });
     } else {
       status['conditions'] = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }];
@@ -304,7 +325,11 @@ class Simulation implements ClusterSimulation {
     const labels = { app: name };
     const dep = this.createObj('deployments', {
       metadata: { name, namespace: ns, labels, annotations: { 'deployment.kubernetes.io/revision': '1' } },
-      spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image: IMAGES[name] ?? `ghcr.io/acme/${name}:1.0.0` }] } } },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name, image: IMAGES[name] ?? `ghcr.io/acme/${name}:1.0.0` }] } },
+      },
       status: { replicas, readyReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas, observedGeneration: 1 },
     });
     const rsName = `${name}-${hash}`;
@@ -477,7 +502,13 @@ class Simulation implements ClusterSimulation {
           component: 'default-scheduler',
         });
       case 1:
-        return this.newEvent(p.namespace, this.podRef(p, true), { type: 'Normal', reason: 'Pulling', message: `Pulling image "${p.image}"`, component: 'kubelet', host: p.nodeName });
+        return this.newEvent(p.namespace, this.podRef(p, true), {
+          type: 'Normal',
+          reason: 'Pulling',
+          message: `Pulling image "${p.image}"`,
+          component: 'kubelet',
+          host: p.nodeName,
+        });
       case 2: {
         const ms = this.rng.int(300, 9000);
         return this.newEvent(p.namespace, this.podRef(p, true), {
@@ -489,9 +520,21 @@ class Simulation implements ClusterSimulation {
         });
       }
       case 3:
-        return this.newEvent(p.namespace, this.podRef(p, true), { type: 'Normal', reason: 'Created', message: `Created container ${p.container}`, component: 'kubelet', host: p.nodeName });
+        return this.newEvent(p.namespace, this.podRef(p, true), {
+          type: 'Normal',
+          reason: 'Created',
+          message: `Created container ${p.container}`,
+          component: 'kubelet',
+          host: p.nodeName,
+        });
       default:
-        return this.newEvent(p.namespace, this.podRef(p, true), { type: 'Normal', reason: 'Started', message: `Started container ${p.container}`, component: 'kubelet', host: p.nodeName });
+        return this.newEvent(p.namespace, this.podRef(p, true), {
+          type: 'Normal',
+          reason: 'Started',
+          message: `Started container ${p.container}`,
+          component: 'kubelet',
+          host: p.nodeName,
+        });
     }
   }
 
@@ -524,13 +567,17 @@ class Simulation implements ClusterSimulation {
       case 3: {
         const p = this.runningPod();
         const node = p.nodeName;
-        return this.newEvent('default', { kind: 'Node', name: node, uid: this.nodeUids.get(node) ?? node, apiVersion: 'v1' }, {
-          type: 'Warning',
-          reason: 'OOMKilling',
-          message: `Memory cgroup out of memory: Killed process ${this.rng.int(1000, 99999)} (${p.container}) total-vm:${this.rng.int(100000, 900000)}kB, anon-rss:${this.rng.int(100000, 500000)}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:${this.rng.int(500, 2000)}kB oom_score_adj:${this.rng.int(-997, 1000)}`,
-          component: 'kernel-monitor',
-          host: node,
-        });
+        return this.newEvent(
+          'default',
+          { kind: 'Node', name: node, uid: this.nodeUids.get(node) ?? node, apiVersion: 'v1' },
+          {
+            type: 'Warning',
+            reason: 'OOMKilling',
+            message: `Memory cgroup out of memory: Killed process ${this.rng.int(1000, 99999)} (${p.container}) total-vm:${this.rng.int(100000, 900000)}kB, anon-rss:${this.rng.int(100000, 500000)}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:${this.rng.int(500, 2000)}kB oom_score_adj:${this.rng.int(-997, 1000)}`,
+            component: 'kernel-monitor',
+            host: node,
+          },
+        );
       }
       case 4: {
         const p = this.pendingPod;
@@ -548,33 +595,45 @@ class Simulation implements ClusterSimulation {
         if (!d) break;
         const up = this.rng.next() < 0.5;
         const to = up ? d.replicas + 1 : Math.max(1, d.replicas - 1);
-        return this.newEvent(d.namespace, { kind: 'Deployment', namespace: d.namespace, name: d.name, uid: d.uid, apiVersion: 'apps/v1' }, {
-          type: 'Normal',
-          reason: 'ScalingReplicaSet',
-          message: `Scaled ${up ? 'up' : 'down'} replica set ${d.rs} from ${d.replicas} to ${to}`,
-          component: 'deployment-controller',
-        });
+        return this.newEvent(
+          d.namespace,
+          { kind: 'Deployment', namespace: d.namespace, name: d.name, uid: d.uid, apiVersion: 'apps/v1' },
+          {
+            type: 'Normal',
+            reason: 'ScalingReplicaSet',
+            message: `Scaled ${up ? 'up' : 'down'} replica set ${d.rs} from ${d.replicas} to ${to}`,
+            component: 'deployment-controller',
+          },
+        );
       }
       case 6: {
         const node = this.rng.pick(this.nodes.length > 0 ? this.nodes : ['worker-1']);
-        return this.newEvent('default', { kind: 'Node', name: node, uid: this.nodeUids.get(node) ?? node, apiVersion: 'v1' }, {
-          type: 'Normal',
-          reason: 'NodeNotReady',
-          message: `Node ${node} status is now: NodeNotReady`,
-          component: 'node-controller',
-        });
+        return this.newEvent(
+          'default',
+          { kind: 'Node', name: node, uid: this.nodeUids.get(node) ?? node, apiVersion: 'v1' },
+          {
+            type: 'Normal',
+            reason: 'NodeNotReady',
+            message: `Node ${node} status is now: NodeNotReady`,
+            component: 'node-controller',
+          },
+        );
       }
       case 7: {
         const p = this.runningPod();
         if (p.workload.kind === 'Deployment') {
           const rs = this.deployments.find((d) => d.namespace === p.namespace && d.name === p.workload.name);
           if (rs) {
-            return this.newEvent(p.namespace, { kind: 'ReplicaSet', namespace: p.namespace, name: rs.rs, uid: this.ownerUid('replicasets', p.namespace, rs.rs), apiVersion: 'apps/v1' }, {
-              type: 'Normal',
-              reason: 'SuccessfulCreate',
-              message: `Created pod: ${p.name}`,
-              component: 'replicaset-controller',
-            });
+            return this.newEvent(
+              p.namespace,
+              { kind: 'ReplicaSet', namespace: p.namespace, name: rs.rs, uid: this.ownerUid('replicasets', p.namespace, rs.rs), apiVersion: 'apps/v1' },
+              {
+                type: 'Normal',
+                reason: 'SuccessfulCreate',
+                message: `Created pod: ${p.name}`,
+                component: 'replicaset-controller',
+              },
+            );
           }
         }
         break;
@@ -592,17 +651,27 @@ class Simulation implements ClusterSimulation {
       default: {
         const j = this.jobs.length > 0 ? this.rng.pick(this.jobs) : undefined;
         if (!j) break;
-        return this.newEvent(j.namespace, { kind: 'Job', namespace: j.namespace, name: j.name, uid: j.uid, apiVersion: 'batch/v1' }, {
-          type: 'Normal',
-          reason: 'Completed',
-          message: 'Job completed',
-          component: 'job-controller',
-        });
+        return this.newEvent(
+          j.namespace,
+          { kind: 'Job', namespace: j.namespace, name: j.name, uid: j.uid, apiVersion: 'batch/v1' },
+          {
+            type: 'Normal',
+            reason: 'Completed',
+            message: 'Job completed',
+            component: 'job-controller',
+          },
+        );
       }
     }
     // The chosen scenario had nothing to act on: fall back to a kubelet event.
     const p = this.runningPod();
-    return this.newEvent(p.namespace, this.podRef(p, true), { type: 'Normal', reason: 'Pulled', message: `Container image "${p.image}" already present on machine`, component: 'kubelet', host: p.nodeName });
+    return this.newEvent(p.namespace, this.podRef(p, true), {
+      type: 'Normal',
+      reason: 'Pulled',
+      message: `Container image "${p.image}" already present on machine`,
+      component: 'kubelet',
+      host: p.nodeName,
+    });
   }
 
   emit(n: number): TickResult[] {

@@ -52,8 +52,7 @@ describe('Store', () => {
     expect(stale.status).toMatchObject({
       code: 409,
       reason: 'Conflict',
-      message:
-        'Operation cannot be fulfilled on leases.coordination.k8s.io "leader": the object has been modified; please apply your changes to the latest version and try again',
+      message: 'Operation cannot be fulfilled on leases.coordination.k8s.io "leader": the object has been modified; please apply your changes to the latest version and try again',
     });
     // No resourceVersion: unconditional.
     const { resourceVersion: _rv, ...meta } = v1.metadata ?? {};
@@ -67,7 +66,15 @@ describe('Store', () => {
     const p = s.patch('configmaps', 'k8stream/state', { metadata: { labels: { b: null, c: '3' } }, data: { rv: '20' } });
     expect(p).toMatchObject({ metadata: { labels: { a: '1', c: '3' }, resourceVersion: '2' }, data: { rv: '20' } });
     expect((p.metadata?.['labels'] as Record<string, string>)['b']).toBeUndefined();
-    const j = s.patch('configmaps', 'k8stream/state', [{ op: 'replace', path: '/data/rv', value: '30' }, { op: 'add', path: '/data/x', value: 'y' }], 'json');
+    const j = s.patch(
+      'configmaps',
+      'k8stream/state',
+      [
+        { op: 'replace', path: '/data/rv', value: '30' },
+        { op: 'add', path: '/data/x', value: 'y' },
+      ],
+      'json',
+    );
     expect(j['data']).toEqual({ rv: '30', x: 'y' });
     expect(apiError(() => s.patch('configmaps', 'k8stream/state', { metadata: { resourceVersion: '2' }, data: { rv: '40' } })).status.reason).toBe('Conflict');
     expect(s.patch('configmaps', 'k8stream/state', { metadata: { resourceVersion: '3' }, data: { rv: '40' } })['data']).toEqual({ rv: '40', x: 'y' });
@@ -151,7 +158,12 @@ describe('Store', () => {
       reportingInstance: 'cp-1',
       action: 'Update',
     });
-    expect(s.get('events', 'shop/b')).toMatchObject({ apiVersion: 'v1', involvedObject: { kind: 'Node', name: 'worker-2' }, message: 'hello', reportingComponent: 'node-controller' });
+    expect(s.get('events', 'shop/b')).toMatchObject({
+      apiVersion: 'v1',
+      involvedObject: { kind: 'Node', name: 'worker-2' },
+      message: 'hello',
+      reportingComponent: 'node-controller',
+    });
     expect(s.list('events').items.map((e) => e.metadata?.['name'])).toEqual(['a', 'b']);
   });
 

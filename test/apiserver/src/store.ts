@@ -10,16 +10,7 @@ import { fromEventsV1, toEventsV1 } from './events-v1.js';
 import { mergePatch, jsonPatch } from './patch.js';
 import { apiVersionOf, resolveResource, resourceId, type ResourceType } from './resources.js';
 import type { KubeObject, Predicate } from './selectors.js';
-import {
-  alreadyExists,
-  ApiError,
-  badRequest,
-  conflict,
-  invalid,
-  notFound,
-  status,
-  tooOldResourceVersion,
-} from './status.js';
+import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound, status, tooOldResourceVersion } from './status.js';
 
 /** Kinds of change a watch reports. */
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -104,7 +95,7 @@ function lowerBoundRv(list: readonly Change[], from: number, rv: number): number
 }
 
 function refParts(type: ResourceType, ref: ObjectRef): { namespace: string; name: string } {
-  if (typeof ref !== 'string') return { namespace: type.namespaced ? ref.namespace ?? 'default' : '', name: ref.name };
+  if (typeof ref !== 'string') return { namespace: type.namespaced ? (ref.namespace ?? 'default') : '', name: ref.name };
   if (!type.namespaced) return { namespace: '', name: ref };
   const i = ref.indexOf('/');
   return i < 0 ? { namespace: 'default', name: ref } : { namespace: ref.slice(0, i), name: ref.slice(i + 1) };
@@ -265,11 +256,16 @@ export class Store {
     const uid = metaOf(cur.obj)['uid'];
     if (pre.uid !== undefined && pre.uid !== '' && pre.uid !== uid) {
       throw new ApiError(
-        status(409, 'Conflict', `Operation cannot be fulfilled on ${t.plural} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(uid)}`, {
-          name,
-          group: t.group,
-          kind: t.plural,
-        }),
+        status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${t.plural} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(uid)}`,
+          {
+            name,
+            group: t.group,
+            kind: t.plural,
+          },
+        ),
       );
     }
   }

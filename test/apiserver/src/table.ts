@@ -139,13 +139,7 @@ function columnsFor(t: ResourceType): [TableColumn, Getter][] {
         [col('Node', 'string', 1), (o) => str(o, 'spec.nodeName') || '<none>'],
       ];
     case 'nodes':
-      return [
-        nameCol,
-        [col('Status'), nodeStatus],
-        [col('Roles'), () => '<none>'],
-        ageCol,
-        [col('Version'), (o) => str(o, 'status.nodeInfo.kubeletVersion')],
-      ];
+      return [nameCol, [col('Status'), nodeStatus], [col('Roles'), () => '<none>'], ageCol, [col('Version'), (o) => str(o, 'status.nodeInfo.kubeletVersion')]];
     case 'leases':
       return [nameCol, [col('Holder'), (o) => str(o, 'spec.holderIdentity')], ageCol];
     case 'deployments':

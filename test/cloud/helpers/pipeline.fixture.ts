@@ -40,7 +40,7 @@ export async function writeReplayFile(dir: string, n: number, hours = 1): Promis
   const perHour = Math.ceil(n / hours);
   for (let i = 0; i < n; i++) {
     const block = Math.floor(i / perHour);
-    const ev = benchEvent(i, BASE_MS + block * 3_600_000 - (block * perHour) * 10) as {
+    const ev = benchEvent(i, BASE_MS + block * 3_600_000 - block * perHour * 10) as {
       metadata: { uid: string; resourceVersion: string; namespace: string };
       reason: string;
       type: string;

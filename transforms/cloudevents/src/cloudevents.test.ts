@@ -122,8 +122,6 @@ describe('errors', () => {
   it('input that is not a record fails the call', async () => {
     const h = await cloudevents();
     await expect(h.callRaw('[]')).rejects.toThrow('Plugin-originated error: input is not a JSON object (expected one k8stream.event/v1 record)');
-    await expect(h.callRaw(sampleRecord({ schema: 'other/v9' }))).rejects.toThrow(
-      'Plugin-originated error: input record has schema "other/v9", expected "k8stream.event/v1"',
-    );
+    await expect(h.callRaw(sampleRecord({ schema: 'other/v9' }))).rejects.toThrow('Plugin-originated error: input record has schema "other/v9", expected "k8stream.event/v1"');
   });
 });

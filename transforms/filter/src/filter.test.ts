@@ -134,7 +134,10 @@ describe('keep rules', () => {
 describe('bad config is an error on every call, never a drop', () => {
   it.each([
     [{ drop: { message: '[unclosed' } }, 'invalid transform config: config "drop.message": invalid regex /[unclosed/: missing \']\' at offset 0'],
-    [{ drop: { namespace: ['x'] } }, 'invalid transform config: config "drop.namespace": unknown criterion (known: namespaces, reasons, types, kinds, names, components, message, labels)'],
+    [
+      { drop: { namespace: ['x'] } },
+      'invalid transform config: config "drop.namespace": unknown criterion (known: namespaces, reasons, types, kinds, names, components, message, labels)',
+    ],
     [{ keep: [{ types: 'Warning' }, 'x'] }, 'invalid transform config: config "keep[1]": expected a rule object, got string'],
     [{ drop: { reasons: [1] } }, 'invalid transform config: config "drop.reasons[0]": expected a string, got number'],
     [{ drop: { labels: ['app'] } }, 'invalid transform config: config "drop.labels": expected an object of label globs, got array'],

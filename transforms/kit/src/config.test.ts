@@ -38,9 +38,16 @@ describe('config readers', () => {
   });
 
   it('read every kind of value', async () => {
-    expect(
-      await dump({ s: 'ünïcode ✓', d: 'set', b: true, n: 42, l: ['x', 'y z'], m: { team: 'payments', owner: 'ana' }, re: '^hello' }),
-    ).toEqual({ s: 'ünïcode ✓', d: 'set', b: true, n: 42, l: ['x', 'y z'], m: { team: 'payments', owner: 'ana' }, re: true, errors: [] });
+    expect(await dump({ s: 'ünïcode ✓', d: 'set', b: true, n: 42, l: ['x', 'y z'], m: { team: 'payments', owner: 'ana' }, re: '^hello' })).toEqual({
+      s: 'ünïcode ✓',
+      d: 'set',
+      b: true,
+      n: 42,
+      l: ['x', 'y z'],
+      m: { team: 'payments', owner: 'ana' },
+      re: true,
+      errors: [],
+    });
   });
 
   it('accept the usual spellings and a comma-separated list', async () => {
@@ -62,15 +69,11 @@ describe('config readers', () => {
         'config "n": expected an integer',
         'config "l[1]": expected a string, got number',
         'config "m.team": expected a string, got number',
-        "config \"re\": invalid regex /(open/: missing ')' at offset 0",
+        'config "re": invalid regex /(open/: missing \')\' at offset 0',
       ],
     });
     expect(await dump({ l: '[broken', m: 'not json', n: '99999999999999999999' })).toMatchObject({
-      errors: [
-        'config "n": expected an integer',
-        'config "l": invalid JSON array: unexpected character at offset 1',
-        'config "m": invalid JSON: unexpected character at offset 0',
-      ],
+      errors: ['config "n": expected an integer', 'config "l": invalid JSON array: unexpected character at offset 1', 'config "m": invalid JSON: unexpected character at offset 0'],
     });
     expect(await dump({ m: '["x"]' })).toMatchObject({ errors: ['config "m": expected an object of strings, got array'] });
   });

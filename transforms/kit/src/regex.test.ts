@@ -13,13 +13,7 @@ interface Case {
   from?: number;
 }
 
-type Result =
-  | { error: string }
-  | { m: number[] | null }
-  | { all: number[][] }
-  | { out: string }
-  | { test: boolean }
-  | { named: string | null };
+type Result = { error: string } | { m: number[] | null } | { all: number[][] } | { out: string } | { test: boolean } | { named: string | null };
 
 let regex: TransformHandle;
 let glob: TransformHandle;
@@ -152,7 +146,7 @@ describe('regex: syntax and semantics', () => {
     expect(await one({ p: '$', t: 'ab', from: 2 })).toEqual({ m: [2, 2] });
   });
 
-  it('replaces every match and expands $&, $1, $<name>, $`, $\' and $$', async () => {
+  it("replaces every match and expands $&, $1, $<name>, $`, $' and $$", async () => {
     const cases: [string, string, string][] = [
       ['(\\w+)@(\\w+)', 'x bob@ex y', '[$2:$1:$&:$$]'],
       ['(?<k>\\w+)=(?<v>\\w+)', 'a=1 b=2', '$<v>=$<k>'],
@@ -254,8 +248,15 @@ describe('regex: differential check against JavaScript on generated patterns', (
   const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
   const atoms = ['a', 'b', 'c', '.', '[ab]', '[^a]', '[a-c]', '\\d', '\\w', '\\s', '\\S', 'A', '1', ' '];
   const quants: [string, boolean][] = [
-    ['*', true], ['+', false], ['?', true], ['{1,2}', false], ['{2}', false],
-    ['*?', true], ['+?', false], ['??', true], ['{0,2}?', true],
+    ['*', true],
+    ['+', false],
+    ['?', true],
+    ['{1,2}', false],
+    ['{2}', false],
+    ['*?', true],
+    ['+?', false],
+    ['??', true],
+    ['{0,2}?', true],
   ];
   type Piece = { src: string; nullable: boolean };
   const atom = (depth: number): Piece => {

@@ -30,8 +30,7 @@ async function messageAfter(h: TransformHandle, message: string): Promise<string
   return out.value.message as string;
 }
 
-const JWT =
-  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 
 describe('built-in detectors', () => {
   it.each([
@@ -99,9 +98,7 @@ describe('built-in detectors', () => {
 
   it('keeps newlines, quotes and emoji around what it masks', async () => {
     const h = await redact();
-    expect(await messageAfter(h, 'first line 🚀\n"token=abc" — für bob@example.com ✓\n\tend')).toBe(
-      'first line 🚀\n"token=[REDACTED:secret]" — für [REDACTED:email] ✓\n\tend',
-    );
+    expect(await messageAfter(h, 'first line 🚀\n"token=abc" — für bob@example.com ✓\n\tend')).toBe('first line 🚀\n"token=[REDACTED:secret]" — für [REDACTED:email] ✓\n\tend');
   });
 });
 

@@ -138,7 +138,10 @@ describe('bad config is an error on every call, never a drop', () => {
     [{ namespaces: { payments: { team: 7 } } }, 'invalid transform config: config "namespaces.payments.team": expected a string, got number'],
     [{ namespaces: { payments: 'team' } }, 'invalid transform config: config "namespaces.payments": expected an object of strings, got string'],
     [{ labels: { app: ['x'] } }, 'invalid transform config: config "labels.app": expected an object of name → tags, got array'],
-    [{ namespaces: '{', overwrite: 'sometimes' }, 'invalid transform config (2 problems): config "namespaces": invalid JSON: expected a string key at offset 1; config "overwrite": expected true or false'],
+    [
+      { namespaces: '{', overwrite: 'sometimes' },
+      'invalid transform config (2 problems): config "namespaces": invalid JSON: expected a string key at offset 1; config "overwrite": expected true or false',
+    ],
   ])('%j', async (config, message) => {
     const h = await routeTag(config);
     await expect(h.callRaw(rec('payments'))).rejects.toThrow(`Plugin-originated error: ${message}`);

@@ -18,19 +18,7 @@ import { INVALID, ParseContext } from './core.js';
 import type { AnySchema, Issue, JsonSchema, Output, ParseOptions } from './core.js';
 
 export { describeValue, formatPath, INVALID, isPlainObject, joinPath, ParseContext, Schema } from './core.js';
-export type {
-  AnySchema,
-  EmitOptions,
-  Input,
-  Invalid,
-  Issue,
-  JsonSchema,
-  Output,
-  ParseOptions,
-  Path,
-  PathSegment,
-  RefineContext,
-} from './core.js';
+export type { AnySchema, EmitOptions, Input, Invalid, Issue, JsonSchema, Output, ParseOptions, Path, PathSegment, RefineContext } from './core.js';
 export { any, boolean, BooleanSchema, enumOf, EnumSchema, integer, number, NumberSchema, string, StringSchema } from './primitives.js';
 export { array, ArraySchema, object, ObjectSchema, oneOf, record, RecordSchema, union, UnionSchema } from './composite.js';
 export type { ObjectInput, ObjectOptions, ObjectOutput, Shape } from './composite.js';

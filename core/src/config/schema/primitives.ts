@@ -193,11 +193,7 @@ export class NumberSchema extends BoundedSchema<number> {
 
   protected check(raw: unknown, path: Path, ctx: ParseContext): number | Invalid {
     const n = coerceNumber(raw, ctx);
-    const ok =
-      n !== undefined &&
-      Number.isFinite(n) &&
-      (!this.integerOnly || Number.isSafeInteger(n)) &&
-      inBounds(n, this.bounds);
+    const ok = n !== undefined && Number.isFinite(n) && (!this.integerOnly || Number.isSafeInteger(n)) && inBounds(n, this.bounds);
     if (!ok) {
       ctx.report(path, `expected ${this.expected}, got ${describeValue(raw)}`);
       return INVALID;

@@ -137,9 +137,7 @@ describe('object', () => {
   const batch = s.object({ maxEvents: s.integer().positive(), maxBytes: s.size(), maxAgeMs: s.duration() });
 
   it('rejects unknown keys with a did-you-mean hint, or the list of keys', () => {
-    expect(issuesOf(batch, { maxEvents: 1, maxBytes: 1, maxAgeMs: 1, maxEvent: 2 })).toEqual([
-      { path: 'maxEvent', message: 'unknown key (did you mean "maxEvents"?)' },
-    ]);
+    expect(issuesOf(batch, { maxEvents: 1, maxBytes: 1, maxAgeMs: 1, maxEvent: 2 })).toEqual([{ path: 'maxEvent', message: 'unknown key (did you mean "maxEvents"?)' }]);
     expect(issuesOf(batch, { maxEvents: 1, maxBytes: 1, maxAgeMs: 1, colour: 'red' })).toEqual([
       { path: 'colour', message: 'unknown key (expected one of: maxEvents, maxBytes, maxAgeMs)' },
     ]);
@@ -170,11 +168,9 @@ describe('object', () => {
   });
 
   it('checkPartial sees the valid fields even when others fail', () => {
-    const o = s
-      .object({ kind: s.enumOf(['a', 'b']), extra: s.string().optional(), n: s.integer() })
-      .checkPartial((value, ctx) => {
-        if (value.kind === 'a' && value.extra === undefined) ctx.issue('is required when kind is "a"', 'extra');
-      });
+    const o = s.object({ kind: s.enumOf(['a', 'b']), extra: s.string().optional(), n: s.integer() }).checkPartial((value, ctx) => {
+      if (value.kind === 'a' && value.extra === undefined) ctx.issue('is required when kind is "a"', 'extra');
+    });
     expect(issuesOf(o, { kind: 'a', n: 'x' })).toEqual([
       { path: 'n', message: 'expected an integer, got "x"' },
       { path: 'extra', message: 'is required when kind is "a"' },
@@ -213,7 +209,13 @@ describe('array, record, union', () => {
         seen.add(item.id);
       });
     });
-    expect(issuesOf(unique, [{ id: 'a', n: 'x' }, { id: 'b', n: 1 }, { id: 'a', n: 2 }])).toEqual([
+    expect(
+      issuesOf(unique, [
+        { id: 'a', n: 'x' },
+        { id: 'b', n: 1 },
+        { id: 'a', n: 2 },
+      ]),
+    ).toEqual([
       { path: '[0].n', message: 'expected an integer, got "x"' },
       { path: '[2].id', message: 'duplicate id a' },
     ]);
@@ -222,9 +224,7 @@ describe('array, record, union', () => {
 
   it('record validates every value under its key', () => {
     expect(valueOf(s.record(s.integer()), { a: 1, b: '2' })).toEqual({ a: 1, b: 2 });
-    expect(issuesOf(s.record(s.integer()), { 'app.kubernetes.io/x': 'y' })).toEqual([
-      { path: '["app.kubernetes.io/x"]', message: 'expected an integer, got "y"' },
-    ]);
+    expect(issuesOf(s.record(s.integer()), { 'app.kubernetes.io/x': 'y' })).toEqual([{ path: '["app.kubernetes.io/x"]', message: 'expected an integer, got "y"' }]);
   });
 
   it('union takes the first alternative that validates', () => {
@@ -273,7 +273,10 @@ describe('array, record, union', () => {
       const defaulted = mode.default('644').map(octal);
       expect(valueOf(defaulted, undefined)).toBe(0o644);
       expect(s.object({ mode: defaulted }).toJsonSchema().required).toBeUndefined();
-      const nullable = s.integer().nullable().map((n) => n ?? 'none');
+      const nullable = s
+        .integer()
+        .nullable()
+        .map((n) => n ?? 'none');
       expect(valueOf(nullable, null)).toBe('none');
       expect(valueOf(nullable, '')).toBe('none');
       expect(issuesOf(s.object({ mode: mode.map(octal) }), {})).toEqual([{ path: 'mode', message: 'is required' }]);
@@ -291,7 +294,10 @@ describe('array, record, union', () => {
 describe('parseConfig', () => {
   const config = s.object({
     bucket: s.string().nonEmpty(),
-    partSize: s.size().min(5 * 1024 * 1024).default('8MiB'),
+    partSize: s
+      .size()
+      .min(5 * 1024 * 1024)
+      .default('8MiB'),
   });
 
   it('returns the typed value with defaults', () => {

@@ -83,9 +83,11 @@ describe('disk queue on a full disk', () => {
     await fillUp(1);
     const counts: number[] = [];
     let resolved = false;
-    const appending = q.append(items(10, 100), (n) => void counts.push(n)).then(() => {
-      resolved = true;
-    });
+    const appending = q
+      .append(items(10, 100), (n) => void counts.push(n))
+      .then(() => {
+        resolved = true;
+      });
     await until(() => q.stats().writeErrors >= 3, 'three failed writes');
     expect(resolved).toBe(false);
     expect(counts).toEqual([]);
@@ -101,9 +103,7 @@ describe('disk queue on a full disk', () => {
     expect(counts).toEqual([100]);
     expect(q.stats()).toMatchObject({ records: 110, writeFailing: false });
     expect(lines.filter((l) => l.level === 'error')).toHaveLength(1);
-    expect(lines.filter((l) => l.msg === 'disk buffer writes recovered')).toEqual([
-      expect.objectContaining({ level: 'info', dir, failures: q.stats().writeErrors }),
-    ]);
+    expect(lines.filter((l) => l.msg === 'disk buffer writes recovered')).toEqual([expect.objectContaining({ level: 'info', dir, failures: q.stats().writeErrors })]);
     const got = await readN(q, 110);
     expect(got.map((r) => r.id)).toEqual(items(0, 110).map((i) => i.id));
     expect(got.map((r) => r.seq)).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));

@@ -230,9 +230,7 @@ describe('disk queue', () => {
   it('reports an unusable directory as BUFFER_UNAVAILABLE naming the dir', async () => {
     await writeFile(join(dir, 'file'), 'x');
     const bad = join(dir, 'file', 'queue');
-    const err = await createDiskQueue({ dir: bad, maxBytes: 1000, fsync: 'always', overflow: 'block' }).catch(
-      (e: unknown) => e,
-    );
+    const err = await createDiskQueue({ dir: bad, maxBytes: 1000, fsync: 'always', overflow: 'block' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(K8streamError);
     expect(err).toMatchObject({ code: 'BUFFER_UNAVAILABLE', path: bad });
     expect((err as Error).message).toContain(bad);

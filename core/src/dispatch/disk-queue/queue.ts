@@ -20,13 +20,7 @@ import { readAckFile, syncDir, writeAckFile } from './ack-file.js';
 import { announcedLength, decodeFrame, encodeFrame } from './frame.js';
 import { recoverSegments, segmentName } from './recover.js';
 import { Serial, Signal } from './signal.js';
-import type {
-  DiskQueue,
-  DiskQueueItem,
-  DiskQueueOptions,
-  DiskQueueRecord,
-  DiskQueueStats,
-} from './types.js';
+import type { DiskQueue, DiskQueueItem, DiskQueueOptions, DiskQueueRecord, DiskQueueStats } from './types.js';
 
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
@@ -167,12 +161,7 @@ class DiskQueueImpl implements DiskQueue {
   #readNext: number;
   #cursor: { seg: Segment; offset: number; fh: FileHandle | null } | null = null;
 
-  constructor(
-    opts: DiskQueueOptions,
-    segmentBytes: number,
-    acked: number,
-    recovered: Awaited<ReturnType<typeof recoverSegments>>,
-  ) {
+  constructor(opts: DiskQueueOptions, segmentBytes: number, acked: number, recovered: Awaited<ReturnType<typeof recoverSegments>>) {
     this.#dir = opts.dir;
     this.#maxBytes = opts.maxBytes;
     this.#segmentBytes = segmentBytes;
@@ -265,11 +254,9 @@ class DiskQueueImpl implements DiskQueue {
     const frames = items.map((item, i) => encodeFrame(this.#nextSeq + i, item.id, item.json));
     for (const [i, f] of frames.entries()) {
       if (f.length > this.#maxBytes) {
-        throw new K8streamError(
-          'EVENT_INVALID',
-          `disk queue ${this.#dir}: record ${items[i]?.id ?? ''} (${f.length} bytes) is larger than maxBytes ${this.#maxBytes}`,
-          { path: items[i]?.id },
-        );
+        throw new K8streamError('EVENT_INVALID', `disk queue ${this.#dir}: record ${items[i]?.id ?? ''} (${f.length} bytes) is larger than maxBytes ${this.#maxBytes}`, {
+          path: items[i]?.id,
+        });
       }
     }
     let k = 0;

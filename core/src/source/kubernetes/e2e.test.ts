@@ -70,7 +70,10 @@ it('streams live events through the pipeline to a sink', async () => {
     log: { level: 'error' },
   });
   const stop = new AbortController();
-  const running = run({ config, filepath: path.join(dir, '.k8streamrc'), dir }, { logger: createLogger({ level: 'debug', write: (l) => logs.push(`${Math.round(performance.now())} ${l}`) }), signal: stop.signal });
+  const running = run(
+    { config, filepath: path.join(dir, '.k8streamrc'), dir },
+    { logger: createLogger({ level: 'debug', write: (l) => logs.push(`${Math.round(performance.now())} ${l}`) }), signal: stop.signal },
+  );
 
   await until(() => hook.records.length === 1);
   const recurred = s.store.patch('events', 'shop/first', { count: 2, lastTimestamp: '2026-03-01T12:05:00Z' });

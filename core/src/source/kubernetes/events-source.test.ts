@@ -61,7 +61,11 @@ function start(s: ApiServerDouble, config: Partial<SourceConfig> = {}, options: 
 
 function requestLog(s: ApiServerDouble): { verb: string; path: string; query: Record<string, string> }[] {
   const log: { verb: string; path: string; query: Record<string, string> }[] = [];
-  s.faults.add({ when: (req: RequestInfo) => (log.push({ verb: req.verb, path: req.path, query: Object.fromEntries(req.query) }), false), fault: { type: 'empty200' }, times: Infinity });
+  s.faults.add({
+    when: (req: RequestInfo) => (log.push({ verb: req.verb, path: req.path, query: Object.fromEntries(req.query) }), false),
+    fault: { type: 'empty200' },
+    times: Infinity,
+  });
   return log;
 }
 
@@ -175,7 +179,12 @@ describe('APIs, selectors and scopes', () => {
     const recurred = patch(s, 'one', { count: 2, lastTimestamp: at(0) });
     await got.until((items) => items.some((i) => idOf(i.object) === recurred));
     expect(summary(got)).toEqual(['SYNC one', 'MODIFIED one']);
-    expect(got.items[1]!.object).toMatchObject({ apiVersion: 'events.k8s.io/v1', regarding: { kind: 'Pod', name: 'pod-one' }, note: 'Back-off restarting one', deprecatedCount: 2 });
+    expect(got.items[1]!.object).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      regarding: { kind: 'Pod', name: 'pod-one' },
+      note: 'Back-off restarting one',
+      deprecatedCount: 2,
+    });
     expect(toRecord(got.items[1]!.object, { cluster: 't', action: 'MODIFIED' })).toMatchObject({ apiVersion: 'events.k8s.io/v1', count: 2, message: 'Back-off restarting one' });
     expect(source.targets[0]!.path).toBe('/apis/events.k8s.io/v1/events');
   });

@@ -113,7 +113,8 @@ interface Watch {
 export function createKubernetesSource(config: SourceConfig, options: KubernetesSourceOptions = {}): KubernetesSource {
   const targets = planWatches(config);
   const matcher: LabelMatcher | null = config.labelSelector !== null && config.labelSelector.trim() !== '' ? compileLabelSelector(config.labelSelector) : null;
-  const client = options.client ?? createKubeClient({ kubeconfig: config.kubeconfig, context: config.context, ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}) });
+  const client =
+    options.client ?? createKubeClient({ kubeconfig: config.kubeconfig, context: config.context, ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}) });
   const now = options.now ?? Date.now;
   const maxChunk = options.maxChunk ?? 500;
   const cluster = options.clusterName ?? 'k8stream';
@@ -143,9 +144,28 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
 
   const counters = (): KubernetesSourceCounters => {
     const sum: KubernetesSourceCounters = {
-      lists: 0, pages: 0, watches: 0, restarts: 0, relists: 0, gaps410: 0, gapsEmpty: 0, bookmarks: 0, events: 0, errors: 0,
-      emptyResponses: 0, stalls: 0, throttled: 0, emitted: 0, recurrences: 0, unchanged: 0, deleted: 0, vanished: 0, tooOld: 0, resumed: 0,
-      tracked: 0, ...extra,
+      lists: 0,
+      pages: 0,
+      watches: 0,
+      restarts: 0,
+      relists: 0,
+      gaps410: 0,
+      gapsEmpty: 0,
+      bookmarks: 0,
+      events: 0,
+      errors: 0,
+      emptyResponses: 0,
+      stalls: 0,
+      throttled: 0,
+      emitted: 0,
+      recurrences: 0,
+      unchanged: 0,
+      deleted: 0,
+      vanished: 0,
+      tooOld: 0,
+      resumed: 0,
+      tracked: 0,
+      ...extra,
     };
     for (const w of watches) {
       for (const [k, v] of Object.entries(w.lw.counters())) sum[k as keyof ListWatchCounters] += v;
@@ -190,7 +210,10 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
     });
 
     try {
-      for await (const { index, items } of mergeBatches(own.map((w) => (max: number) => w.lw.nextBatch(max)), 256)) {
+      for await (const { index, items } of mergeBatches(
+        own.map((w) => (max: number) => w.lw.nextBatch(max)),
+        256,
+      )) {
         const w = own[index]!;
         const { emissions, ats, end } = translate(w, items, logger);
         const receivedAt = now();

@@ -4,7 +4,14 @@ import { gapMarkerEvent } from './gap-marker.js';
 
 describe('gapMarkerEvent', () => {
   it('is a core/v1 Warning event with a deterministic uid that maps to a record', () => {
-    const obj = gapMarkerEvent({ fromResourceVersion: '100', toResourceVersion: '250', cause: 'expired', cluster: 'prod-eu-1', namespace: null, now: new Date('2026-03-01T10:00:00.123Z') });
+    const obj = gapMarkerEvent({
+      fromResourceVersion: '100',
+      toResourceVersion: '250',
+      cause: 'expired',
+      cluster: 'prod-eu-1',
+      namespace: null,
+      now: new Date('2026-03-01T10:00:00.123Z'),
+    });
     const rec = toRecord(obj, { cluster: 'prod-eu-1', action: 'ADDED' });
     expect(rec).toMatchObject({
       id: 'k8stream-gap-100-250:250',

@@ -34,7 +34,12 @@ export function gapMarkerEvent(o: GapMarkerOptions): KubeObject {
     apiVersion: 'v1',
     kind: 'Event',
     metadata,
-    involvedObject: { kind: 'K8stream', name: o.cluster !== '' ? o.cluster : 'k8stream', apiVersion: 'k8stream.io/v1', ...(o.namespace !== null ? { namespace: o.namespace } : {}) },
+    involvedObject: {
+      kind: 'K8stream',
+      name: o.cluster !== '' ? o.cluster : 'k8stream',
+      apiVersion: 'k8stream.io/v1',
+      ...(o.namespace !== null ? { namespace: o.namespace } : {}),
+    },
     reason: 'WatchGap',
     type: 'Warning',
     message:
