@@ -5,7 +5,7 @@
  * k8stream uses client-node only for connection settings and credentials: `KubeConfig` loads
  * kubeconfigs and `applyToHTTPSOptions` fills in Node `https` options (tokens, exec plugins,
  * client certificates, the hpagent/socks proxy agents); the requests themselves are k8stream's
- * own (source/kubernetes/client.ts). Yet `dist/config.js` statically imports
+ * own (kube/client.ts). Yet `dist/config.js` statically imports
  *
  * - `./gen/index.js`, the whole generated API (every `*Api` class and model): measured +46 MB
  *   RSS, used only by `KubeConfig.makeApiClient`;
