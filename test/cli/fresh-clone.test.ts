@@ -1,5 +1,5 @@
 // `npx k8stream` in a fresh clone: `npm ci` links the committed bin shim (core/bin/k8stream.js)
-// and the root `prepare` script builds, so the README's `npx k8stream validate` / `run` work
+// and the root `prepare` script compiles the packages (tsc), so the README's `npx k8stream validate` / `run` work
 // without a registry package named k8stream. The clone is of the committed HEAD (uncommitted
 // changes are not in it); it needs `git` and npm's registry or its cache.
 import { execFile } from 'node:child_process';

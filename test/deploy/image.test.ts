@@ -229,13 +229,13 @@ describe('Dockerfile', () => {
     for (const p of ['package.json', 'package-lock.json', 'core/package.json', 'core/dist', 'core/schema']) expect(copied).toContain(p);
   });
 
-  it('starts the CLI the build stage compiled, and installs without the root prepare script (it builds, with dev dependencies)', () => {
+  it('starts the CLI the build stage compiled, and installs without the root prepare script (it compiles, with dev dependencies)', () => {
     const entry = execForm(runtime, 'ENTRYPOINT');
     const app = last(runtime, 'WORKDIR')!;
     const copied = copiesFrom(runtime).map((c) => posix.join(app, c.dest));
     expect(entry[3]).toBe(posix.join(app, 'core/dist/cli/main.js'));
     expect(copied.some((dest) => entry[3]!.startsWith(`${dest}/`))).toBe(true);
-    expect(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts.prepare).toMatch(/\bnpm run build\b/);
+    expect(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts.prepare).toMatch(/\btsc -b\b/);
     expect(npmCiArgs(runtime)).toContain('--ignore-scripts');
   });
 
