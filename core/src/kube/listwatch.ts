@@ -89,6 +89,25 @@ export interface ListWatchCounters {
   throttled: number;
 }
 
+/** Every counter at zero (the engine's start, and the base a sum over several engines adds to). */
+export function emptyListWatchCounters(): ListWatchCounters {
+  return {
+    lists: 0,
+    pages: 0,
+    watches: 0,
+    restarts: 0,
+    relists: 0,
+    gaps410: 0,
+    gapsEmpty: 0,
+    bookmarks: 0,
+    events: 0,
+    errors: 0,
+    emptyResponses: 0,
+    stalls: 0,
+    throttled: 0,
+  };
+}
+
 export interface ListWatch extends AsyncIterable<ListWatchItem> {
   /** Waits for at least one item, then returns up to `max` that are ready; null when stopped. */
   nextBatch(max: number): Promise<ListWatchItem[] | null>;
@@ -172,21 +191,7 @@ class ListWatchEngine implements ListWatch {
   private rv: string | null = null;
   private useWatchList: boolean;
   private readonly listeners = new Set<() => void>();
-  private readonly c: ListWatchCounters = {
-    lists: 0,
-    pages: 0,
-    watches: 0,
-    restarts: 0,
-    relists: 0,
-    gaps410: 0,
-    gapsEmpty: 0,
-    bookmarks: 0,
-    events: 0,
-    errors: 0,
-    emptyResponses: 0,
-    stalls: 0,
-    throttled: 0,
-  };
+  private readonly c: ListWatchCounters = emptyListWatchCounters();
 
   constructor(options: ListWatchOptions) {
     const query: Query = {};

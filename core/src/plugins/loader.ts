@@ -8,9 +8,10 @@
  * first-party sinks installed next to the core are found), honouring `exports` with the `import`
  * condition. ESM and CommonJS plugins both load.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import { isDirectory, isFile, lookupDirs, splitPackage } from './package-files.js';
+import { isDirectory, isFile, lookupDirs, readPackageJson, splitPackage } from './package-files.js';
+import type { PackageJson } from './package-files.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { K8streamError, ValidationError, errorMessage } from '../errors.js';
@@ -96,29 +97,10 @@ export function candidatesFor(ref: string, kind: PluginKind): string[] {
 // ---------------------------------------------------------------------------------------------
 // Resolution
 
-interface PackageJson {
-  name?: unknown;
-  version?: unknown;
-  main?: unknown;
-  exports?: unknown;
-  type?: unknown;
-}
-
 /** Conditions Node's ESM loader matches for `import()`, plus `default`. */
 const IMPORT_CONDITIONS: ReadonlySet<string> = new Set(['node', 'import', 'module-sync', 'default']);
 /** Conditions of `require()`: tried when a CommonJS-only package exports nothing for import. */
 const REQUIRE_CONDITIONS: ReadonlySet<string> = new Set(['node', 'require', 'default']);
-
-function readPackageJson(dir: string): PackageJson | null {
-  const file = path.join(dir, 'package.json');
-  if (!isFile(file)) return null;
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' ? parsed : {};
-  } catch (err) {
-    throw new K8streamError('PLUGIN_LOAD_FAILED', `cannot read ${file}: ${errorMessage(err)}`, { cause: err, path: file });
-  }
-}
 
 /** Resolves one `exports` target (string, array, or conditions object). */
 function resolveTarget(target: unknown, star: string | null, conditions: ReadonlySet<string>): string | null | undefined {

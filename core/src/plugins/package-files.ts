@@ -1,5 +1,6 @@
 /** File-system helpers shared by the sink and transform resolvers. */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { K8streamError, errorMessage } from '../errors.js';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
@@ -33,5 +34,35 @@ export function lookupDirs(base: string, name: string): string[] {
     return createRequire(path.join(base, 'noop.js')).resolve.paths(name) ?? [];
   } catch {
     return [];
+  }
+}
+
+/** The fields of a package.json the resolvers read (all unchecked). */
+export interface PackageJson {
+  name?: unknown;
+  version?: unknown;
+  main?: unknown;
+  exports?: unknown;
+  type?: unknown;
+  k8stream?: unknown;
+}
+
+/**
+ * `dir/package.json`, parsed; null when there is none. A file that is not JSON fails with
+ * `PLUGIN_LOAD_FAILED`, its message prefixed by `label` (e.g. `transform x: `) when given.
+ */
+export function readPackageJson(dir: string, label?: string): PackageJson | null {
+  const file = path.join(dir, 'package.json');
+  if (!isFile(file)) return null;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return parsed !== null && typeof parsed === 'object' ? parsed : {};
+  } catch (err) {
+    const prefix = label === undefined ? '' : `transform ${label}: `;
+    throw new K8streamError('PLUGIN_LOAD_FAILED', `${prefix}cannot read ${file}: ${errorMessage(err)}`, {
+      cause: err,
+      path: file,
+      ...(label === undefined ? {} : { plugin: label }),
+    });
   }
 }

@@ -10,12 +10,12 @@
  *   `"k8stream": { "transform": "./dist/redact.wasm" }`, or a `main` ending in `.wasm`.
  *   A subpath (`@acme/pii/dist/other.wasm`) names a file inside the package.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import { isDirectory, isFile, lookupDirs, splitPackage } from '../plugins/package-files.js';
+import { isDirectory, isFile, lookupDirs, readPackageJson, splitPackage } from '../plugins/package-files.js';
 import { fileURLToPath } from 'node:url';
-import { K8streamError, errorMessage } from '../errors.js';
+import { K8streamError } from '../errors.js';
 import { candidatesFor } from '../plugins/loader.js';
 import { displayUrl } from './fetch.js';
 
@@ -67,24 +67,6 @@ function withoutPinFragment(url: string): string {
   const u = new URL(url);
   u.hash = '';
   return u.href;
-}
-
-interface PackageJson {
-  name?: unknown;
-  version?: unknown;
-  main?: unknown;
-  k8stream?: unknown;
-}
-
-function readPackageJson(dir: string, label: string): PackageJson | null {
-  const file = path.join(dir, 'package.json');
-  if (!isFile(file)) return null;
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' ? parsed : {};
-  } catch (err) {
-    throw new K8streamError('PLUGIN_LOAD_FAILED', `transform ${label}: cannot read ${file}: ${errorMessage(err)}`, { path: file, plugin: label });
-  }
 }
 
 /** The module file a package directory declares. */

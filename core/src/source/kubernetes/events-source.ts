@@ -20,7 +20,7 @@ import { createLabelsLookup } from './involved-labels.js';
 import type { InvolvedRef, LabelsLookup } from './involved-labels.js';
 import { compileLabelSelector } from '../../kube/label-selector.js';
 import type { LabelMatcher } from '../../kube/label-selector.js';
-import { createListWatch } from '../../kube/listwatch.js';
+import { createListWatch, emptyListWatchCounters } from '../../kube/listwatch.js';
 import type { KubeObject, ListWatch, ListWatchCounters, ListWatchItem, ListWatchOptions, ListWatchState } from '../../kube/listwatch.js';
 import { mergeBatches } from './merge.js';
 import { planWatches } from './plan.js';
@@ -144,19 +144,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
 
   const counters = (): KubernetesSourceCounters => {
     const sum: KubernetesSourceCounters = {
-      lists: 0,
-      pages: 0,
-      watches: 0,
-      restarts: 0,
-      relists: 0,
-      gaps410: 0,
-      gapsEmpty: 0,
-      bookmarks: 0,
-      events: 0,
-      errors: 0,
-      emptyResponses: 0,
-      stalls: 0,
-      throttled: 0,
+      ...emptyListWatchCounters(),
       emitted: 0,
       recurrences: 0,
       unchanged: 0,
