@@ -17,8 +17,7 @@
  */
 import type { Logger } from '../util/logger.js';
 import type { DiskOpening } from './disk-open.js';
-import type { QueueBounds } from './queue.js';
-import type { MemoryQueue } from './queue.js';
+import type { MemoryQueue, QueueBounds } from './queue.js';
 import type { DispatchItem } from './types.js';
 import { createMemoryQueue } from './queue.js';
 import { failureMessage } from './retry.js';
