@@ -112,4 +112,20 @@ describe('memory queue', () => {
     await tick();
     expect(four).toEqual({ settled: true, rejected: error });
   });
+
+  it('free frees room and wakes producers and waiters without running any callback', async () => {
+    const q = createMemoryQueue({ maxEvents: 2, maxBytes: 1e9 }, silentLogger);
+    q.add(5);
+    q.add(5);
+    q.add(5);
+    const room = settledFlag(q.room());
+    const two = settledFlag(q.whenCompleted(2));
+    q.free(1, 5); // 2 pending: still full
+    await tick();
+    expect([room.settled, two.settled]).toEqual([false, false]);
+    q.free(1, 5);
+    await tick();
+    expect([room.settled, two.settled]).toEqual([true, true]);
+    expect([q.added, q.completed, q.pending, q.queuedBytes]).toEqual([3, 2, 1, 5]);
+  });
 });

@@ -11,6 +11,8 @@
  * - Backpressure: while full, {@link MemoryQueue.room} hands out one shared promise per "full"
  *   episode; it resolves once a completion leaves the queue below both bounds, or at shutdown
  *   ({@link MemoryQueue.wakeProducers}). Nothing is ever dropped.
+ * - {@link MemoryQueue.free} is the bookkeeping half of `complete` without the callbacks: the
+ *   disk buffer uses it to bound what waits in memory for its append (appended ≠ delivered).
  * - `done` callbacks run in item order; one that throws is counted and logged once per batch,
  *   never stopping the others or the queue.
  */
@@ -47,6 +49,8 @@ export interface MemoryQueue {
   room(): Promise<void>;
   /** Completes a batch: its items' `done(outcome)` in order, then frees their room and wakes waiters. */
   complete(items: readonly DispatchItem[], queueBytes: number, outcome: 'acked' | 'deadlettered', batchId: string | null): void;
+  /** Counts `events` items of `bytes` characters as completed (no callbacks), frees their room and wakes waiters. */
+  free(events: number, bytes: number): void;
   /** Resolves once `target` items have completed; rejected by {@link failWaiters}. */
   whenCompleted(target: number): Promise<void>;
   /** Rejects every pending {@link whenCompleted} with `error`. */
@@ -65,6 +69,15 @@ export function createMemoryQueue(bounds: QueueBounds, log: Logger): MemoryQueue
 
   function full(): boolean {
     return added - completed >= bounds.maxEvents || queuedBytes >= bounds.maxBytes;
+  }
+
+  function free(events: number, bytes: number): void {
+    completed += events;
+    queuedBytes -= bytes;
+    while (waiters.length > 0 && (waiters[0] as DrainWaiter).target <= completed) {
+      (waiters.shift() as DrainWaiter).resolve();
+    }
+    if (releaseRoom !== null && !full()) wakeProducers();
   }
 
   function wakeProducers(): void {
@@ -112,13 +125,9 @@ export function createMemoryQueue(bounds: QueueBounds, log: Logger): MemoryQueue
       if (callbackErrors > 0) {
         log.error('done callbacks threw', { batchId, count: items.length, errors: callbackErrors });
       }
-      completed += items.length;
-      queuedBytes -= queueBytes;
-      while (waiters.length > 0 && (waiters[0] as DrainWaiter).target <= completed) {
-        (waiters.shift() as DrainWaiter).resolve();
-      }
-      if (releaseRoom !== null && !full()) wakeProducers();
+      free(items.length, queueBytes);
     },
+    free,
     whenCompleted(target: number): Promise<void> {
       if (completed >= target) return Promise.resolve();
       return new Promise<void>((resolve, reject) => waiters.push({ target, resolve, reject }));
