@@ -13,7 +13,7 @@ import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { DURATION_PATTERN, parseDuration } from '../../core/src/config/duration.js';
+import { DURATION_PATTERN, parseDuration } from '../../core/src/schema/duration.js';
 import { execForm, parseDockerfile } from './dockerfile.js';
 import { one, plainManifests, REPO, type Deployment, type K8sObject, type PolicyRule } from './support.fixture.js';
 

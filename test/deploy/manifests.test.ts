@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterSimulation, startApiServer, type ApiServerDouble } from '@k8stream/apiserver-double';
-import { parseDuration } from '../../core/src/config/duration.js';
+import { parseDuration } from '../../core/src/schema/duration.js';
 import { validateConfig } from '../../core/src/config/index.js';
 import { run } from '../../core/src/runtime.js';
 import { silentLogger } from '../../core/src/util/logger.js';

@@ -5,11 +5,11 @@
  * the public contract. Each key is declared here once: the resolved types the core consumes
  * (`types.ts`) are derived from this definition, and its `describe` texts are their docs.
  */
-import { any, array, boolean, duration, enumOf, integer, isPlainObject, number, object, record, size, string, toJsonSchema, union } from './schema/index.js';
-import type { Input, JsonSchema, Output, RefineContext, Schema } from './schema/index.js';
+import { any, array, boolean, duration, enumOf, integer, isPlainObject, number, object, record, size, string, toJsonSchema, union } from '../schema/index.js';
+import type { Input, JsonSchema, Output, RefineContext, Schema } from '../schema/index.js';
 import { errorMessage } from '../errors.js';
 import { parseLabelSelector } from '../kube/label-selector.js';
-import { compressionLevelProblem } from '../dispatch/encode.js';
+import { compressionLevelProblem } from './compression.js';
 
 /**
  * A list of names: an array, or one string of comma-separated names (handy with

@@ -6,5 +6,5 @@ export { interpolate, interpolateConfig, interpolateString } from './interpolate
 export type { Env } from './interpolate.js';
 export { k8streamrc, k8streamrcJsonSchema, K8STREAMRC_SCHEMA_FILE, transformNameFromUse } from './definition.js';
 export type { K8streamrc } from './definition.js';
-export { formatSize, parseSize, tryParseSize } from './size.js';
-export { formatDuration, parseDuration, tryParseDuration } from './duration.js';
+export { formatSize, parseSize, tryParseSize } from '../schema/size.js';
+export { formatDuration, parseDuration, tryParseDuration } from '../schema/duration.js';

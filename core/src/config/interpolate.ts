@@ -5,8 +5,8 @@
  * exactly `${VAR}` stays a string: validation coerces it where a number or boolean is expected.
  */
 import { ValidationError } from '../errors.js';
-import { formatPath, isPlainObject } from './schema/core.js';
-import type { Issue, Path, PathSegment } from './schema/core.js';
+import { formatPath, isPlainObject } from '../schema/core.js';
+import type { Issue, Path, PathSegment } from '../schema/core.js';
 
 /** Variables to interpolate from (usually `process.env`). */
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -7,7 +7,7 @@
  * rest of the core consumes. Runtime-only data (where the file was found) extends them explicitly.
  */
 import type { BatchOptions, EncodingOptions } from '../plugins/api.js';
-import type { Output } from './schema/index.js';
+import type { Output } from '../schema/index.js';
 import type { k8streamrc } from './definition.js';
 
 /** The whole resolved `.k8streamrc`. */

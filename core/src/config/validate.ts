@@ -1,8 +1,8 @@
 /** Pure validation of a raw (already interpolated) config object. */
 import { ValidationError } from '../errors.js';
 import { k8streamrc } from './definition.js';
-import { validate } from './schema/index.js';
-import type { Issue } from './schema/index.js';
+import { validate } from '../schema/index.js';
+import type { Issue } from '../schema/index.js';
 import type { K8streamConfig } from './types.js';
 
 /** Every problem with `raw` as a `.k8streamrc`, or none. Pure; never throws. */

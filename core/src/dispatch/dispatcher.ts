@@ -26,7 +26,7 @@ import type { DispatchItem, DispatchStats, DispatcherOptions, SinkDispatcher } f
 import { K8streamError } from '../errors.js';
 import { createBatcher } from './batcher.js';
 import { createDiskBufferedDispatcher } from './disk-buffer.js';
-import { compressionLevelProblem } from './encode.js';
+import { compressionLevelProblem } from '../config/compression.js';
 import { createEncoder } from './encoder.js';
 import { createGiveUp, emptySendCounters } from './give-up.js';
 import { createMemoryQueue } from './queue.js';

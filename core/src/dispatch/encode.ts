@@ -143,15 +143,6 @@ async function compress(raw: Uint8Array, compression: Compression, level: number
   }
 }
 
-/** The problem with `level` for this compression, or null when it is fine (or unset). */
-export function compressionLevelProblem(compression: Compression, level: number | undefined): string | null {
-  if (level === undefined) return null;
-  const max = compression === 'gzip' ? 9 : compression === 'zstd' ? 22 : 0;
-  if (max === 0) return 'a compression level needs compression gzip or zstd';
-  if (!Number.isInteger(level) || level < 1 || level > max) return `must be an integer from 1 to ${max} for ${compression}, got ${level}`;
-  return null;
-}
-
 async function decompress(body: Uint8Array, compression: Compression): Promise<Uint8Array> {
   switch (compression) {
     case 'gzip':

@@ -4,6 +4,9 @@
  * batches, retries, buffers or times out.
  */
 import type { BatchOptions, EncodingOptions, SinkInstance } from '../plugins/api.js';
+import type { DeadLetterRecord } from '../record/types.js';
+
+export type { DeadLetterRecord } from '../record/types.js';
 import type { QueueConfig, RetryConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Jitter } from './retry.js';
@@ -50,19 +53,6 @@ export interface DispatchItem<R = unknown> {
   persisted?: () => void;
   /** The source chunk this item came from (at-most-once commits up to it before sending). */
   checkpoint?: number;
-}
-
-/** Why an item ended up in the dead-letter destination. */
-export interface DeadLetterRecord {
-  schema: 'k8stream.deadletter/v1';
-  id: string;
-  time: string;
-  stage: 'sink' | 'transform' | 'source';
-  /** Sink or transform name. */
-  component: string;
-  error: { code: string; message: string };
-  /** The original record (or raw input for source failures). */
-  record: unknown;
 }
 
 export interface DeadLetter {

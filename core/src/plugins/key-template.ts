@@ -12,7 +12,7 @@
  * batch never add path levels (`/` and `\` become `_`, `..` becomes `__`), `extra` values may add
  * levels (`prefix: events/raw`) but never `.`/`..` ones, and empty levels collapse (`a//b` → `a/b`).
  */
-import { string } from '../config/schema/primitives.js';
+import { string } from '../schema/primitives.js';
 import type { Batch } from './api.js';
 import { K8streamError } from '../errors.js';
 

@@ -77,3 +77,16 @@ export function emptyEnrichment(): Enrichment {
     errors: [],
   };
 }
+
+/** A record some stage gave up on, with why: what the dead-letter destination receives (`k8stream.deadletter/v1`). */
+export interface DeadLetterRecord {
+  schema: 'k8stream.deadletter/v1';
+  id: string;
+  time: string;
+  stage: 'sink' | 'transform' | 'source';
+  /** Sink or transform name. */
+  component: string;
+  error: { code: string; message: string };
+  /** The original record (or raw input for source failures). */
+  record: unknown;
+}

@@ -12,7 +12,7 @@
  * - `time` is an ISO 8601 string: the given one (a dispatcher stamps a batch once), else now.
  */
 import { K8streamError, errorMessage } from '../errors.js';
-import type { DeadLetterRecord } from '../dispatch/types.js';
+import type { DeadLetterRecord } from '../record/types.js';
 import { redactString } from '../util/redact.js';
 
 /** `code` and `message` of a failure, as a dead-letter record carries them. */

@@ -1,6 +1,6 @@
 /** Sizes (`8MiB`, plain number = bytes) and durations (`30s`, plain number = milliseconds). */
-import { DURATION_FORMS, DURATION_PATTERN, formatDuration, tryParseDuration } from '../duration.js';
-import { formatSize, SIZE_FORMS, SIZE_PATTERN, tryParseSize } from '../size.js';
+import { DURATION_FORMS, DURATION_PATTERN, formatDuration, tryParseDuration } from './duration.js';
+import { formatSize, SIZE_FORMS, SIZE_PATTERN, tryParseSize } from './size.js';
 import { describeValue, INVALID } from './core.js';
 import type { Invalid, JsonSchema, ParseContext, Path } from './core.js';
 import { BoundedSchema, boundedPhrase, boundsKeywords, inBounds } from './primitives.js';

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '../errors.js';
 import * as s from './index.js';
 
 const issuesOf = (schema: s.AnySchema, raw: unknown, options?: s.ParseOptions) => s.validate(schema, raw, options).issues;

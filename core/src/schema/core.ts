@@ -2,7 +2,7 @@
  * The heart of the schema DSL: one definition both validates a raw value (collecting every
  * issue with its path, applying defaults, returning the typed value) and emits JSON Schema.
  */
-import type { ValidationIssue } from '../../errors.js';
+import type { ValidationIssue } from '../errors.js';
 
 /** One problem found while validating: where (`sinks[1].batch.maxEvents`) and what. */
 export type Issue = ValidationIssue;

@@ -13,7 +13,7 @@
  * export default defineSink({ ..., validate: (raw) => parseConfig(config, raw, { plugin: 's3' }) });
  * ```
  */
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '../errors.js';
 import { INVALID, ParseContext } from './core.js';
 import type { AnySchema, Issue, JsonSchema, Output, ParseOptions } from './core.js';
 
