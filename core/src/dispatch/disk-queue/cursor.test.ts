@@ -82,4 +82,18 @@ describe('ReadCursor', () => {
     s.appended.notify();
     expect(await pending).toEqual([]);
   });
+
+  it('returns [] when closed while it was anchoring to a segment (the close notified before the read began to wait)', async () => {
+    const s = logState(dir);
+    const seg = await addSegment(s, 1, 3, true);
+    seg.readable = 0; // nothing to read yet: the read ends up waiting for appends
+    const c = new ReadCursor(s);
+    const pending = c.read(10); // runs to its first await: opening the segment
+    s.closed = true;
+    s.appended.notify(); // nobody waits yet
+    const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 2000).unref());
+    expect(await Promise.race([pending, hung])).toEqual([]);
+    await c.close();
+    await seg.fh?.close();
+  });
 });

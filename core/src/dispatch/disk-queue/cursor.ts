@@ -39,6 +39,9 @@ export class ReadCursor {
       this.#readNext = Math.max(this.#readNext, s.acked + 1);
       const cursor = await this.#anchored();
       if (!cursor) {
+        // Checked again with no await before wait(): a close() during #anchored() has already
+        // notified, and a wait begun after it would never end.
+        if (s.closed) return [];
         await s.appended.wait();
         continue;
       }
@@ -52,6 +55,7 @@ export class ReadCursor {
         await this.#move(next);
         continue;
       }
+      if (s.closed) return []; // as above: close() may have run during the awaits of this turn
       await s.appended.wait();
     }
   }
