@@ -42,6 +42,8 @@ export interface SinkComponentOptions {
   dir: string;
   ops: Ops;
   logger: Logger;
+  /** `queue.maxBytes` of a sink whose config leaves it unset (the memory budget's). */
+  queueMaxBytes: number;
   /** Where failed deliveries go; null for the dead-letter sink itself. Read at start. */
   deadLetter: () => DeadLetter | null;
   /** at-most-once with a resume point: the keeper's hook. Read at start. */
@@ -133,7 +135,7 @@ function openDispatcher(resolved: ResolvedSink, instance: SinkInstance, options:
     encoding: { ...DEFAULT_ENCODING, ...definition.defaults?.encoding, ...sink.encoding },
     timeoutMs: sink.timeoutMs,
     retry: sink.retry,
-    queue: sink.queue,
+    queue: { maxEvents: sink.queue.maxEvents, maxBytes: sink.queue.maxBytes ?? options.queueMaxBytes },
     logger,
     deadLetter,
     ...options.ops.dispatcherHooks(sink.name),
