@@ -119,9 +119,9 @@ describe('memoryBudget', () => {
     [64 * MiB, 35, 2, 4 * MiB, 32, 1],
     [128 * MiB, 70, 4, 8 * MiB, 32, 1],
     [256 * MiB, 140, 8, 16 * MiB, 32, 1],
-    [512 * MiB, 281, 16, 32 * MiB, 51, 2],
-    [2 * GiB, 1126, 16, 64 * MiB, 204, 2],
-    [32 * GiB, 4096, 16, 64 * MiB, 256, 2],
+    [512 * MiB, 281, 8, 32 * MiB, 51, 2],
+    [2 * GiB, 1126, 8, 64 * MiB, 204, 2],
+    [32 * GiB, 4096, 8, 64 * MiB, 256, 2],
     [16 * MiB, 32, 1, 4 * MiB, 32, 1],
     [null, null, null, 64 * MiB, null, 2],
   ])('limit %s → heap %s MB, semi-space %s MB, queue %s, worker heap %s MB, %s workers', (limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, workers) => {

@@ -170,7 +170,7 @@ function clamp(value: number, min: number, max: number): number {
  * The budget for a limit (bytes, null = none) on `cores` cores. Pure. With a limit:
  * - heap: 55% of the limit, at least 32 MB and at most 4096 MB — the rest is for Node itself
  *   (~40 MB of code and native memory), worker heaps and wasm memories, buffers and zlib;
- * - semi-space: 1/32 of the limit, 1 to 16 MB (the young generation is three semi-spaces: 12 MB
+ * - semi-space: 1/32 of the limit, 1 to 8 MB (the young generation is three semi-spaces: 12 MB
  *   under 128 MiB; the image's `--max-semi-space-size=8` was measured to cost no throughput);
  * - queue: 1/16 of the limit per sink, from 4 MiB to 64 MiB (the JSON text; on the heap it costs
  *   about twice that);
@@ -189,7 +189,7 @@ export function memoryBudget(limitBytes: number | null, cores: number = availabl
   return {
     limitBytes,
     heapMb: clamp(Math.floor(limitMb * 0.55), 32, 4096),
-    semiSpaceMb: clamp(Math.floor(limitMb / 32), 1, 16),
+    semiSpaceMb: clamp(Math.floor(limitMb / 32), 1, 8),
     queueMaxBytes: clamp(Math.floor(limitBytes / 16 / MiB) * MiB, 4 * MiB, 64 * MiB),
     workerHeapMb: clamp(Math.floor(limitMb * 0.1), 32, 256),
     transformWorkers: limitBytes < TWO_WORKERS_FROM ? 1 : maxWorkers,
