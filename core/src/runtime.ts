@@ -20,6 +20,8 @@ import type { Enricher } from './enrich/enricher.js';
 import { runPipeline } from './pipeline.js';
 import type { PipelineCounters } from './pipeline.js';
 import type { Logger } from './util/logger.js';
+import { memoryBudget } from './util/memory-limit.js';
+import type { MemoryBudget } from './util/memory-limit.js';
 import { createOps } from './ops/ops.js';
 import type { Ops } from './ops/ops.js';
 import { Lifecycle } from './runtime/lifecycle.js';
@@ -53,6 +55,11 @@ export interface RunOptions {
   onStart?: (parts: { source: KubernetesSource | null; enricher: Enricher | null }) => void;
   /** Called once the metrics/health server listens (`server.enabled`), with its `http://host:port`. */
   onServer?: (url: string) => void;
+  /**
+   * What to size from the memory limit: unset queue bounds, transform workers and their heaps.
+   * @default memoryBudget(null): no limit (the CLI passes the one it read, util/memory-limit.ts)
+   */
+  budget?: MemoryBudget;
 }
 
 /** The components of one run, registered in `lifecycle` in start order. */
@@ -119,7 +126,8 @@ export function runComponents(loaded: LoadedConfig, resolution: Resolution, opti
   const resume = store !== null && client !== null ? resumeComponent(store, { config, server: client.server, ops, logger, signal }) : null;
   if (resume !== null) lifecycle.register(resume);
 
-  const sinkOptions = { config, dir, ops, logger };
+  const budget = options.budget ?? memoryBudget(null);
+  const sinkOptions = { config, dir, ops, logger, queueMaxBytes: budget.queueMaxBytes };
   const deadLetter = deadLetterComponent(resolution.deadLetter!, sinkOptions);
   lifecycle.register(deadLetter);
   const writer = () => deadLetter.writer();
@@ -127,7 +135,7 @@ export function runComponents(loaded: LoadedConfig, resolution: Resolution, opti
   const sinks = resolution.sinks.map((resolved) => configuredSinkComponent(resolved, { ...sinkOptions, deadLetter: writer, beforeSend }));
   for (const sink of sinks) lifecycle.register(sink);
 
-  const transforms = transformComponent(config, { dir, ops, logger, deadLetter: writer });
+  const transforms = transformComponent(config, { dir, ops, logger, deadLetter: writer, workers: budget.transformWorkers, workerHeapMb: budget.workerHeapMb });
   const source = sourceComponent(config, { dir, logger, ops, client, resumeFrom: () => resume?.resume.from });
   lifecycle.register(transforms).register(source);
   return { lifecycle, ops, leadership, resume, deadLetter, sinks, transforms, source };

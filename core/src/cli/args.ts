@@ -35,6 +35,8 @@ Options:
 Environment (below the options, above the config file's \`log\` section):
   K8STREAM_LOG_FORMAT      pretty or json
   K8STREAM_LOG_LEVEL       debug, info, warn or error
+  K8STREAM_MEMORY_LIMIT    the memory limit to size for (384Mi, 1Gi; none), instead of the
+                           container's (cgroup); see docs/performance.md
 
 Config is searched upward from the working directory: package.json#k8stream, .k8streamrc,
 .k8streamrc.{json,yaml,yml,js,mjs,cjs}, k8stream.config.{js,mjs,ts}.

@@ -1,6 +1,7 @@
 /** What each CLI command does. Returns the exit code; never calls process.exit itself. */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { K8streamError, errorMessage } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/types.js';
@@ -9,6 +10,9 @@ import type { RunOptions, RunSummary } from '../runtime.js';
 import { redactString } from '../util/redact.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
+import { memoryBudget, readMemoryLimit } from '../util/memory-limit.js';
+import type { MemoryBudget, MemoryLimit } from '../util/memory-limit.js';
+import { planHeapLimit } from './heap-limit.js';
 import { HELP, parseCli } from './args.js';
 import { transformCommand } from './transform-commands.js';
 import { pluginsCommand } from './plugins-commands.js';
@@ -105,8 +109,10 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
   const write = io.stderr === process.stderr ? undefined : (l: string) => void io.stderr.write(l + '\n');
   let logger: Logger = createLogger({ level: options.debug ? 'debug' : (options.logLevel ?? 'info'), format: options.logFormat ?? 'pretty', ...(write ? { write } : {}) });
   let loaded: LoadedConfig;
+  let limit: MemoryLimit;
   try {
     loaded = await load(options, io);
+    limit = readMemoryLimit({ env: io.env });
   } catch (err) {
     io.stderr.write(userMessage(err, options.debug) + '\n');
     return 1;
@@ -138,7 +144,9 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
 
   try {
     logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
-    const summary = await run(loaded, { logger, signal: controller.signal, ...(io.onProgress ? { onProgress: io.onProgress } : {}) });
+    const budget = memoryBudget(limit.bytes);
+    logBudget(logger, loaded, limit, budget, io.env);
+    const summary = await run(loaded, { logger, signal: controller.signal, budget, ...(io.onProgress ? { onProgress: io.onProgress } : {}) });
     if (!summary.led) return 0; // stopped while on standby: nothing streamed, nothing to flush
     report(summary, logger, io.cwd);
     const all = [...summary.sinks, summary.deadLetter];
@@ -162,6 +170,45 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
   }
+}
+
+/**
+ * The one start-up line on memory: the limit and where it was read, the V8 heap limit in force
+ * (and who set it), the sinks' default queue bound and the transform workers (issue 14).
+ */
+function logBudget(logger: Logger, loaded: LoadedConfig, limit: MemoryLimit, budget: MemoryBudget, env: NodeJS.ProcessEnv): void {
+  const heapSizeLimit = getHeapStatistics().heap_size_limit;
+  const plan = planHeapLimit({
+    argv: ['run'],
+    execArgv: process.execArgv,
+    env,
+    heapMb: budget.heapMb,
+    semiSpaceMb: budget.semiSpaceMb,
+    canExec: typeof process.execve === 'function',
+  });
+  const heapSetBy = plan.reexec ? 'V8 default (not re-executed)' : plan.setBy;
+  const { config } = loaded;
+  const defaulted = config.sinks.filter((s) => s.queue.maxBytes === null).length;
+  const workers = config.transforms.length > 0 ? budget.transformWorkers : 0;
+  const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
+  const limitText = limit.bytes === null ? 'none' : mib(limit.bytes);
+  const queueText = defaulted > 0 ? `${mib(budget.queueMaxBytes)} per sink` : 'set by every sink';
+  const workerText =
+    workers === 0
+      ? 'no transform workers'
+      : `${workers} transform worker${workers === 1 ? '' : 's'}${budget.workerHeapMb === null ? '' : ` (heap ${budget.workerHeapMb} MB each)`}`;
+  logger.info(`memory: limit ${limitText} (${limit.source}); heap limit ${mib(heapSizeLimit)} (${heapSetBy}); queues ${queueText}; ${workerText}`, {
+    limitBytes: limit.bytes,
+    limitSource: limit.source,
+    ...(limit.file !== undefined ? { limitFile: limit.file } : {}),
+    heapSizeLimit,
+    heapSetBy,
+    ...(budget.heapMb !== null ? { heapBudgetMb: budget.heapMb, semiSpaceBudgetMb: budget.semiSpaceMb } : {}),
+    queueMaxBytes: budget.queueMaxBytes,
+    queueDefaultSinks: defaulted,
+    transformWorkers: workers,
+    workerHeapMb: budget.workerHeapMb,
+  });
 }
 
 function report(summary: RunSummary, logger: Logger, cwd: string): void {

@@ -6,10 +6,13 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { applyHeapLimit } from './heap-limit.js';
 import { setupProcess } from './process-setup.js';
 
 /** Runs the CLI with this process's arguments and streams; sets `process.exitCode`. */
 export async function main(): Promise<void> {
+  // `run` under a memory limit: replaces this process with one whose V8 heap fits (heap-limit.ts).
+  applyHeapLimit(process.argv.slice(2));
   // Before anything loads @kubernetes/client-node, hence the dynamic import of the rest of k8stream
   // (a static import would be evaluated before this line). See process-setup.ts.
   setupProcess();

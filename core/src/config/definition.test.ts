@@ -93,7 +93,7 @@ describe('defaults', () => {
         config: {},
         timeoutMs: 30_000,
         retry: { maxAttempts: null, initialBackoffMs: 500, maxBackoffMs: 30_000 },
-        queue: { maxEvents: 50_000, maxBytes: 64 * MiB },
+        queue: { maxEvents: 50_000, maxBytes: null },
       },
     ]);
     expect(Object.keys(config.sinks[0]!.batch)).toEqual(['maxBytes']);

@@ -182,7 +182,13 @@ const retry = object({
 
 const queue = object({
   maxEvents: integer().positive().default(50_000).describe('Events buffered for this sink before the source is paused.'),
-  maxBytes: size().positive().default('64MiB').describe('Bytes buffered for this sink before the source is paused.'),
+  maxBytes: size()
+    .positive()
+    .nullable()
+    .default(null)
+    .describe(
+      'Bytes (of JSON text) buffered for this sink before the source is paused. Null: 1/16 of the memory limit, 4MiB to 64MiB; 64MiB without a limit (docs/performance.md).',
+    ),
 })
   .default({})
   .describe('The buffer in front of this sink.');

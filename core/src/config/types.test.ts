@@ -80,7 +80,8 @@ interface OldRetryConfig {
 
 interface OldQueueConfig {
   maxEvents: number;
-  maxBytes: number;
+  /** null: sized from the memory limit (util/memory-limit.ts). */
+  maxBytes: number | null;
 }
 
 interface OldBufferConfig {

@@ -7,10 +7,11 @@ import type { BatchOptions, EncodingOptions, SinkInstance } from '../plugins/api
 import type { DeadLetterRecord } from '../record/types.js';
 
 export type { DeadLetterRecord } from '../record/types.js';
-import type { QueueConfig, RetryConfig } from '../config/types.js';
+import type { RetryConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Jitter } from './retry.js';
 import type { DiskQueueFsync, DiskQueueOverflow, DiskQueueStats } from './disk-queue/types.js';
+import type { QueueBounds } from './queue.js';
 
 /**
  * Where a dispatcher keeps records until the sink acks them. `memory` (default): the bounded
@@ -68,7 +69,8 @@ export interface DispatcherOptions {
   encoding: EncodingOptions;
   timeoutMs: number;
   retry: RetryConfig;
-  queue: QueueConfig;
+  /** `sinks[].queue`, with `maxBytes` resolved from the memory budget when unset. */
+  queue: QueueBounds;
   logger: Logger;
   /**
    * Null only for the dead-letter dispatcher itself: it retries transient failures forever

@@ -50,7 +50,7 @@ export async function resolvePlugins(loaded: LoadedConfig): Promise<Resolution> 
     match: { namespaces: [], excludeNamespaces: [], types: [], reasons: [], kinds: [] },
     timeoutMs: 30_000,
     retry: { maxAttempts: null, initialBackoffMs: 500, maxBackoffMs: 30_000 },
-    queue: { maxEvents: 10_000, maxBytes: 64 * 1024 * 1024 },
+    queue: { maxEvents: 10_000, maxBytes: null },
   });
   return { sinks: sinks.filter((s): s is ResolvedSink => s !== null), deadLetter, errors };
 }

@@ -16,6 +16,7 @@ import type { K8streamConfig, SinkConfig } from '../config/types.js';
 import { createDeadLetterWriter } from '../dispatch/deadletter.js';
 import { createDispatcher } from '../dispatch/dispatcher.js';
 import type { DeadLetter, DispatcherOptions, SinkDispatcher } from '../dispatch/types.js';
+import type { QueueBounds } from '../dispatch/queue.js';
 import type { SinkInstance } from '../plugins/api.js';
 import type { Ops } from '../ops/ops.js';
 import type { Logger } from '../util/logger.js';
@@ -42,6 +43,8 @@ export interface SinkComponentOptions {
   dir: string;
   ops: Ops;
   logger: Logger;
+  /** `queue.maxBytes` of a sink whose config leaves it unset (the memory budget's). */
+  queueMaxBytes: number;
   /** Where failed deliveries go; null for the dead-letter sink itself. Read at start. */
   deadLetter: () => DeadLetter | null;
   /** at-most-once with a resume point: the keeper's hook. Read at start. */
@@ -133,13 +136,18 @@ function openDispatcher(resolved: ResolvedSink, instance: SinkInstance, options:
     encoding: { ...DEFAULT_ENCODING, ...definition.defaults?.encoding, ...sink.encoding },
     timeoutMs: sink.timeoutMs,
     retry: sink.retry,
-    queue: sink.queue,
+    queue: queueBounds(sink, options.queueMaxBytes),
     logger,
     deadLetter,
     ...options.ops.dispatcherHooks(sink.name),
     ...(deadLetter !== null && beforeSend !== undefined ? { beforeSend } : {}),
     buffer: bufferOf(sink, options.dir),
   });
+}
+
+/** The sink's queue bounds: `queue.maxBytes` as configured, the memory budget's when unset. */
+export function queueBounds(sink: Pick<SinkConfig, 'queue'>, budgetMaxBytes: number): QueueBounds {
+  return { maxEvents: sink.queue.maxEvents, maxBytes: sink.queue.maxBytes ?? budgetMaxBytes };
 }
 
 function bufferOf(sink: SinkConfig, dir: string): DispatcherOptions['buffer'] {

@@ -16,7 +16,18 @@ export interface TransformComponent extends Component {
   readonly stage: WasmTransformStage;
 }
 
-export function transformComponent(config: K8streamConfig, options: { dir: string; ops: Ops; logger: Logger; deadLetter: () => DeadLetter }): TransformComponent {
+export interface TransformComponentOptions {
+  dir: string;
+  ops: Ops;
+  logger: Logger;
+  deadLetter: () => DeadLetter;
+  /** Worker threads (the memory budget's). @default min(2, available cores) */
+  workers?: number;
+  /** Each worker's old-generation limit in MB (the memory budget's); null: V8's default. */
+  workerHeapMb?: number | null;
+}
+
+export function transformComponent(config: K8streamConfig, options: TransformComponentOptions): TransformComponent {
   const { ops } = options;
   let stage: WasmTransformStage | null = null;
   return {
@@ -32,6 +43,8 @@ export function transformComponent(config: K8streamConfig, options: { dir: strin
         logger: options.logger.child({ stage: 'transform' }),
         onTransformError: (f) => ops.onTransformError(f),
         onRun: (t, calls, micros) => ops.onTransformRun(t, calls, micros),
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        ...(typeof options.workerHeapMb === 'number' ? { workerHeapMb: options.workerHeapMb } : {}),
       });
       stage = started;
       ops.setTransforms(() => started.counters());

@@ -6,6 +6,7 @@ import type { PoolTransform, TransformPool } from './pool.js';
 import { I_BYTES, I_DONE, I_ITEM, RESULTS_OFFSET } from './protocol.js';
 
 const CRASH_WORKER = new URL('../../../test/fixtures/wasm/crash-worker.mjs', import.meta.url);
+const LIMITS_WORKER = new URL('../../../test/fixtures/wasm/limits-worker.mjs', import.meta.url);
 
 async function spec(): Promise<PoolTransform> {
   return {
@@ -24,6 +25,28 @@ async function spec(): Promise<PoolTransform> {
 const pools: TransformPool[] = [];
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+describe('worker resource limits', () => {
+  it("sets each worker's old generation from the memory budget, keeping the small young generation", async () => {
+    const start = async (workerHeapMb?: number) => {
+      const failed = await createPool({
+        transforms: [await spec()],
+        size: 1,
+        logger: silentLogger,
+        workerUrl: LIMITS_WORKER,
+        ...(workerHeapMb !== undefined ? { workerHeapMb } : {}),
+      }).then(
+        () => expect.unreachable('the stand-in worker never gets ready'),
+        (err: Error) => err.message,
+      );
+      return JSON.parse(failed.slice(failed.indexOf('{'))) as { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number };
+    };
+    const limited = await start(40);
+    expect(limited.maxOldGenerationSizeMb).toBe(40);
+    expect(limited.maxYoungGenerationSizeMb).toBe(8);
+    expect((await start()).maxOldGenerationSizeMb).not.toBe(40);
+  });
 });
 
 describe('worker crashes', () => {

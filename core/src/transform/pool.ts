@@ -14,6 +14,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import { K8streamError, errorMessage } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { CONTROL_INITIAL_BYTES, F_MICROS, F_START, INPUT_INITIAL_BYTES, I_DONE, I_ITEM, RESULTS_OFFSET, epochMs, packRecordsInto, readResults } from './protocol.js';
@@ -36,6 +37,12 @@ export interface PoolOptions {
   initTimeoutMs?: number;
   /** Keep a warm spare worker once a worker had to be replaced. @default true */
   spare?: boolean;
+  /**
+   * Each worker's `resourceLimits.maxOldGenerationSizeMb` (from the memory budget): a worker
+   * that outgrows it dies and is replaced (its running record fails with TRANSFORM_TRAP) instead
+   * of the process outgrowing its container. @default V8's
+   */
+  workerHeapMb?: number;
   /** The worker script (tests substitute one that crashes). @default ./worker.js */
   workerUrl?: URL;
 }
@@ -119,10 +126,15 @@ const WORKER_URL = new URL(`./worker${WORKER_EXT}`, import.meta.url);
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
+/** The `resourceLimits` of a worker, with the budget's old-generation limit when there is one. */
+function workerResourceLimits(workerHeapMb: number | undefined): ResourceLimits {
+  return workerHeapMb === undefined ? { ...WORKER_LIMITS } : { ...WORKER_LIMITS, maxOldGenerationSizeMb: workerHeapMb };
+}
+
 /** Starts a worker thread on `worker.js` (or, when the core runs from sources, `worker.ts`). */
-function startWorker(init: WorkerInit, url: URL | undefined): Worker {
-  if (url) return new Worker(url, { workerData: init, resourceLimits: WORKER_LIMITS });
-  if (WORKER_EXT === '.js') return new Worker(WORKER_URL, { workerData: init, resourceLimits: WORKER_LIMITS });
+function startWorker(init: WorkerInit, url: URL | undefined, resourceLimits: ResourceLimits): Worker {
+  if (url) return new Worker(url, { workerData: init, resourceLimits });
+  if (WORKER_EXT === '.js') return new Worker(WORKER_URL, { workerData: init, resourceLimits });
   // Running from TypeScript sources (tests): Node strips the types, and this resolve hook maps
   // the `.js` specifiers of relative imports to their `.ts` files.
   const boot = `
@@ -134,7 +146,7 @@ registerHooks({ resolve(specifier, context, next) {
   }
 } });
 import(${JSON.stringify(WORKER_URL.href)});`;
-  return new Worker(boot, { eval: true, workerData: init, resourceLimits: WORKER_LIMITS });
+  return new Worker(boot, { eval: true, workerData: init, resourceLimits });
 }
 
 /** Creates the pool and waits until every worker instantiated the chain. */
@@ -146,6 +158,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
   const maxMemory = Math.max(...transforms.map((t) => t.memoryBytes));
   const controlMax = Math.max(256 * 1024 * 1024, 4 * maxMemory);
   const specs: WorkerTransformSpec[] = transforms.map(({ timeoutMs: _, ...spec }) => spec);
+  const resourceLimits = workerResourceLimits(options.workerHeapMb);
 
   const stats: PoolStats = { timeouts: 0, crashes: 0, respawns: 0, respawnMs: 0 };
   const queue: Task[] = [];
@@ -160,7 +173,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     const control = new SharedArrayBuffer(CONTROL_INITIAL_BYTES, { maxByteLength: controlMax });
     const header = new Int32Array(control, 0, RESULTS_OFFSET / 4);
     header[I_ITEM] = -1;
-    const worker = startWorker({ transforms: specs, control }, options.workerUrl);
+    const worker = startWorker({ transforms: specs, control }, options.workerUrl, resourceLimits);
     const slot: Slot = {
       worker,
       control,

@@ -62,6 +62,8 @@ export interface TransformStageOptions extends Omit<LoadOptions, 'configDir'> {
   workers?: number;
   /** Records per message to a worker. @default {@link DEFAULT_BATCH_SIZE} */
   batchSize?: number;
+  /** Each worker's `resourceLimits.maxOldGenerationSizeMb`. @default V8's */
+  workerHeapMb?: number;
   /** Called for every failure, whatever the policy (tests, `k8stream transform test`). */
   onTransformError?: (failure: TransformFailure) => void;
   /**
@@ -142,6 +144,7 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
   const pool: TransformPool = await createPool({
     transforms: loaded.map((l) => ({ ...workerSpec(l, options.configDir), timeoutMs: l.config.timeoutMs })),
     size: options.workers ?? defaultPoolSize(),
+    ...(options.workerHeapMb !== undefined ? { workerHeapMb: options.workerHeapMb } : {}),
     batchSize,
     logger,
   });

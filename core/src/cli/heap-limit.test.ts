@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { HEAP_REEXEC_ENV, planHeapLimit } from './heap-limit.js';
+import type { HeapPlanInput } from './heap-limit.js';
+
+const base: HeapPlanInput = { argv: ['run', '--config', 'x.yaml'], execArgv: [], env: {}, heapMb: 70, semiSpaceMb: 4, canExec: true };
+
+describe('planHeapLimit', () => {
+  it('re-execs `run` (also the default command) with the budget heap', () => {
+    const flags = ['--max-old-space-size=70', '--max-semi-space-size=4'];
+    expect(planHeapLimit(base)).toEqual({ reexec: true, flags });
+    expect(planHeapLimit({ ...base, argv: ['-c', 'x.yaml'] })).toEqual({ reexec: true, flags });
+    expect(planHeapLimit({ ...base, argv: [] })).toEqual({ reexec: true, flags });
+  });
+
+  it("keeps the operator's semi-space (the image sets --max-semi-space-size=8 in NODE_OPTIONS)", () => {
+    expect(planHeapLimit({ ...base, env: { NODE_OPTIONS: '--max-semi-space-size=8' } })).toEqual({ reexec: true, flags: ['--max-old-space-size=70'] });
+    expect(planHeapLimit({ ...base, execArgv: ['--max-semi-space-size=2'] })).toEqual({ reexec: true, flags: ['--max-old-space-size=70'] });
+  });
+
+  it('keeps a heap limit the operator set in Node flags or NODE_OPTIONS', () => {
+    expect(planHeapLimit({ ...base, execArgv: ['--max-old-space-size=200'] })).toEqual({ reexec: false, setBy: 'operator' });
+    expect(planHeapLimit({ ...base, env: { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=200' } })).toEqual({ reexec: false, setBy: 'operator' });
+  });
+
+  it('does not re-exec twice: the re-executed process says it was the re-exec', () => {
+    expect(planHeapLimit({ ...base, execArgv: ['--max-old-space-size=70'], env: { [HEAP_REEXEC_ENV]: '70' } })).toEqual({ reexec: false, setBy: 're-exec' });
+  });
+
+  it('no limit, or another command: V8 default, no re-exec', () => {
+    expect(planHeapLimit({ ...base, heapMb: null })).toEqual({ reexec: false, setBy: 'V8 default' });
+    for (const argv of [['validate'], ['version'], ['--help'], ['transform', 'test'], ['plugins', 'list'], ['run', '--nope']]) {
+      expect(planHeapLimit({ ...base, argv })).toEqual({ reexec: false, setBy: 'V8 default' });
+    }
+  });
+
+  it('without process.execve (Windows, old Node) the run goes on with V8 default and says why', () => {
+    expect(planHeapLimit({ ...base, canExec: false })).toEqual({ reexec: false, setBy: 'V8 default (no process.execve)' });
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Applies the memory budget's V8 old-space limit to the `run` command's own process (issue 14).
+ *
+ * V8 reads `--max-old-space-size` only at start-up, and Node does not size it from a container's
+ * limit, so the binary replaces itself once, before it loads anything else, with the same Node,
+ * flags and arguments plus `--max-old-space-size=<budget>` (and `--max-semi-space-size=<budget>`
+ * unless that is set: Node 24's default young generation alone is 192 MB): `process.execve`
+ * (Node ≥ 22.15, not on Windows), which keeps the pid (PID 1 in a container still receives the signals), the
+ * standard streams and the environment, and leaves no parent process behind to hold memory. It
+ * costs one more Node start-up before the first log line (measured in docs/performance.md).
+ *
+ * Not done when: the command is not `run`; the operator already passed `--max-old-space-size`
+ * (in Node's flags or NODE_OPTIONS, which then wins); {@link HEAP_REEXEC_ENV} says this process is
+ * the re-executed one; there is no limit; or `process.execve` is missing (then the run goes on
+ * with V8's default heap and the start-up line says so).
+ */
+import { parseCli } from './args.js';
+import { hasHeapFlag, hasSemiSpaceFlag, memoryBudget, readMemoryLimit } from '../util/memory-limit.js';
+
+/** Set (to the flags added) in the environment of the re-executed process. */
+export const HEAP_REEXEC_ENV = 'K8STREAM_HEAP_REEXEC';
+
+export interface HeapPlanInput {
+  /** The CLI arguments (after the script). */
+  argv: readonly string[];
+  execArgv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** The old-space limit the budget asks for (MB), null for none. */
+  heapMb: number | null;
+  /** The semi-space the budget asks for (MB), null for none. */
+  semiSpaceMb: number | null;
+  /** Whether `process.execve` exists. */
+  canExec: boolean;
+}
+
+/** Why the heap limit is what it is, for the start-up line. */
+export type HeapSetBy = 're-exec' | 'operator' | 'V8 default' | 'V8 default (no process.execve)' | 'V8 default (not re-executed)';
+
+/** `flags`: what to add to Node's flags when re-executing. */
+export type HeapPlan = { reexec: true; flags: string[] } | { reexec: false; setBy: HeapSetBy };
+
+/** Whether `argv` is the `run` command (the default) and parses. */
+function isRun(argv: readonly string[]): boolean {
+  if (argv[0] === 'transform' || argv[0] === 'plugins') return false;
+  try {
+    return parseCli(argv).command === 'run';
+  } catch {
+    return false; // the command itself reports the error
+  }
+}
+
+/**
+ * Decides whether to re-exec (pure). In the process that runs the pipeline it also says who set
+ * the heap limit; `reexec: true` there means nobody did (`runCli` embedded in another program).
+ */
+export function planHeapLimit(input: HeapPlanInput): HeapPlan {
+  if (input.env[HEAP_REEXEC_ENV] !== undefined && hasHeapFlag(input.execArgv)) return { reexec: false, setBy: 're-exec' };
+  if (hasHeapFlag(input.execArgv) || hasHeapFlag(input.env.NODE_OPTIONS)) return { reexec: false, setBy: 'operator' };
+  if (input.heapMb === null || !isRun(input.argv)) return { reexec: false, setBy: 'V8 default' };
+  if (!input.canExec) return { reexec: false, setBy: 'V8 default (no process.execve)' };
+  const flags = [`--max-old-space-size=${input.heapMb}`];
+  // V8's default young generation (192 MB in Node 24) would come on top of the old space.
+  if (input.semiSpaceMb !== null && !hasSemiSpaceFlag(input.execArgv) && !hasSemiSpaceFlag(input.env.NODE_OPTIONS)) {
+    flags.push(`--max-semi-space-size=${input.semiSpaceMb}`);
+  }
+  return { reexec: true, flags };
+}
+
+/**
+ * Re-executes this process with the budget's heap limit when {@link planHeapLimit} says so (then
+ * it does not return); otherwise returns. Call it first thing in the binary.
+ */
+export function applyHeapLimit(argv: readonly string[]): void {
+  let budget;
+  try {
+    budget = memoryBudget(readMemoryLimit().bytes);
+  } catch {
+    return; // an invalid K8STREAM_MEMORY_LIMIT: `run` reports it
+  }
+  const execve = process.execve?.bind(process);
+  const plan = planHeapLimit({ argv, execArgv: process.execArgv, env: process.env, heapMb: budget.heapMb, semiSpaceMb: budget.semiSpaceMb, canExec: execve !== undefined });
+  if (!plan.reexec || execve === undefined || process.argv[1] === undefined) return;
+  const args = [process.execPath, ...process.execArgv, ...plan.flags, process.argv[1], ...argv];
+  try {
+    // The experimental-feature warning is emitted on the next tick, which this process never reaches.
+    execve(process.execPath, args, { ...process.env, [HEAP_REEXEC_ENV]: plan.flags.join(' ') });
+  } catch {
+    // execve itself failed (E2BIG, a sandbox): run on with V8's default; the start-up line says so.
+  }
+}

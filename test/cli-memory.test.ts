@@ -1,0 +1,76 @@
+// The `k8stream run` binary under a memory limit (issue 14): it reads the limit, re-execs itself
+// with a V8 heap that fits, and says what it chose in one start-up line. The limit is simulated
+// with K8STREAM_MEMORY_LIMIT (what a cgroup would say; the cgroup reading is unit-tested).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.fixture.js';
+
+const MiB = 1024 * 1024;
+
+interface MemoryLine {
+  msg: string;
+  limitBytes: number | null;
+  limitSource: string;
+  heapSizeLimit: number;
+  heapSetBy: string;
+  heapBudgetMb?: number;
+  queueMaxBytes: number;
+  transformWorkers: number;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'k8stream-cli-memory-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Runs the demo replay config to its end with `env`; returns the exit code and the memory line. */
+async function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; memory: MemoryLine[] }> {
+  const out = await mkdtemp(join(dir, 'out-'));
+  // NODE_OPTIONS of the test runner must not decide for the child.
+  const r = await runCli(['run', '--config', 'examples/demo/replay.k8streamrc', '--log-format', 'json'], {
+    env: { K8STREAM_DEMO_OUT: out, NODE_OPTIONS: '', K8STREAM_HEAP_REEXEC: undefined, ...env },
+  });
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { msg: string });
+  return { code: r.code, stderr: r.stderr, memory: lines.filter((l): l is MemoryLine => l.msg.startsWith('memory: ')) };
+}
+
+describe('k8stream run under a memory limit', () => {
+  it('128Mi: re-execs with --max-old-space-size from the budget and says so in one line', async () => {
+    const r = await runDemo({ K8STREAM_MEMORY_LIMIT: '128Mi' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.memory).toHaveLength(1);
+    const m = r.memory[0]!;
+    expect(m).toMatchObject({ limitBytes: 128 * MiB, limitSource: 'K8STREAM_MEMORY_LIMIT', heapSetBy: 're-exec', heapBudgetMb: 70, queueMaxBytes: 8 * MiB, transformWorkers: 0 });
+    // V8's heap_size_limit in the process that ran: old space 70 MB plus a 3 × 4 MB young
+    // generation (without the re-exec it is ~4 GB here, ~259 MB in a 128 MiB cgroup).
+    expect(m.heapSizeLimit).toBe(82 * MiB);
+    expect(m.msg).toMatch(/^memory: limit 128 MiB \(K8STREAM_MEMORY_LIMIT\); heap limit \d+ MiB \(re-exec\); queues 8 MiB per sink; no transform workers$/);
+  });
+
+  it('an operator-set --max-old-space-size wins: no re-exec', async () => {
+    const r = await runDemo({ K8STREAM_MEMORY_LIMIT: '128Mi', NODE_OPTIONS: '--max-old-space-size=100 --max-semi-space-size=2' });
+    expect(r.code, r.stderr).toBe(0);
+    const m = r.memory[0]!;
+    expect(m.heapSetBy).toBe('operator');
+    expect(m.heapSizeLimit).toBe(106 * MiB);
+  });
+
+  it('no limit: V8 default heap and 64 MiB queues, as before', async () => {
+    const r = await runDemo({ K8STREAM_MEMORY_LIMIT: 'none' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.memory[0]).toMatchObject({ limitBytes: null, heapSetBy: 'V8 default', queueMaxBytes: 64 * MiB });
+  });
+
+  it('an invalid K8STREAM_MEMORY_LIMIT fails the run with a clear message', async () => {
+    const r = await runDemo({ K8STREAM_MEMORY_LIMIT: 'lots' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('K8STREAM_MEMORY_LIMIT: expected a size');
+  });
+});
