@@ -169,11 +169,12 @@ async function k8streamSync({ api, total, workDir, label, memoryMiB = null, time
     }
     const at = run.last();
     const wallS = ((doneAt ?? performance.now()) - run.t0) / 1000;
-    const exit = dead ?? (await terminate(run));
+    const died = dead; // before the SIGTERM: did it end on its own?
+    const exit = died ?? (await terminate(run));
     const oom = group?.oomKills() ?? null;
     const groupPeak = group?.peakBytes() ?? null;
     const delivered = await countDelivered(join(out, 'file'));
-    const oomKilled = oom !== null ? oom > 0 : dead !== null && dead.signal === 'SIGKILL';
+    const oomKilled = oom !== null ? oom > 0 : died !== null && died.signal === 'SIGKILL';
     return {
       row: label,
       limitMiB: memoryMiB,
@@ -187,7 +188,7 @@ async function k8streamSync({ api, total, workDir, label, memoryMiB = null, time
       oomKilled,
       oomKills: oom,
       completed: doneAt !== null,
-      exit: dead ? `died (${dead.signal ?? `exit ${dead.code}`}) before all were acked` : `SIGTERM → ${exit.signal ?? `exit ${exit.code}`}`,
+      exit: died ? `died (${died.signal ?? `exit ${died.code}`}) before all were acked` : `SIGTERM → ${exit.signal ?? `exit ${exit.code}`}`,
       stderrTail: doneAt === null ? run.stderr().slice(-600) : undefined,
     };
   } finally {
@@ -314,7 +315,8 @@ export async function footprintSteady({ rate, seconds, memoryMiB = 128, millicor
     const windowS = (performance.now() - w0) / 1000;
     const end = run.last();
     const lag1 = s ? histogramBuckets(s.text, 'k8stream_sink_lag_seconds', 'H-file-1') : [];
-    const exit = dead ?? (await terminate(run));
+    const died = dead; // before the SIGTERM: did it end on its own?
+    const exit = died ?? (await terminate(run));
     const oom = group.oomKills();
     const groupPeak = group.peakBytes();
     const [d1, d2] = [await countDelivered(join(workDir, 'f1')), await countDelivered(join(workDir, 'f2'))];
@@ -328,7 +330,7 @@ export async function footprintSteady({ rate, seconds, memoryMiB = 128, millicor
       delivered,
       deliveredBySink: [d1.distinct, d2.distinct],
       lost: Math.max(0, produced - delivered),
-      oomKilled: oom !== null ? oom > 0 : dead?.signal === 'SIGKILL',
+      oomKilled: oom !== null ? oom > 0 : died?.signal === 'SIGKILL',
       oomKills: oom,
       p99LagS: bucketPercentile(lag0, lag1, 99),
       startupS: round(startupS, 1),
@@ -338,8 +340,8 @@ export async function footprintSteady({ rate, seconds, memoryMiB = 128, millicor
       rssStartMb,
       rssEndMb: end ? round(end.rss / 1e6, 1) : null,
       rssPeakGrowthMb: round(peakGrowthMb(run.samples.filter((x) => x.t >= startupS).map((x) => ({ t: x.t - startupS, v: x.v }))), 1),
-      exit: dead ? `died (${dead.signal ?? `exit ${dead.code}`})` : `SIGTERM → ${exit.signal ?? `exit ${exit.code}`}`,
-      stderrTail: dead ? run.stderr().slice(-600) : undefined,
+      exit: died ? `died (${died.signal ?? `exit ${died.code}`})` : `SIGTERM → ${exit.signal ?? `exit ${exit.code}`}`,
+      stderrTail: died ? run.stderr().slice(-600) : undefined,
     };
   } finally {
     group.kill();
@@ -362,7 +364,7 @@ export function formatFootprint(r) {
         ? [x.row, 'skipped: no writable cgroups', '', '', '', '', '']
         : [
             x.row,
-            x.completed ? cell(x.wallS, ' s') : `– (${cell(x.wallS, ' s')}, not done)`,
+            x.completed ? cell(x.wallS, ' s') : `– (${x.oomKilled ? 'killed' : 'stopped'} at ${cell(x.wallS, ' s')})`,
             cell(x.cpuS, ' s'),
             cell(x.peakRssMb, ' MB'),
             cell(x.groupPeakMb, ' MB'),
@@ -374,7 +376,8 @@ export function formatFootprint(r) {
     const line = (c) => '   ' + c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
     lines.push(line(head), '   ' + widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line));
     lines.push('   (peak RSS: VmHWM sampled every 100 ms, or the client’s own maxRSS; cgroup peak: the group’s max usage, page cache included)');
-    for (const x of r.rows) if (x.stderrTail) lines.push(`   ${x.row}: ${x.exit}; last stderr: ${x.stderrTail.trim().split('\n').at(-1)}`);
+    for (const x of r.rows)
+      if (x.exit && !x.completed) lines.push(`   ${x.row}: ${x.exit}${x.stderrTail?.trim() ? `; last stderr: ${x.stderrTail.trim().split('\n').at(-1)}` : ''}`);
   } else if (r.skipped) {
     lines.push(`   skipped: ${r.skipped}`);
   } else {
@@ -383,7 +386,7 @@ export function formatFootprint(r) {
       `   p99 watch-to-ack latency ${r.p99LagS === null ? '–' : `≤ ${r.p99LagS} s (lag histogram bucket)`}; CPU ${cell(r.cpuPercent, '%')} of one core; start-up to history acked ${cell(r.startupS, ' s')}`,
       `   peak RSS ${cell(r.peakRssMb, ' MB')} (cgroup peak ${cell(r.groupPeakMb, ' MB')}); RSS at start ${cell(r.rssStartMb, ' MB')}, at end ${cell(r.rssEndMb, ' MB')}; peaks of the last third vs the middle third ${cell(r.rssPeakGrowthMb, ' MiB')}`,
     );
-    if (r.stderrTail) lines.push(`   last stderr: ${r.stderrTail.trim().split('\n').at(-1)}`);
+    if (r.stderrTail?.trim()) lines.push(`   last stderr: ${r.stderrTail.trim().split('\n').at(-1)}`);
   }
   return lines.join('\n');
 }
