@@ -116,6 +116,28 @@ describe('targets', () => {
   });
 });
 
+describe('footprint targets (issue 14)', () => {
+  it('an OOM-killed 128 MiB row misses every G target; no cgroups skips them', () => {
+    const g = {
+      events: 100_000,
+      cgroups: 'v1',
+      rows: [{ wallS: 6 }, { wallS: 8 }, { wallS: 9 }, { delivered: 75_801, oomKilled: true, completed: false }],
+      vsNodeClient128: null,
+    };
+    const h = { cgroups: 'v1', lost: 0, oomKilled: false };
+    const by = (rows: { label: string; status: string; measured: number | null }[]) => Object.fromEntries(rows.map((r) => [r.label, r]));
+    const rows = by(evaluate({ G: g, H: h }));
+    expect(rows['G 100k sync in 128 MiB: lost']).toMatchObject({ measured: 24_199, status: 'MISS' });
+    expect(rows['G 100k sync in 128 MiB: OOM kills']).toMatchObject({ status: 'MISS' });
+    expect(rows['G 100k sync in 128 MiB: wall vs Node client']).toMatchObject({ measured: null, status: 'MISS' });
+    expect(rows['H steady 1k ev/s, 128 MiB + 250m: lost']).toMatchObject({ status: 'PASS' });
+    expect(rows['H steady 1k ev/s, 128 MiB + 250m: OOM kills']).toMatchObject({ status: 'PASS' });
+    const skipped = by(evaluate({ G: { ...g, cgroups: false }, H: { cgroups: false } }));
+    expect(skipped['G 100k sync in 128 MiB: lost']).toMatchObject({ status: 'skipped (no cgroups)' });
+    expect(skipped['H steady 1k ev/s, 128 MiB + 250m: OOM kills']).toMatchObject({ status: 'skipped (no cgroups)' });
+  });
+});
+
 describe('bench sink', () => {
   it('writes through the file sink, then records per-record latency and acks', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'k8stream-bench-sink-'));

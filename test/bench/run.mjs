@@ -7,7 +7,8 @@
 //   BENCH_QUICK=1    scaled-down counts (≈2 minutes)
 //   BENCH_PROFILE=1  also writes .bench/<scenario>.cpuprofile and prints the top 15 functions by
 //                    self time (main thread) for A–D
-//   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F, plus T = transform stage, S = sinks)
+//   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F G H, plus T = transform stage, S = sinks)
+//   BENCH_STEADY_SECONDS=600  H's steady window (default 120 s; the issue's 10 minutes is 600)
 //   BENCH_COMPRESSION=none|zstd   the bench sinks' compression instead of gzip (what it costs)
 //   BENCH_NODE_ARGS="--flag …"    extra Node flags for the scenario children (experiments)
 //   BENCH_QUEUE='{"maxEvents":20000,"maxBytes":"24MiB"}'  the bench sinks' queue bound (default: the config's)
@@ -17,12 +18,14 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { here, repo } from './harness.mjs';
 import { evaluate, formatTable } from './targets.mjs';
+import { footprintStartup, footprintSteady, formatFootprint } from './footprint.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim().toUpperCase())) : null;
 const N = QUICK ? 20_000 : 100_000;
 const LATENCY_S = QUICK ? 3 : 10;
+const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? (QUICK ? 30 : 120));
 
 const PLAN = [
   ['R', { events: QUICK ? 50_000 : 200_000 }],
@@ -107,6 +110,18 @@ for (const [name, options] of PLAN) {
   const r = await runChild(name, options);
   results.scenarios[name] = r;
   console.log(describe(r) + '\n');
+}
+// Footprint (issue 14): the real binary, in cgroup memory/CPU limits; run from this process, which
+// only orchestrates (the binary, the Node client and the double each have their own process).
+const FOOTPRINT = [
+  ['G', () => footprintStartup({ events: N })],
+  ['H', () => footprintSteady({ rate: 1000, seconds: STEADY_S })],
+];
+for (const [name, scenario] of FOOTPRINT) {
+  if (ONLY && !ONLY.has(name)) continue;
+  const r = await scenario();
+  results.scenarios[name] = r;
+  console.log(formatFootprint(r) + '\n');
 }
 if (!ONLY || ONLY.has('T')) {
   // The transform stage alone (worker pool), as before: one built-in, a chain of three.

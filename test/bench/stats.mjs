@@ -165,3 +165,33 @@ export function threadCpuPerEvent(before, after, events) {
   }
   return out;
 }
+
+/** Prometheus text → the value of `name{sink="<sink>"}` (0 when absent). */
+export function metricValue(text, name, sink) {
+  const m = new RegExp(`^${name}\\{[^}]*sink="${sink}"[^}]*\\}\\s+(\\S+)`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** The `le` → cumulative count pairs of histogram `name` for `sink`. */
+export function histogramBuckets(text, name, sink) {
+  const out = [];
+  const re = new RegExp(`^${name}_bucket\\{([^}]*)\\}\\s+(\\S+)`, 'gm');
+  for (const m of text.matchAll(re)) {
+    if (!m[1].includes(`sink="${sink}"`)) continue;
+    const le = /le="([^"]+)"/.exec(m[1])?.[1];
+    if (le !== undefined) out.push({ le: le === '+Inf' ? Infinity : Number(le), count: Number(m[2]) });
+  }
+  return out.sort((a, b) => a.le - b.le);
+}
+
+/**
+ * The p-th percentile (as the upper bound of its bucket) of what a histogram counted between two
+ * scrapes; null with no observations in between.
+ */
+export function bucketPercentile(before, after, p) {
+  const base = new Map(before.map((b) => [b.le, b.count]));
+  const delta = after.map((b) => ({ le: b.le, count: b.count - (base.get(b.le) ?? 0) }));
+  const total = delta.at(-1)?.count ?? 0;
+  if (total <= 0) return null;
+  return delta.find((b) => b.count >= (p / 100) * total)?.le ?? null;
+}

@@ -1,4 +1,4 @@
-// The targets of issue 8 and the PASS/MISS table printed at the end of `npm run bench`.
+// The targets of issues 8 and 14 and the PASS/MISS table printed at the end of `npm run bench`.
 
 /** Batch age of the latency runs (ms); the p99 target is this + 50 ms. */
 export const LATENCY_BATCH_AGE_MS = 50;
@@ -29,7 +29,33 @@ export const TARGETS = [
   { id: 'E', label: 'E max RSS (redact, 2 sinks)', unit: 'MB', get: (r) => r.maxRssMb, goal: 120, ok: (v, g) => v <= g, op: '≤' },
   { id: 'E', label: 'E CPU @1k ev/s', unit: '% core', get: (r) => r.cpuPercent, goal: 10, ok: (v, g) => v <= g, op: '≤' },
   { id: 'F', label: 'F RSS peak growth, slow sink + disk', unit: 'MB', get: (r) => r.rssPeakGrowthMb, goal: 8, ok: (v, g) => v <= g, op: '≤' },
+  // Issue 14. G's last row is the 128 MiB one; a row that was OOM-killed or did not finish has no
+  // time, so its time target is a MISS with "-". `skip`: no writable cgroups, the row did not run.
+  ...footprintTargets(),
 ];
+
+function footprintTargets() {
+  const row128 = (r) => r.rows?.at(-1);
+  const skip = (r) => r.cgroups === false;
+  return [
+    {
+      id: 'G',
+      label: 'G 100k sync in 128 MiB: lost',
+      unit: 'events',
+      get: (r) => Math.max(0, r.events - (row128(r)?.delivered ?? 0)),
+      goal: 0,
+      ok: (v, g) => v <= g,
+      op: '≤',
+      skip,
+    },
+    { id: 'G', label: 'G 100k sync in 128 MiB: OOM kills', unit: '', get: (r) => (row128(r)?.oomKilled ? 1 : 0), goal: 0, ok: (v, g) => v <= g, op: '≤', skip },
+    { id: 'G', label: 'G 100k sync in 128 MiB: wall vs Node client', unit: '×', get: (r) => r.vsNodeClient128, goal: 1.5, ok: (v, g) => v <= g, op: '≤', skip },
+    { id: 'H', label: 'H steady 1k ev/s, 128 MiB + 250m: lost', unit: 'events', get: (r) => r.lost, goal: 0, ok: (v, g) => v <= g, op: '≤', skip },
+    { id: 'H', label: 'H steady 1k ev/s, 128 MiB + 250m: OOM kills', unit: '', get: (r) => (r.oomKilled ? 1 : 0), goal: 0, ok: (v, g) => v <= g, op: '≤', skip },
+    // p99 from the lag histogram: the upper bound of its bucket (…, 1, 2, 5 s); the goal is batch age (1 s) + 1 s.
+    { id: 'H', label: 'H steady: p99 watch-to-ack', unit: 's', get: (r) => r.p99LagS, goal: 2, ok: (v, g) => v <= g, op: '≤', skip },
+  ];
+}
 
 /** Rows `{ label, measured, target, status }` for the scenarios that ran (others: "not run"). */
 export function evaluate(scenarios) {
@@ -37,7 +63,7 @@ export function evaluate(scenarios) {
     const r = scenarios[t.id];
     const v = r === undefined ? undefined : t.get(r);
     const measured = v === undefined || v === null ? null : Math.round(v * 10) / 10;
-    const status = r === undefined ? 'not run' : measured === null ? 'MISS' : t.ok(measured, t.goal) ? 'PASS' : 'MISS';
+    const status = r === undefined ? 'not run' : t.skip?.(r) ? 'skipped (no cgroups)' : measured === null ? 'MISS' : t.ok(measured, t.goal) ? 'PASS' : 'MISS';
     return { label: t.label, measured, unit: t.unit, target: `${t.op} ${t.goal.toLocaleString('en-US')}`, status };
   });
 }
@@ -48,6 +74,6 @@ export function formatTable(rows, { quick = false } = {}) {
   const body = rows.map((r) => [r.label, r.measured === null ? '-' : `${r.measured.toLocaleString('en-US')} ${r.unit}`, `${r.target} ${r.unit}`, r.status]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
-  const note = quick ? ['', 'BENCH_QUICK: scaled-down counts (D lists 20k, not 100k; E runs 15 s, not 60 s; F 100k, not 1M): indicative only.'] : [];
+  const note = quick ? ['', 'BENCH_QUICK: scaled-down counts (D lists 20k, not 100k; E runs 15 s, not 60 s; F 100k, not 1M; G 20k; H 30 s): indicative only.'] : [];
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ...note].join('\n');
 }
