@@ -64,17 +64,17 @@ COPY --from=build /src/transforms/cloudevents/dist transforms/cloudevents/dist
 # The `node` user of the base image, by number so that runAsNonRoot can verify it.
 RUN mkdir -p /var/lib/k8stream /etc/k8stream && chown 1000:1000 /var/lib/k8stream
 USER 1000:1000
-# A small young generation: V8 otherwise keeps ~200 MB of heap committed under load for no
-# throughput gain (measured: RSS 310 → 190 MB at 1,000 events/s, same events/s at full speed).
+# The binary sizes V8 itself (core/src/util/memory-limit.ts, core/src/cli/heap-limit.ts): from the
+# container's memory limit it picks the old space and a small young generation (at most 8 MB
+# semi-spaces even without a limit: V8 otherwise keeps ~200 MB committed under load for no
+# throughput gain), and re-executes itself once with those flags. Flags set in NODE_OPTIONS win.
 # The binary also loads @kubernetes/client-node without its generated API and undici, which
 # k8stream never runs (core/src/util/lean-client-node.ts, installed by core/src/cli/process-setup.ts
 # before anything else loads): its dist/config.js then costs 65 MB of RSS instead of 125. The bench
-# child (test/bench/child.mjs) does the same with the same NODE_OPTIONS, so `npm run bench` measures
-# this configuration. To trade CPU for memory, run `node --heap-growing-percent=25`
+# child (test/bench/child.mjs) loads it the same way. To trade CPU for memory, run `node --heap-growing-percent=25`
 # (docs/performance.md).
 ENV NODE_ENV=production \
-    HOME=/tmp \
-    NODE_OPTIONS=--max-semi-space-size=8
+    HOME=/tmp
 VOLUME ["/var/lib/k8stream"]
 EXPOSE 9464
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/core/dist/cli/main.js"]

@@ -20,8 +20,8 @@ import { bucketPercentile, histogramBuckets, metricValue, peakGrowthMb, round } 
 
 const MAIN = join(repo, 'core', 'dist', 'cli', 'main.js');
 const NODE_CLIENT = join(here, 'node-client.mjs');
-/** The binary as the image runs it (Dockerfile: NODE_OPTIONS=--max-semi-space-size=8). */
-const K8STREAM = (config) => ['--max-semi-space-size=8', MAIN, 'run', '--config', config];
+/** The binary as the image runs it (no Node flags: it sizes V8 from the limit it finds). */
+const K8STREAM = (config) => [MAIN, 'run', '--config', config];
 
 /** A free TCP port on 127.0.0.1 for k8stream's metrics server. */
 async function freePort() {

@@ -26,8 +26,16 @@ describe('planHeapLimit', () => {
     expect(planHeapLimit({ ...base, execArgv: ['--max-old-space-size=70'], env: { [HEAP_REEXEC_ENV]: '70' } })).toEqual({ reexec: false, setBy: 're-exec' });
   });
 
-  it('no limit, or another command: V8 default, no re-exec', () => {
-    expect(planHeapLimit({ ...base, heapMb: null })).toEqual({ reexec: false, setBy: 'V8 default' });
+  it('no limit: re-execs for the semi-space alone, once; nothing to add means no re-exec', () => {
+    expect(planHeapLimit({ ...base, heapMb: null, semiSpaceMb: 8 })).toEqual({ reexec: true, flags: ['--max-semi-space-size=8'] });
+    expect(planHeapLimit({ ...base, heapMb: null, semiSpaceMb: 8, execArgv: ['--max-semi-space-size=8'], env: { [HEAP_REEXEC_ENV]: '--max-semi-space-size=8' } })).toEqual({
+      reexec: false,
+      setBy: 'V8 default',
+    });
+    expect(planHeapLimit({ ...base, heapMb: null, semiSpaceMb: 8, env: { NODE_OPTIONS: '--max-semi-space-size=16' } })).toEqual({ reexec: false, setBy: 'V8 default' });
+  });
+
+  it('another command: V8 default, no re-exec', () => {
     for (const argv of [['validate'], ['version'], ['--help'], ['transform', 'test'], ['plugins', 'list'], ['run', '--nope']]) {
       expect(planHeapLimit({ ...base, argv })).toEqual({ reexec: false, setBy: 'V8 default' });
     }

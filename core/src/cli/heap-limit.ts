@@ -11,7 +11,7 @@
  *
  * Not done when: the command is not `run`; the operator already passed `--max-old-space-size`
  * (in Node's flags or NODE_OPTIONS, which then wins); {@link HEAP_REEXEC_ENV} says this process is
- * the re-executed one; there is no limit; or `process.execve` is missing (then the run goes on
+ * the re-executed one; there is nothing to add (no limit, and the semi-space already set); or `process.execve` is missing (then the run goes on
  * with V8's default heap and the start-up line says so).
  */
 import { parseCli } from './args.js';
@@ -56,13 +56,16 @@ function isRun(argv: readonly string[]): boolean {
 export function planHeapLimit(input: HeapPlanInput): HeapPlan {
   if (input.env[HEAP_REEXEC_ENV] !== undefined && hasHeapFlag(input.execArgv)) return { reexec: false, setBy: 're-exec' };
   if (hasHeapFlag(input.execArgv) || hasHeapFlag(input.env.NODE_OPTIONS)) return { reexec: false, setBy: 'operator' };
-  if (input.heapMb === null || !isRun(input.argv)) return { reexec: false, setBy: 'V8 default' };
-  if (!input.canExec) return { reexec: false, setBy: 'V8 default (no process.execve)' };
-  const flags = [`--max-old-space-size=${input.heapMb}`];
-  // V8's default young generation (192 MB in Node 24) would come on top of the old space.
+  if (!isRun(input.argv)) return { reexec: false, setBy: 'V8 default' };
+  const flags = input.heapMb === null ? [] : [`--max-old-space-size=${input.heapMb}`];
+  // V8's default young generation (192 MB in Node 24) would come on top of the old space; without
+  // a limit it still keeps ~200 MB committed under load for nothing. The operator's value wins, and
+  // the re-executed process has it in its flags, so it never re-execs again.
   if (input.semiSpaceMb !== null && !hasSemiSpaceFlag(input.execArgv) && !hasSemiSpaceFlag(input.env.NODE_OPTIONS)) {
     flags.push(`--max-semi-space-size=${input.semiSpaceMb}`);
   }
+  if (flags.length === 0) return { reexec: false, setBy: 'V8 default' };
+  if (!input.canExec) return { reexec: false, setBy: 'V8 default (no process.execve)' };
   return { reexec: true, flags };
 }
 
