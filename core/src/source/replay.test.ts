@@ -241,7 +241,12 @@ describe('replay source: rate', () => {
     const done = (async () => {
       for await (const chunk of stream) sizes.push(chunk.length);
     })().finally(() => (finished = true));
-    for (let i = 0; i < 200 && !finished; i++) await vi.advanceTimersByTimeAsync(50);
+    // Reading the file is real I/O: let it run between fake-time steps (setImmediate is not faked),
+    // instead of a bounded number of steps that a slow disk could outlast.
+    while (!finished) {
+      await vi.advanceTimersByTimeAsync(50);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     await done;
     expect(sizes).toEqual([50, 50, 20]);
   });
