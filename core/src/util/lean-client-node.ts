@@ -19,7 +19,8 @@
  * {@link installLeanClientNode} registers a synchronous resolve hook (`module.registerHooks`,
  * in-thread) that answers exactly those two imports *of `dist/config.js`* with small stub
  * modules; every other importer, including client-node's own index and k8stream's plugins, gets
- * the real modules. It has to run before anything imports client-node, so the CLI entry (and
+ * the real modules. It also answers the ES-module imports of `node:http` by dist/config.js and
+ * agent-base with `node:http` minus its undici-loading getters (see {@link HTTP_UNDICI_EXPORTS}). It has to run before anything imports client-node, so the CLI entry (and
  * the bench child, so that the benchmark measures what the binary runs) installs it first and
  * loads the rest of k8stream with a dynamic `import()`.
  *
