@@ -2,7 +2,8 @@
 // the Prometheus text helpers the footprint scenarios poll k8stream's metrics with.
 import { describe, expect, it } from 'vitest';
 import { cpuMax, detectCgroupVersion, oomKills, parseBytes, parseKeyValues, parseProcStat, parseStatusBytes } from './cgroup.mjs';
-import { bucketPercentile, histogramBuckets, metricValue } from './stats.mjs';
+import { bucketPercentile, histogramBuckets, idleRss, metricValue } from './stats.mjs';
+import { evaluate } from './targets.mjs';
 
 // cgroup v1 memory.oom_control after one kill (kernel ≥ 4.13), and before 4.13 (no oom_kill line).
 const OOM_CONTROL_V1 = 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n';
@@ -80,5 +81,34 @@ describe('metrics text', () => {
     expect(bucketPercentile(before, after, 99)).toBe(1);
     expect(bucketPercentile(before, after, 100)).toBe(2);
     expect(bucketPercentile(after, after, 99)).toBeNull();
+  });
+});
+
+describe('scenario I', () => {
+  it('reads an idle window: median of the last samples, max of all; nulls when empty', () => {
+    // A start-up spike (120) is outside the last 10 and does not move the median; it is the max.
+    const window = [120, 95, 94, 93.96, 94.04, 94, 93.9, 94.1, 94, 94, 94.2, 93.8];
+    expect(idleRss(window)).toEqual({ medianMb: 94, maxMb: 120, samples: 12 });
+    expect(idleRss([90, 92, 91, 93], 4)).toEqual({ medianMb: 91.5, maxMb: 93, samples: 4 }); // even: mean of the two middle
+    expect(idleRss([])).toEqual({ medianMb: null, maxMb: null, samples: 0 });
+    expect(window[0]).toBe(120); // the caller's array is not sorted in place
+  });
+
+  it('passes ≤ 70 / ≤ 90 MB and misses a row whose sink did not ack everything', () => {
+    const rows = evaluate({
+      I: {
+        events: 100,
+        rows: [
+          { acked: 100, medianMb: 69.5 },
+          { acked: 100, medianMb: 91 },
+          { acked: 40, medianMb: 50 },
+        ],
+      },
+    }).filter((r) => r.label.startsWith('I '));
+    expect(rows.map((r) => [r.measured, r.status])).toEqual([
+      [69.5, 'PASS'],
+      [91, 'MISS'],
+      [null, 'MISS'],
+    ]);
   });
 });

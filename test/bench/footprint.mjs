@@ -21,10 +21,10 @@ import { bucketPercentile, histogramBuckets, metricValue, peakGrowthMb, round } 
 const MAIN = join(repo, 'core', 'dist', 'cli', 'main.js');
 const NODE_CLIENT = join(here, 'node-client.mjs');
 /** The binary as the image runs it (no Node flags: it sizes V8 from the limit it finds). */
-const K8STREAM = (config) => [MAIN, 'run', '--config', config];
+export const K8STREAM = (config) => [MAIN, 'run', '--config', config];
 
 /** A free TCP port on 127.0.0.1 for k8stream's metrics server. */
-async function freePort() {
+export async function freePort() {
   const srv = createServer();
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
@@ -46,11 +46,11 @@ function procSample(pid) {
 }
 
 /**
- * Starts `node args` (inside `group` when given) and samples /proc every `everyMs`. Returns
+ * Starts `node args` (inside `group` when given; `env` added to ours) and samples /proc every `everyMs`. Returns
  * { child, exited (promise of { code, signal }), last(): latest sample, samples, stop() }.
  */
-function launch(args, { group = null, everyMs = 100, cwd = repo, keepSamples = false } = {}) {
-  const opts = { cwd, stdio: ['ignore', 'pipe', 'pipe'] };
+export function launch(args, { group = null, everyMs = 100, cwd = repo, keepSamples = false, env = {} } = {}) {
+  const opts = { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } };
   const child = group ? group.spawn(process.execPath, args, opts) : spawn(process.execPath, args, opts);
   let stdout = '';
   let stderr = '';
@@ -84,7 +84,7 @@ function launch(args, { group = null, everyMs = 100, cwd = repo, keepSamples = f
   };
 }
 
-async function scrape(port) {
+export async function scrape(port) {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
     return res.ok ? await res.text() : null;
@@ -116,7 +116,7 @@ export async function countDelivered(dir) {
 }
 
 /** A generated .k8streamrc for the binary: enrichment off, metrics on 127.0.0.1:`port`, warn logs. */
-function k8streamConfig({ kubeconfig, port, sinks, transforms = [], out }) {
+export function k8streamConfig({ kubeconfig, port, sinks, transforms = [], out }) {
   return {
     cluster: 'bench',
     source: { kubeconfig, pageSize: 500 },
@@ -130,12 +130,12 @@ function k8streamConfig({ kubeconfig, port, sinks, transforms = [], out }) {
 }
 
 /** A file sink as a user writes it (the plugin's batch defaults, gzip NDJSON); no fsync, like the Node client. */
-function fileSink(name, dir, batch = {}) {
+export function fileSink(name, dir, batch = {}) {
   return { name, use: 'file', batch: { maxAgeMs: '1s', ...batch }, encoding: { format: 'ndjson', compression: 'gzip' }, config: { dir, fsync: false } };
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit. */
-async function terminate(run, graceMs = 30_000) {
+export async function terminate(run, graceMs = 30_000) {
   run.child.kill('SIGTERM');
   const timer = setTimeout(() => run.child.kill('SIGKILL'), graceMs);
   const exit = await run.exited;

@@ -7,7 +7,7 @@
 //   BENCH_QUICK=1    scaled-down counts (≈2 minutes)
 //   BENCH_PROFILE=1  also writes .bench/<scenario>.cpuprofile and prints the top 15 functions by
 //                    self time (main thread) for A–D
-//   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F G H, plus T = transform stage, S = sinks)
+//   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F G H I, plus T = transform stage, S = sinks)
 //   BENCH_STEADY_SECONDS=600  H's steady window (default 120 s; the issue's 10 minutes is 600)
 //   BENCH_COMPRESSION=none|zstd   the bench sinks' compression instead of gzip (what it costs)
 //   BENCH_NODE_ARGS="--flag …"    extra Node flags for the scenario children (experiments)
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { here, repo } from './harness.mjs';
 import { evaluate, formatTable } from './targets.mjs';
 import { footprintStartup, footprintSteady, formatFootprint } from './footprint.mjs';
+import { footprintIdle, formatIdle } from './idle.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PROFILE = process.env.BENCH_PROFILE === '1';
@@ -114,14 +115,15 @@ for (const [name, options] of PLAN) {
 // Footprint (issue 14): the real binary, in cgroup memory/CPU limits; run from this process, which
 // only orchestrates (the binary, the Node client and the double each have their own process).
 const FOOTPRINT = [
-  ['G', () => footprintStartup({ events: N })],
-  ['H', () => footprintSteady({ rate: 1000, seconds: STEADY_S })],
+  ['G', () => footprintStartup({ events: N }), formatFootprint],
+  ['H', () => footprintSteady({ rate: 1000, seconds: STEADY_S }), formatFootprint],
+  ['I', () => footprintIdle({ events: 100, idleSeconds: 5 }), formatIdle],
 ];
-for (const [name, scenario] of FOOTPRINT) {
+for (const [name, scenario, format] of FOOTPRINT) {
   if (ONLY && !ONLY.has(name)) continue;
   const r = await scenario();
   results.scenarios[name] = r;
-  console.log(formatFootprint(r) + '\n');
+  console.log(format(r) + '\n');
 }
 if (!ONLY || ONLY.has('T')) {
   // The transform stage alone (worker pool), as before: one built-in, a chain of three.

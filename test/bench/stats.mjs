@@ -195,3 +195,16 @@ export function bucketPercentile(before, after, p) {
   if (total <= 0) return null;
   return delta.find((b) => b.count >= (p / 100) * total)?.le ?? null;
 }
+
+/**
+ * Scenario I's reading of an idle window of RSS samples (MB, in time order): the median of the
+ * last `lastN` samples (a GC or a timer firing can move one sample; the median does not follow
+ * it) and the maximum over the whole window. Nulls for an empty window.
+ */
+export function idleRss(samplesMb, lastN = 10) {
+  if (samplesMb.length === 0) return { medianMb: null, maxMb: null, samples: 0 };
+  const tail = samplesMb.slice(-lastN).sort((a, b) => a - b);
+  const mid = tail.length >> 1;
+  const median = tail.length % 2 === 1 ? tail[mid] : (tail[mid - 1] + tail[mid]) / 2;
+  return { medianMb: round(median, 1), maxMb: round(Math.max(...samplesMb), 1), samples: samplesMb.length };
+}

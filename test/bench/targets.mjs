@@ -54,7 +54,21 @@ function footprintTargets() {
     { id: 'H', label: 'H steady 1k ev/s, 128 MiB + 250m: OOM kills', unit: '', get: (r) => (r.oomKilled ? 1 : 0), goal: 0, ok: (v, g) => v <= g, op: '≤', skip },
     // p99 from the lag histogram: the upper bound of its bucket (…, 1, 2, 5 s); the goal is batch age (1 s) + 1 s.
     { id: 'H', label: 'H steady: p99 watch-to-ack', unit: 's', get: (r) => r.p99LagS, goal: 2, ok: (v, g) => v <= g, op: '≤', skip },
+    // I: idle RSS (median of the idle window's last samples), "≤ 70 MB with one sink; ≤ 90 MB with
+    // one transform". A row whose sink did not ack everything has no reading: MISS with "-".
+    idleTarget('I idle RSS, one file sink', 0, 70),
+    idleTarget('I idle RSS, file sink + redact', 1, 90),
+    idleTarget('I idle RSS, one s3 sink', 2, 70),
   ];
+}
+
+/** I's target for row `i`: its idle RSS (MB) ≤ `goal`; no reading (MISS) unless its sink acked every event. */
+function idleTarget(label, i, goal) {
+  const get = (r) => {
+    const row = r.rows?.[i];
+    return row && row.acked >= r.events ? row.medianMb : null;
+  };
+  return { id: 'I', label, unit: 'MB', get, goal, ok: (v, g) => v <= g, op: '≤' };
 }
 
 /** Rows `{ label, measured, target, status }` for the scenarios that ran (others: "not run"). */

@@ -5,7 +5,7 @@
  * `Retry-After` delay when the server gave one. Messages never contain request headers, so
  * they never contain credentials.
  */
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../util/node-http.js';
 import { K8streamError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { parseRetryAfter } from '../sink-kit/retry-after.js';

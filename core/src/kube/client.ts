@@ -6,7 +6,7 @@
  * OIDC, proxies); TLS verification stays on unless the kubeconfig's cluster entry sets
  * `insecure-skip-tls-verify: true`. Every failure is a {@link KubeApiError}.
  */
-import http from 'node:http';
+import { http } from '../util/node-http.js';
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 // dist/config.js, not the package index: the index loads the whole generated API (see util/lean-client-node.ts).

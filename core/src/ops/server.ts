@@ -3,7 +3,8 @@
  * (liveness) and `GET /readyz` (readiness). A failure to listen (port taken, say) is logged as
  * an error and the server stays off: k8stream itself keeps running.
  */
-import http from 'node:http';
+import type * as Http from 'node:http';
+import { http } from '../util/node-http.js';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
@@ -54,7 +55,7 @@ class LoopWatch {
   }
 }
 
-function send(res: http.ServerResponse, status: number, contentType: string, body: string): void {
+function send(res: Http.ServerResponse, status: number, contentType: string, body: string): void {
   res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
   res.end(body);
 }

@@ -13,7 +13,7 @@
  * with backoff). `sinkError(kind, …)` builds the same three for sinks that classify on their
  * own (SDK error codes). Messages are passed in by the caller, already redacted.
  */
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../util/node-http.js';
 import { K8streamError, PermanentError, RetryAfterError } from '../errors.js';
 import type { K8streamErrorOptions } from '../errors.js';
 import { parseRetryAfter } from './retry-after.js';

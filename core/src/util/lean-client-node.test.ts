@@ -97,6 +97,44 @@ report({
     });
   });
 
+  it("answers config.js's and agent-base's node:http with the same module minus its undici getters; Node's undici stays unloaded", () => {
+    const out = runWithHook(`
+const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
+const kc = new KubeConfig();
+kc.loadFromFile(${JSON.stringify(kubeconfig)});
+await kc.applyToHTTPSOptions({});
+await import('agent-base');
+const http = resolved.filter((r) => (r.specifier === 'node:http' || r.specifier === 'http') && r.parent.includes('/node_modules/'));
+const served = await import(http[0].url);
+const real = process.getBuiltinModule('node:http');
+const before = process.moduleLoadList.some((m) => m.includes('undici'));
+const mine = await import('node:http'); // this script is no dependency: the real namespace
+report({
+  answers: Object.fromEntries(http.map((r) => [r.parent.split('/node_modules/').at(-1), r.url.slice(0, 5)])),
+  sameObject: served.default === real,
+  agent: served.Agent === real.Agent,
+  status: served.STATUS_CODES[404],
+  webSocket: 'WebSocket' in served,
+  undiciBefore: before,
+  realWebSocket: typeof mine.WebSocket,
+});
+`);
+    expect(out).toEqual({
+      answers: {
+        '@kubernetes/client-node/dist/config.js': 'data:',
+        'agent-base/dist/helpers.js': 'data:',
+        'agent-base/dist/index.js': 'data:',
+        'hpagent/index.js': 'node:', // require('http'): the real module (require never reads the getters)
+      },
+      sameObject: true,
+      agent: true,
+      status: 'Not Found',
+      webSocket: false,
+      undiciBefore: false,
+      realWebSocket: 'function',
+    });
+  });
+
   it('stubs only what dist/config.js imports: the package index still exports the real generated API', () => {
     const out = runWithHook(`
 const index = await import('@kubernetes/client-node');

@@ -19,7 +19,8 @@
  * {@link installLeanClientNode} registers a synchronous resolve hook (`module.registerHooks`,
  * in-thread) that answers exactly those two imports *of `dist/config.js`* with small stub
  * modules; every other importer, including client-node's own index and k8stream's plugins, gets
- * the real modules. It has to run before anything imports client-node, so the CLI entry (and
+ * the real modules. It also answers the ES-module imports of `node:http` by dist/config.js and
+ * agent-base with `node:http` minus its undici-loading getters (see {@link HTTP_UNDICI_EXPORTS}). It has to run before anything imports client-node, so the CLI entry (and
  * the bench child, so that the benchmark measures what the binary runs) installs it first and
  * loads the rest of k8stream with a dynamic `import()`.
  *
@@ -62,6 +63,38 @@ export const k8streamStub = true;
   ],
 ]);
 
+/**
+ * `node:http`'s exports that are lazy getters loading Node's bundled undici (and compiling its
+ * llhttp WebAssembly) when first read. An ES-module import of `node:http` reads every export to
+ * build the namespace, so any `import http from 'node:http'` costs ~14 MB RSS (Node 24.21: a
+ * `node` that imports it idles at 61 MB, one that `require`s it at 47 MB), though nothing
+ * k8stream loads uses these classes (issue 14; k8stream's own modules use util/node-http.ts).
+ */
+const HTTP_UNDICI_EXPORTS: ReadonlySet<string> = new Set(['WebSocket', 'CloseEvent', 'MessageEvent']);
+
+/**
+ * The module served for `node:http` to client-node's config.js and agent-base:
+ * the same `http` object as default export, and every named export except
+ * {@link HTTP_UNDICI_EXPORTS} (a dependency that imported one of those by name would fail to
+ * load, loudly; none that k8stream runs does).
+ */
+function httpWithoutUndici(): string {
+  const names = Object.keys(process.getBuiltinModule('node:http')).filter((n) => !HTTP_UNDICI_EXPORTS.has(n) && /^[A-Za-z_$][\w$]*$/.test(n));
+  return dataUrl(`const http = process.getBuiltinModule('node:http');
+export default http;
+export const { ${names.join(', ')} } = http;
+`);
+}
+
+/**
+ * Whether `parentURL` is one of the modules `KubeConfig` loads that import `node:http` as an ES
+ * module: client-node's dist/config.js and agent-base (the socks proxy agent's base). Only these
+ * get {@link httpWithoutUndici}; plugins and everything else get the real `node:http`.
+ */
+function importsHttpForKubeConfig(parentURL: string | undefined): boolean {
+  return parentURL !== undefined && (parentURL.endsWith(CONFIG_MODULE) || parentURL.includes('/node_modules/agent-base/'));
+}
+
 let installed = false;
 
 /**
@@ -71,11 +104,17 @@ let installed = false;
 export function installLeanClientNode(): void {
   if (installed) return;
   installed = true;
+  let http: string | undefined;
   registerHooks({
     resolve(specifier, context, nextResolve) {
       const stub = STUBS.get(specifier);
       if (stub !== undefined && context.parentURL?.endsWith(CONFIG_MODULE) === true) {
         return { url: stub, format: 'module', shortCircuit: true };
+      }
+      // ES-module imports only: `require('http')` never reads the getters (and wants a CommonJS answer).
+      if ((specifier === 'node:http' || specifier === 'http') && context.conditions.includes('import') && importsHttpForKubeConfig(context.parentURL)) {
+        http ??= httpWithoutUndici();
+        return { url: http, format: 'module', shortCircuit: true };
       }
       return nextResolve(specifier, context);
     },
