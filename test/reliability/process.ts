@@ -92,6 +92,13 @@ export interface K8streamRun {
    * count them (no `oom_kill` line). Final once `exit` resolved.
    */
   oomKills(): number | null | undefined;
+  /**
+   * Peak memory charged to its cgroup, MiB (v1 `memory.max_usage_in_bytes`, v2 `memory.peak`:
+   * anonymous memory plus the page cache it brought in). Unlike VmHWM it leaves out file pages
+   * mapped from the page cache but charged elsewhere (Node's own binary), so it is what the limit
+   * is judged against. Undefined without a limit, null when unreadable. Final once `exit` resolved.
+   */
+  cgroupPeakMb(): number | null | undefined;
 }
 
 /** Limits for one k8stream process. */
@@ -135,6 +142,16 @@ export async function startK8stream(o: K8streamOptions, env: NodeJS.ProcessEnv =
       return null;
     }
   };
+  let cgroupPeak: number | null | undefined;
+  const readPeak = (): number | null | undefined => {
+    if (!group || cgroupPeak !== undefined) return cgroupPeak;
+    try {
+      const bytes = group.peakBytes();
+      return bytes === null ? null : Math.round((bytes / MiB) * 10) / 10;
+    } catch {
+      return null;
+    }
+  };
   let cli: CliRun;
   try {
     // The shell writes its pid into the group's cgroup.procs, then execs node: same pid, limited from its first allocation.
@@ -162,6 +179,7 @@ export async function startK8stream(o: K8streamOptions, env: NodeJS.ProcessEnv =
     clearInterval(timer);
     if (group) {
       oom = readOom();
+      cgroupPeak = readPeak();
       group.remove();
       // Exit 97: the shell could not write cgroup.procs (its error is in stderr, which waitForLog's rejection quotes).
     }
@@ -182,5 +200,6 @@ export async function startK8stream(o: K8streamOptions, env: NodeJS.ProcessEnv =
     kill: () => signalAndWait('SIGKILL'),
     maxRssMb: () => Math.round(peak * 10) / 10,
     oomKills: readOom,
+    cgroupPeakMb: readPeak,
   };
 }

@@ -20,8 +20,10 @@ if (selected.length === 0) {
   process.exit(2);
 }
 
-// OOM: kills summed over every k8stream process's cgroup (memory-limited variants; '-' without a limit).
-const COLUMNS = ['scenario', 'mode', 'produced', 'delivered', 'lost', 'duplicated', 'max RSS MB', 'OOM', 'seconds', 'verdict'];
+// Memory-limited variants only ('-' without a limit): cgroup MiB, the highest peak charged to one
+// process's cgroup (max RSS counts Node's binary pages charged elsewhere, so it can exceed the limit);
+// OOM, the kills summed over every process's cgroup.
+const COLUMNS = ['scenario', 'mode', 'produced', 'delivered', 'lost', 'duplicated', 'max RSS MB', 'cgroup MiB', 'OOM', 'seconds', 'verdict'];
 const rows = [];
 let failed = false;
 for (const s of selected) {
@@ -42,9 +44,19 @@ for (const s of selected) {
 }
 
 const cells = rows.map((r) =>
-  [r.scenario, r.mode, r.produced, r.delivered, r.lost, r.duplicated, r.maxRssMb, r.oomKills === null ? '?' : r.oomKills, r.seconds, r.verdict].map((v) =>
-    v === undefined ? '-' : String(v),
-  ),
+  [
+    r.scenario,
+    r.mode,
+    r.produced,
+    r.delivered,
+    r.lost,
+    r.duplicated,
+    r.maxRssMb,
+    r.cgroupPeakMb === null ? '?' : r.cgroupPeakMb,
+    r.oomKills === null ? '?' : r.oomKills,
+    r.seconds,
+    r.verdict,
+  ].map((v) => (v === undefined ? '-' : String(v))),
 );
 const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
 const line = (values) => `| ${values.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;

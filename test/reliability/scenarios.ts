@@ -38,6 +38,8 @@ export interface Result {
    * undefined without a limit, null when the kernel does not count them).
    */
   oomKills?: number | null;
+  /** Highest peak charged to one of those cgroups, MiB (what the limit is judged against; see process.ts). */
+  cgroupPeakMb?: number | null;
   seconds: number;
 }
 
@@ -135,6 +137,17 @@ function sumOomKills(runs: K8streamRun[]): number | null | undefined {
   return sum;
 }
 
+/** The highest cgroup peak among `runs` (null when one is unreadable). */
+function maxCgroupPeak(runs: K8streamRun[]): number | null {
+  let max = 0;
+  for (const r of runs) {
+    const p = r.cgroupPeakMb();
+    if (p === null) return null;
+    if (p !== undefined) max = Math.max(max, p);
+  }
+  return max;
+}
+
 /** The mode as the table shows it: `memory@128Mi` for a memory-limited variant. */
 function modeName(mode: string, memoryMiB: number | undefined): string {
   return memoryMiB === undefined ? mode : `${mode}@${memoryMiB}Mi`;
@@ -173,7 +186,7 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
       lost: w.producer.ids.size - delivered,
       duplicated,
       maxRssMb: Math.max(0, ...w.runs.map((r) => r.maxRssMb())),
-      ...(memoryMiB === undefined ? {} : { oomKills: sumOomKills(w.runs) }),
+      ...(memoryMiB === undefined ? {} : { oomKills: sumOomKills(w.runs), cgroupPeakMb: maxCgroupPeak(w.runs) }),
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
   } finally {
