@@ -168,7 +168,11 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
       // An OOM kill usually shows up as a process that died early: say so first.
       await Promise.all(w.runs.map((r) => r.kill()));
       const oom = sumOomKills(w.runs);
-      if (oom !== undefined && oom !== 0 && err instanceof Error) err.message = `${oom ?? 'unknown'} OOM kills; ${err.message}`;
+      if (oom !== undefined && oom !== 0 && err instanceof Error) {
+        const killed = w.runs.flatMap((r, i) => ((r.oomKills() ?? 1) > 0 ? [i + 1] : []));
+        const last = w.runs[(killed.at(-1) ?? 1) - 1];
+        err.message = `${oom ?? 'unknown'} OOM kills (k8stream start ${killed.join(', ')} of ${w.runs.length}); ${err.message}\nlast log of the OOM-killed process:\n${last?.stderr().slice(-3000) ?? ''}`;
+      }
       throw err;
     }
     let delivered = 0;
