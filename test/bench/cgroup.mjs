@@ -118,6 +118,8 @@ function hookExit() {
  * Creates a group with `memoryBytes` (null: no limit) and `millicores` (null: no quota).
  * Returns { version, name, dirs, procsFiles, oomKills(), peakBytes(), limits, spawn(cmd, args, opts), kill(), remove() }.
  * Throws when the cgroup filesystem is not there or not writable.
+ * @param {{ memoryBytes?: number | null, millicores?: number | null }} [limits]
+ * @param {{ root?: string }} [options]
  */
 export function createGroup({ memoryBytes = null, millicores = null } = {}, { root = CGROUP_ROOT } = {}) {
   const version = detectCgroupVersion(root);

@@ -1,6 +1,6 @@
 /** Runs the built `k8stream` binary as a child process and lets tests await its output. */
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,12 +18,23 @@ export interface CliRun {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/** Starts a process the way `child_process.spawn` does (e.g. inside a cgroup: test/bench/cgroup.mjs). */
+export type Spawner = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
+
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** @default child_process.spawn */
+  spawn?: Spawner;
+}
+
+export function startCli(args: string[], options: CliOptions = {}): CliRun {
+  const child = (options.spawn ?? spawn)(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (!child.stdout || !child.stderr) throw new Error('startCli: the spawner must pipe stdout and stderr');
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; stream: 'stderr' | 'stdout'; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }[] = [];
@@ -62,7 +73,7 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
 }
 
 /** Run to completion. */
-export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+export async function runCli(args: string[], options: CliOptions = {}) {
   const run = startCli(args, options);
   const { code } = await run.exit;
   return { code, stdout: run.stdout(), stderr: run.stderr() };

@@ -2,6 +2,8 @@
 // between the API-server double and an HTTP receiver, under sink outages, sink faults, kill -9,
 // watch faults, compaction while down, leader handover and an unusable disk buffer. Counts are
 // taken on the receiving side, by record id. Long versions: node test/reliability/run.mjs.
+// Of the 128 MiB cgroup variants only kill -9 at-least-once runs here (it fails, naming what is
+// missing, where cgroups are not writable); run.mjs runs all of them.
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS } from './scenarios.ts';
 import type { Result, Scenario } from './scenarios.ts';
@@ -18,7 +20,10 @@ function expectGuarantees(s: Scenario, r: Result): void {
 
 const TIMEOUT_MS = 45_000;
 
-for (const s of SCENARIOS) {
+/** The memory-limited variants `npm test` runs (the others only in run.mjs, to keep it fast). */
+const SHORT_LIMITED = new Set(['kill-9:at-least-once@128Mi']);
+
+for (const s of SCENARIOS.filter((x) => x.memoryMiB === undefined || SHORT_LIMITED.has(`${x.name}:${x.mode}`))) {
   describe(`${s.name} (${s.mode})`, () => {
     it(
       // eslint-disable-next-line vitest/valid-title -- the title is a string either way
@@ -30,6 +35,7 @@ for (const s of SCENARIOS) {
         console.log(JSON.stringify(r));
         if (s.name !== 'unwritable-buffer') expect(r.produced).toBeGreaterThan(0);
         expectGuarantees(s, r);
+        if (s.memoryMiB !== undefined) expect(r.oomKills).toBe(0);
       },
       TIMEOUT_MS,
     );

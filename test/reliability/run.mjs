@@ -2,7 +2,8 @@
 // Runs the reliability scenarios (long versions by default) against the built k8stream and
 // prints one table row per scenario. Node 24 strips the types of the imported .ts modules.
 //
-//   node test/reliability/run.mjs [--short] [name[:mode] ...]
+//   node test/reliability/run.mjs [--short] [name[:mode] | @limit ...]
+//   node test/reliability/run.mjs @128Mi        # only the 128 MiB cgroup variants
 //
 // Writes test/reliability/.last-results.json; exits 1 when a scenario breaks its guarantee or
 // fails outright. Build first: npx tsc -b.
@@ -13,13 +14,16 @@ import { SCENARIOS, violations } from './scenarios.ts';
 const args = process.argv.slice(2);
 const size = args.includes('--short') ? 'short' : 'long';
 const filters = args.filter((a) => !a.startsWith('--'));
-const selected = SCENARIOS.filter((s) => filters.length === 0 || filters.some((f) => f === s.name || f === `${s.name}:${s.mode}`));
+const selected = SCENARIOS.filter((s) => filters.length === 0 || filters.some((f) => f === s.name || f === `${s.name}:${s.mode}` || (f.startsWith('@') && s.mode.endsWith(f))));
 if (selected.length === 0) {
   console.error(`no scenario matches ${filters.join(', ')}; known: ${SCENARIOS.map((s) => `${s.name}:${s.mode}`).join(', ')}`);
   process.exit(2);
 }
 
-const COLUMNS = ['scenario', 'mode', 'produced', 'delivered', 'lost', 'duplicated', 'max RSS MB', 'seconds', 'verdict'];
+// Memory-limited variants only ('-' without a limit): cgroup MiB, the highest peak charged to one
+// process's cgroup (max RSS counts Node's binary pages charged elsewhere, so it can exceed the limit);
+// OOM, the kills summed over every process's cgroup.
+const COLUMNS = ['scenario', 'mode', 'produced', 'delivered', 'lost', 'duplicated', 'max RSS MB', 'cgroup MiB', 'OOM', 'seconds', 'verdict'];
 const rows = [];
 let failed = false;
 for (const s of selected) {
@@ -40,7 +44,19 @@ for (const s of selected) {
 }
 
 const cells = rows.map((r) =>
-  [r.scenario, r.mode, r.produced, r.delivered, r.lost, r.duplicated, r.maxRssMb, r.seconds, r.verdict].map((v) => (v === undefined ? '-' : String(v))),
+  [
+    r.scenario,
+    r.mode,
+    r.produced,
+    r.delivered,
+    r.lost,
+    r.duplicated,
+    r.maxRssMb,
+    r.cgroupPeakMb === null ? '?' : r.cgroupPeakMb,
+    r.oomKills === null ? '?' : r.oomKills,
+    r.seconds,
+    r.verdict,
+  ].map((v) => (v === undefined ? '-' : String(v))),
 );
 const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
 const line = (values) => `| ${values.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;

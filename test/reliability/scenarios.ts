@@ -13,7 +13,7 @@ import { startApiServer } from '@k8stream/apiserver-double';
 import type { ApiServerDouble, ApiServerOptions } from '@k8stream/apiserver-double';
 import { createProducer } from './producer.ts';
 import type { Producer } from './producer.ts';
-import { startK8stream } from './process.ts';
+import { assertCgroupsWritable, startK8stream } from './process.ts';
 import type { Delivery, ExitStatus, K8streamOptions, K8streamRun } from './process.ts';
 import { startReceiver } from './receiver.ts';
 import type { Receiver } from './receiver.ts';
@@ -33,6 +33,13 @@ export interface Result {
   duplicated: number;
   /** Peak RSS of the k8stream process(es), MiB. */
   maxRssMb: number;
+  /**
+   * OOM kills summed over the cgroups of every k8stream process (memory-limited variants only;
+   * undefined without a limit, null when the kernel does not count them).
+   */
+  oomKills?: number | null;
+  /** Highest peak charged to one of those cgroups, MiB (what the limit is judged against; see process.ts). */
+  cgroupPeakMb?: number | null;
   seconds: number;
 }
 
@@ -44,6 +51,8 @@ export interface Scenario {
   noLoss: boolean;
   /** `duplicated` must be 0. */
   noDuplicates: boolean;
+  /** Every k8stream process runs in its own cgroup with this memory limit (MiB); OOM kills fail it. */
+  memoryMiB?: number;
   run: (size: Size) => Promise<Result>;
 }
 
@@ -52,6 +61,8 @@ export function violations(scenario: Pick<Scenario, 'noLoss' | 'noDuplicates'>, 
   const out: string[] = [];
   if (scenario.noLoss && result.lost !== 0) out.push(`${result.lost} ids lost`);
   if (scenario.noDuplicates && result.duplicated !== 0) out.push(`${result.duplicated} ids duplicated`);
+  if (result.oomKills === null) out.push('OOM kills not counted by this kernel (no oom_kill line)');
+  else if (result.oomKills !== undefined && result.oomKills > 0) out.push(`${result.oomKills} OOM kills`);
   return out;
 }
 
@@ -79,7 +90,7 @@ interface World {
   startReady(o?: Partial<K8streamOptions>): Promise<K8streamRun>;
 }
 
-async function createWorld(name: string, api: ApiServerOptions = {}): Promise<World> {
+async function createWorld(name: string, api: ApiServerOptions = {}, memoryMiB?: number): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), `k8stream-reliability-${name}-`));
   const server = await startApiServer({ compactionWindow: 1_000_000, ...api });
   const kubeconfig = await server.writeKubeconfig(join(dir, 'kube'));
@@ -87,7 +98,7 @@ async function createWorld(name: string, api: ApiServerOptions = {}): Promise<Wo
   const producer = createProducer(server.store);
   const runs: K8streamRun[] = [];
   const start = async (o: Partial<K8streamOptions> = {}) => {
-    const run = await startK8stream({ dir: join(dir, 'k8stream'), kubeconfig, sinkUrl: receiver.url, ...o });
+    const run = await startK8stream({ dir: join(dir, 'k8stream'), kubeconfig, sinkUrl: receiver.url, ...o }, {}, memoryMiB === undefined ? {} : { memoryMiB });
     runs.push(run);
     return run;
   };
@@ -114,12 +125,56 @@ async function destroyWorld(w: World): Promise<void> {
   await rm(w.dir, { recursive: true, force: true });
 }
 
-/** Runs `body` in a fresh world and turns the receiver's counts into a {@link Result}. */
-async function measure(scenario: string, mode: string, api: ApiServerOptions, body: (w: World) => Promise<void>): Promise<Result> {
+/** OOM kills summed over `runs` (undefined when none is limited; null when any count is unknown). */
+function sumOomKills(runs: K8streamRun[]): number | null | undefined {
+  let sum: number | null | undefined;
+  for (const r of runs) {
+    const n = r.oomKills();
+    if (n === undefined) continue;
+    if (n === null || sum === null) sum = null;
+    else sum = (sum ?? 0) + n;
+  }
+  return sum;
+}
+
+/** The highest cgroup peak among `runs` (null when one is unreadable). */
+function maxCgroupPeak(runs: K8streamRun[]): number | null {
+  let max = 0;
+  for (const r of runs) {
+    const p = r.cgroupPeakMb();
+    if (p === null) return null;
+    if (p !== undefined) max = Math.max(max, p);
+  }
+  return max;
+}
+
+/** The mode as the table shows it: `memory@128Mi` for a memory-limited variant. */
+function modeName(mode: string, memoryMiB: number | undefined): string {
+  return memoryMiB === undefined ? mode : `${mode}@${memoryMiB}Mi`;
+}
+
+/**
+ * Runs `body` in a fresh world and turns the receiver's counts into a {@link Result}. With
+ * `memoryMiB` every k8stream process of the world runs in its own cgroup with that limit.
+ */
+async function measure(scenario: string, mode: string, api: ApiServerOptions, body: (w: World) => Promise<void>, memoryMiB?: number): Promise<Result> {
+  if (memoryMiB !== undefined) assertCgroupsWritable(memoryMiB);
   const t0 = performance.now();
-  const w = await createWorld(scenario, api);
+  const w = await createWorld(scenario, api, memoryMiB);
   try {
-    await body(w);
+    try {
+      await body(w);
+    } catch (err) {
+      // An OOM kill usually shows up as a process that died early: say so first.
+      await Promise.all(w.runs.map((r) => r.kill()));
+      const oom = sumOomKills(w.runs);
+      if (oom !== undefined && oom !== 0 && err instanceof Error) {
+        const killed = w.runs.flatMap((r, i) => ((r.oomKills() ?? 1) > 0 ? [i + 1] : []));
+        const last = w.runs[(killed.at(-1) ?? 1) - 1];
+        err.message = `${oom ?? 'unknown'} OOM kills (k8stream start ${killed.join(', ')} of ${w.runs.length}); ${err.message}\nlast log of the OOM-killed process:\n${last?.stderr().slice(-3000) ?? ''}`;
+      }
+      throw err;
+    }
     let delivered = 0;
     let duplicated = 0;
     for (const id of w.producer.ids) {
@@ -129,12 +184,13 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
     }
     return {
       scenario,
-      mode,
+      mode: modeName(mode, memoryMiB),
       produced: w.producer.ids.size,
       delivered,
       lost: w.producer.ids.size - delivered,
       duplicated,
       maxRssMb: Math.max(0, ...w.runs.map((r) => r.maxRssMb())),
+      ...(memoryMiB === undefined ? {} : { oomKills: sumOomKills(w.runs), cgroupPeakMb: maxCgroupPeak(w.runs) }),
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
   } finally {
@@ -184,28 +240,34 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * (SIGTERM, start) while the sink is down; the state dir keeps the restart from re-listing
  * events already in the buffer.
  */
-export function sinkDown(buffer: 'memory' | 'disk'): (size: Size) => Promise<Result> {
+export function sinkDown(buffer: 'memory' | 'disk', memoryMiB?: number): (size: Size) => Promise<Result> {
   return (size) =>
-    measure('sink-down', buffer, {}, async (w) => {
-      const s = SIZES[size];
-      const o: Partial<K8streamOptions> = buffer === 'disk' ? { buffer: { type: 'disk', fsync: 'always' }, stateDir: join(w.dir, 'state'), graceMs: 1000 } : {};
-      let run = await w.startReady(o);
-      w.producer.burst(s.burst);
-      await w.receiver.waitForIds(w.producer.ids);
-      await w.receiver.down();
-      const load = background(w.producer, s.rate);
-      await sleep(s.outageMs / 2);
-      if (buffer === 'disk') {
-        expectClean('restart while the sink is down', run, await run.stop());
-        run = await w.startReady(o);
-      }
-      await w.receiver.up();
-      w.receiver.fault({ type: 'status', status: 503 });
-      await sleep(s.outageMs / 2);
-      await load.stop();
-      w.receiver.clearFaults();
-      await settle(w, run, size, true);
-    });
+    measure(
+      'sink-down',
+      buffer,
+      {},
+      async (w) => {
+        const s = SIZES[size];
+        const o: Partial<K8streamOptions> = buffer === 'disk' ? { buffer: { type: 'disk', fsync: 'always' }, stateDir: join(w.dir, 'state'), graceMs: 1000 } : {};
+        let run = await w.startReady(o);
+        w.producer.burst(s.burst);
+        await w.receiver.waitForIds(w.producer.ids);
+        await w.receiver.down();
+        const load = background(w.producer, s.rate);
+        await sleep(s.outageMs / 2);
+        if (buffer === 'disk') {
+          expectClean('restart while the sink is down', run, await run.stop());
+          run = await w.startReady(o);
+        }
+        await w.receiver.up();
+        w.receiver.fault({ type: 'status', status: 503 });
+        await sleep(s.outageMs / 2);
+        await load.stop();
+        w.receiver.clearFaults();
+        await settle(w, run, size, true);
+      },
+      memoryMiB,
+    );
 }
 
 /** 429 with Retry-After, 500s, connection resets mid-body and slow answers, in rounds, under load. */
@@ -241,39 +303,45 @@ export async function sinkFaults(size: Size): Promise<Result> {
  * after a batch was stored — restarted each time while the producer keeps writing. At the end
  * the last process runs until delivery settles.
  */
-export function killRestart(delivery: Delivery): (size: Size) => Promise<Result> {
+export function killRestart(delivery: Delivery, memoryMiB?: number): (size: Size) => Promise<Result> {
   return (size) =>
-    measure('kill-9', delivery, {}, async (w) => {
-      const s = SIZES[size];
-      const o: Partial<K8streamOptions> = { delivery, stateDir: join(w.dir, 'state'), saveIntervalMs: 200 };
-      const load = background(w.producer, s.rate);
-      // Park–Miller: the same "random" kill delays on every run.
-      let seed = 42;
-      const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
-      for (let i = 0; i < s.kills; i++) {
-        const run = await w.startReady(o);
-        switch (i % 3) {
-          case 0:
-            await sleep(100 + random() * 1500);
-            break;
-          case 1:
-            // Hold the next answer so the kill lands with a request in flight.
-            w.receiver.fault({ type: 'slow', ms: 500 }, 1);
-            await w.receiver.waitForInFlight({ timeoutMs: 10_000 });
-            break;
-          case 2:
-            await w.receiver.waitForBatch({ timeoutMs: 10_000 });
-            break;
+    measure(
+      'kill-9',
+      delivery,
+      {},
+      async (w) => {
+        const s = SIZES[size];
+        const o: Partial<K8streamOptions> = { delivery, stateDir: join(w.dir, 'state'), saveIntervalMs: 200 };
+        const load = background(w.producer, s.rate);
+        // Park–Miller: the same "random" kill delays on every run.
+        let seed = 42;
+        const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+        for (let i = 0; i < s.kills; i++) {
+          const run = await w.startReady(o);
+          switch (i % 3) {
+            case 0:
+              await sleep(100 + random() * 1500);
+              break;
+            case 1:
+              // Hold the next answer so the kill lands with a request in flight.
+              w.receiver.fault({ type: 'slow', ms: 500 }, 1);
+              await w.receiver.waitForInFlight({ timeoutMs: 10_000 });
+              break;
+            case 2:
+              await w.receiver.waitForBatch({ timeoutMs: 10_000 });
+              break;
+          }
+          const exit = await run.kill();
+          if (exit.signal !== 'SIGKILL') throw new Error(`kill ${i}: k8stream ended by itself (${exit.code}) before the kill:\n${run.stderr().slice(-3000)}`);
+          w.receiver.clearFaults();
         }
-        const exit = await run.kill();
-        if (exit.signal !== 'SIGKILL') throw new Error(`kill ${i}: k8stream ended by itself (${exit.code}) before the kill:\n${run.stderr().slice(-3000)}`);
-        w.receiver.clearFaults();
-      }
-      const last = await w.startReady(o);
-      await sleep(500);
-      await load.stop();
-      await settle(w, last, size, delivery === 'at-least-once');
-    });
+        const last = await w.startReady(o);
+        await sleep(500);
+        await load.stop();
+        await settle(w, last, size, delivery === 'at-least-once');
+      },
+      memoryMiB,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,6 +497,9 @@ export async function unwritableBuffer(_size: Size): Promise<Result> {
   });
 }
 
+/** The memory limits the outage and crash scenarios run in once more (issue 14). */
+const LIMITED_MIB = [128] as const;
+
 /** Every scenario, in the order of the table. */
 export const SCENARIOS: Scenario[] = [
   { name: 'sink-down', mode: 'memory', noLoss: true, noDuplicates: true, run: sinkDown('memory') },
@@ -440,4 +511,11 @@ export const SCENARIOS: Scenario[] = [
   { name: 'compaction-while-down', mode: 'state', noLoss: true, noDuplicates: true, run: compactionWhileDown },
   { name: 'leader-handover', mode: 'at-least-once', noLoss: true, noDuplicates: true, run: leaderHandover },
   { name: 'unwritable-buffer', mode: 'disk', noLoss: true, noDuplicates: true, run: unwritableBuffer },
+  // Issue 14: the outages and crashes once more with every k8stream process in a 128 MiB cgroup.
+  ...LIMITED_MIB.flatMap((mib) => [
+    { name: 'sink-down', mode: `memory@${mib}Mi`, noLoss: true, noDuplicates: true, memoryMiB: mib, run: sinkDown('memory', mib) },
+    { name: 'sink-down', mode: `disk@${mib}Mi`, noLoss: true, noDuplicates: true, memoryMiB: mib, run: sinkDown('disk', mib) },
+    { name: 'kill-9', mode: `at-least-once@${mib}Mi`, noLoss: true, noDuplicates: false, memoryMiB: mib, run: killRestart('at-least-once', mib) },
+    { name: 'kill-9', mode: `at-most-once@${mib}Mi`, noLoss: false, noDuplicates: true, memoryMiB: mib, run: killRestart('at-most-once', mib) },
+  ]),
 ];
