@@ -1,27 +1,18 @@
 /**
  * The real client-go, through kubectl, against the double: `get events -A` (Table output),
- * `-w`, and `--raw` list and watch. Skipped only when no kubectl binary can be run.
+ * `-w`, and `--raw` list and watch. kubectl is installed (Debian's kubernetes-client) when missing.
  * kubectl (clientcmd) sends credentials only over TLS, so the token tests use HTTPS.
  */
-import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServerDouble } from './server.js';
 import { eventBody } from './test-utils.fixture.js';
+import { requireTool } from '../../helpers/tool.fixture.js';
 
 const KUBECTL = process.env['KUBECTL'] ?? 'kubectl';
-
-function probe(): boolean {
-  try {
-    execFileSync(KUBECTL, ['version', '--client'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const kubectlAvailable = probe();
 
 let dir = '';
 let env: NodeJS.ProcessEnv = {};
@@ -88,13 +79,14 @@ function follow(kubeconfig: string, rest: string[]): Follower {
   };
 }
 
-describe.skipIf(!kubectlAvailable)('kubectl against the double', () => {
+describe('kubectl against the double', () => {
   let tls: ApiServerDouble;
   let plain: ApiServerDouble;
   let tlsConfig = '';
   let plainConfig = '';
 
   beforeAll(async () => {
+    await requireTool(KUBECTL, ['version', '--client'], 'kubernetes-client');
     dir = await mkdtemp(join(tmpdir(), 'apiserver-double-kubectl-'));
     env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir };
     tls = await startApiServer({ https: true, token: 'kubectl-token' });

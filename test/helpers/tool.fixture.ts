@@ -1,0 +1,38 @@
+/**
+ * Tests that need a command-line tool get it or fail with one line naming it, never a silent
+ * skip: the machines run as root, so a missing tool is installed from Debian's packages first.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+async function works(command: string, probe: readonly string[]): Promise<boolean> {
+  try {
+    await run(command, [...probe], { timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once `command probe…` runs. When it does not, installs the Debian `pkg` (`apt-get
+ * update` when the plain install finds nothing) and checks again; throws one line naming the
+ * tool and the package when it still does not run.
+ */
+export async function requireTool(command: string, probe: readonly string[], pkg: string): Promise<void> {
+  if (await works(command, probe)) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => run('apt-get', ['install', '-y', '-qq', pkg], { env, timeout: 300_000 });
+  let why = '';
+  try {
+    await install().catch(async () => {
+      await run('apt-get', ['update', '-qq'], { env, timeout: 300_000 });
+      await install();
+    });
+  } catch (err) {
+    why = `: ${(err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''}`;
+  }
+  if (!(await works(command, probe))) throw new Error(`${command} is required (Debian package ${pkg}); installing it failed${why}`);
+}
