@@ -8,7 +8,7 @@
  * invariants are in its own module: opening the queue (`disk-open.ts`), the append path with
  * `persisted` and the memory bound (`disk-writer.ts`, backpressure from `queue.ts`), the reader
  * feeding the memory dispatcher (`disk-reader.ts`), the ack path and `done` callbacks
- * (`disk-ack.ts`), the progress signal drain and close wait on (`disk-progress.ts`). Fsync,
+ * (`disk-ack.ts`), the progress signal drain and close wait on (`disk-queue/signal.ts`). Fsync,
  * the retry of failing writes and the overflow policy (`block` waits for acks, `drop-oldest`
  * deletes the oldest records, counted in `droppedEvents`) are the disk queue's (`disk-queue/`).
  *
@@ -40,7 +40,7 @@ import type { DispatchStats, DispatcherOptions, SinkDispatcher } from './types.j
 import type { DiskBuffer } from './disk-open.js';
 import { createDiskAcks } from './disk-ack.js';
 import { openDiskBuffer } from './disk-open.js';
-import { createProgress } from './disk-progress.js';
+import { Signal } from './disk-queue/signal.js';
 import { createDiskReader } from './disk-reader.js';
 import { createDiskWriter } from './disk-writer.js';
 import { failureMessage } from './retry.js';
@@ -69,10 +69,12 @@ export function createDiskBufferedDispatcher(options: DispatcherOptions, buffer:
   const { name } = options;
   const log: Logger = options.logger.child({ sink: name });
   const memory = createMemory({ ...options, buffer: { type: 'memory' } });
-  const progress = createProgress();
+  // Whoever waits for the buffer to empty (`drain`, `close`) waits on it and re-checks when woken.
+  const progress = new Signal();
+  const notify = (): void => progress.notify();
   let closing = false;
 
-  const acks = createDiskAcks(log, () => open.queue, progress.notify);
+  const acks = createDiskAcks(log, () => open.queue, notify);
   const reader = createDiskReader({
     memory,
     max: Math.max(1, Math.min(MAX_READ, options.batch.maxEvents, options.queue.maxEvents)),
@@ -81,7 +83,7 @@ export function createDiskBufferedDispatcher(options: DispatcherOptions, buffer:
     hurry: () => progress.waiting || closing,
   });
   const open = openDiskBuffer(name, buffer, log, reader.start);
-  const writer = createDiskWriter({ bounds: options.queue, log, open, forget: acks.forget, notify: progress.notify });
+  const writer = createDiskWriter({ bounds: options.queue, log, open, forget: acks.forget, notify });
   const unwritten = writer.unwritten;
 
   /** True once nothing pushed is waiting: all appended, and nothing unacked on disk. */
@@ -98,7 +100,7 @@ export function createDiskBufferedDispatcher(options: DispatcherOptions, buffer:
     if (open.error !== null) throw open.error;
     memory.drain().catch(() => undefined);
     while (!empty()) {
-      const wake = progress.next();
+      const wake = progress.wait();
       memory.drain().catch(() => undefined);
       await wake;
     }

@@ -2,6 +2,11 @@
 export class Signal {
   #waiters: (() => void)[] = [];
 
+  /** True while someone waits (a `wait()` or `waitFor()` not yet woken). */
+  get waiting(): boolean {
+    return this.#waiters.length > 0;
+  }
+
   /** Resolves on the next `notify()`. */
   wait(): Promise<void> {
     return new Promise((resolve) => this.#waiters.push(resolve));
