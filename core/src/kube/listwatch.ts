@@ -151,7 +151,10 @@ export interface ListWatchOptions {
   requestTimeoutMs?: number;
   /** Consecutive empty watch answers that force a re-list. @default 3 */
   relistAfterEmpty?: number;
-  /** Items prefetched and buffered for the consumer. @default 256 */
+  /**
+   * Objects prefetched and buffered for the consumer: a watch event counts 1, a list page its
+   * objects (a page larger than this is buffered alone). @default 256
+   */
   bufferSize?: number;
   /**
    * Deliver paginated lists page by page (`page` items, then an empty `sync`) instead of one
@@ -217,7 +220,7 @@ class ListWatchEngine implements ListWatch {
       streamPages: options.streamPages ?? false,
       lingerMs: options.lingerMs ?? 0,
     };
-    this.queue = new BoundedQueue(this.o.bufferSize);
+    this.queue = new BoundedQueue<ListWatchItem>(this.o.bufferSize, itemWeight);
     this.backoff = new Backoff(this.o.backoff, this.o.random);
     this.useWatchList = this.o.sendInitialEvents;
     this.target = describeTarget(describeRequest('GET', this.o.path));
@@ -671,4 +674,9 @@ function startupError(err: unknown): K8streamError {
     return new K8streamError('SOURCE_FAILED', err.message, opts);
   }
   return new K8streamError('SOURCE_FAILED', `cannot start the list+watch: ${errorMessage(err)}`, { cause: err });
+}
+
+/** An item's weight in the engine's buffer: a list page or sync counts its objects. */
+function itemWeight(item: ListWatchItem): number {
+  return item.kind === 'page' || item.kind === 'sync' ? Math.max(1, item.objects.length) : 1;
 }

@@ -17,6 +17,26 @@ describe('BoundedQueue', () => {
     expect(await q.take(10)).toEqual([3]);
   });
 
+  it('bounds by weight: a heavy item waits for room, and one heavier than the capacity passes alone', async () => {
+    const q = new BoundedQueue<number[]>(10, (page) => page.length);
+    expect(q.offer([1, 2, 3, 4, 5, 6])).toBe(true);
+    expect(q.offer([7, 8, 9, 10, 11])).toBe(false); // 6 + 5 > 10
+    expect(q.offer([7, 8, 9, 10])).toBe(true); // 6 + 4 = 10
+    expect(q.queuedWeight).toBe(10);
+    let big = false;
+    const pending = q.push(Array.from({ length: 25 }, (_, i) => i)).then((ok) => (big = ok));
+    await Promise.resolve();
+    expect(big).toBe(false);
+    expect(await q.take(1)).toHaveLength(1);
+    await Promise.resolve();
+    expect(big).toBe(false); // 4 + 25 > 10: still waits
+    expect(await q.take(1)).toHaveLength(1);
+    await pending;
+    expect(big).toBe(true); // alone in an empty queue
+    expect(q.queuedWeight).toBe(25);
+    expect(q.offer([1])).toBe(false);
+  });
+
   it('waits for the first item, drains after end, then returns null', async () => {
     const q = new BoundedQueue<string>(4);
     const first = q.take(4);
