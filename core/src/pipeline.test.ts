@@ -54,8 +54,9 @@ function controlledSource() {
   };
   return {
     source,
-    push: (from: number, n: number) => {
-      queue.push(Array.from({ length: n }, (_, k) => ({ type: 'ADDED' as const, object: event(from + k), receivedAt: 0 })));
+    push: (from: number, n: number, synced = false) => {
+      const items = Array.from({ length: n }, (_, k) => ({ type: 'ADDED' as const, object: event(from + k), receivedAt: 0 }));
+      queue.push(synced ? Object.assign(items, { synced: true as const }) : items);
       poke();
     },
     end: () => {
@@ -67,6 +68,8 @@ function controlledSource() {
 
 function collectingDispatcher(onPush?: (item: DispatchItem) => void) {
   const ids: string[] = [];
+  /** `flush` calls, each as the ids pushed before it. */
+  const flushes: string[][] = [];
   const dispatcher: SinkDispatcher = {
     name: 'memory',
     push(item) {
@@ -74,12 +77,13 @@ function collectingDispatcher(onPush?: (item: DispatchItem) => void) {
       onPush?.(item);
       return undefined;
     },
+    flush: () => void flushes.push([...ids]),
     drain: () => Promise.resolve(),
     close: () => Promise.resolve({ flushed: true }),
     stats: emptyDispatchStats,
     opened: () => Promise.resolve(),
   };
-  return { ids, dispatcher };
+  return { ids, flushes, dispatcher };
 }
 
 function options(source: Source, dispatcher: SinkDispatcher, transform: TransformStage = identityStage, enrich?: (r: EventRecord[]) => Promise<void>) {
@@ -119,6 +123,38 @@ describe('runPipeline', () => {
     const counters = await running;
     expect(ids).toEqual(Array.from({ length: 9 }, (_, i) => `u${i}:${i}`));
     expect(counters).toMatchObject({ received: 9, transformed: 9, routed: 9 });
+  });
+
+  it('hands sinks the JSON text only: the record object is not kept in their queues', async () => {
+    const src = controlledSource();
+    const items: DispatchItem[] = [];
+    const { dispatcher } = collectingDispatcher((item) => items.push(item));
+    const running = runPipeline(options(src.source, dispatcher), new AbortController().signal);
+    src.push(0, 2);
+    src.end();
+    await running;
+    expect(items).toHaveLength(2);
+    for (const item of items) {
+      expect(item.record).toBeUndefined();
+      expect(JSON.parse(item.json)).toMatchObject({ schema: 'k8stream.event/v1', id: item.id });
+      expect(item.bytes).toBe(Buffer.byteLength(item.json));
+    }
+  });
+
+  it('closes every sink\'s open batch right after the chunk that completes the initial list', async () => {
+    const src = controlledSource();
+    const a = collectingDispatcher();
+    const b = collectingDispatcher();
+    const running = runPipeline({ ...options(src.source, a.dispatcher), sinks: [a.dispatcher, b.dispatcher], route: createRouter([{ match: {} }, { match: {} }]) }, new AbortController().signal);
+    src.push(0, 2);
+    src.push(2, 2, true); // the end of the initial list
+    src.push(4, 1);
+    src.end();
+    await running;
+    const upToSync = ['u0:0', 'u1:1', 'u2:2', 'u3:3'];
+    expect(a.flushes).toEqual([upToSync]);
+    expect(b.flushes).toEqual([upToSync]);
+    expect(a.ids).toHaveLength(5);
   });
 
   it('routes each record to the sinks whose match takes it, through the router', async () => {

@@ -107,7 +107,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
   };
 
   /** Hands one chunk's records to the sinks, in order, honouring backpressure. */
-  const deliver = async (out: EventRecord[], handle: ChunkHandle | undefined): Promise<void> => {
+  const deliver = async (out: EventRecord[], handle: ChunkHandle | undefined, synced: boolean): Promise<void> => {
     counters.transformed += out.length;
     for (const record of out) {
       const json = recordJson(record);
@@ -120,24 +120,28 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
       }
       for (let i = 0; i < targets.length; i++) {
         counters.routed++;
-        const item: DispatchItem = { id: record.id, record, json, bytes, timestamp };
+        // The queue keeps the JSON text only: one representation per queued record.
+        const item: DispatchItem = { id: record.id, json, bytes, timestamp };
         if (handle !== undefined) {
           const hold = handle.hold();
           item.done = hold.done;
           item.persisted = hold.persisted;
           item.checkpoint = handle.seq;
+          item.resourceVersion = record.resourceVersion;
         }
         const wait = sinks[targets[i]!]!.push(item);
         if (wait) await wait;
       }
     }
     handle?.seal();
+    // The initial list is complete: its last records need not wait for the batches' maxAgeMs.
+    if (synced) for (const sink of sinks) sink.flush();
     options.onProgress?.(counters);
   };
 
   // Chunks are enriched and transformed as they arrive, up to PREPARE_AHEAD ahead of the one
   // being delivered; a delivery loop (the pump) hands them to the sinks strictly in source order.
-  const ahead: { out: Promise<EventRecord[]>; handle: ChunkHandle | undefined }[] = [];
+  const ahead: { out: Promise<EventRecord[]>; handle: ChunkHandle | undefined; synced: boolean }[] = [];
   let pumping = false;
   let failure: { error: unknown } | null = null;
   let wake: (() => void) | null = null;
@@ -158,7 +162,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
       try {
         while (ahead.length > 0 && failure === null) {
           const head = ahead[0]!;
-          await deliver(await head.out, head.handle);
+          await deliver(await head.out, head.handle, head.synced);
           ahead.shift();
           notify();
         }
@@ -177,7 +181,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     if (failure !== null) break;
     const out = prepare(chunk);
     out.catch(() => undefined); // awaited in order by the pump; a failure surfaces there
-    ahead.push({ out, handle: ledger?.begin(chunk.position) });
+    ahead.push({ out, handle: ledger?.begin(chunk.position), synced: chunk.synced === true });
     startPump();
     while (ahead.length >= PREPARE_AHEAD && failure === null) await woken();
     if (failure !== null || signal.aborted) break;

@@ -64,7 +64,7 @@ export class ResumeKeeper {
     let rv: bigint | undefined;
     for (const item of items) {
       if (item.checkpoint === undefined || item.checkpoint < seq) continue;
-      const n = rvNumber((item.record as { resourceVersion?: string } | null)?.resourceVersion);
+      const n = rvNumber(item.resourceVersion ?? (item.record as { resourceVersion?: string } | null | undefined)?.resourceVersion);
       if (item.checkpoint > seq) {
         seq = item.checkpoint;
         rv = n ?? undefined;

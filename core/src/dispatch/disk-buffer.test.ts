@@ -113,6 +113,23 @@ describe('disk buffer', () => {
     expect(await d.close(1000)).toEqual({ flushed: true });
   });
 
+  it('flush() closes the open batch once the reader has moved everything pushed so far from disk', async () => {
+    const { sink, delivered, calls } = recordingSink();
+    // maxEvents 100 and a one-hour age: without flush() nothing would be sent.
+    const d = createDispatcher(options(sink, diskBuffer(), { queue: { maxEvents: 1000, maxBytes: 1e6 } }));
+    await d.opened();
+    await pushAll(d, items(30));
+    d.flush();
+    await until(() => delivered.length === 30, 'the flushed batch');
+    expect(calls()).toBe(1);
+    await pushAll(d, items(40).slice(30));
+    d.flush();
+    await until(() => delivered.length === 40, 'the second flushed batch');
+    expect(delivered).toEqual(ids(40));
+    expect(calls()).toBe(2);
+    expect((await d.close(5_000)).flushed).toBe(true);
+  });
+
   it('keeps what was not delivered at close on disk and replays it, once, on the next start', async () => {
     const down = recordingSink(() => true);
     const first = createDispatcher(options(down.sink, diskBuffer()));

@@ -81,7 +81,14 @@ export function createDiskBufferedDispatcher(options: DispatcherOptions, buffer:
     log,
     onDone: acks.complete,
     hurry: () => progress.waiting || closing,
+    flushDue: (pushed) => {
+      if (flushTarget === 0 || pushed < flushTarget) return false;
+      flushTarget = 0;
+      return true;
+    },
   });
+  /** The sequence a `flush()` waits for the reader to push (0: none). */
+  let flushTarget = 0;
   const open = openDiskBuffer(name, buffer, log, reader.start);
   const writer = createDiskWriter({ bounds: options.queue, log, open, forget: acks.forget, notify });
   const unwritten = writer.unwritten;
@@ -165,6 +172,16 @@ export function createDiskBufferedDispatcher(options: DispatcherOptions, buffer:
       return unwritten.full() ? unwritten.room() : undefined;
     },
     opened: () => open.opened(),
+    flush(): void {
+      if (closing) return;
+      // Append what is collected, then close the memory batch once the reader has pushed it all.
+      void writer.flush().then(() => {
+        const appended = open.queue?.stats().appended ?? 0;
+        if (appended === 0 || closing) return;
+        if (reader.pushedThrough >= appended) memory.flush();
+        else flushTarget = Math.max(flushTarget, appended);
+      });
+    },
     drain(): Promise<void> {
       if (closer.started) return Promise.reject(closedError(name, 'drain after close'));
       return untilEmpty();

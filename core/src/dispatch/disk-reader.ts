@@ -42,7 +42,8 @@ export function toItem(rec: DiskQueueRecord, log: Logger, onDone: (id: string, s
     log.warn('disk buffer record is not valid JSON; sent as stored text', { id: rec.id, seq: rec.seq });
     record = rec.json;
   }
-  return { id: rec.id, record, json: rec.json, timestamp: timestampOf(record), done: (outcome) => onDone(rec.id, rec.seq, outcome) };
+  // Only the text is queued: a sink that reads `batch.records` parses it again (item-record.ts).
+  return { id: rec.id, json: rec.json, timestamp: timestampOf(record), done: (outcome) => onDone(rec.id, rec.seq, outcome) };
 }
 
 export interface DiskReaderOptions {
@@ -53,6 +54,11 @@ export interface DiskReaderOptions {
   onDone: (id: string, seq: number, outcome: Outcome) => void;
   /** True when someone waits for delivery (drain, close): do not let the open batch linger. */
   hurry: () => boolean;
+  /**
+   * Asked after each read with the highest sequence pushed so far: true when a `flush()` waited
+   * for it (the buffer then forgets that request), and the memory dispatcher's open batch closes.
+   */
+  flushDue?: (pushedThrough: number) => boolean;
 }
 
 export interface DiskReader {
@@ -60,13 +66,17 @@ export interface DiskReader {
   start: (queue: DiskQueue) => void;
   /** Ends the loop at its next step. */
   stop(): void;
+  /** Highest sequence pushed into the memory dispatcher so far (0: none). */
+  readonly pushedThrough: number;
   /** Resolves once the loop ended (at once when it never started). */
   readonly finished: Promise<void>;
 }
 
 export function createDiskReader(options: DiskReaderOptions): DiskReader {
   const { memory, max, log, onDone, hurry } = options;
+  const flushDue = options.flushDue ?? (() => false);
   let stopped = false;
+  let pushedThrough = 0;
   let finished: Promise<void> = Promise.resolve();
 
   /** Moves records from disk into the memory dispatcher, in order, until stopped. */
@@ -79,10 +89,12 @@ export function createDiskReader(options: DiskReaderOptions): DiskReader {
         if (records.length === 0 || stopped) break;
         for (const rec of records) {
           const wait = memory.push(toItem(rec, log, onDone));
+          pushedThrough = rec.seq;
           if (wait !== undefined) await wait;
           if (stopped) break;
         }
         if (hurry()) memory.drain().catch(() => undefined);
+        else if (flushDue(pushedThrough)) memory.flush();
       }
     } catch (err) {
       if (!(err instanceof K8streamError && err.code === 'SINK_CLOSED')) {
@@ -99,6 +111,9 @@ export function createDiskReader(options: DiskReaderOptions): DiskReader {
     },
     stop(): void {
       stopped = true;
+    },
+    get pushedThrough() {
+      return pushedThrough;
     },
     get finished() {
       return finished;

@@ -263,6 +263,25 @@ describe('batching', () => {
     expect(d.stats()).toMatchObject({ batchesSent: 2, eventsSent: 4, queuedEvents: 0 });
   });
 
+  it('flush() closes the open batch at once; later items batch as usual', async () => {
+    const s = fakeSink();
+    const d = createDispatcher(options(s.sink, { batch: { maxEvents: 1000, maxBytes: 1e9, maxAgeMs: 3_600_000 } }));
+    const items = makeItems(3);
+    void d.push(items[0]!);
+    void d.push(items[1]!);
+    d.flush();
+    await s.waitForCalls(1);
+    expect(s.calls[0]!.ids).toEqual(['e0', 'e1']);
+    void d.push(items[2]!);
+    await flush();
+    expect(s.calls).toHaveLength(1); // waits for its own age or size
+    d.flush();
+    d.flush(); // nothing open: no empty batch
+    await s.waitForCalls(2);
+    await flush();
+    expect(s.calls.map((c) => c.ids)).toEqual([['e0', 'e1'], ['e2']]);
+  });
+
   it('builds the batch: deterministic id, metadata, encoded body', async () => {
     useFakeTime();
     vi.setSystemTime(new Date('2026-11-05T12:00:00Z'));

@@ -151,6 +151,9 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
       if (batcher.size === queue.pending) batcher.flush();
       return queue.room();
     },
+    flush(): void {
+      if (!stop.closing) batcher.flush();
+    },
     drain(): Promise<void> {
       batcher.flush();
       const target = queue.added;

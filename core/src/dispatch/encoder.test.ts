@@ -74,6 +74,26 @@ describe('encoder sender', () => {
     expect(await decodeBody(batch!.body, { format: 'ndjson', compression: 'gzip' })).toEqual([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
   });
 
+  it('parses batch.records from the queued JSON text only when a sink reads them, once', async () => {
+    const { encoder, received } = setup();
+    const items: DispatchItem[] = [
+      { id: 'a', json: '{"id":"a","n":1}', timestamp: null },
+      { id: 'b', json: '{"id":"b","n":2}', timestamp: null },
+    ];
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      encoder.enqueue({ items, queueBytes: 32, closedAt: 1 });
+      await vi.waitFor(() => expect(received).toHaveLength(1));
+      expect(parse).not.toHaveBeenCalled();
+      const batch = received[0]!.batch!;
+      expect(batch.records).toEqual([{ id: 'a', n: 1 }, { id: 'b', n: 2 }]);
+      expect(batch.records).toBe(batch.records);
+      expect(parse).toHaveBeenCalledTimes(2);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it('hands batches on one at a time, in close order, encoding at most encodeAhead meanwhile', async () => {
     const { encoder, received, gates, maxActive } = setup(2);
     for (const id of ['1', '2', '3', '4', '5']) encoder.enqueue(closed([id]));

@@ -16,6 +16,7 @@ import type { ClosedBatch } from './batcher.js';
 import type { DispatchItem } from './types.js';
 import type { Stop } from './shutdown.js';
 import { batchId } from './batch-id.js';
+import { lazyRecords } from './item-record.js';
 import { encodeBatch } from './encode.js';
 import { type SendFailure, failureMessage } from './retry.js';
 
@@ -85,23 +86,21 @@ export function createEncoder(options: EncoderOptions, stop: Stop, next: (prepar
   async function prepare(closed: ClosedBatch): Promise<PreparedBatch> {
     const items = closed.items;
     const lines = new Array<string>(items.length);
-    const records = new Array<unknown>(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as DispatchItem;
-      lines[i] = item.json;
-      records[i] = item.record;
-    }
+    for (let i = 0; i < items.length; i++) lines[i] = (items[i] as DispatchItem).json;
     const range = timestampRange(items);
     const first = items[0] as DispatchItem;
     const last = items[items.length - 1] as DispatchItem;
     const id = batchId({ firstId: first.id, lastId: last.id, count: items.length, minTimestamp: range.min });
     try {
       const encoded = await encodeBatch(lines, encoding);
+      const records = lazyRecords(items as readonly DispatchItem[]);
       const batch: Batch<unknown> = {
         id,
         sink: name,
         cluster,
-        records,
+        get records() {
+          return records();
+        },
         body: encoded.body,
         rawBytes: encoded.rawBytes,
         encoding: { ...encodingMeta },

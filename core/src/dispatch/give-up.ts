@@ -14,6 +14,7 @@
  */
 import type { Logger } from '../util/logger.js';
 import { deadLetterRecord } from '../sink-kit/dead-letter.js';
+import { itemRecord } from './item-record.js';
 import type { DeadLetter, DeadLetterRecord, DispatchItem, DispatchStats } from './types.js';
 import type { PreparedBatch } from './encoder.js';
 import type { MemoryQueue } from './queue.js';
@@ -58,7 +59,7 @@ export function createGiveUp(options: GiveUpOptions, stop: Stop, queue: Pick<Mem
     const records = new Array<DeadLetterRecord>(count);
     for (let i = 0; i < count; i++) {
       const item = items[i] as DispatchItem;
-      records[i] = deadLetterRecord({ stage: 'sink', component: name, id: item.id, error: failure, record: item.record, time });
+      records[i] = deadLetterRecord({ stage: 'sink', component: name, id: item.id, error: failure, record: itemRecord(item), time });
     }
     log.error('batch dead-lettered', fields);
     try {

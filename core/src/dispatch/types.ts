@@ -34,11 +34,15 @@ export type DispatchBuffer =
       overflow: DiskQueueOverflow;
     };
 
-/** A record as it travels to a sink: serialised once, shared by every sink it routes to. */
+/**
+ * A record as it travels to a sink: serialised once, shared by every sink it routes to. The
+ * queue holds its JSON text; the object is optional (see `item-record.ts`).
+ */
 export interface DispatchItem<R = unknown> {
   /** Deterministic record id. */
   id: string;
-  record: R;
+  /** The record object, when the producer keeps it (dead letters); else it is parsed from `json` on demand. */
+  record?: R;
   /** `JSON.stringify(record)`, computed once. */
   json: string;
   /**
@@ -54,6 +58,8 @@ export interface DispatchItem<R = unknown> {
   persisted?: () => void;
   /** The source chunk this item came from (at-most-once commits up to it before sending). */
   checkpoint?: number;
+  /** The record's `resourceVersion`, with `checkpoint` (at-most-once commits the position up to it). */
+  resourceVersion?: string | null;
 }
 
 export interface DeadLetter {
@@ -147,6 +153,12 @@ export interface SinkDispatcher {
    * the queue has room again (backpressure: the caller awaits it before pushing more).
    */
   push(item: DispatchItem): Promise<void> | undefined;
+  /**
+   * Close the open batch now, without waiting for its `maxAgeMs` (the source caught up: what it
+   * had is all here). Later items batch as usual. A disk buffer closes it once its reader has
+   * moved everything pushed so far from disk into memory.
+   */
+  flush(): void;
   /** Close the open batch now and resolve when everything pushed so far is acked or dead-lettered. */
   drain(): Promise<void>;
   /** Drain within `graceMs`, then abort in-flight sends and close the sink. Never throws. */

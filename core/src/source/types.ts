@@ -22,9 +22,11 @@ export interface SourceItem {
 /**
  * One chunk of a source's stream. `position` (live sources): once this chunk and every chunk
  * before it are handled, resuming the watch `position.key` after `position.rv` loses nothing.
- * A chunk may be empty and carry only a position.
+ * `synced`: this chunk completes a live source's initial list (everything the API server held
+ * at start is now delivered), so the sinks close their open batches at once instead of after
+ * `maxAgeMs`. A chunk may be empty and carry only a position and/or `synced`.
  */
-export type SourceChunk = readonly SourceItem[] & { readonly position?: Position };
+export type SourceChunk = readonly SourceItem[] & { readonly position?: Position; readonly synced?: true };
 
 export interface SourceContext {
   signal: AbortSignal;

@@ -128,6 +128,7 @@ class DiskQueueImpl implements DiskQueue {
       truncatedRecords: this.#truncatedRecords,
       corruptSegments: this.#corruptSegments,
       acked: s.acked,
+      appended: s.nextSeq - 1,
       writeErrors: this.#health.errors,
       writeFailing: this.#health.failing,
     };

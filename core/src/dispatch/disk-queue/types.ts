@@ -54,6 +54,8 @@ export interface DiskQueueStats {
   corruptSegments: number;
   /** Highest sequence that is acked or was dropped: records with `seq <= acked` are gone. */
   acked: number;
+  /** Highest sequence appended so far (0 before the first append). */
+  appended: number;
   /** Disk writes or syncs that failed (each retry counts); appends retry them, nothing is lost. */
   writeErrors: number;
   /** True while the latest disk write failed and is being retried (appends are held back). */

@@ -166,6 +166,7 @@ describe('gaps', () => {
     expect(summary(got).slice(3)).toEqual([expect.stringMatching(/^ADDED k8stream-gap\.\d+-\d+$/), 'MODIFIED b', 'ADDED d']);
     expect(got.ids().slice(4)).toEqual([b, d]);
     expect(source.counters()).toMatchObject({ vanished: 1, tracked: 3 });
+    expect(got.synced).toEqual([3]); // only the initial list completes a sync, not the re-list
   });
 });
 

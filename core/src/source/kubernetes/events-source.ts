@@ -203,12 +203,12 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         256,
       )) {
         const w = own[index]!;
-        const { emissions, ats, end } = translate(w, items, logger);
+        const { emissions, ats, end, synced } = translate(w, items, logger);
         const receivedAt = now();
         const key = w.target.path;
         if (emissions.length === 0) {
           notify();
-          if (end !== null) yield positioned([], key, end);
+          if (end !== null || synced) yield positioned([], key, end, synced);
           continue;
         }
         for (let i = 0; i < emissions.length; i += maxChunk) {
@@ -218,7 +218,8 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
           if (lookup !== null && matcher !== null) out = await filterByLabels(out, lookup, matcher, signal);
           if (signal.aborted) return;
           if (j === emissions.length) notify();
-          yield positioned(out, key, (j === emissions.length ? end : null) ?? lastPosition(ats, i, j));
+          const last = j === emissions.length;
+          yield positioned(out, key, (last ? end : null) ?? lastPosition(ats, i, j), last && synced);
         }
       }
     } catch (err) {
@@ -235,10 +236,11 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
    * is the resume position right after `emissions[i]` (null when unknown), `end` the one after
    * the whole batch: lists end at their own resourceVersion, watch events at theirs.
    */
-  function translate(w: Watch, items: readonly ListWatchItem[], logger: Logger): { emissions: Emission[]; ats: (string | null)[]; end: string | null } {
+  function translate(w: Watch, items: readonly ListWatchItem[], logger: Logger): { emissions: Emission[]; ats: (string | null)[]; end: string | null; synced: boolean } {
     const out: Emission[] = [];
     const ats: (string | null)[] = [];
     let end: string | null = null;
+    let synced = false;
     const forward = (rv: string | null): string | null => {
       const n = rvNumber(rv);
       if (n === null) return w.position;
@@ -256,6 +258,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
       if (item.kind === 'sync' || item.kind === 'event') {
         const from = out.length;
         const after = item.kind === 'sync' && item.reason === 'initial' ? resumeAfter(w, item.resourceVersion, logger) : null;
+        if (item.kind === 'sync' && item.reason === 'initial') synced = true;
         w.tracker.apply(item, out, after);
         // Positions never move back (a re-list reports vanished events with their old versions).
         for (let k = from; k < out.length; k++) ats.push(forward(resourceVersionOf(out[k]!.object)));
@@ -284,7 +287,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         ats.push(null);
       }
     }
-    return { emissions: out, ats, end };
+    return { emissions: out, ats, end, synced };
   }
 
   /** The saved watermark of this watch, if it can be trusted against the list at `listRv` (decided once). */
@@ -354,8 +357,9 @@ function lastPosition(ats: readonly (string | null)[], from: number, to: number)
   return null;
 }
 
-function positioned(items: SourceItem[], key: string, rv: string | null): SourceChunk {
-  return rv === null ? items : Object.assign(items, { position: { key, rv } });
+function positioned(items: SourceItem[], key: string, rv: string | null, synced = false): SourceChunk {
+  const chunk: SourceChunk = rv === null ? items : Object.assign(items, { position: { key, rv } });
+  return synced ? Object.assign(chunk, { synced: true as const }) : chunk;
 }
 
 function involvedRef(obj: KubeObject): InvolvedRef | null {

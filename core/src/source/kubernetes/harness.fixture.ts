@@ -124,6 +124,8 @@ export class SourceCollector {
   readonly items: SourceItem[] = [];
   /** Every chunk's resume position, with the number of items received up to and including it. */
   readonly positions: { key: string; rv: string; items: number }[] = [];
+  /** The number of items received up to and including each chunk marked `synced`. */
+  readonly synced: number[] = [];
   chunks = 0;
   done = false;
   error: unknown = undefined;
@@ -139,6 +141,7 @@ export class SourceCollector {
           for (const item of chunk) this.items.push(item);
           const p = chunk.position;
           if (p !== undefined) this.positions.push({ ...p, items: this.items.length });
+          if (chunk.synced === true) this.synced.push(this.items.length);
           this.w.changed();
           if (onChunk) await onChunk(chunk);
         }

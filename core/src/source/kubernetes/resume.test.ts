@@ -53,6 +53,7 @@ describe('resume positions', () => {
     expect(got.ids()).toEqual(byName);
     expect(source.counters().pages).toBe(3);
     expect(got.positions).toEqual([{ key: KEY, rv: listRv, items: 5 }]);
+    expect(got.synced).toEqual([5]); // the chunk that completes the initial list says so
   });
 
   it('a list restarted after its continue token expired does not emit the pages it already emitted', async () => {
@@ -77,6 +78,7 @@ describe('resume positions', () => {
       { key: KEY, rv: rvOf(ids[3]!), items: 4 },
       { key: KEY, rv: listRv, items: 5 },
     ]);
+    expect(got.synced).toEqual([5]);
   });
 
   it('moves the position with watch events, also with changes it does not emit (empty chunks)', async () => {
@@ -95,6 +97,7 @@ describe('resume positions', () => {
     const rvs = got.positions.map((p) => BigInt(p.rv));
     expect([...rvs].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))).toEqual(rvs); // never moves back
     expect(got.positions.at(-1)).toEqual({ key: KEY, rv: deleted, items: 1 });
+    expect(got.synced).toEqual([0]); // the empty initial list; watch events are not "synced"
   });
 
   it('resumes after a saved resourceVersion: only newer events of the initial list are emitted, then the watch goes on', async () => {
@@ -130,5 +133,6 @@ describe('resume positions', () => {
     await got.until(() => source.state().watching);
     expect(got.ids()).toEqual([b]);
     expect(got.positions.map((p) => p.key).sort()).toEqual(['/api/v1/namespaces/pay/events', '/api/v1/namespaces/shop/events']);
+    expect(got.synced).toHaveLength(2); // one initial list per namespace watch
   });
 });
