@@ -144,7 +144,10 @@ const match = object({
 
 const batch = object({
   maxEvents: integer().positive().optional().describe('Close a batch at this many events.'),
-  maxBytes: size().positive().optional().describe('Close a batch when its uncompressed size reaches this (`8MiB`).'),
+  maxBytes: size()
+    .positive()
+    .optional()
+    .describe("Close a batch when its uncompressed size reaches this (`8MiB`). Unset: the plugin's default (else 8MiB), at most a quarter of `queue.maxBytes`."),
   maxAgeMs: duration().positive().optional().describe('Close a batch when its oldest event has waited this long (`30s`).'),
 })
   .default({})

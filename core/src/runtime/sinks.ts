@@ -17,7 +17,7 @@ import { createDeadLetterWriter } from '../dispatch/deadletter.js';
 import { createDispatcher } from '../dispatch/dispatcher.js';
 import type { DeadLetter, DispatcherOptions, SinkDispatcher } from '../dispatch/types.js';
 import type { QueueBounds } from '../dispatch/queue.js';
-import type { SinkInstance } from '../plugins/api.js';
+import type { BatchOptions, SinkInstance } from '../plugins/api.js';
 import type { Ops } from '../ops/ops.js';
 import type { Logger } from '../util/logger.js';
 import type { Component, StopContext } from './lifecycle.js';
@@ -132,7 +132,7 @@ function openDispatcher(resolved: ResolvedSink, instance: SinkInstance, options:
     name: sink.name,
     cluster: options.config.cluster,
     sink: instance,
-    batch: { ...DEFAULT_BATCH, ...definition.defaults?.batch, ...sink.batch },
+    batch: batchOptions(definition.defaults?.batch, sink, queueBounds(sink, options.queueMaxBytes)),
     encoding: { ...DEFAULT_ENCODING, ...definition.defaults?.encoding, ...sink.encoding },
     timeoutMs: sink.timeoutMs,
     retry: sink.retry,
@@ -148,6 +148,21 @@ function openDispatcher(resolved: ResolvedSink, instance: SinkInstance, options:
 /** The sink's queue bounds: `queue.maxBytes` as configured, the memory budget's when unset. */
 export function queueBounds(sink: Pick<SinkConfig, 'queue'>, budgetMaxBytes: number): QueueBounds {
   return { maxEvents: sink.queue.maxEvents, maxBytes: sink.queue.maxBytes ?? budgetMaxBytes };
+}
+
+/** Smallest batch byte bound the queue-derived cap goes down to. */
+const MIN_BATCH_BYTES = 256 * 1024;
+
+/**
+ * The sink's batch bounds: its config, then the plugin's defaults, then the core's. A byte bound
+ * the config leaves unset is also kept to a quarter of the queue's, so a small queue (a small
+ * memory limit) still holds a batch filling while others encode and send — with one batch as
+ * large as the queue, the source would wait for each batch's whole round trip.
+ */
+export function batchOptions(pluginDefaults: Partial<BatchOptions> | undefined, sink: Pick<SinkConfig, 'batch'>, queue: QueueBounds): BatchOptions {
+  const batch: BatchOptions = { ...DEFAULT_BATCH, ...pluginDefaults, ...sink.batch };
+  if (sink.batch.maxBytes === undefined) batch.maxBytes = Math.min(batch.maxBytes, Math.max(MIN_BATCH_BYTES, Math.floor(queue.maxBytes / 4)));
+  return batch;
 }
 
 function bufferOf(sink: SinkConfig, dir: string): DispatcherOptions['buffer'] {
