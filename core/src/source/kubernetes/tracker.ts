@@ -1,6 +1,6 @@
 /**
  * Event semantics on top of the list+watch engine. A compact map uid → {resourceVersion,
- * occurrence} decides what is worth emitting:
+ * occurrence} (`tracked-events.ts`) decides what is worth emitting:
  *
  * - initial list: every event (`SYNC`), except those whose last occurrence is older than
  *   `maxEventAge` (they are tracked, not emitted: the age cut applies at startup only);
@@ -14,6 +14,8 @@
  */
 import { rvNumber } from '../../checkpoint/position.js';
 import type { KubeObject, ListWatchItem } from '../../kube/listwatch.js';
+import { TrackedEvents } from './tracked-events.js';
+import type { Version } from './tracked-events.js';
 
 export type EmitType = 'SYNC' | 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -49,22 +51,9 @@ export interface TrackerCounters {
   resumed: number;
 }
 
-/**
- * One tracked event. The map holds every event the API server still has (an hour of them by
- * default), so an entry is kept small: an integer resourceVersion as a number, and the
- * occurrence times as the one string the event carries in the common case.
- */
-interface Entry {
-  rv: number | string;
-  count: number;
-  /** Occurrence times joined: any change means the event happened again. */
-  last: string;
-  /** Kept only with `emitDeleted`, to report events that vanished during a gap. */
-  object?: KubeObject;
-}
-
 export class EventTracker {
-  private readonly map = new Map<string, Entry>();
+  /** Every event the API server still has (an hour of them by default), kept compact. */
+  private readonly map: TrackedEvents;
   private readonly emitDeleted: boolean;
   private readonly maxAgeMs: number | null;
   private readonly now: () => number;
@@ -72,6 +61,7 @@ export class EventTracker {
 
   constructor(options: TrackerOptions = {}) {
     this.emitDeleted = options.emitDeleted ?? false;
+    this.map = new TrackedEvents(this.emitDeleted);
     this.maxAgeMs = options.maxEventAgeMs ?? null;
     this.now = options.now ?? Date.now;
   }
@@ -93,11 +83,11 @@ export class EventTracker {
         this.page(item.objects, item.reason, item.restart, out, resumeAfter);
         return;
       case 'sync': {
-        if (this.listing !== null) {
+        if (this.listing) {
           // The end of a list that came page by page.
           if (item.objects.length > 0) this.page(item.objects, item.reason, false, out, resumeAfter);
-          this.forgetUnseen(this.listing.seen, out);
-          this.listing = null;
+          this.forgetUnseen(out);
+          this.listing = false;
           return;
         }
         const objects = sortByResourceVersion(item.objects);
@@ -122,7 +112,7 @@ export class EventTracker {
     const cutoff = this.maxAgeMs === null ? null : this.now() - this.maxAgeMs;
     for (const obj of objects) {
       const uid = uidOf(obj);
-      if (uid !== null) this.map.set(uid, this.entry(obj));
+      if (uid !== null) this.map.set(uid, versionOf(obj), obj);
       if (resumeAfter !== null) {
         const rv = rvNumber(resourceVersionOf(obj));
         if (rv !== null && rv <= resumeAfter) {
@@ -141,16 +131,18 @@ export class EventTracker {
     }
   }
 
-  /** The list being delivered page by page: uids seen so far (to forget the others at its end). */
-  private listing: { seen: Set<string> } | null = null;
+  /** True while a list is delivered page by page (the map marks what it sees, to forget the others at its end). */
+  private listing = false;
 
   /**
    * One page of a list (in the server's order). Like `initial`/`relist`, except that a version
    * already tracked is not emitted again, so pages repeated by a restarted list are harmless.
    */
   private page(objects: readonly KubeObject[], reason: 'initial' | 'relist', restart: boolean, out: Emission[], resumeAfter: bigint | null): void {
-    if (restart || this.listing === null) this.listing = { seen: new Set() };
-    const seen = this.listing.seen;
+    if (restart || !this.listing) {
+      this.listing = true;
+      this.map.beginList();
+    }
     const cutoff = reason === 'initial' && this.maxAgeMs !== null ? this.now() - this.maxAgeMs : null;
     for (const obj of objects) {
       const uid = uidOf(obj);
@@ -158,12 +150,12 @@ export class EventTracker {
         this.emit(out, reason === 'initial' ? 'SYNC' : 'ADDED', obj);
         continue;
       }
-      seen.add(uid);
+      this.map.markSeen(uid);
       if (reason === 'initial' && !this.map.has(uid)) {
         if (resumeAfter !== null) {
           const rv = rvNumber(resourceVersionOf(obj));
           if (rv !== null && rv <= resumeAfter) {
-            this.map.set(uid, this.entry(obj));
+            this.map.set(uid, versionOf(obj), obj);
             this.counters.resumed++;
             continue;
           }
@@ -171,7 +163,7 @@ export class EventTracker {
         if (cutoff !== null) {
           const at = lastOccurrence(obj);
           if (at !== null && at < cutoff) {
-            this.map.set(uid, this.entry(obj));
+            this.map.set(uid, versionOf(obj), obj);
             this.counters.tooOld++;
             continue;
           }
@@ -181,28 +173,26 @@ export class EventTracker {
     }
   }
 
-  /** Forgets tracked events a complete list no longer has (DELETED with `emitDeleted`). */
-  private forgetUnseen(seen: ReadonlySet<string>, out: Emission[]): void {
-    for (const [uid, entry] of this.map) {
-      if (seen.has(uid)) continue;
-      this.map.delete(uid);
+  /** Forgets tracked events the complete list just delivered no longer has (DELETED with `emitDeleted`). */
+  private forgetUnseen(out: Emission[]): void {
+    this.map.forgetUnseen((_uid, object) => {
       this.counters.vanished++;
-      if (this.emitDeleted && entry.object) this.emit(out, 'DELETED', entry.object);
-    }
+      if (this.emitDeleted && object !== undefined) this.emit(out, 'DELETED', object);
+    });
   }
 
   private relist(objects: readonly KubeObject[], out: Emission[]): void {
-    const seen = new Set<string>();
+    this.map.beginList();
     for (const obj of objects) {
       const uid = uidOf(obj);
       if (uid === null) {
         this.emit(out, 'ADDED', obj);
         continue;
       }
-      seen.add(uid);
+      this.map.markSeen(uid);
       this.change(uid, obj, 'ADDED', out);
     }
-    this.forgetUnseen(seen, out);
+    this.forgetUnseen(out);
   }
 
   private event(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject, out: Emission[]): void {
@@ -223,8 +213,8 @@ export class EventTracker {
   /** A new or changed version of `uid`: emit when new or recurred; track it either way. */
   private change(uid: string, obj: KubeObject, typeIfNew: EmitType, out: Emission[]): void {
     const prev = this.map.get(uid);
-    const next = this.entry(obj);
-    this.map.set(uid, next);
+    const next = versionOf(obj);
+    this.map.set(uid, next, obj);
     if (prev === undefined) {
       this.emit(out, typeIfNew, obj);
       return;
@@ -237,13 +227,13 @@ export class EventTracker {
     this.emit(out, 'MODIFIED', obj);
   }
 
-  private entry(obj: KubeObject): Entry {
-    const meta = obj['metadata'] as { resourceVersion?: unknown } | undefined;
-    const rv = typeof meta?.resourceVersion === 'string' ? compactRv(meta.resourceVersion) : '';
-    const e: Entry = { rv, count: occurrenceCount(obj), last: occurrenceTimes(obj) };
-    if (this.emitDeleted) e.object = obj;
-    return e;
-  }
+}
+
+/** What the tracker keeps of an event version. */
+function versionOf(obj: KubeObject): Version {
+  const meta = obj['metadata'] as { resourceVersion?: unknown } | undefined;
+  const rv = typeof meta?.resourceVersion === 'string' ? compactRv(meta.resourceVersion) : '';
+  return { rv, count: occurrenceCount(obj), last: occurrenceKey(obj) };
 }
 
 const SMALL_INTEGER = /^\d{1,15}$/;
@@ -297,9 +287,36 @@ function higherCount(n: number, v: unknown): number {
 }
 
 /**
+ * The occurrence timestamps as one number that changes whenever any of them does (the event
+ * happened again): the single timestamp the event usually carries, in ms since the epoch;
+ * otherwise (several set, or one that does not parse) a 32-bit hash of them all, as a negative
+ * number so it never equals a time.
+ */
+export function occurrenceKey(obj: KubeObject): number {
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const set = [text(obj['lastTimestamp']), text(obj['deprecatedLastTimestamp']), text(series(obj)?.lastObservedTime)].filter((t) => t !== '');
+  if (set.length === 0) return 0;
+  if (set.length === 1) {
+    const ms = Date.parse(set[0]!);
+    if (Number.isFinite(ms)) return ms;
+  }
+  return -1 - fnv1a(occurrenceTimes(obj));
+}
+
+/** FNV-1a over the string's UTF-16 code units, as an unsigned 32-bit integer. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
  * The occurrence timestamps as one comparable string: any change means the event happened
- * again. Usually only one of them is set, and then it is that string itself (no new string per
- * tracked event); otherwise they are joined with `|`, which no timestamp contains.
+ * again. Usually only one of them is set, and then it is that string itself; otherwise they are
+ * joined with `|`, which no timestamp contains.
  */
 export function occurrenceTimes(obj: KubeObject): string {
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');
