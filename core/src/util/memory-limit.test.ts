@@ -123,7 +123,7 @@ describe('memoryBudget', () => {
     [2 * GiB, 1126, 8, 64 * MiB, 204, 2],
     [32 * GiB, 4096, 8, 64 * MiB, 256, 2],
     [16 * MiB, 32, 1, 4 * MiB, 32, 1],
-    [null, null, 8, 64 * MiB, null, 2],
+    [null, 1024, 8, 64 * MiB, null, 2],
   ])('limit %s → heap %s MB, semi-space %s MB, queue %s, worker heap %s MB, %s workers', (limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, workers) => {
     expect(memoryBudget(limit, 2)).toEqual({ limitBytes: limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, transformWorkers: workers });
   });
