@@ -50,10 +50,14 @@ function footprintTargets() {
     },
     { id: 'G', label: 'G 100k sync in 128 MiB: OOM kills', unit: '', get: (r) => (row128(r)?.oomKilled ? 1 : 0), goal: 0, ok: (v, g) => v <= g, op: '≤', skip },
     { id: 'G', label: 'G 100k sync in 128 MiB: wall vs Node client', unit: '×', get: (r) => r.vsNodeClient128, goal: 1.5, ok: (v, g) => v <= g, op: '≤', skip },
+    // "Unlimited: peak RSS of the 100k sync ≤ 150 MB by default" (row 1: k8stream, no limit).
+    { id: 'G', label: 'G 100k sync, no limit: peak RSS', unit: 'MB', get: (r) => (r.rows?.[1]?.completed ? r.rows[1].peakRssMb : null), goal: 150, ok: (v, g) => v <= g, op: '≤' },
     { id: 'H', label: 'H steady 1k ev/s, 128 MiB + 250m: lost', unit: 'events', get: (r) => r.lost, goal: 0, ok: (v, g) => v <= g, op: '≤', skip },
     { id: 'H', label: 'H steady 1k ev/s, 128 MiB + 250m: OOM kills', unit: '', get: (r) => (r.oomKilled ? 1 : 0), goal: 0, ok: (v, g) => v <= g, op: '≤', skip },
     // p99 from the lag histogram: the upper bound of its bucket (…, 1, 2, 5 s); the goal is batch age (1 s) + 1 s.
     { id: 'H', label: 'H steady: p99 watch-to-ack', unit: 's', get: (r) => r.p99LagS, goal: 2, ok: (v, g) => v <= g, op: '≤', skip },
+    // "RSS flat": the peaks of the last third of the window vs the middle third's, as F's.
+    { id: 'H', label: 'H steady: RSS peak growth', unit: 'MB', get: (r) => r.rssPeakGrowthMb, goal: 8, ok: (v, g) => v <= g, op: '≤', skip },
     // I: idle RSS (median of the idle window's last samples), "≤ 70 MB with one sink; ≤ 90 MB with
     // one transform". A row whose sink did not ack everything has no reading: MISS with "-".
     idleTarget('I idle RSS, one file sink', 0, 70),
