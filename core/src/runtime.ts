@@ -136,7 +136,7 @@ export function runComponents(loaded: LoadedConfig, resolution: Resolution, opti
   for (const sink of sinks) lifecycle.register(sink);
 
   const transforms = transformComponent(config, { dir, ops, logger, deadLetter: writer, workers: budget.transformWorkers, workerHeapMb: budget.workerHeapMb });
-  const source = sourceComponent(config, { dir, logger, ops, client, resumeFrom: () => resume?.resume.from });
+  const source = sourceComponent(config, { dir, logger, ops, client, resumeFrom: () => resume?.resume.from, maxTracked: budget.trackedEvents });
   lifecycle.register(transforms).register(source);
   return { lifecycle, ops, leadership, resume, deadLetter, sinks, transforms, source };
 }

@@ -38,6 +38,8 @@ export interface KubernetesStackOptions {
   signal: AbortSignal;
   /** Saved resume point of the events watches (see `KubernetesSourceOptions.resume`). */
   resume?: ResumePoint;
+  /** Most events tracked per watch (the memory budget's; see `KubernetesSourceOptions.maxTracked`). */
+  maxTracked?: number;
 }
 
 export function createKubernetesStack(config: K8streamConfig, options: KubernetesStackOptions): KubernetesStack {
@@ -47,6 +49,7 @@ export function createKubernetesStack(config: K8streamConfig, options: Kubernete
     clusterName: config.cluster,
     baseDir: options.dir,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
+    ...(options.maxTracked !== undefined ? { maxTracked: options.maxTracked } : {}),
     sortLists: config.delivery === 'at-most-once',
   });
   const e = config.enrich;

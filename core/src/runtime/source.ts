@@ -31,7 +31,7 @@ export interface SourceComponent extends Component {
 
 export function sourceComponent(
   config: K8streamConfig,
-  options: { dir: string; logger: Logger; ops: Ops; client: KubeClient | null; resumeFrom: () => ResumePoint | undefined },
+  options: { dir: string; logger: Logger; ops: Ops; client: KubeClient | null; resumeFrom: () => ResumePoint | undefined; maxTracked?: number },
 ): SourceComponent {
   const lookups = new AbortController();
   let parts: SourceParts | null = null;
@@ -54,12 +54,19 @@ export function sourceComponent(
 
 function makeSource(
   config: K8streamConfig,
-  options: { dir: string; logger: Logger; client: KubeClient | null; resumeFrom: () => ResumePoint | undefined },
+  options: { dir: string; logger: Logger; client: KubeClient | null; resumeFrom: () => ResumePoint | undefined; maxTracked?: number },
   signal: AbortSignal,
 ): SourceParts {
   const { client, dir, logger } = options;
   if (client === null) return { source: createSource(config.source, { dir }), events: null, enricher: null };
   const resume = options.resumeFrom();
-  const stack = createKubernetesStack(config, { dir, logger, client, signal, ...(resume !== undefined ? { resume } : {}) });
+  const stack = createKubernetesStack(config, {
+    dir,
+    logger,
+    client,
+    signal,
+    ...(resume !== undefined ? { resume } : {}),
+    ...(options.maxTracked !== undefined ? { maxTracked: options.maxTracked } : {}),
+  });
   return { source: stack.source, events: stack.events, enricher: stack.enricher ?? null };
 }

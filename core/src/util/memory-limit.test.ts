@@ -115,17 +115,17 @@ describe('readMemoryLimit', () => {
 
 describe('memoryBudget', () => {
   it.each([
-    // limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, workers (on 2 cores)
-    [64 * MiB, 35, 2, 4 * MiB, 32, 1],
-    [128 * MiB, 70, 4, 8 * MiB, 32, 1],
-    [256 * MiB, 140, 8, 16 * MiB, 32, 1],
-    [512 * MiB, 281, 8, 32 * MiB, 51, 2],
-    [2 * GiB, 1126, 8, 64 * MiB, 204, 2],
-    [32 * GiB, 4096, 8, 64 * MiB, 256, 2],
-    [16 * MiB, 32, 1, 4 * MiB, 32, 1],
-    [null, 1024, 8, 64 * MiB, null, 2],
-  ])('limit %s → heap %s MB, semi-space %s MB, queue %s, worker heap %s MB, %s workers', (limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, workers) => {
-    expect(memoryBudget(limit, 2)).toEqual({ limitBytes: limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, transformWorkers: workers });
+    // limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, workers (on 2 cores), tracked events
+    [64 * MiB, 35, 2, 4 * MiB, 32, 1, 65_536],
+    [128 * MiB, 70, 4, 8 * MiB, 32, 1, 131_072],
+    [256 * MiB, 140, 8, 16 * MiB, 32, 1, 262_144],
+    [512 * MiB, 281, 8, 32 * MiB, 51, 2, 524_288],
+    [2 * GiB, 1126, 8, 64 * MiB, 204, 2, 1_000_000],
+    [32 * GiB, 4096, 8, 64 * MiB, 256, 2, 1_000_000],
+    [16 * MiB, 32, 1, 4 * MiB, 32, 1, 20_000],
+    [null, 1024, 8, 64 * MiB, null, 2, 1_000_000],
+  ])('limit %s → heap %s MB, semi-space %s MB, queue %s, worker heap %s MB, %s workers, %s tracked events', (limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, workers, tracked) => {
+    expect(memoryBudget(limit, 2)).toEqual({ limitBytes: limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, transformWorkers: workers, trackedEvents: tracked });
   });
 
   it('never more workers than cores', () => {

@@ -155,12 +155,20 @@ export interface MemoryBudget {
   workerHeapMb: number | null;
   /** Transform worker threads. */
   transformWorkers: number;
+  /**
+   * Most events the source tracks per watch (one entry per event the API server holds, ~130 bytes
+   * each); past it the least recently changed are evicted (source/kubernetes/tracker.ts).
+   */
+  trackedEvents: number;
 }
 
 /** The queue bound without a limit: the default it had before limits were read. */
 export const UNLIMITED_QUEUE_MAX_BYTES = 64 * MiB;
 /** Below this limit, one transform worker (each costs ~30 MB of RSS idle). */
 const TWO_WORKERS_FROM = 512 * MiB;
+
+/** Tracked events without a limit: ~130 MB of entries. */
+const UNLIMITED_TRACKED_EVENTS = 1_000_000;
 
 /** The old space without a limit (MB). */
 const UNLIMITED_HEAP_MB = 1024;
@@ -183,10 +191,12 @@ function clamp(value: number, min: number, max: number): number {
  * - worker heap: 10% of the limit, from 32 to 256 MB (a transform worker's JS is a thin loop
  *   around the wasm call; the cap turns a runaway worker into a worker crash, which the pool
  *   survives, instead of an OOM kill of the whole process);
- * - one transform worker under 512 MiB, else two (one on a single core).
+ * - one transform worker under 512 MiB, else two (one on a single core);
+ * - tracked events: one per KiB of the limit, 20,000 to 1,000,000 (~12% of the limit at ~130
+ *   bytes each: 131,072 under 128 MiB, more than a 100,000-event cluster holds).
  * Without a limit: a 1 GiB old space, an 8 MB semi-space (V8's default young generation
  * kept ~200 MB committed under load for no throughput gain: RSS 310 → 190 MB at 1,000 events/s),
- * 64 MiB queues and two workers. The old-space cap is a ceiling far above need (7 million tracked
+ * 64 MiB queues, two workers and 1,000,000 tracked events. The old-space cap is a ceiling far above need (7 million tracked
  * events) that also tempers V8's heap growth, which scales with the cap: under V8's default
  * (4 GiB on a 16 GiB machine) a 100,000-event sync peaked at 217–241 MB of RSS, under 1 GiB at
  * 162–176 MB, for the same CPU.
@@ -194,7 +204,15 @@ function clamp(value: number, min: number, max: number): number {
 export function memoryBudget(limitBytes: number | null, cores: number = availableParallelism()): MemoryBudget {
   const maxWorkers = Math.max(1, Math.min(2, cores));
   if (limitBytes === null) {
-    return { limitBytes: null, heapMb: UNLIMITED_HEAP_MB, semiSpaceMb: UNLIMITED_SEMI_SPACE_MB, queueMaxBytes: UNLIMITED_QUEUE_MAX_BYTES, workerHeapMb: null, transformWorkers: maxWorkers };
+    return {
+      limitBytes: null,
+      heapMb: UNLIMITED_HEAP_MB,
+      semiSpaceMb: UNLIMITED_SEMI_SPACE_MB,
+      queueMaxBytes: UNLIMITED_QUEUE_MAX_BYTES,
+      workerHeapMb: null,
+      transformWorkers: maxWorkers,
+      trackedEvents: UNLIMITED_TRACKED_EVENTS,
+    };
   }
   const limitMb = limitBytes / MiB;
   return {
@@ -204,6 +222,7 @@ export function memoryBudget(limitBytes: number | null, cores: number = availabl
     queueMaxBytes: clamp(Math.floor(limitBytes / 16 / MiB) * MiB, 4 * MiB, 64 * MiB),
     workerHeapMb: clamp(Math.floor(limitMb * 0.1), 32, 256),
     transformWorkers: limitBytes < TWO_WORKERS_FROM ? 1 : maxWorkers,
+    trackedEvents: clamp(Math.floor(limitBytes / 1024), 20_000, UNLIMITED_TRACKED_EVENTS),
   };
 }
 

@@ -48,6 +48,8 @@ export interface KubernetesSourceOptions {
   labelsLookup?: LabelsLookup;
   /** Largest chunk yielded. @default 500 */
   maxChunk?: number;
+  /** Most events tracked per watch (the least recently changed are evicted past it; see tracker.ts). @default unbounded */
+  maxTracked?: number;
   /**
    * Saved resume point (watch path → resourceVersion): the initial list of each watch emits only
    * events newer than it. Ignored for a watch whose list is older than the saved version.
@@ -152,6 +154,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
       vanished: 0,
       tooOld: 0,
       resumed: 0,
+      evicted: 0,
       tracked: 0,
       ...extra,
     };
@@ -184,7 +187,12 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         now,
         ...options.listWatch,
       }),
-      tracker: new EventTracker({ emitDeleted: config.emitDeleted, maxEventAgeMs: config.maxEventAge, now }),
+      tracker: new EventTracker({
+        emitDeleted: config.emitDeleted,
+        maxEventAgeMs: config.maxEventAge,
+        now,
+        ...(options.maxTracked !== undefined ? { maxEntries: options.maxTracked } : {}),
+      }),
       position: null,
     }));
     watches = own; // what state() and counters() report

@@ -45,6 +45,30 @@ describe('TrackedEvents', () => {
     expect(t.size).toBe(3);
   });
 
+  it('past maxEntries evicts the entry changed least recently, and counts it', () => {
+    const t = new TrackedEvents(true, 3);
+    for (const uid of ['a', 'b', 'c']) t.set(uid, v(1), { uid });
+    t.set('a', v(2), { uid: 'a2' }); // a is now the most recent
+    t.set('d', v(3), { uid: 'd' }); // evicts b
+    t.delete('c');
+    t.set('e', v(4), { uid: 'e' }); // room again: nothing evicted
+    t.set('f', v(5), { uid: 'f' }); // evicts a
+    expect(['b', 'c', 'a'].map((u) => t.has(u))).toEqual([false, false, false]);
+    expect(['d', 'e', 'f'].every((u) => t.has(u))).toBe(true);
+    expect(t.evicted).toBe(2);
+    expect(t.size).toBe(3);
+    t.beginList();
+    const forgotten: unknown[] = [];
+    t.forgetUnseen((uid, object) => forgotten.push([uid, object]));
+    expect(forgotten).toEqual([
+      ['d', { uid: 'd' }],
+      ['e', { uid: 'e' }],
+      ['f', { uid: 'f' }],
+    ]);
+    t.set('g', v(6), {});
+    expect(t.get('g')).toEqual(v(6));
+  });
+
   it('keeps no objects unless asked to', () => {
     const t = new TrackedEvents(false);
     t.set('a', v(1), { uid: 'a' });

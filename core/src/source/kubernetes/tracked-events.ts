@@ -8,6 +8,10 @@
  *
  * A complete list marks the slots it saw with the list's generation; `forgetUnseen` then drops
  * the others without a second set of uids.
+ *
+ * With `maxEntries`, the entry changed least recently is evicted once there are more (the slots
+ * form a list in change order): the memory stays bounded however many events the server holds
+ * (1,000 events/s for an hour is 3.6 million). The tracker knows what eviction costs (see there).
  */
 import type { KubeObject } from '../../kube/listwatch.js';
 
@@ -22,6 +26,7 @@ export interface Version {
 }
 
 const INITIAL_SLOTS = 1024;
+const NONE = -1;
 
 export class TrackedEvents {
   private readonly slots = new Map<string, number>();
@@ -29,6 +34,16 @@ export class TrackedEvents {
   private count = new Float64Array(INITIAL_SLOTS);
   private last = new Float64Array(INITIAL_SLOTS);
   private seenIn = new Uint32Array(INITIAL_SLOTS);
+  /** Change order: the previous (older) and next (newer) slot, NONE at the ends. */
+  private older = new Int32Array(INITIAL_SLOTS);
+  private newer = new Int32Array(INITIAL_SLOTS);
+  private oldest = NONE;
+  private newest = NONE;
+  /** Each slot's uid (to evict by slot). */
+  private readonly uids: (string | undefined)[] = [];
+  private readonly maxEntries: number;
+  /** Entries evicted to stay within `maxEntries`. */
+  evicted = 0;
   /** Slots whose resourceVersion is text (their `rv` is NaN). */
   private readonly rvText = new Map<number, string>();
   private readonly objects: Map<number, KubeObject> | null;
@@ -36,8 +51,9 @@ export class TrackedEvents {
   private used = 0;
   private generation = 0;
 
-  constructor(keepObjects: boolean) {
+  constructor(keepObjects: boolean, maxEntries: number = Number.POSITIVE_INFINITY) {
     this.objects = keepObjects ? new Map() : null;
+    this.maxEntries = Math.max(1, maxEntries);
   }
 
   get size(): number {
@@ -62,7 +78,11 @@ export class TrackedEvents {
     if (slot === undefined) {
       slot = this.allocate();
       this.slots.set(uid, slot);
+      this.uids[slot] = uid;
+    } else {
+      this.unlink(slot);
     }
+    this.append(slot);
     if (typeof version.rv === 'number') {
       this.rv[slot] = version.rv;
       this.rvText.delete(slot);
@@ -74,6 +94,7 @@ export class TrackedEvents {
     this.last[slot] = version.last;
     this.seenIn[slot] = this.generation;
     this.objects?.set(slot, object);
+    while (this.slots.size > this.maxEntries && this.evictOldest());
   }
 
   /** Marks `uid` as seen by the current list (when tracked). */
@@ -105,6 +126,34 @@ export class TrackedEvents {
     }
   }
 
+  /** Evicts the least recently changed entry; false when there is none to evict. */
+  private evictOldest(): boolean {
+    const slot = this.oldest;
+    const uid = slot === NONE ? undefined : this.uids[slot];
+    if (uid === undefined) return false;
+    this.slots.delete(uid);
+    this.release(slot);
+    this.evicted++;
+    return true;
+  }
+
+  private append(slot: number): void {
+    this.older[slot] = this.newest;
+    this.newer[slot] = NONE;
+    if (this.newest !== NONE) this.newer[this.newest] = slot;
+    else this.oldest = slot;
+    this.newest = slot;
+  }
+
+  private unlink(slot: number): void {
+    const before = this.older[slot]!;
+    const after = this.newer[slot]!;
+    if (before !== NONE) this.newer[before] = after;
+    else this.oldest = after;
+    if (after !== NONE) this.older[after] = before;
+    else this.newest = before;
+  }
+
   private allocate(): number {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
@@ -113,6 +162,8 @@ export class TrackedEvents {
   }
 
   private release(slot: number): void {
+    this.unlink(slot);
+    this.uids[slot] = undefined;
     this.rvText.delete(slot);
     this.objects?.delete(slot);
     this.free.push(slot);
@@ -120,7 +171,7 @@ export class TrackedEvents {
 
   private grow(): void {
     const size = this.rv.length * 2;
-    const grown = <A extends Float64Array | Uint32Array>(a: A, make: (n: number) => A): A => {
+    const grown = <A extends Float64Array | Uint32Array | Int32Array>(a: A, make: (n: number) => A): A => {
       const b = make(size);
       b.set(a);
       return b;
@@ -129,5 +180,7 @@ export class TrackedEvents {
     this.count = grown(this.count, (n) => new Float64Array(n));
     this.last = grown(this.last, (n) => new Float64Array(n));
     this.seenIn = grown(this.seenIn, (n) => new Uint32Array(n));
+    this.older = grown(this.older, (n) => new Int32Array(n));
+    this.newer = grown(this.newer, (n) => new Int32Array(n));
   }
 }

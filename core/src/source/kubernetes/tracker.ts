@@ -10,7 +10,12 @@
  * - DELETED: forgotten, emitted only with `emitDeleted`;
  * - re-list: diffed against the map: new uids are emitted as ADDED, recurrences as MODIFIED,
  *   unchanged events not at all; uids the list no longer has are forgotten (DELETED with
- *   `emitDeleted`). The map therefore holds exactly the events the server still has.
+ *   `emitDeleted`). The map therefore holds exactly the events the server still has —
+ * - up to `maxEntries`: past it, the events changed least recently are evicted. What that costs:
+ *   a re-list does not emit an evicted event again as long as its version is one already
+ *   observed (at or below the furthest resourceVersion seen: every such version reached the
+ *   tracker), but a metadata-only change of an evicted event is emitted as if it recurred, and
+ *   an evicted event that vanishes is not reported with `emitDeleted`. Nothing is lost.
  */
 import { rvNumber } from '../../checkpoint/position.js';
 import type { KubeObject, ListWatchItem } from '../../kube/listwatch.js';
@@ -32,6 +37,8 @@ export interface TrackerOptions {
   maxEventAgeMs?: number | null;
   /** @default Date.now */
   now?: () => number;
+  /** Most events tracked; the least recently changed are evicted past it. @default unbounded */
+  maxEntries?: number;
 }
 
 export interface TrackerCounters {
@@ -49,6 +56,8 @@ export interface TrackerCounters {
   tooOld: number;
   /** Events of the initial list skipped because the saved resume point says they were delivered. */
   resumed: number;
+  /** Tracked events evicted to stay within `maxEntries`. */
+  evicted: number;
 }
 
 export class EventTracker {
@@ -57,13 +66,19 @@ export class EventTracker {
   private readonly emitDeleted: boolean;
   private readonly maxAgeMs: number | null;
   private readonly now: () => number;
-  readonly counters: TrackerCounters = { emitted: 0, recurrences: 0, unchanged: 0, deleted: 0, vanished: 0, tooOld: 0, resumed: 0 };
+  private readonly counts = { emitted: 0, recurrences: 0, unchanged: 0, deleted: 0, vanished: 0, tooOld: 0, resumed: 0 };
+  /** The furthest integer resourceVersion observed (a completed list's, a watch event's): every version up to it reached the tracker. */
+  private observedUpTo: bigint | null = null;
 
   constructor(options: TrackerOptions = {}) {
     this.emitDeleted = options.emitDeleted ?? false;
-    this.map = new TrackedEvents(this.emitDeleted);
+    this.map = new TrackedEvents(this.emitDeleted, options.maxEntries);
     this.maxAgeMs = options.maxEventAgeMs ?? null;
     this.now = options.now ?? Date.now;
+  }
+
+  get counters(): TrackerCounters {
+    return { ...this.counts, evicted: this.map.evicted };
   }
 
   /** Events currently tracked. */
@@ -88,23 +103,38 @@ export class EventTracker {
           if (item.objects.length > 0) this.page(item.objects, item.reason, false, out, resumeAfter);
           this.forgetUnseen(out);
           this.listing = false;
+          this.observed(item.resourceVersion);
           return;
         }
         const objects = sortByResourceVersion(item.objects);
         if (item.reason === 'initial') this.initial(objects, out, resumeAfter);
         else this.relist(objects, out);
+        this.observed(item.resourceVersion);
         return;
       }
       case 'event':
         this.event(item.type, item.object, out);
+        this.observed(resourceVersionOf(item.object));
         return;
       case 'gap':
         return;
     }
   }
 
+  private observed(rv: string | null): void {
+    const n = rvNumber(rv);
+    if (n !== null && (this.observedUpTo === null || n > this.observedUpTo)) this.observedUpTo = n;
+  }
+
+  /** An untracked version that is not new: its uid was evicted, and the version was observed before. */
+  private evictedAndSeen(obj: KubeObject): boolean {
+    if (this.map.evicted === 0 || this.observedUpTo === null) return false;
+    const rv = rvNumber(resourceVersionOf(obj));
+    return rv !== null && rv <= this.observedUpTo;
+  }
+
   private emit(out: Emission[], type: EmitType, object: KubeObject): void {
-    this.counters.emitted++;
+    this.counts.emitted++;
     out.push({ type, object });
   }
 
@@ -116,14 +146,14 @@ export class EventTracker {
       if (resumeAfter !== null) {
         const rv = rvNumber(resourceVersionOf(obj));
         if (rv !== null && rv <= resumeAfter) {
-          this.counters.resumed++;
+          this.counts.resumed++;
           continue;
         }
       }
       if (cutoff !== null) {
         const at = lastOccurrence(obj);
         if (at !== null && at < cutoff) {
-          this.counters.tooOld++;
+          this.counts.tooOld++;
           continue;
         }
       }
@@ -156,7 +186,7 @@ export class EventTracker {
           const rv = rvNumber(resourceVersionOf(obj));
           if (rv !== null && rv <= resumeAfter) {
             this.map.set(uid, versionOf(obj), obj);
-            this.counters.resumed++;
+            this.counts.resumed++;
             continue;
           }
         }
@@ -164,7 +194,7 @@ export class EventTracker {
           const at = lastOccurrence(obj);
           if (at !== null && at < cutoff) {
             this.map.set(uid, versionOf(obj), obj);
-            this.counters.tooOld++;
+            this.counts.tooOld++;
             continue;
           }
         }
@@ -176,7 +206,7 @@ export class EventTracker {
   /** Forgets tracked events the complete list just delivered no longer has (DELETED with `emitDeleted`). */
   private forgetUnseen(out: Emission[]): void {
     this.map.forgetUnseen((_uid, object) => {
-      this.counters.vanished++;
+      this.counts.vanished++;
       if (this.emitDeleted && object !== undefined) this.emit(out, 'DELETED', object);
     });
   }
@@ -198,7 +228,7 @@ export class EventTracker {
   private event(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject, out: Emission[]): void {
     const uid = uidOf(obj);
     if (type === 'DELETED') {
-      this.counters.deleted++;
+      this.counts.deleted++;
       if (uid !== null) this.map.delete(uid);
       if (this.emitDeleted) this.emit(out, 'DELETED', obj);
       return;
@@ -213,6 +243,10 @@ export class EventTracker {
   /** A new or changed version of `uid`: emit when new or recurred; track it either way. */
   private change(uid: string, obj: KubeObject, typeIfNew: EmitType, out: Emission[]): void {
     const prev = this.map.get(uid);
+    if (prev === undefined && this.evictedAndSeen(obj)) {
+      this.counts.unchanged++;
+      return;
+    }
     const next = versionOf(obj);
     this.map.set(uid, next, obj);
     if (prev === undefined) {
@@ -220,10 +254,10 @@ export class EventTracker {
       return;
     }
     if (prev.rv === next.rv || !(next.count > prev.count || next.last !== prev.last)) {
-      this.counters.unchanged++;
+      this.counts.unchanged++;
       return;
     }
-    this.counters.recurrences++;
+    this.counts.recurrences++;
     this.emit(out, 'MODIFIED', obj);
   }
 
