@@ -14,8 +14,6 @@ import { memoryBudget, readMemoryLimit } from '../util/memory-limit.js';
 import type { MemoryBudget, MemoryLimit } from '../util/memory-limit.js';
 import { planHeapLimit } from './heap-limit.js';
 import { HELP, parseCli } from './args.js';
-import { transformCommand } from './transform-commands.js';
-import { pluginsCommand } from './plugins-commands.js';
 import type { CliOptions } from './args.js';
 
 export interface CliIo {
@@ -35,11 +33,11 @@ export function version(): string {
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const group = argv[0] === 'transform' ? transformCommand : argv[0] === 'plugins' ? pluginsCommand : null;
+  const group = commandGroup(argv[0]);
   if (group) {
     const debug = argv.includes('--debug');
     try {
-      return await group(
+      return await (await group)(
         argv.slice(1).filter((a) => a !== '--debug'),
         io,
       );
@@ -67,6 +65,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     case 'run':
       return runCommand(options, io);
   }
+}
+
+type CommandGroup = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/**
+ * The `transform` and `plugins` command groups, loaded only when one of them runs: `run` never
+ * needs their code (scaffolding, the transform bench, plugin installs).
+ */
+function commandGroup(name: string | undefined): Promise<CommandGroup> | null {
+  if (name === 'transform') return import('./transform-commands.js').then((m) => m.transformCommand);
+  if (name === 'plugins') return import('./plugins-commands.js').then((m) => m.pluginsCommand);
+  return null;
 }
 
 async function load(options: CliOptions, io: CliIo): Promise<LoadedConfig> {
@@ -196,7 +206,7 @@ function logBudget(logger: Logger, loaded: LoadedConfig, limit: MemoryLimit, bud
   const workerText =
     workers === 0
       ? 'no transform workers'
-      : `${workers} transform worker${workers === 1 ? '' : 's'}${budget.workerHeapMb === null ? '' : ` (heap ${budget.workerHeapMb} MB each)`}`;
+      : `${workers === 1 ? '1 transform worker' : `up to ${workers} transform workers`}${budget.workerHeapMb === null ? '' : ` (heap ${budget.workerHeapMb} MB each)`}`;
   logger.info(`memory: limit ${limitText} (${limit.source}); heap limit ${mib(heapSizeLimit)} (${heapSetBy}); queues ${queueText}; ${workerText}`, {
     limitBytes: limit.bytes,
     limitSource: limit.source,
