@@ -11,6 +11,9 @@ import { redactString } from '../util/redact.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { memoryBudget, readMemoryLimit } from '../util/memory-limit.js';
+import { exposeGc } from '../util/expose-gc.js';
+import { startIdleGc } from '../util/idle-gc.js';
+import type { IdleGc } from '../util/idle-gc.js';
 import type { MemoryBudget, MemoryLimit } from '../util/memory-limit.js';
 import { planHeapLimit } from './heap-limit.js';
 import { HELP, parseCli } from './args.js';
@@ -25,6 +28,12 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Embedders: running pipeline counters after every chunk. */
   onProgress?: RunOptions['onProgress'];
+  /**
+   * `run` collects garbage once the pipeline has been quiet for a while, giving the memory a
+   * burst made V8 commit back (util/idle-gc.ts). The binary sets it; embedders share their
+   * process and decide for themselves. @default false
+   */
+  idleGc?: boolean;
 }
 
 export function version(): string {
@@ -151,12 +160,17 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   io.signal?.addEventListener('abort', () => stop('embedder'), { once: true });
+  const idle = io.idleGc === true ? idleCollector(logger) : null;
+  const onProgress: RunOptions['onProgress'] = (counters) => {
+    idle?.activity();
+    io.onProgress?.(counters);
+  };
 
   try {
     logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
     const budget = memoryBudget(limit.bytes);
     logBudget(logger, loaded, limit, budget, io.env);
-    const summary = await run(loaded, { logger, signal: controller.signal, budget, ...(io.onProgress ? { onProgress: io.onProgress } : {}) });
+    const summary = await run(loaded, { logger, signal: controller.signal, budget, ...(idle !== null || io.onProgress ? { onProgress } : {}) });
     if (!summary.led) return 0; // stopped while on standby: nothing streamed, nothing to flush
     report(summary, logger, io.cwd);
     const all = [...summary.sinks, summary.deadLetter];
@@ -177,9 +191,19 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
     io.stderr.write(userMessage(err, options.debug) + '\n');
     return 1;
   } finally {
+    idle?.stop();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
   }
+}
+
+/** The idle collector of `run` (start-up counts as work: a run that never sees an event collects too). */
+function idleCollector(logger: Logger): IdleGc | null {
+  const gc = exposeGc();
+  if (gc === null) return null;
+  const idle = startIdleGc({ gc, onCollect: (c) => logger.debug('idle: collected garbage', { ms: Math.round(c.ms), heapBefore: c.heapBefore, heapAfter: c.heapAfter }) });
+  idle.activity();
+  return idle;
 }
 
 /**
