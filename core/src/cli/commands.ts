@@ -46,7 +46,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (group) {
     const debug = argv.includes('--debug');
     try {
-      return await (await group)(
+      const command = await group;
+      return await command(
         argv.slice(1).filter((a) => a !== '--debug'),
         io,
       );
