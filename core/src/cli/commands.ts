@@ -11,11 +11,12 @@ import { redactString } from '../util/redact.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { memoryBudget, readMemoryLimit } from '../util/memory-limit.js';
+import { exposeGc } from '../util/expose-gc.js';
+import { startIdleGc } from '../util/idle-gc.js';
+import type { IdleGc } from '../util/idle-gc.js';
 import type { MemoryBudget, MemoryLimit } from '../util/memory-limit.js';
 import { planHeapLimit } from './heap-limit.js';
 import { HELP, parseCli } from './args.js';
-import { transformCommand } from './transform-commands.js';
-import { pluginsCommand } from './plugins-commands.js';
 import type { CliOptions } from './args.js';
 
 export interface CliIo {
@@ -27,6 +28,12 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Embedders: running pipeline counters after every chunk. */
   onProgress?: RunOptions['onProgress'];
+  /**
+   * `run` collects garbage once the pipeline has been quiet for a while, giving the memory a
+   * burst made V8 commit back (util/idle-gc.ts). The binary sets it; embedders share their
+   * process and decide for themselves. @default false
+   */
+  idleGc?: boolean;
 }
 
 export function version(): string {
@@ -35,11 +42,12 @@ export function version(): string {
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const group = argv[0] === 'transform' ? transformCommand : argv[0] === 'plugins' ? pluginsCommand : null;
+  const group = commandGroup(argv[0]);
   if (group) {
     const debug = argv.includes('--debug');
     try {
-      return await group(
+      const command = await group;
+      return await command(
         argv.slice(1).filter((a) => a !== '--debug'),
         io,
       );
@@ -67,6 +75,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     case 'run':
       return runCommand(options, io);
   }
+}
+
+type CommandGroup = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/**
+ * The `transform` and `plugins` command groups, loaded only when one of them runs: `run` never
+ * needs their code (scaffolding, the transform bench, plugin installs).
+ */
+function commandGroup(name: string | undefined): Promise<CommandGroup> | null {
+  if (name === 'transform') return import('./transform-commands.js').then((m) => m.transformCommand);
+  if (name === 'plugins') return import('./plugins-commands.js').then((m) => m.pluginsCommand);
+  return null;
 }
 
 async function load(options: CliOptions, io: CliIo): Promise<LoadedConfig> {
@@ -141,12 +161,17 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   io.signal?.addEventListener('abort', () => stop('embedder'), { once: true });
+  const idle = io.idleGc === true ? idleCollector(logger) : null;
+  const onProgress: RunOptions['onProgress'] = (counters) => {
+    idle?.activity();
+    io.onProgress?.(counters);
+  };
 
   try {
     logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
     const budget = memoryBudget(limit.bytes);
     logBudget(logger, loaded, limit, budget, io.env);
-    const summary = await run(loaded, { logger, signal: controller.signal, budget, ...(io.onProgress ? { onProgress: io.onProgress } : {}) });
+    const summary = await run(loaded, { logger, signal: controller.signal, budget, ...(idle !== null || io.onProgress ? { onProgress } : {}) });
     if (!summary.led) return 0; // stopped while on standby: nothing streamed, nothing to flush
     report(summary, logger, io.cwd);
     const all = [...summary.sinks, summary.deadLetter];
@@ -167,9 +192,19 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
     io.stderr.write(userMessage(err, options.debug) + '\n');
     return 1;
   } finally {
+    idle?.stop();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
   }
+}
+
+/** The idle collector of `run` (start-up counts as work: a run that never sees an event collects too). */
+function idleCollector(logger: Logger): IdleGc | null {
+  const gc = exposeGc();
+  if (gc === null) return null;
+  const idle = startIdleGc({ gc, onCollect: (c) => logger.debug('idle: collected garbage', { ms: Math.round(c.ms), heapBefore: c.heapBefore, heapAfter: c.heapAfter }) });
+  idle.activity();
+  return idle;
 }
 
 /**
@@ -196,7 +231,7 @@ function logBudget(logger: Logger, loaded: LoadedConfig, limit: MemoryLimit, bud
   const workerText =
     workers === 0
       ? 'no transform workers'
-      : `${workers} transform worker${workers === 1 ? '' : 's'}${budget.workerHeapMb === null ? '' : ` (heap ${budget.workerHeapMb} MB each)`}`;
+      : `${workers === 1 ? '1 transform worker' : `up to ${workers} transform workers`}${budget.workerHeapMb === null ? '' : ` (heap ${budget.workerHeapMb} MB each)`}`;
   logger.info(`memory: limit ${limitText} (${limit.source}); heap limit ${mib(heapSizeLimit)} (${heapSetBy}); queues ${queueText}; ${workerText}`, {
     limitBytes: limit.bytes,
     limitSource: limit.source,

@@ -49,6 +49,29 @@ describe('worker resource limits', () => {
   });
 });
 
+describe('starting workers on demand', () => {
+  it('starts initialSize workers, and another only once a task waits for a busy one', async () => {
+    const pool = await createPool({ transforms: [await spec()], size: 2, initialSize: 1, batchSize: 4, logger: silentLogger });
+    pools.push(pool);
+    expect([pool.size, pool.workers]).toEqual([2, 1]);
+    // One task (up to batchSize records): the started worker takes it, nothing waits.
+    expect((await pool.run(0, ['{}', '{}', '{}'])).results).toHaveLength(3);
+    expect(pool.workers).toBe(1);
+    // Three tasks at once: two wait for the busy worker, so a second one starts (and no third).
+    const many = Array.from({ length: 12 }, () => '{}');
+    expect((await pool.run(0, many)).results).toEqual(many.map(() => ({ kind: 'same' })));
+    expect(pool.workers).toBe(2);
+    expect((await pool.run(0, many)).results).toHaveLength(12);
+    expect(pool.workers).toBe(2);
+  });
+
+  it('starts every worker up front by default', async () => {
+    const pool = await createPool({ transforms: [await spec()], size: 2, logger: silentLogger });
+    pools.push(pool);
+    expect(pool.workers).toBe(2);
+  });
+});
+
 describe('worker crashes', () => {
   it('the stand-in worker uses the real control-buffer layout', () => {
     expect([I_ITEM, I_DONE, I_BYTES, RESULTS_OFFSET]).toEqual([0, 2, 3, 64]);

@@ -28,8 +28,14 @@ export interface PoolTransform extends WorkerTransformSpec {
 
 export interface PoolOptions {
   transforms: PoolTransform[];
-  /** Worker threads. @default min(2, available cores) */
+  /** Most worker threads. @default min(2, available cores) */
   size?: number;
+  /**
+   * Workers started before the pool is returned; the others start one at a time, up to `size`,
+   * when a task has to wait because every started worker is busy (each worker costs ~16 MB of
+   * RSS, so a pool that is never busy keeps one). @default size
+   */
+  initialSize?: number;
   /** Most records per message to a worker. @default {@link DEFAULT_BATCH_SIZE} */
   batchSize?: number;
   logger: Logger;
@@ -66,7 +72,10 @@ export interface PoolStats {
 }
 
 export interface TransformPool {
+  /** Most workers. */
   readonly size: number;
+  /** Workers started so far, one still starting included (`initialSize` to `size`). */
+  readonly workers: number;
   /** Runs chain step `step` (the transform's index in the chain) over records (their JSON text); one result per record, in order. */
   run(step: number, records: readonly string[]): Promise<StepRun>;
   stats(): PoolStats;
@@ -152,6 +161,7 @@ import(${JSON.stringify(WORKER_URL.href)});`;
 /** Creates the pool and waits until every worker instantiated the chain. */
 export async function createPool(options: PoolOptions): Promise<TransformPool> {
   const size = Math.max(1, options.size ?? defaultPoolSize());
+  const initialSize = Math.min(size, Math.max(1, options.initialSize ?? size));
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const initTimeoutMs = options.initTimeoutMs ?? 30_000;
   const { transforms, logger } = options;
@@ -167,6 +177,9 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
   let wantSpare = false;
   let closed = false;
   let respawning = 0;
+  /** A worker being added because tasks wait (one at a time); false once adding one failed. */
+  let growing = false;
+  let canGrow = true;
 
   /** Starts a worker and resolves once the chain is instantiated in it. */
   const spawn = (): Promise<Slot> => {
@@ -422,9 +435,32 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
       slot.task = queue.shift()!;
       continueTask(slot);
     }
+    if (queue.length > 0) grow();
   };
 
-  const initial = await Promise.allSettled(Array.from({ length: size }, () => spawn()));
+  /** Tasks wait and every worker is busy: start one more, up to `size`. */
+  const grow = (): void => {
+    if (growing || !canGrow || closed || slots.length >= size) return;
+    growing = true;
+    spawn().then(
+      (slot) => {
+        growing = false;
+        if (closed) {
+          void slot.worker.terminate();
+          return;
+        }
+        slots = [...slots, slot];
+        pump();
+      },
+      (err: unknown) => {
+        growing = false;
+        canGrow = false;
+        logger.warn('could not start another transform worker; carrying on with fewer', { workers: slots.length, error: errorMessage(err) });
+      },
+    );
+  };
+
+  const initial = await Promise.allSettled(Array.from({ length: initialSize }, () => spawn()));
   const failedInit = initial.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failedInit) {
     await Promise.all(initial.flatMap((r) => (r.status === 'fulfilled' ? [r.value.worker.terminate()] : [])));
@@ -434,6 +470,9 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
 
   return {
     size,
+    get workers() {
+      return slots.length + (growing ? 1 : 0);
+    },
     stats: () => ({ ...stats }),
     run(step: number, items: readonly string[]): Promise<StepRun> {
       if (closed) return Promise.reject(new K8streamError('TRANSFORM_FAILED', 'transform pool closed'));

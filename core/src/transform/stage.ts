@@ -58,7 +58,10 @@ export interface TransformStageOptions extends Omit<LoadOptions, 'configDir'> {
   configDir: string;
   deadLetter: DeadLetter;
   logger: Logger;
-  /** Worker threads. @default min(2, available cores) */
+  /**
+   * Most worker threads: one starts with the stage, another only once records wait for a busy
+   * worker (see the pool's `initialSize`). @default min(2, available cores)
+   */
   workers?: number;
   /** Records per message to a worker. @default {@link DEFAULT_BATCH_SIZE} */
   batchSize?: number;
@@ -144,6 +147,7 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
   const pool: TransformPool = await createPool({
     transforms: loaded.map((l) => ({ ...workerSpec(l, options.configDir), timeoutMs: l.config.timeoutMs })),
     size: options.workers ?? defaultPoolSize(),
+    initialSize: 1,
     ...(options.workerHeapMb !== undefined ? { workerHeapMb: options.workerHeapMb } : {}),
     batchSize,
     logger,
@@ -240,8 +244,9 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
     async apply(records: EventRecord[]): Promise<EventRecord[]> {
       if (closed) throw new K8streamError('TRANSFORM_FAILED', 'the transform stage is closed');
       if (records.length === 0) return [];
-      // Chunks small enough to keep every worker busy, at most batchSize each.
-      const chunkSize = Math.max(1, Math.min(batchSize, Math.ceil(records.length / pool.size)));
+      // Chunks small enough to keep every started worker busy, at most batchSize each (with one
+      // worker started, a chunk the size of a batch or less stays whole and starts no other).
+      const chunkSize = Math.max(1, Math.min(batchSize, Math.ceil(records.length / pool.workers)));
       const chunks: EventRecord[][] = [];
       for (let at = 0; at < records.length; at += chunkSize) chunks.push(records.slice(at, at + chunkSize));
       const outputs = await Promise.all(chunks.map(runChunk));

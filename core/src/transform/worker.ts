@@ -15,6 +15,7 @@ import type { InstanceHooks, LogLevel, TransformInstance } from './instance.js';
 import { createHttpClient } from './http.js';
 import { F_MICROS, F_START, I_BYTES, I_DONE, I_ITEM, I_STEP, RESULTS_OFFSET, epochMs, resultSizeBound, writeResult } from './protocol.js';
 import type { FromWorker, ItemResult, RunMessage, WorkerInit } from './protocol.js';
+import { globalGc, startIdleGc } from '../util/idle-gc.js';
 
 const port = parentPort;
 if (port === null) throw new Error('transform worker must run in a worker thread');
@@ -119,11 +120,18 @@ async function run(instances: TransformInstance[], message: RunMessage): Promise
   post({ type: 'done', partial: false });
 }
 
+// Where the process exposed gc (the binary does, util/expose-gc.ts): give memory back once idle.
+const gc = globalGc();
+const idle = gc === null ? null : startIdleGc({ gc });
+
 const ready = start();
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (message: RunMessage) => {
   // Messages are handled strictly one after another: one call at a time per instance.
-  queue = queue.then(async () => run(await ready, message));
+  queue = queue.then(async () => {
+    await run(await ready, message);
+    idle?.activity();
+  });
 });
 void ready.then((instances) => {
   if (instances.length === init.transforms.length) post({ type: 'ready' });
