@@ -1,12 +1,10 @@
 /**
  * Structured logger. Human-readable lines by default (`pretty`), one JSON object per line with
- * `format: 'json'` (`level` label, `time` ISO 8601, then bound and call fields, then `msg`: the
- * lines pino wrote before, without loading pino, sonic-boom, thread-stream and `node:assert` —
- * ~1 MB of idle RSS). Every field and every message is scrubbed of secrets first (see
- * `redact.ts`), in both formats, which also makes them plain JSON data (no cycles, no bigints);
- * errors in fields keep message and code, and their stack only at debug level.
+ * `format: 'json'` (written by pino: `time` ISO 8601, `level` label, `msg`, then bound and call
+ * fields). Every field and every message is scrubbed of secrets first (see `redact.ts`), in both
+ * formats; errors in fields keep message and code, and their stack only at debug level.
  */
-import { writeSync } from 'node:fs';
+import { pino, stdTimeFunctions, type Logger as PinoLogger } from 'pino';
 import { redactFields, redactString } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -38,7 +36,7 @@ type Emit = (level: Exclude<LogLevel, 'silent'>, msg: string, fields: LogFields)
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
   const level = options.level ?? 'info';
   const format = options.format ?? 'pretty';
-  const emit = format === 'json' ? jsonEmitter(options.write) : prettyEmitter(options.write);
+  const emit = format === 'json' ? jsonEmitter(level, options.write) : prettyEmitter(options.write);
   return makeLogger(ORDER[level], level === 'debug', emit, redactFields(bound, { stacks: level === 'debug' }));
 }
 
@@ -58,11 +56,22 @@ function makeLogger(threshold: number, stacks: boolean, emit: Emit, bound: LogFi
   };
 }
 
-/** Keys every JSON line has; a field with one of these names is renamed rather than duplicated. */
+/** Keys pino writes itself; a field with one of these names is renamed rather than duplicated. */
 const RESERVED = ['time', 'level', 'msg'] as const;
 
-function jsonEmitter(write: ((line: string) => void) | undefined): Emit {
-  const out = write ?? syncStderrLine;
+function jsonEmitter(level: LogLevel, write: ((line: string) => void) | undefined): Emit {
+  const destination = write === undefined ? syncStderr() : { write: (chunk: string) => write(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) };
+  const logger: PinoLogger = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Fields are already plain, scrubbed data: replace pino's default `err` serializer.
+      serializers: { err: (value: unknown) => value },
+    },
+    destination,
+  );
   return (lvl, msg, fields) => {
     let obj = fields;
     for (const key of RESERVED) {
@@ -71,14 +80,13 @@ function jsonEmitter(write: ((line: string) => void) | undefined): Emit {
         delete obj[key];
       }
     }
-    const body = JSON.stringify(obj);
-    const head = `{"level":"${lvl}","time":"${new Date().toISOString()}",`;
-    out(`${head}${body === '{}' ? '' : `${body.slice(1, -1)},`}"msg":${JSON.stringify(msg)}}`);
+    logger[lvl](obj, msg);
   };
 }
 
 function prettyEmitter(write: ((line: string) => void) | undefined): Emit {
-  const out = write ?? syncStderrLine;
+  const stderr = write === undefined ? syncStderr() : undefined;
+  const out = write ?? ((line: string) => void stderr!.write(line + '\n'));
   return (lvl, msg, fields) => {
     let extra = '';
     for (const key of Object.keys(fields)) {
@@ -90,27 +98,13 @@ function prettyEmitter(write: ((line: string) => void) | undefined): Emit {
   };
 }
 
-/** For {@link syncStderrLine} to wait on when stderr is full. */
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
 /**
- * One line to stderr (fd 2) with blocking writes, as pino's sync destination did.
- * `process.stderr.write` on a pipe is asynchronous: lines still queued are lost at
- * `process.exit` (measured: 2,200 of 3,000 lines lost), and would come out of order with these.
- * A non-blocking pipe that is full (EAGAIN) is retried after 1 ms; any other error drops the
- * line (there is nowhere left to report it).
+ * Stderr written with blocking writes (pino's sonic-boom in sync mode). `process.stderr.write` on
+ * a pipe is asynchronous: lines still queued are lost at `process.exit` (measured: 2,200 of
+ * 3,000 lines lost), and would come out of order with these.
  */
-function syncStderrLine(line: string): void {
-  const bytes = Buffer.from(line + '\n');
-  let written = 0;
-  while (written < bytes.length) {
-    try {
-      written += writeSync(2, bytes, written);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-      Atomics.wait(pause, 0, 0, 1);
-    }
-  }
+function syncStderr(): { write(chunk: string): unknown } {
+  return pino.destination({ fd: 2, sync: true });
 }
 
 export const silentLogger: Logger = createLogger({ level: 'silent' });
