@@ -141,11 +141,14 @@ describe('runPipeline', () => {
     }
   });
 
-  it('closes every sink\'s open batch right after the chunk that completes the initial list', async () => {
+  it("closes every sink's open batch right after the chunk that completes the initial list", async () => {
     const src = controlledSource();
     const a = collectingDispatcher();
     const b = collectingDispatcher();
-    const running = runPipeline({ ...options(src.source, a.dispatcher), sinks: [a.dispatcher, b.dispatcher], route: createRouter([{ match: {} }, { match: {} }]) }, new AbortController().signal);
+    const running = runPipeline(
+      { ...options(src.source, a.dispatcher), sinks: [a.dispatcher, b.dispatcher], route: createRouter([{ match: {} }, { match: {} }]) },
+      new AbortController().signal,
+    );
     src.push(0, 2);
     src.push(2, 2, true); // the end of the initial list
     src.push(4, 1);

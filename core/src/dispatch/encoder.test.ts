@@ -86,7 +86,10 @@ describe('encoder sender', () => {
       await vi.waitFor(() => expect(received).toHaveLength(1));
       expect(parse).not.toHaveBeenCalled();
       const batch = received[0]!.batch!;
-      expect(batch.records).toEqual([{ id: 'a', n: 1 }, { id: 'b', n: 2 }]);
+      expect(batch.records).toEqual([
+        { id: 'a', n: 1 },
+        { id: 'b', n: 2 },
+      ]);
       expect(batch.records).toBe(batch.records);
       expect(parse).toHaveBeenCalledTimes(2);
     } finally {

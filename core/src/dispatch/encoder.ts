@@ -93,7 +93,7 @@ export function createEncoder(options: EncoderOptions, stop: Stop, next: (prepar
     const id = batchId({ firstId: first.id, lastId: last.id, count: items.length, minTimestamp: range.min });
     try {
       const encoded = await encodeBatch(lines, encoding);
-      const records = lazyRecords(items as readonly DispatchItem[]);
+      const records = lazyRecords(items);
       const batch: Batch<unknown> = {
         id,
         sink: name,

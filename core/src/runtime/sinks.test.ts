@@ -33,7 +33,11 @@ describe('batchOptions', () => {
     const [unset] = sinks;
     expect(batchOptions(undefined, unset!, { maxEvents: 50_000, maxBytes: 64 * MiB })).toEqual({ maxEvents: 10_000, maxBytes: 8 * MiB, maxAgeMs: 30_000 });
     expect(batchOptions(undefined, unset!, { maxEvents: 50_000, maxBytes: 8 * MiB })).toEqual({ maxEvents: 10_000, maxBytes: 2 * MiB, maxAgeMs: 30_000 });
-    expect(batchOptions({ maxBytes: 1 * MiB, maxAgeMs: 5_000 }, unset!, { maxEvents: 50_000, maxBytes: 8 * MiB })).toEqual({ maxEvents: 10_000, maxBytes: 1 * MiB, maxAgeMs: 5_000 });
+    expect(batchOptions({ maxBytes: 1 * MiB, maxAgeMs: 5_000 }, unset!, { maxEvents: 50_000, maxBytes: 8 * MiB })).toEqual({
+      maxEvents: 10_000,
+      maxBytes: 1 * MiB,
+      maxAgeMs: 5_000,
+    });
     expect(batchOptions(undefined, unset!, { maxEvents: 50_000, maxBytes: 512 * 1024 }).maxBytes).toBe(256 * 1024);
   });
 

@@ -124,9 +124,12 @@ describe('memoryBudget', () => {
     [32 * GiB, 4096, 8, 64 * MiB, 256, 2, 1_000_000],
     [16 * MiB, 32, 1, 4 * MiB, 32, 1, 20_000],
     [null, 1024, 8, 64 * MiB, null, 2, 1_000_000],
-  ])('limit %s → heap %s MB, semi-space %s MB, queue %s, worker heap %s MB, %s workers, %s tracked events', (limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, workers, tracked) => {
-    expect(memoryBudget(limit, 2)).toEqual({ limitBytes: limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, transformWorkers: workers, trackedEvents: tracked });
-  });
+  ])(
+    'limit %s → heap %s MB, semi-space %s MB, queue %s, worker heap %s MB, %s workers, %s tracked events',
+    (limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, workers, tracked) => {
+      expect(memoryBudget(limit, 2)).toEqual({ limitBytes: limit, heapMb, semiSpaceMb, queueMaxBytes, workerHeapMb, transformWorkers: workers, trackedEvents: tracked });
+    },
+  );
 
   it('never more workers than cores', () => {
     expect(memoryBudget(null, 1).transformWorkers).toBe(1);

@@ -63,10 +63,17 @@ describe('EventTracker', () => {
     expect(t.size).toBe(3);
     expect(t.counters.evicted).toBe(2); // a and b
     // c changes (metadata only): it becomes the most recent, so f evicts d, not c.
-    expect(run(t, watch('MODIFIED', ev('c', '101', { metadata: { uid: 'c', resourceVersion: '101', annotations: { x: 'y' } } })), watch('ADDED', ev('f', '102')))).toEqual(['ADDED f:102']);
+    expect(run(t, watch('MODIFIED', ev('c', '101', { metadata: { uid: 'c', resourceVersion: '101', annotations: { x: 'y' } } })), watch('ADDED', ev('f', '102')))).toEqual([
+      'ADDED f:102',
+    ]);
     expect(t.counters.evicted).toBe(3);
     // A re-list of the same versions, plus a new event: only the new one is emitted.
-    const relist: ListWatchItem = { kind: 'sync', objects: [...first.slice(0, 2), ev('c', '101'), first[3]!, first[4]!, ev('f', '102'), ev('g', '103')], resourceVersion: '103', reason: 'relist' };
+    const relist: ListWatchItem = {
+      kind: 'sync',
+      objects: [...first.slice(0, 2), ev('c', '101'), first[3]!, first[4]!, ev('f', '102'), ev('g', '103')],
+      resourceVersion: '103',
+      reason: 'relist',
+    };
     expect(run(t, relist)).toEqual(['ADDED g:103']);
     // An evicted event that recurs is emitted (it cannot tell a recurrence from a metadata change).
     expect(run(t, watch('MODIFIED', ev('a', '104', { count: 2 })))).toEqual(['MODIFIED a:104']);

@@ -260,7 +260,6 @@ export class EventTracker {
     this.counts.recurrences++;
     this.emit(out, 'MODIFIED', obj);
   }
-
 }
 
 /** What the tracker keeps of an event version. */
