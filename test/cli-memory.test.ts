@@ -18,6 +18,7 @@ interface MemoryLine {
   heapBudgetMb?: number;
   queueMaxBytes: number;
   transformWorkers: number;
+  trackedEvents: number;
 }
 
 let dir: string;
@@ -47,11 +48,21 @@ describe('k8stream run under a memory limit', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.memory).toHaveLength(1);
     const m = r.memory[0]!;
-    expect(m).toMatchObject({ limitBytes: 128 * MiB, limitSource: 'K8STREAM_MEMORY_LIMIT', heapSetBy: 're-exec', heapBudgetMb: 70, queueMaxBytes: 8 * MiB, transformWorkers: 0 });
+    expect(m).toMatchObject({
+      limitBytes: 128 * MiB,
+      limitSource: 'K8STREAM_MEMORY_LIMIT',
+      heapSetBy: 're-exec',
+      heapBudgetMb: 70,
+      queueMaxBytes: 8 * MiB,
+      transformWorkers: 0,
+      trackedEvents: 131_072,
+    });
     // V8's heap_size_limit in the process that ran: old space 70 MB plus a 3 × 4 MB young
     // generation (without the re-exec it is ~4 GB here, ~259 MB in a 128 MiB cgroup).
     expect(m.heapSizeLimit).toBe(82 * MiB);
-    expect(m.msg).toMatch(/^memory: limit 128 MiB \(K8STREAM_MEMORY_LIMIT\); heap limit \d+ MiB \(re-exec\); queues 8 MiB per sink; no transform workers$/);
+    expect(m.msg).toMatch(
+      /^memory: limit 128 MiB \(K8STREAM_MEMORY_LIMIT\); heap limit \d+ MiB \(re-exec\); queues 8 MiB per sink(; up to 131,072 tracked events per watch)?; no transform workers$/,
+    );
   });
 
   it('an operator-set --max-old-space-size wins: no re-exec', async () => {
@@ -62,10 +73,12 @@ describe('k8stream run under a memory limit', () => {
     expect(m.heapSizeLimit).toBe(106 * MiB);
   });
 
-  it('no limit: V8 default heap and 64 MiB queues, as before', async () => {
+  it('no limit: a 1 GiB old space (re-exec), 64 MiB queues and 1,000,000 tracked events', async () => {
     const r = await runDemo({ K8STREAM_MEMORY_LIMIT: 'none' });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.memory[0]).toMatchObject({ limitBytes: null, heapSetBy: 'V8 default', queueMaxBytes: 64 * MiB });
+    expect(r.memory[0]).toMatchObject({ limitBytes: null, heapSetBy: 're-exec', heapBudgetMb: 1024, queueMaxBytes: 64 * MiB, trackedEvents: 1_000_000 });
+    // 1024 MB old space plus a 3 × 8 MB young generation.
+    expect(r.memory[0]!.heapSizeLimit).toBe(1048 * MiB);
   });
 
   it('an invalid K8STREAM_MEMORY_LIMIT fails the run with a clear message', async () => {

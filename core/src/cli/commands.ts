@@ -232,17 +232,20 @@ function logBudget(logger: Logger, loaded: LoadedConfig, limit: MemoryLimit, bud
     workers === 0
       ? 'no transform workers'
       : `${workers === 1 ? '1 transform worker' : `up to ${workers} transform workers`}${budget.workerHeapMb === null ? '' : ` (heap ${budget.workerHeapMb} MB each)`}`;
-  logger.info(`memory: limit ${limitText} (${limit.source}); heap limit ${mib(heapSizeLimit)} (${heapSetBy}); queues ${queueText}; ${workerText}`, {
+  const trackedText = config.source.type === 'kubernetes' ? `; up to ${budget.trackedEvents.toLocaleString('en-US')} tracked events per watch` : '';
+  logger.info(`memory: limit ${limitText} (${limit.source}); heap limit ${mib(heapSizeLimit)} (${heapSetBy}); queues ${queueText}${trackedText}; ${workerText}`, {
     limitBytes: limit.bytes,
     limitSource: limit.source,
     ...(limit.file !== undefined ? { limitFile: limit.file } : {}),
     heapSizeLimit,
     heapSetBy,
-    ...(budget.heapMb !== null ? { heapBudgetMb: budget.heapMb, semiSpaceBudgetMb: budget.semiSpaceMb } : {}),
+    heapBudgetMb: budget.heapMb,
+    semiSpaceBudgetMb: budget.semiSpaceMb,
     queueMaxBytes: budget.queueMaxBytes,
     queueDefaultSinks: defaulted,
     transformWorkers: workers,
     workerHeapMb: budget.workerHeapMb,
+    trackedEvents: budget.trackedEvents,
   });
 }
 
