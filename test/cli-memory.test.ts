@@ -1,7 +1,7 @@
 // The `k8stream run` binary under a memory limit (issue 14): it reads the limit, re-execs itself
 // with a V8 heap that fits, and says what it chose in one start-up line. The limit is simulated
 // with K8STREAM_MEMORY_LIMIT (what a cgroup would say; the cgroup reading is unit-tested).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,11 +27,11 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-/** Runs the demo replay config to its end with `env`; returns the exit code and the memory line. */
-async function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; memory: MemoryLine[] }> {
+/** Runs the demo replay config (or `config`) to its end with `env`; returns the exit code and the memory line. */
+async function runDemo(env: NodeJS.ProcessEnv, config = 'examples/demo/replay.k8streamrc'): Promise<{ code: number | null; stderr: string; memory: MemoryLine[] }> {
   const out = await mkdtemp(join(dir, 'out-'));
   // NODE_OPTIONS of the test runner must not decide for the child.
-  const r = await runCli(['run', '--config', 'examples/demo/replay.k8streamrc', '--log-format', 'json'], {
+  const r = await runCli(['run', '--config', config, '--log-format', 'json'], {
     env: { K8STREAM_DEMO_OUT: out, NODE_OPTIONS: '', K8STREAM_HEAP_REEXEC: undefined, ...env },
   });
   const lines = r.stderr
@@ -63,6 +63,29 @@ describe('k8stream run under a memory limit', () => {
     expect(m.msg).toMatch(
       /^memory: limit 128 MiB \(K8STREAM_MEMORY_LIMIT\); heap limit \d+ MiB \(re-exec\); queues 8 MiB per sink(; up to 131,072 tracked events per watch)?; no transform workers$/,
     );
+  });
+
+  it('128Mi with a transform: re-execs once more, after reading the config, with a heap that leaves its worker room', async () => {
+    const config = join(dir, 'with-transform.yaml');
+    const demo = join(process.cwd(), 'examples/demo/events.json');
+    await writeFile(
+      config,
+      [
+        'cluster: t',
+        `source: { type: replay, replay: { file: ${demo} } }`,
+        'transforms: [{ use: redact }]',
+        `sinks: [{ name: archive, use: file, config: { dir: ${join(dir, 'with-transform')} } }]`,
+        `deadLetter: { use: file, config: { dir: ${join(dir, 'with-transform-dl')} } }`,
+        '',
+      ].join('\n'),
+    );
+    const r = await runDemo({ K8STREAM_MEMORY_LIMIT: '128Mi' }, config);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.memory).toHaveLength(1); // the first process logged nothing before it was replaced
+    const m = r.memory[0]!;
+    // (128 − 24 MiB for the worker) × 55% = 57 MB old space; semi-space 104/32 = 3 MB.
+    expect(m).toMatchObject({ heapSetBy: 're-exec', heapBudgetMb: 57, transformWorkers: 1 });
+    expect(m.heapSizeLimit).toBe(69 * MiB); // 57 + 3 × 4 (V8 rounds the semi-space up to a power of two), in the process that ran
   });
 
   it('an operator-set --max-old-space-size wins: no re-exec', async () => {

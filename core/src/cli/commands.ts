@@ -15,7 +15,7 @@ import { exposeGc } from '../util/expose-gc.js';
 import { startIdleGc } from '../util/idle-gc.js';
 import type { IdleGc } from '../util/idle-gc.js';
 import type { MemoryBudget, MemoryLimit } from '../util/memory-limit.js';
-import { planHeapLimit } from './heap-limit.js';
+import { applyHeapResize, planHeapLimit } from './heap-limit.js';
 import { HELP, parseCli } from './args.js';
 import type { CliOptions } from './args.js';
 
@@ -34,6 +34,11 @@ export interface CliIo {
    * process and decide for themselves. @default false
    */
   idleGc?: boolean;
+  /**
+   * `run` may replace this process once more (`process.execve`) with a V8 heap sized for the
+   * config's transforms (cli/heap-limit.ts). Only the binary sets it. @default false
+   */
+  heapResize?: boolean;
 }
 
 export function version(): string {
@@ -137,6 +142,9 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
     io.stderr.write(userMessage(err, options.debug) + '\n');
     return 1;
   }
+  const budget = memoryBudget(limit.bytes, undefined, loaded.config.transforms.length);
+  // The binary's first re-exec sized the heap before the config was read; transforms need room.
+  if (io.heapResize === true) applyHeapResize(budget);
   const { log } = loaded.config;
   logger = createLogger({
     level: options.debug ? 'debug' : (options.logLevel ?? log.level),
@@ -169,7 +177,6 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
 
   try {
     logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
-    const budget = memoryBudget(limit.bytes);
     logBudget(logger, loaded, limit, budget, io.env);
     const summary = await run(loaded, { logger, signal: controller.signal, budget, ...(idle !== null || io.onProgress ? { onProgress } : {}) });
     if (!summary.led) return 0; // stopped while on standby: nothing streamed, nothing to flush

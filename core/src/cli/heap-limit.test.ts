@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEAP_REEXEC_ENV, planHeapLimit } from './heap-limit.js';
+import { HEAP_REEXEC_ENV, HEAP_RESIZE_ENV, planHeapLimit, planHeapResize } from './heap-limit.js';
 import type { HeapPlanInput } from './heap-limit.js';
 
 const base: HeapPlanInput = { argv: ['run', '--config', 'x.yaml'], execArgv: [], env: {}, heapMb: 70, semiSpaceMb: 4, canExec: true };
@@ -43,5 +43,23 @@ describe('planHeapLimit', () => {
 
   it('without process.execve (Windows, old Node) the run goes on with V8 default and says why', () => {
     expect(planHeapLimit({ ...base, canExec: false })).toEqual({ reexec: false, setBy: 'V8 default (no process.execve)' });
+  });
+});
+
+describe('planHeapResize', () => {
+  const env = { [HEAP_REEXEC_ENV]: '--max-old-space-size=70 --max-semi-space-size=4' };
+
+  it('replaces the flags the first re-exec added when the config asks for others', () => {
+    expect(planHeapResize({ env, heapMb: 57, semiSpaceMb: 3 })).toEqual(['--max-old-space-size=57', '--max-semi-space-size=3']);
+  });
+
+  it('keeps a semi-space the operator set (the first re-exec did not add one)', () => {
+    expect(planHeapResize({ env: { [HEAP_REEXEC_ENV]: '--max-old-space-size=70' }, heapMb: 57, semiSpaceMb: 3 })).toEqual(['--max-old-space-size=57']);
+  });
+
+  it('does nothing when the flags are the same, in a process the binary did not re-exec, or a second time', () => {
+    expect(planHeapResize({ env, heapMb: 70, semiSpaceMb: 4 })).toBeNull();
+    expect(planHeapResize({ env: {}, heapMb: 57, semiSpaceMb: 3 })).toBeNull();
+    expect(planHeapResize({ env: { ...env, [HEAP_RESIZE_ENV]: '1' }, heapMb: 57, semiSpaceMb: 3 })).toBeNull();
   });
 });

@@ -20,6 +20,9 @@ import { hasHeapFlag, hasSemiSpaceFlag, memoryBudget, readMemoryLimit } from '..
 /** Set (to the flags added) in the environment of the re-executed process. */
 export const HEAP_REEXEC_ENV = 'K8STREAM_HEAP_REEXEC';
 
+/** Set in a process re-executed a second time, once the config asked for transforms (never a third). */
+export const HEAP_RESIZE_ENV = 'K8STREAM_HEAP_RESIZED';
+
 export interface HeapPlanInput {
   /** The CLI arguments (after the script). */
   argv: readonly string[];
@@ -89,5 +92,45 @@ export function applyHeapLimit(argv: readonly string[]): void {
     execve(process.execPath, args, { ...process.env, [HEAP_REEXEC_ENV]: plan.flags.join(' ') });
   } catch {
     // execve itself failed (E2BIG, a sandbox): run on with V8's default; the start-up line says so.
+  }
+}
+
+/**
+ * The flags of a second re-exec (pure), or null: the first re-exec happens before the config is
+ * read, so it sizes the heap for a run without transforms; a config with transforms needs room
+ * for their workers (`memoryBudget`'s `transforms`). Only a process this binary re-executed
+ * (its added flags in {@link HEAP_REEXEC_ENV}), only once, and only when the flags differ.
+ */
+export function planHeapResize(input: { env: Readonly<Record<string, string | undefined>>; heapMb: number; semiSpaceMb: number | null }): string[] | null {
+  const added = input.env[HEAP_REEXEC_ENV];
+  if (added === undefined || input.env[HEAP_RESIZE_ENV] !== undefined) return null;
+  const before = added.split(' ').filter((f) => f !== '');
+  const after = before.map((f) => {
+    if (/^--max-old-space-size=/.test(f)) return `--max-old-space-size=${input.heapMb}`;
+    if (/^--max-semi-space-size=/.test(f) && input.semiSpaceMb !== null) return `--max-semi-space-size=${input.semiSpaceMb}`;
+    return f;
+  });
+  return after.join(' ') === before.join(' ') ? null : after;
+}
+
+/**
+ * Re-executes this process once more with {@link planHeapResize}'s flags (then it does not
+ * return), replacing the ones the first re-exec added; otherwise returns. Call it after the config
+ * is read and before anything is logged or started.
+ */
+export function applyHeapResize(budget: { heapMb: number; semiSpaceMb: number | null }): void {
+  const flags = planHeapResize({ env: process.env, heapMb: budget.heapMb, semiSpaceMb: budget.semiSpaceMb });
+  const execve = process.execve?.bind(process);
+  if (flags === null || execve === undefined || process.argv[1] === undefined) return;
+  const added = new Set((process.env[HEAP_REEXEC_ENV] ?? '').split(' '));
+  const execArgv = process.execArgv.filter((f) => !added.has(f));
+  try {
+    execve(process.execPath, [process.execPath, ...execArgv, ...flags, process.argv[1], ...process.argv.slice(2)], {
+      ...process.env,
+      [HEAP_REEXEC_ENV]: flags.join(' '),
+      [HEAP_RESIZE_ENV]: '1',
+    });
+  } catch {
+    // execve failed: run on with the first re-exec's heap; the start-up line says what it is.
   }
 }

@@ -17,7 +17,7 @@ export async function main(): Promise<void> {
   // (a static import would be evaluated before this line). See process-setup.ts.
   setupProcess();
   const { runCli } = await import('./commands.js');
-  process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), idleGc: true });
+  process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), idleGc: true, heapResize: true });
 }
 
 const self = fileURLToPath(import.meta.url);

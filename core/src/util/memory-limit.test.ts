@@ -131,6 +131,14 @@ describe('memoryBudget', () => {
     },
   );
 
+  it('with transforms, sizes the main heap from what their workers leave (24 MiB each)', () => {
+    expect(memoryBudget(96 * MiB, 2, 1)).toMatchObject({ heapMb: 39, semiSpaceMb: 2, queueMaxBytes: 6 * MiB, transformWorkers: 1, workerHeapMb: 32 });
+    expect(memoryBudget(128 * MiB, 2, 2)).toMatchObject({ heapMb: 57, semiSpaceMb: 3, transformWorkers: 1 });
+    expect(memoryBudget(1 * GiB, 2, 1)).toMatchObject({ heapMb: Math.floor((1024 - 48) * 0.55), transformWorkers: 2 });
+    expect(memoryBudget(48 * MiB, 2, 1).heapMb).toBe(32);
+    expect(memoryBudget(null, 2, 1).heapMb).toBe(1024);
+  });
+
   it('never more workers than cores', () => {
     expect(memoryBudget(null, 1).transformWorkers).toBe(1);
     expect(memoryBudget(4 * GiB, 1).transformWorkers).toBe(1);

@@ -167,6 +167,13 @@ export const UNLIMITED_QUEUE_MAX_BYTES = 64 * MiB;
 /** Below this limit, one transform worker (each costs ~30 MB of RSS idle). */
 const TWO_WORKERS_FROM = 512 * MiB;
 
+/**
+ * What one transform worker takes beside the main thread under load (MiB): its isolate, Node's
+ * bootstrap in it, its heap and the module's memory. Measured: `redact` over a 25,000-event sync
+ * in 96 MiB was OOM-killed with the main heap at 55% of the limit (52 MB), and fit with 40 MB.
+ */
+const WORKER_ALLOWANCE_MB = 24;
+
 /** Tracked events without a limit: ~130 MB of entries. */
 const UNLIMITED_TRACKED_EVENTS = 1_000_000;
 
@@ -191,7 +198,8 @@ function clamp(value: number, min: number, max: number): number {
  * - worker heap: 10% of the limit, from 32 to 256 MB (a transform worker's JS is a thin loop
  *   around the wasm call; the cap turns a runaway worker into a worker crash, which the pool
  *   survives, instead of an OOM kill of the whole process);
- * - one transform worker under 512 MiB, else two (one on a single core);
+ * - one transform worker under 512 MiB, else two (one on a single core); with `transforms`
+ *   configured, heap and semi-space come from the limit less 24 MiB per worker;
  * - tracked events: one per KiB of the limit, 20,000 to 1,000,000 (~12% of the limit at ~130
  *   bytes each: 131,072 under 128 MiB, more than a 100,000-event cluster holds).
  * Without a limit: a 1 GiB old space, an 8 MB semi-space (V8's default young generation
@@ -201,7 +209,7 @@ function clamp(value: number, min: number, max: number): number {
  * (4 GiB on a 16 GiB machine) a 100,000-event sync peaked at 217–241 MB of RSS, under 1 GiB at
  * 162–176 MB, for the same CPU.
  */
-export function memoryBudget(limitBytes: number | null, cores: number = availableParallelism()): MemoryBudget {
+export function memoryBudget(limitBytes: number | null, cores: number = availableParallelism(), transforms = 0): MemoryBudget {
   const maxWorkers = Math.max(1, Math.min(2, cores));
   if (limitBytes === null) {
     return {
@@ -215,13 +223,16 @@ export function memoryBudget(limitBytes: number | null, cores: number = availabl
     };
   }
   const limitMb = limitBytes / MiB;
+  const workers = limitBytes < TWO_WORKERS_FROM ? 1 : maxWorkers;
+  // With transforms, the main thread's heap is sized from what their workers leave.
+  const mainMb = transforms > 0 ? Math.max(32, limitMb - workers * WORKER_ALLOWANCE_MB) : limitMb;
   return {
     limitBytes,
-    heapMb: clamp(Math.floor(limitMb * 0.55), 32, 4096),
-    semiSpaceMb: clamp(Math.floor(limitMb / 32), 1, 8),
+    heapMb: clamp(Math.floor(mainMb * 0.55), 32, 4096),
+    semiSpaceMb: clamp(Math.floor(mainMb / 32), 1, 8),
     queueMaxBytes: clamp(Math.floor(limitBytes / 16 / MiB) * MiB, 4 * MiB, 64 * MiB),
     workerHeapMb: clamp(Math.floor(limitMb * 0.1), 32, 256),
-    transformWorkers: limitBytes < TWO_WORKERS_FROM ? 1 : maxWorkers,
+    transformWorkers: workers,
     trackedEvents: clamp(Math.floor(limitBytes / 1024), 20_000, UNLIMITED_TRACKED_EVENTS),
   };
 }
