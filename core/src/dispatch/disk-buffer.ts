@@ -74,6 +74,8 @@ export function createDiskBufferedDispatcher(options: DispatcherOptions, buffer:
   const notify = (): void => progress.notify();
   let closing = false;
 
+  /** The sequence a `flush()` waits for the reader to push (0: none). */
+  let flushTarget = 0;
   const acks = createDiskAcks(log, () => open.queue, notify);
   const reader = createDiskReader({
     memory,
@@ -87,8 +89,6 @@ export function createDiskBufferedDispatcher(options: DispatcherOptions, buffer:
       return true;
     },
   });
-  /** The sequence a `flush()` waits for the reader to push (0: none). */
-  let flushTarget = 0;
   const open = openDiskBuffer(name, buffer, log, reader.start);
   const writer = createDiskWriter({ bounds: options.queue, log, open, forget: acks.forget, notify });
   const unwritten = writer.unwritten;
