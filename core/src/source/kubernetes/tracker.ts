@@ -326,14 +326,15 @@ function higherCount(n: number, v: unknown): number {
  * number so it never equals a time.
  */
 export function occurrenceKey(obj: KubeObject): number {
-  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-  const set = [text(obj['lastTimestamp']), text(obj['deprecatedLastTimestamp']), text(series(obj)?.lastObservedTime)].filter((t) => t !== '');
-  if (set.length === 0) return 0;
-  if (set.length === 1) {
-    const ms = Date.parse(set[0]!);
+  const [last, deprecated, observed] = occurrenceTexts(obj);
+  // The one timestamp set, '' when none is, null when several are.
+  const only = deprecated === '' && observed === '' ? last : last === '' && observed === '' ? deprecated : last === '' && deprecated === '' ? observed : null;
+  if (only === '') return 0;
+  if (only !== null) {
+    const ms = Date.parse(only);
     if (Number.isFinite(ms)) return ms;
   }
-  return -1 - fnv1a(occurrenceTimes(obj));
+  return -1 - fnv1a(joinTimes(last, deprecated, observed));
 }
 
 /** FNV-1a over the string's UTF-16 code units, as an unsigned 32-bit integer. */
@@ -352,10 +353,16 @@ function fnv1a(text: string): number {
  * joined with `|`, which no timestamp contains.
  */
 export function occurrenceTimes(obj: KubeObject): string {
+  return joinTimes(...occurrenceTexts(obj));
+}
+
+/** `lastTimestamp`, `deprecatedLastTimestamp` and `series.lastObservedTime` as strings ('' when unset). */
+function occurrenceTexts(obj: KubeObject): [last: string, deprecated: string, observed: string] {
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-  const last = text(obj['lastTimestamp']);
-  const deprecated = text(obj['deprecatedLastTimestamp']);
-  const observed = text(series(obj)?.lastObservedTime);
+  return [text(obj['lastTimestamp']), text(obj['deprecatedLastTimestamp']), text(series(obj)?.lastObservedTime)];
+}
+
+function joinTimes(last: string, deprecated: string, observed: string): string {
   if (deprecated === '' && observed === '') return last;
   if (last === '' && observed === '') return `|${deprecated}`;
   return `${last}|${deprecated}|${observed}`;
