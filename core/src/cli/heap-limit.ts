@@ -83,15 +83,32 @@ export function applyHeapLimit(argv: readonly string[]): void {
   } catch {
     return; // an invalid K8STREAM_MEMORY_LIMIT: `run` reports it
   }
+  const plan = planHeapLimit({
+    argv,
+    execArgv: process.execArgv,
+    env: process.env,
+    heapMb: budget.heapMb,
+    semiSpaceMb: budget.semiSpaceMb,
+    canExec: process.execve !== undefined,
+  });
+  // If execve itself fails (E2BIG, a sandbox), the run goes on with V8's default; the start-up line says so.
+  if (plan.reexec) reexec(process.execArgv, plan.flags, argv, {});
+}
+
+/**
+ * Replaces this process (`process.execve`, same pid) with the same Node, `execArgv` plus `flags`,
+ * the same script and `argv`; the flags go in {@link HEAP_REEXEC_ENV}, `env` is added. Returns
+ * only when that is not possible or execve failed.
+ */
+function reexec(execArgv: readonly string[], flags: readonly string[], argv: readonly string[], env: Record<string, string>): void {
   const execve = process.execve?.bind(process);
-  const plan = planHeapLimit({ argv, execArgv: process.execArgv, env: process.env, heapMb: budget.heapMb, semiSpaceMb: budget.semiSpaceMb, canExec: execve !== undefined });
-  if (!plan.reexec || execve === undefined || process.argv[1] === undefined) return;
-  const args = [process.execPath, ...process.execArgv, ...plan.flags, process.argv[1], ...argv];
+  const script = process.argv[1];
+  if (execve === undefined || script === undefined) return;
   try {
     // The experimental-feature warning is emitted on the next tick, which this process never reaches.
-    execve(process.execPath, args, { ...process.env, [HEAP_REEXEC_ENV]: plan.flags.join(' ') });
+    execve(process.execPath, [process.execPath, ...execArgv, ...flags, script, ...argv], { ...process.env, ...env, [HEAP_REEXEC_ENV]: flags.join(' ') });
   } catch {
-    // execve itself failed (E2BIG, a sandbox): run on with V8's default; the start-up line says so.
+    // the caller runs on with the heap it has
   }
 }
 
@@ -120,17 +137,13 @@ export function planHeapResize(input: { env: Readonly<Record<string, string | un
  */
 export function applyHeapResize(budget: { heapMb: number; semiSpaceMb: number | null }): void {
   const flags = planHeapResize({ env: process.env, heapMb: budget.heapMb, semiSpaceMb: budget.semiSpaceMb });
-  const execve = process.execve?.bind(process);
-  if (flags === null || execve === undefined || process.argv[1] === undefined) return;
+  if (flags === null) return;
   const added = new Set((process.env[HEAP_REEXEC_ENV] ?? '').split(' '));
-  const execArgv = process.execArgv.filter((f) => !added.has(f));
-  try {
-    execve(process.execPath, [process.execPath, ...execArgv, ...flags, process.argv[1], ...process.argv.slice(2)], {
-      ...process.env,
-      [HEAP_REEXEC_ENV]: flags.join(' '),
-      [HEAP_RESIZE_ENV]: '1',
-    });
-  } catch {
-    // execve failed: run on with the first re-exec's heap; the start-up line says what it is.
-  }
+  // If execve fails, the run goes on with the first re-exec's heap; the start-up line says what it is.
+  reexec(
+    process.execArgv.filter((f) => !added.has(f)),
+    flags,
+    process.argv.slice(2),
+    { [HEAP_RESIZE_ENV]: '1' },
+  );
 }
