@@ -128,15 +128,16 @@ function openDispatcher(resolved: ResolvedSink, instance: SinkInstance, options:
   const { sink, definition } = resolved;
   const deadLetter = options.deadLetter();
   const beforeSend = options.beforeSend();
+  const queue = queueBounds(sink, options.queueMaxBytes);
   return createDispatcher({
     name: sink.name,
     cluster: options.config.cluster,
     sink: instance,
-    batch: batchOptions(definition.defaults?.batch, sink, queueBounds(sink, options.queueMaxBytes)),
+    batch: batchOptions(definition.defaults?.batch, sink, queue),
     encoding: { ...DEFAULT_ENCODING, ...definition.defaults?.encoding, ...sink.encoding },
     timeoutMs: sink.timeoutMs,
     retry: sink.retry,
-    queue: queueBounds(sink, options.queueMaxBytes),
+    queue,
     logger,
     deadLetter,
     ...options.ops.dispatcherHooks(sink.name),

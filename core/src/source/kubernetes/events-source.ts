@@ -265,8 +265,9 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
       }
       if (item.kind === 'sync' || item.kind === 'event') {
         const from = out.length;
-        const after = item.kind === 'sync' && item.reason === 'initial' ? resumeAfter(w, item.resourceVersion, logger) : null;
-        if (item.kind === 'sync' && item.reason === 'initial') synced = true;
+        const initialSync = item.kind === 'sync' && item.reason === 'initial';
+        const after = initialSync ? resumeAfter(w, item.resourceVersion, logger) : null;
+        if (initialSync) synced = true;
         w.tracker.apply(item, out, after);
         // Positions never move back (a re-list reports vanished events with their old versions).
         for (let k = from; k < out.length; k++) ats.push(forward(resourceVersionOf(out[k]!.object)));
