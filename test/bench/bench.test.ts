@@ -117,6 +117,21 @@ describe('targets', () => {
 });
 
 describe('footprint targets (issue 14)', () => {
+  it("compares the unlimited k8stream row's CPU and peak RSS with the Go client's row, found by name", () => {
+    const rows = (k8streamCpu: number, go: object) => [
+      { row: 'minimal Node client (list, parse, re-encode, gzip)', cpuS: 1.5, completed: true },
+      { row: 'minimal Go client (stdlib: list, parse, re-encode, gzip)', ...go },
+      { row: 'k8stream, no limit', cpuS: k8streamCpu, peakRssMb: 149, completed: true },
+      { row: 'k8stream in a 128 MiB cgroup', delivered: 100_000, completed: true },
+    ];
+    const at = (g: object) => Object.fromEntries(evaluate({ G: g }).map((r: { label: string }) => [r.label, r]));
+    const g = (k8streamCpu: number, go: object) => ({ events: 100_000, cgroups: 'v1', rows: rows(k8streamCpu, go), vsNodeClient128: 1.2 });
+    expect(at(g(3, { cpuS: 4, completed: true }))['G 100k sync, no limit: CPU vs Go client']).toMatchObject({ measured: 0.8, status: 'PASS' });
+    expect(at(g(6, { cpuS: 4, completed: true }))['G 100k sync, no limit: CPU vs Go client']).toMatchObject({ measured: 1.5, status: 'MISS' });
+    expect(at(g(3, { cpuS: 4, completed: true }))['G 100k sync, no limit: peak RSS']).toMatchObject({ measured: 149, status: 'PASS' });
+    expect(at(g(3, { skipped: 'go is required' }))['G 100k sync, no limit: CPU vs Go client']).toMatchObject({ status: 'skipped (no Go toolchain)' });
+  });
+
   it('an OOM-killed 128 MiB row misses every G target; no cgroups skips them', () => {
     const g = {
       events: 100_000,

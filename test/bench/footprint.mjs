@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { here, repo, startDouble } from './harness.mjs';
+import { buildGoClient } from './go-client.mjs';
 import { createGroup, MiB, parseProcStat, parseStatusBytes, probeCgroups } from './cgroup.mjs';
 import { bucketPercentile, histogramBuckets, metricValue, peakGrowthMb, round } from './stats.mjs';
 
@@ -46,12 +47,12 @@ function procSample(pid) {
 }
 
 /**
- * Starts `node args` (inside `group` when given; `env` added to ours) and samples /proc every `everyMs`. Returns
- * { child, exited (promise of { code, signal }), last(): latest sample, samples, stop() }.
+ * Starts `node args` (or `command args`; inside `group` when given; `env` added to ours) and samples /proc every
+ * `everyMs`. Returns { child, exited (promise of { code, signal }), last(): latest sample, samples, stop() }.
  */
-export function launch(args, { group = null, everyMs = 100, cwd = repo, keepSamples = false, env = {} } = {}) {
+export function launch(args, { command = process.execPath, group = null, everyMs = 100, cwd = repo, keepSamples = false, env = {} } = {}) {
   const opts = { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } };
-  const child = group ? group.spawn(process.execPath, args, opts) : spawn(process.execPath, args, opts);
+  const child = group ? group.spawn(command, args, opts) : spawn(command, args, opts);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -108,8 +109,8 @@ export async function countDelivered(dir) {
     for (const line of text.split('\n')) {
       if (line === '') continue;
       lines++;
-      const id = /"id":"([^"]*)"/.exec(line)?.[1] ?? /"uid":"([^"]*)"/.exec(line)?.[1];
-      ids.add(id ?? `line-${lines}`);
+      const o = JSON.parse(line); // a k8stream record (its id) or a client's raw Event (its own uid)
+      ids.add(o.id ?? o.metadata?.uid ?? `line-${lines}`);
     }
   }
   return { lines, distinct: ids.size, files: files.length };
@@ -197,21 +198,24 @@ async function k8streamSync({ api, total, workDir, label, memoryMiB = null, time
   }
 }
 
-/** The Node client row of G (no limit). */
-async function nodeClientSync({ api, total, workDir }) {
-  const out = join(workDir, 'node-client');
-  const run = launch([NODE_CLIENT, api.kubeconfig, out, '500']);
+/**
+ * A minimal client's row of G (no limit): `command args…` writes gzip NDJSON files of the raw Events
+ * under `out` and prints { events, cpuSeconds } last. Peak RSS is VmHWM sampled every 20 ms: the
+ * client's own getrusage maxRSS would include the bench process's pages it was forked from.
+ */
+async function clientSync({ row, command, args, out, total }) {
+  const run = launch(args, { command, everyMs: 20 });
   const exit = await run.exited;
   const wallS = (performance.now() - run.t0) / 1000;
-  if (exit.code !== 0) throw new Error(`the Node client failed (${exit.signal ?? exit.code}): ${run.stderr()}`);
+  if (exit.code !== 0) throw new Error(`${row} failed (${exit.signal ?? exit.code}): ${run.stderr()}`);
   const self = JSON.parse(run.stdout().trim().split('\n').at(-1));
   const delivered = await countDelivered(out);
   return {
-    row: 'minimal Node client (list, parse, re-encode, gzip)',
+    row,
     limitMiB: null,
     wallS: round(wallS, 2),
     cpuS: round(self.cpuSeconds, 2),
-    peakRssMb: round(self.maxRssBytes / 1e6, 0),
+    peakRssMb: round(run.hwm() / 1e6, 0),
     groupPeakMb: null,
     delivered: delivered.distinct,
     deliveredLines: delivered.lines,
@@ -219,6 +223,21 @@ async function nodeClientSync({ api, total, workDir }) {
     oomKills: null,
     completed: self.events >= total,
   };
+}
+
+/** The Node client row of G. */
+function nodeClientSync({ api, total, workDir }) {
+  const out = join(workDir, 'node-client');
+  return clientSync({ row: 'minimal Node client (list, parse, re-encode, gzip)', command: process.execPath, args: [NODE_CLIENT, api.kubeconfig, out, '500'], out, total });
+}
+
+/** The Go client row of G: the same job in Go's standard library, built by the bench. */
+async function goClientSync({ api, total, workDir }) {
+  const row = 'minimal Go client (stdlib: list, parse, re-encode, gzip)';
+  const built = await buildGoClient(workDir);
+  if (built.skipped) return { row, limitMiB: null, skipped: built.skipped };
+  const out = join(workDir, 'go-client-out');
+  return clientSync({ row, command: built.bin, args: [api.kubeconfig, out, '500'], out, total });
 }
 
 /** The cgroup check, once per bench run; prints the loud line when limited rows cannot run. */
@@ -241,6 +260,7 @@ export async function footprintStartup({ events }) {
     const { events: total } = await api.request({ fill: events });
     const rows = [];
     rows.push(await nodeClientSync({ api, total, workDir }));
+    rows.push(await goClientSync({ api, total, workDir }));
     rows.push(await k8streamSync({ api, total, workDir, label: 'k8stream, no limit' }));
     for (const mib of [256, 128]) {
       if (cg.ok) rows.push(await k8streamSync({ api, total, workDir, label: `k8stream in a ${mib} MiB cgroup`, memoryMiB: mib }));
@@ -361,7 +381,7 @@ export function formatFootprint(r) {
     const head = ['same run', 'wall', 'CPU', 'peak RSS', 'cgroup peak', `events / ${r.events.toLocaleString('en-US')}`, 'OOM-killed'];
     const body = r.rows.map((x) =>
       x.skipped
-        ? [x.row, 'skipped: no writable cgroups', '', '', '', '', '']
+        ? [x.row, `skipped: ${x.limitMiB ? 'no writable cgroups' : x.skipped}`, '', '', '', '', '']
         : [
             x.row,
             x.completed ? cell(x.wallS, ' s') : `– (${x.oomKilled ? 'killed' : 'stopped'} at ${cell(x.wallS, ' s')})`,
@@ -375,7 +395,7 @@ export function formatFootprint(r) {
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
     const line = (c) => '   ' + c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
     lines.push(line(head), '   ' + widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line));
-    lines.push('   (peak RSS: VmHWM sampled every 100 ms, or the client’s own maxRSS; cgroup peak: the group’s max usage, page cache included)');
+    lines.push('   (peak RSS: VmHWM sampled every 100 ms, the clients’ every 20 ms; cgroup peak: the group’s max usage, page cache included)');
     for (const x of r.rows)
       if (x.exit && !x.completed) lines.push(`   ${x.row}: ${x.exit}${x.stderrTail?.trim() ? `; last stderr: ${x.stderrTail.trim().split('\n').at(-1)}` : ''}`);
   } else if (r.skipped) {

@@ -1,0 +1,3 @@
+module k8stream.dev/bench/go-client
+
+go 1.19
