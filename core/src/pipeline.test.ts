@@ -135,7 +135,6 @@ describe('runPipeline', () => {
     await running;
     expect(items).toHaveLength(2);
     for (const item of items) {
-      expect(item.record).toBeUndefined();
       expect(JSON.parse(item.json)).toMatchObject({ schema: 'k8stream.event/v1', id: item.id });
       expect(item.bytes).toBe(Buffer.byteLength(item.json));
     }

@@ -145,7 +145,7 @@ export async function terminate(run, graceMs = 30_000) {
 }
 
 /** One k8stream row of G: to the last event acked (or its death, or `timeoutMs`). */
-async function k8streamSync({ api, total, workDir, label, memoryMiB = null, timeoutMs = 180_000 }) {
+export async function k8streamSync({ api, total, workDir, label, memoryMiB = null, timeoutMs = 180_000, env = {} }) {
   const out = join(workDir, label);
   await mkdir(out, { recursive: true });
   const port = await freePort();
@@ -153,7 +153,7 @@ async function k8streamSync({ api, total, workDir, label, memoryMiB = null, time
   await writeFile(config, JSON.stringify(k8streamConfig({ kubeconfig: api.kubeconfig, port, sinks: [fileSink('file', join(out, 'file'))], out }), null, 2));
   const group = memoryMiB === null ? null : createGroup({ memoryBytes: memoryMiB * MiB });
   try {
-    const run = launch(K8STREAM(config), { group });
+    const run = launch(K8STREAM(config), { group, env });
     let acked = 0;
     let doneAt = null;
     let dead = null;

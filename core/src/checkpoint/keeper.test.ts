@@ -111,7 +111,7 @@ function ackChunk(ledger: CheckpointLedger, rv: string): number {
 }
 
 function item(checkpoint?: number): DispatchItem {
-  const base: DispatchItem = { id: `u:${checkpoint ?? 'x'}`, record: {}, json: '{}', timestamp: null };
+  const base: DispatchItem = { id: `u:${checkpoint ?? 'x'}`, json: '{}', timestamp: null };
   return checkpoint === undefined ? base : { ...base, checkpoint };
 }
 
@@ -285,7 +285,7 @@ describe('ResumeKeeper: at-most-once', () => {
   it('beforeSend commits the newest chunk only up to the newest record version in the batch', async () => {
     const { store, ledger, keeper } = setup('at-most-once');
     const c1 = ledger.begin({ key: KEY, rv: '500' });
-    const withRv = (rv: string): DispatchItem => ({ ...item(c1.seq), record: { resourceVersion: rv } });
+    const withRv = (rv: string): DispatchItem => ({ ...item(c1.seq), resourceVersion: rv });
     await keeper.beforeSend([withRv('101'), withRv('140'), withRv('120')]);
     expect(store.last()?.watches).toEqual({ [KEY]: '140' });
     // a record without an integer version in that chunk: the whole chunk counts as sent

@@ -11,7 +11,7 @@
  */
 import { errorMessage } from '../errors.js';
 import type { Delivery } from '../config/types.js';
-import type { DispatchItem } from '../dispatch/types.js';
+import type { ItemReceipt } from '../dispatch/types.js';
 import type { Logger } from '../util/logger.js';
 import type { CheckpointLedger } from './checkpoints.js';
 import { rvNumber } from './position.js';
@@ -59,12 +59,12 @@ export class ResumeKeeper {
   }
 
   /** at-most-once: the dispatcher's hook; resolves once the batch's chunks are durably committed. */
-  readonly beforeSend = async (items: readonly DispatchItem[]): Promise<void> => {
+  readonly beforeSend = async (items: readonly ItemReceipt[]): Promise<void> => {
     let seq = 0;
     let rv: bigint | undefined;
     for (const item of items) {
       if (item.checkpoint === undefined || item.checkpoint < seq) continue;
-      const n = rvNumber(item.resourceVersion ?? (item.record as { resourceVersion?: string } | null | undefined)?.resourceVersion);
+      const n = rvNumber(item.resourceVersion);
       if (item.checkpoint > seq) {
         seq = item.checkpoint;
         rv = n ?? undefined;

@@ -88,7 +88,7 @@ describe('openResume', () => {
   it('the keeper saves through the same store, stamped with the server and delivery', async () => {
     const { resume, store } = await open(state(), 'at-most-once');
     const c = resume.ledger.begin({ key: '/api/v1/events', rv: '501' });
-    await resume.keeper.beforeSend([{ id: 'u:501', record: {}, json: '{}', timestamp: null, checkpoint: c.seq }]);
+    await resume.keeper.beforeSend([{ id: 'u:501', timestamp: null, checkpoint: c.seq }]);
     expect(store.saved).toHaveLength(1);
     expect(JSON.parse(store.saved[0]!)).toMatchObject({ server: SERVER, delivery: 'at-most-once', watches: { ...WATCHES, '/api/v1/events': '501' } });
   });

@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DispatchItem } from './types.js';
 import { type ClosedBatch, createBatcher } from './batcher.js';
+import { decodeRecords } from './body-writer.js';
 
 function item(id: string, json = '{"a":1}', bytes?: number): DispatchItem {
-  return { id, record: JSON.parse(json) as unknown, json, timestamp: null, ...(bytes !== undefined ? { bytes } : {}) };
+  return { id, json, timestamp: null, ...(bytes !== undefined ? { bytes } : {}) };
 }
 
 function batcher(limits: { maxEvents?: number; maxBytes?: number; maxAgeMs?: number }) {
   const closed: ClosedBatch[] = [];
-  const b = createBatcher({ maxEvents: 1000, maxBytes: 1e9, maxAgeMs: 3_600_000, ...limits }, (batch) => void closed.push(batch));
+  const b = createBatcher({ maxEvents: 1000, maxBytes: 1e9, maxAgeMs: 3_600_000, ...limits }, { format: 'ndjson', compression: 'gzip' }, (batch) => void closed.push(batch));
   const ids = () => closed.map((c) => c.items.map((i) => i.id).join(','));
   return { b, closed, ids };
 }
@@ -93,5 +94,21 @@ describe('batcher', () => {
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(5000);
     expect(ids()).toEqual([]);
+  });
+
+  it('writes each text into the batch body as it arrives and keeps only a receipt of the item', async () => {
+    const { b, closed } = batcher({ maxEvents: 2 });
+    const done = () => undefined;
+    b.add({ ...item('a', '{"n":1}'), done, checkpoint: 3, resourceVersion: '7' });
+    b.add(item('b', '"é"'));
+    expect(closed).toHaveLength(1);
+    expect(closed[0]!.items).toEqual([
+      { id: 'a', timestamp: null, done, checkpoint: 3, resourceVersion: '7' },
+      { id: 'b', timestamp: null, done: undefined, checkpoint: undefined, resourceVersion: undefined },
+    ]);
+    expect(closed[0]!.items[0]).not.toHaveProperty('json');
+    const body = await closed[0]!.body;
+    expect(Array.from(body.recordBytes)).toEqual([7, 4]);
+    expect(decodeRecords(body.body, { format: 'ndjson', compression: 'gzip' }, body.recordBytes)).toEqual([{ n: 1 }, 'é']);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * The batcher: collects pushed items into the open batch and hands each closed batch on,
- * synchronously, in push order.
+ * synchronously, in push order. Each item's JSON text goes into the open batch's body as it
+ * arrives (body-writer.ts: compressed while the batch fills); the batch keeps only the item's
+ * receipt, so the text can be collected as soon as every sink it routes to has taken it.
  *
  * Invariants:
  * - The open batch closes at `maxEvents`; before an item that would take it past `maxBytes`
@@ -12,13 +14,16 @@
  * - At most one age timer exists (unref'd: it never keeps the process alive); {@link Batcher.stop}
  *   clears it for good.
  */
-import type { BatchOptions } from '../plugins/api.js';
-import type { DispatchItem } from './types.js';
+import type { BatchOptions, EncodingOptions } from '../plugins/api.js';
+import type { DispatchItem, ItemReceipt } from './types.js';
+import { type BodyWriter, type WrittenBody, createBodyWriter } from './body-writer.js';
 import { timer } from './shutdown.js';
 
-/** A closed batch waiting for encoding. */
+/** A closed batch, its body finishing. */
 export interface ClosedBatch {
-  items: DispatchItem[];
+  items: ItemReceipt[];
+  /** The body: resolves once compression has finished; rejects if it failed (nothing else reads it then). */
+  body: Promise<WrittenBody>;
   /** Sum of `item.json.length`, released from the queue bound when the batch completes. */
   queueBytes: number;
   /** When the batch closed (ms since epoch): the sink `Batch.createdAt`. */
@@ -36,8 +41,9 @@ export interface Batcher {
   stop(): void;
 }
 
-export function createBatcher(limits: BatchOptions, onClose: (batch: ClosedBatch) => void): Batcher {
-  let open: DispatchItem[] = [];
+export function createBatcher(limits: BatchOptions, encoding: EncodingOptions, onClose: (batch: ClosedBatch) => void): Batcher {
+  let open: ItemReceipt[] = [];
+  let writer: BodyWriter | null = null;
   let openBytes = 0;
   let openQueueBytes = 0;
   let ageTimer: NodeJS.Timeout | undefined;
@@ -54,8 +60,11 @@ export function createBatcher(limits: BatchOptions, onClose: (batch: ClosedBatch
       clearTimeout(ageTimer);
       ageTimer = undefined;
     }
-    const closed: ClosedBatch = { items: open, queueBytes: openQueueBytes, closedAt: Date.now() };
+    const body = writer!.finish();
+    body.catch(() => undefined); // awaited by the encoder, which turns a failure into a given-up batch
+    const closed: ClosedBatch = { items: open, body, queueBytes: openQueueBytes, closedAt: Date.now() };
     open = [];
+    writer = null;
     openBytes = 0;
     openQueueBytes = 0;
     onClose(closed);
@@ -68,7 +77,9 @@ export function createBatcher(limits: BatchOptions, onClose: (batch: ClosedBatch
     add(item: DispatchItem): void {
       const size = (item.bytes ?? Buffer.byteLength(item.json, 'utf8')) + 1;
       if (open.length > 0 && openBytes + size > limits.maxBytes) flush();
-      open.push(item);
+      writer ??= createBodyWriter(encoding);
+      writer.add(item.json, item.bytes);
+      open.push({ id: item.id, timestamp: item.timestamp, done: item.done, checkpoint: item.checkpoint, resourceVersion: item.resourceVersion });
       openBytes += size;
       openQueueBytes += item.json.length;
       if (open.length === 1 && !stopped) {

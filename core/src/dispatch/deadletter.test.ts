@@ -162,7 +162,7 @@ describe('createDeadLetterWriter', () => {
     const outcomes: string[] = [];
     for (let n = 0; n < 3; n++) {
       const record = { id: `e${n}`, n };
-      void main.push({ id: record.id, record, json: JSON.stringify(record), timestamp: null, done: (o) => void outcomes.push(o) });
+      void main.push({ id: record.id, json: JSON.stringify(record), timestamp: null, done: (o) => void outcomes.push(o) });
     }
     await main.drain();
     expect(outcomes).toEqual(['deadlettered', 'deadlettered', 'deadlettered']);

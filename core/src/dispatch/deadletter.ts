@@ -35,9 +35,8 @@ export function createDeadLetterWriter(dispatcher: SinkDispatcher, options: Dead
       };
       const timestamp = now();
       for (const record of records) {
-        const item: DispatchItem<DeadLetterRecord> = {
+        const item: DispatchItem = {
           id: deadLetterItemId(record),
-          record,
           json: JSON.stringify(record),
           timestamp,
           done,

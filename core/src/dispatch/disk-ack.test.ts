@@ -24,7 +24,7 @@ function fakeDisk(opts: { acked?: () => number; fail?: boolean } = {}) {
 }
 
 function item(id: string, outcomes: string[]): DispatchItem {
-  return { id, record: {}, json: '{}', timestamp: null, done: (outcome) => void outcomes.push(`${id}:${outcome}`) };
+  return { id, json: '{}', timestamp: null, done: (outcome) => void outcomes.push(`${id}:${outcome}`) };
 }
 
 describe('disk buffer ack path', () => {
@@ -58,7 +58,6 @@ describe('disk buffer ack path', () => {
     );
     acks.register({
       id: 'a',
-      record: {},
       json: '{}',
       timestamp: null,
       done: () => {

@@ -34,12 +34,11 @@ function recordingSink(fail: (call: number) => boolean = () => false, gate?: Pro
   return { sink, delivered, calls: () => calls };
 }
 
-function items(count: number, outcomes: string[] = [], pad = 'x'.repeat(40)): DispatchItem<TestRecord>[] {
+function items(count: number, outcomes: string[] = [], pad = 'x'.repeat(40)): DispatchItem[] {
   return Array.from({ length: count }, (_, n) => {
     const record: TestRecord = { id: `e${n}`, n, pad };
     return {
       id: record.id,
-      record,
       json: JSON.stringify(record),
       timestamp: null,
       done: (outcome) => void outcomes.push(`${record.id}:${outcome}`),
@@ -209,7 +208,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
 }
 
 /** Items that record their `persisted` and `done` calls, in call order, in `log`. */
-function tracedItems(count: number, log: string[]): DispatchItem<TestRecord>[] {
+function tracedItems(count: number, log: string[]): DispatchItem[] {
   return items(count).map((item) => ({
     ...item,
     persisted: () => void log.push(`${item.id}:persisted`),
@@ -269,7 +268,6 @@ describe('disk buffer: persisted signal', () => {
     await d.drain();
     const huge: DispatchItem = {
       id: 'huge',
-      record: { id: 'huge' },
       json: JSON.stringify({ id: 'huge', pad: 'x'.repeat(8 * 1024) }),
       timestamp: null,
       persisted: () => void log.push('huge:persisted'),

@@ -33,7 +33,7 @@ function opened(queue: DiskQueue | null, error: K8streamError | null = null): Di
 }
 
 function item(n: number, events: string[]): DispatchItem {
-  return { id: `e${n}`, record: {}, json: 'x'.repeat(10), timestamp: null, persisted: () => void events.push(`persisted e${n}`) };
+  return { id: `e${n}`, json: 'x'.repeat(10), timestamp: null, persisted: () => void events.push(`persisted e${n}`) };
 }
 
 function setup(open: DiskOpening, over: Partial<DiskWriterOptions> = {}) {

@@ -6,7 +6,7 @@ import { silentLogger } from '../util/logger.js';
 import { createDispatcher } from './dispatcher.js';
 
 function item(n: number): DispatchItem {
-  return { id: `e${n}`, record: { n }, json: `{"n":${n}}`, timestamp: null };
+  return { id: `e${n}`, json: `{"n":${n}}`, timestamp: null };
 }
 
 describe('dispatcher shutdown order', () => {

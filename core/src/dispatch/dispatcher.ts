@@ -2,9 +2,9 @@
  * One sink's delivery path, assembled from one sender per concern (as the OpenTelemetry
  * Collector's exporterhelper chains its senders):
  *
- *   push → queue (bounds, backpressure) → batcher (events/bytes/age) → encoder (id, body,
- *   encode-ahead) → retry (backoff, give-up to the dead letter) → timeout (one `sink.send`
- *   under its deadline) → ack → `done` in push order
+ *   push → queue (bounds, backpressure) → batcher (events/bytes/age; the body, compressed as
+ *   it fills) → encoder (id, metadata) → retry (backoff, give-up to the dead letter) → timeout
+ *   (one `sink.send` under its deadline) → ack → `done` in push order
  *
  * This file only wires them and owns `push`, `drain`, `close` and `stats`; each sender's
  * invariants are in its own module (`queue.ts`, `batcher.ts`, `encoder.ts`, `retry-sender.ts`,
@@ -18,7 +18,7 @@
  *   `push` returns a promise (backpressure) instead of growing; nothing is ever dropped.
  * - The open batch closes as `batcher.ts` says, and also when the queue is full and the open
  *   batch holds everything queued (nothing else could free room).
- * - One send in flight per sink; up to `encodeAhead` following batches are encoded meanwhile.
+ * - One send in flight per sink; closed batches behind it finish compressing meanwhile.
  *   Batches complete in push order, so items' `done` callbacks fire in push order.
  */
 import type { Logger } from '../util/logger.js';
@@ -111,8 +111,8 @@ function createMemoryDispatcher(options: DispatcherOptions): SinkDispatcher {
     queue,
     counters,
   );
-  const encoder = createEncoder({ name, cluster: options.cluster, encoding: options.encoding, encodeAhead: options.encodeAhead, log }, stop, retry);
-  const batcher = createBatcher(options.batch, encoder.enqueue);
+  const encoder = createEncoder({ name, cluster: options.cluster, encoding: options.encoding, log }, stop, retry);
+  const batcher = createBatcher(options.batch, options.encoding, encoder.enqueue);
 
   // Shutdown order (the senders stop from the front of the chain to the sink):
   //  1. refuse pushes (SINK_CLOSED) and close the open batch;

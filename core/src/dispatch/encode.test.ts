@@ -1,7 +1,8 @@
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Compression, Format } from '../plugins/api.js';
-import { decodeBody, encodeBatch, encodingInfo } from './encode.js';
+import { decodeBody, encodingInfo } from './encode.js';
+import { encodeBatch } from './body-writer.js';
 import { compressionLevelProblem } from '../config/compression.js';
 
 const records = [

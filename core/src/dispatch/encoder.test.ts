@@ -1,23 +1,24 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DispatchItem } from './types.js';
 import type { ClosedBatch } from './batcher.js';
 import { silentLogger } from '../util/logger.js';
 import { batchId } from './batch-id.js';
-import { decodeBody, encodeBatch } from './encode.js';
-import type * as EncodeModule from './encode.js';
+import { createBodyWriter } from './body-writer.js';
+import { decodeBody } from './encode.js';
 import { type PreparedBatch, createEncoder, timestampRange } from './encoder.js';
 import { createStop } from './shutdown.js';
 
-vi.mock('./encode.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof EncodeModule>();
-  return { ...actual, encodeBatch: vi.fn(actual.encodeBatch) };
-});
+const GZIP_NDJSON = { format: 'ndjson', compression: 'gzip' } as const;
 
-const encodeSpy = vi.mocked(encodeBatch);
+/** A closed batch as the batcher hands it on: receipts, and the body written from the texts. */
+function closedOf(items: DispatchItem[], closedAt = 42): ClosedBatch {
+  const writer = createBodyWriter(GZIP_NDJSON);
+  for (const item of items) writer.add(item.json);
+  return { items, body: writer.finish(), queueBytes: items.reduce((n, item) => n + item.json.length, 0), closedAt };
+}
 
 function closed(ids: string[], timestamps: (string | null)[] = []): ClosedBatch {
-  const items: DispatchItem[] = ids.map((id, i) => ({ id, record: { id }, json: JSON.stringify({ id }), timestamp: timestamps[i] ?? null }));
-  return { items, queueBytes: items.reduce((n, item) => n + item.json.length, 0), closedAt: 42 };
+  return closedOf(ids.map((id, i) => ({ id, json: JSON.stringify({ id }), timestamp: timestamps[i] ?? null })));
 }
 
 function deferred() {
@@ -29,7 +30,7 @@ function deferred() {
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** An encoder whose next sender blocks until the test releases each batch. */
-function setup(encodeAhead?: number) {
+function setup() {
   const stop = createStop();
   const received: PreparedBatch[] = [];
   const gates: ReturnType<typeof deferred>[] = [];
@@ -44,13 +45,9 @@ function setup(encodeAhead?: number) {
     await gate.promise;
     active--;
   };
-  const encoder = createEncoder({ name: 'archive', cluster: 'c1', encoding: { format: 'ndjson', compression: 'gzip' }, encodeAhead, log: silentLogger }, stop, next);
+  const encoder = createEncoder({ name: 'archive', cluster: 'c1', encoding: GZIP_NDJSON, log: silentLogger }, stop, next);
   return { encoder, stop, received, gates, maxActive: () => maxActive };
 }
-
-afterEach(() => {
-  encodeSpy.mockClear();
-});
 
 describe('encoder sender', () => {
   it('builds the sink batch: deterministic id, metadata, encoded body', async () => {
@@ -74,7 +71,7 @@ describe('encoder sender', () => {
     expect(await decodeBody(batch!.body, { format: 'ndjson', compression: 'gzip' })).toEqual([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
   });
 
-  it('parses batch.records from the queued JSON text only when a sink reads them, once', async () => {
+  it('decodes batch.records from the body only when a sink reads them, once; count needs no decoding', async () => {
     const { encoder, received } = setup();
     const items: DispatchItem[] = [
       { id: 'a', json: '{"id":"a","n":1}', timestamp: null },
@@ -82,10 +79,11 @@ describe('encoder sender', () => {
     ];
     const parse = vi.spyOn(JSON, 'parse');
     try {
-      encoder.enqueue({ items, queueBytes: 32, closedAt: 1 });
+      encoder.enqueue(closedOf(items, 1));
       await vi.waitFor(() => expect(received).toHaveLength(1));
-      expect(parse).not.toHaveBeenCalled();
       const batch = received[0]!.batch!;
+      expect(batch.count).toBe(2);
+      expect(parse).not.toHaveBeenCalled();
       expect(batch.records).toEqual([
         { id: 'a', n: 1 },
         { id: 'b', n: 2 },
@@ -97,12 +95,12 @@ describe('encoder sender', () => {
     }
   });
 
-  it('hands batches on one at a time, in close order, encoding at most encodeAhead meanwhile', async () => {
-    const { encoder, received, gates, maxActive } = setup(2);
+  it('hands batches on one at a time, in close order', async () => {
+    const { encoder, received, gates, maxActive } = setup();
     for (const id of ['1', '2', '3', '4', '5']) encoder.enqueue(closed([id]));
     await vi.waitFor(() => expect(received).toHaveLength(1));
     await tick();
-    expect(encodeSpy).toHaveBeenCalledTimes(3); // the one in flight and two ahead
+    expect(received).toHaveLength(1);
     for (let i = 0; i < 4; i++) {
       gates[i]!.resolve();
       await vi.waitFor(() => expect(received).toHaveLength(i + 2));
@@ -112,24 +110,11 @@ describe('encoder sender', () => {
     expect(maxActive()).toBe(1);
   });
 
-  it('defaults to two batches ahead and never fewer than one', async () => {
-    const one = setup(0);
-    for (const id of ['1', '2', '3']) one.encoder.enqueue(closed([id]));
-    await vi.waitFor(() => expect(one.received).toHaveLength(1));
-    await tick();
-    expect(encodeSpy).toHaveBeenCalledTimes(2);
-    encodeSpy.mockClear();
-    const two = setup();
-    for (const id of ['1', '2', '3', '4']) two.encoder.enqueue(closed([id]));
-    await vi.waitFor(() => expect(two.received).toHaveLength(1));
-    await tick();
-    expect(encodeSpy).toHaveBeenCalledTimes(3);
-  });
-
-  it('turns an encoding failure into a permanent INTERNAL failure instead of rejecting', async () => {
-    encodeSpy.mockRejectedValueOnce(new Error('zlib broke'));
+  it('turns a failed body into a permanent INTERNAL failure instead of rejecting', async () => {
     const { encoder, received, gates } = setup();
-    encoder.enqueue(closed(['a']));
+    const broken = closed(['a']);
+    broken.body = Promise.reject(new Error('zlib broke'));
+    encoder.enqueue(broken);
     encoder.enqueue(closed(['b']));
     await vi.waitFor(() => expect(received).toHaveLength(1));
     expect(received[0]).toMatchObject({ batch: null, error: { kind: 'permanent', code: 'INTERNAL', message: 'encoding failed: zlib broke' } });
@@ -138,8 +123,8 @@ describe('encoder sender', () => {
     expect(received[1]!.batch).not.toBeNull();
   });
 
-  it('once shutdown is forced, encodes and hands on nothing more', async () => {
-    const { encoder, received, gates, stop } = setup(1);
+  it('once shutdown is forced, hands on nothing more', async () => {
+    const { encoder, received, gates, stop } = setup();
     encoder.enqueue(closed(['a']));
     await vi.waitFor(() => expect(received).toHaveLength(1));
     encoder.enqueue(closed(['b']));
@@ -150,7 +135,6 @@ describe('encoder sender', () => {
     await tick();
     await tick();
     expect(received).toHaveLength(1);
-    expect(encodeSpy).toHaveBeenCalledTimes(2); // a, and b which was already ahead
   });
 
   it('timestampRange compares times, not strings, and keeps the original strings', () => {

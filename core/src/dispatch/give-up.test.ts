@@ -8,8 +8,9 @@ import { createGiveUp, emptySendCounters } from './give-up.js';
 import { createStop } from './shutdown.js';
 
 function prepared(n: number): PreparedBatch {
-  const items: DispatchItem[] = Array.from({ length: n }, (_, i) => ({ id: `e${i}`, record: { n: i }, json: `{"n":${i}}`, timestamp: null }));
-  return { items, queueBytes: 7 * n, closedAt: 0, batch: { id: 'b1' } as PreparedBatch['batch'], error: null };
+  const items: DispatchItem[] = Array.from({ length: n }, (_, i) => ({ id: `e${i}`, json: `{"n":${i}}`, timestamp: null }));
+  const records = items.map((item) => JSON.parse(item.json) as unknown);
+  return { items, queueBytes: 7 * n, closedAt: 0, batch: { id: 'b1', records } as unknown as PreparedBatch['batch'], error: null };
 }
 
 const permanent: SendFailure = { kind: 'permanent', code: 'SINK_PERMANENT', message: 'bad record' };
@@ -45,6 +46,19 @@ describe('give-up', () => {
     expect(written[0]!.time).toBe(written[1]!.time);
     expect(counters).toMatchObject({ permanentFailures: 1, deadLettered: 2, failedEvents: 0 });
     expect(completed).toEqual(['2/14/deadlettered/b1']);
+  });
+
+  it('a batch without a body (its compression failed) dead-letters each id with the error and no record', async () => {
+    const written: DeadLetterRecord[] = [];
+    const { giveUp, counters, completed } = setup({ write: async (records) => void written.push(...records) });
+    const failure: SendFailure = { kind: 'permanent', code: 'INTERNAL', message: 'encoding failed: zlib broke' };
+    await giveUp({ ...prepared(2), batch: null, error: failure }, failure, 0);
+    expect(written.map((r) => [r.id, r.record, r.error.code])).toEqual([
+      ['e0', null, 'INTERNAL'],
+      ['e1', null, 'INTERNAL'],
+    ]);
+    expect(counters).toMatchObject({ permanentFailures: 1, deadLettered: 2 });
+    expect(completed).toEqual(['2/14/deadlettered/null']);
   });
 
   it('counts exhausted retries as dead-lettered but not as a permanent failure', async () => {

@@ -14,8 +14,7 @@
  */
 import type { Logger } from '../util/logger.js';
 import { deadLetterRecord } from '../sink-kit/dead-letter.js';
-import { itemRecord } from './item-record.js';
-import type { DeadLetter, DeadLetterRecord, DispatchItem, DispatchStats } from './types.js';
+import type { DeadLetter, DeadLetterRecord, DispatchStats } from './types.js';
 import type { PreparedBatch } from './encoder.js';
 import type { MemoryQueue } from './queue.js';
 import type { Stop } from './shutdown.js';
@@ -40,6 +39,20 @@ export interface GiveUpOptions {
   log: Logger;
 }
 
+/**
+ * The batch's records, decoded from its body. Null when there is no body: its compression failed,
+ * and the records' text went with it (each dead letter then carries the id and the error only).
+ */
+function batchRecords(prepared: PreparedBatch, log: Logger): readonly unknown[] | null {
+  if (prepared.batch === null) return null;
+  try {
+    return prepared.batch.records;
+  } catch (err) {
+    log.error('cannot decode the batch body for its dead letters', { batchId: prepared.batch.id, error: failureMessage(err) });
+    return null;
+  }
+}
+
 export function createGiveUp(options: GiveUpOptions, stop: Stop, queue: Pick<MemoryQueue, 'complete'>, counters: SendCounters): GiveUp {
   const { name, deadLetter, log } = options;
 
@@ -56,10 +69,11 @@ export function createGiveUp(options: GiveUpOptions, stop: Stop, queue: Pick<Mem
       return;
     }
     const time = new Date().toISOString();
+    const originals = batchRecords(prepared, log);
     const records = new Array<DeadLetterRecord>(count);
     for (let i = 0; i < count; i++) {
-      const item = items[i] as DispatchItem;
-      records[i] = deadLetterRecord({ stage: 'sink', component: name, id: item.id, error: failure, record: itemRecord(item), time });
+      const item = items[i]!;
+      records[i] = deadLetterRecord({ stage: 'sink', component: name, id: item.id, error: failure, record: originals?.[i] ?? null, time });
     }
     log.error('batch dead-lettered', fields);
     try {

@@ -8,7 +8,8 @@
 export type * from './types.js';
 export { createDispatcher } from './dispatcher.js';
 export { createDeadLetterWriter, deadLetterItemId, type DeadLetterWriterOptions } from './deadletter.js';
-export { decodeBody, encodeBatch, encodingInfo, type EncodedBody, type EncodingInfo } from './encode.js';
+export { decodeBody, encodingInfo, type EncodedBody, type EncodingInfo } from './encode.js';
+export { encodeBatch } from './body-writer.js';
 export { BATCH_HASH_LENGTH, batchId, sortableTimePart, type BatchIdInput } from './batch-id.js';
 export {
   MAX_ERROR_MESSAGE,

@@ -17,7 +17,7 @@
  *   never stopping the others or the queue.
  */
 import type { Logger } from '../util/logger.js';
-import type { DispatchItem } from './types.js';
+import type { ItemReceipt } from './types.js';
 
 /** The bounds of the memory queue (`sinks[].queue`). */
 export interface QueueBounds {
@@ -48,7 +48,7 @@ export interface MemoryQueue {
   /** The promise producers await while the queue is full (one per episode). */
   room(): Promise<void>;
   /** Completes a batch: its items' `done(outcome)` in order, then frees their room and wakes waiters. */
-  complete(items: readonly DispatchItem[], queueBytes: number, outcome: 'acked' | 'deadlettered', batchId: string | null): void;
+  complete(items: readonly ItemReceipt[], queueBytes: number, outcome: 'acked' | 'deadlettered', batchId: string | null): void;
   /** Counts `events` items of `bytes` characters as completed (no callbacks), frees their room and wakes waiters. */
   free(events: number, bytes: number): void;
   /** Resolves once `target` items have completed; rejected by {@link failWaiters}. */

@@ -16,7 +16,7 @@
  * - Once `stop.forced` the loop returns at its next step, leaving the batch uncompleted.
  */
 import type { Logger } from '../util/logger.js';
-import type { DispatcherOptions, DispatchItem } from './types.js';
+import type { DispatcherOptions, ItemReceipt } from './types.js';
 import type { PreparedBatch } from './encoder.js';
 import type { GiveUp, SendCounters } from './give-up.js';
 import type { MemoryQueue } from './queue.js';
@@ -57,7 +57,7 @@ export function createRetrySender(
   const { maxAttempts, hasDeadLetter, backoff, log, hooks } = options;
 
   /** Runs the `beforeSend` hook until it succeeds; false when a forced shutdown came first. */
-  async function gate(items: readonly DispatchItem[], batchId: string): Promise<boolean> {
+  async function gate(items: readonly ItemReceipt[], batchId: string): Promise<boolean> {
     for (let n = 1; ; n++) {
       if (stop.forced) return false;
       try {

@@ -35,14 +35,13 @@ export type DispatchBuffer =
     };
 
 /**
- * A record as it travels to a sink: serialised once, shared by every sink it routes to. The
- * queue holds its JSON text; the object is optional (see `item-record.ts`).
+ * A record as it travels to a sink: serialised once, its text shared by every sink it routes
+ * to. The text is the only representation the dispatcher holds (the batcher copies it into the
+ * batch body at once; `batch.records` and dead letters decode the body).
  */
-export interface DispatchItem<R = unknown> {
+export interface DispatchItem {
   /** Deterministic record id. */
   id: string;
-  /** The record object, when the producer keeps it (dead letters); else it is parsed from `json` on demand. */
-  record?: R;
   /** `JSON.stringify(record)`, computed once. */
   json: string;
   /**
@@ -61,6 +60,12 @@ export interface DispatchItem<R = unknown> {
   /** The record's `resourceVersion`, with `checkpoint` (at-most-once commits the position up to it). */
   resourceVersion?: string | null;
 }
+
+/**
+ * What a batch keeps of an item once the item's JSON text is in the batch's body
+ * (body-writer.ts): enough to ack it, commit its position, date it and name it.
+ */
+export type ItemReceipt = Pick<DispatchItem, 'id' | 'timestamp' | 'done' | 'checkpoint' | 'resourceVersion'>;
 
 export interface DeadLetter {
   /** Hands failing items to the dead-letter destination; resolves once it accepted them. */
@@ -85,11 +90,6 @@ export interface DispatcherOptions {
    * `done('deadlettered')` (meaning "given up") so the pipeline does not stall.
    */
   deadLetter: DeadLetter | null;
-  /**
-   * How many closed batches may be encoded (compressed on the thread pool, in parallel) ahead
-   * of the one being sent. @default 2
-   */
-  encodeAhead?: number;
   /** Backoff jitter. @default 'full' */
   jitter?: Jitter;
   /** Random source in [0, 1) for jitter (tests inject a fixed one). @default Math.random */
@@ -100,13 +100,13 @@ export interface DispatcherOptions {
    * Awaited once per batch before its first send (at-most-once saves the resume point here).
    * A rejection is retried with the retry backoff; the batch is not sent until it resolves.
    */
-  beforeSend?: (items: readonly DispatchItem[]) => Promise<void>;
+  beforeSend?: (items: readonly ItemReceipt[]) => Promise<void>;
   /**
    * Instrumentation (metrics, health): called once per acked batch, after its items' `done`.
    * `durationMs` is the successful attempt's; `attempts` counts all of them; `bytes` is the
    * encoded body size. Errors it throws are ignored; unset changes nothing.
    */
-  onSent?: (info: { items: readonly DispatchItem[]; durationMs: number; attempts: number; bytes: number }) => void;
+  onSent?: (info: { items: readonly ItemReceipt[]; durationMs: number; attempts: number; bytes: number }) => void;
   /**
    * Instrumentation: called after every failed send attempt (transient or permanent, timeouts
    * included), before any retry or dead-lettering. Errors it throws are ignored.

@@ -69,7 +69,7 @@ describe('the ops server', () => {
     ops.onTransformError({ transform: 'redact', recordId: 'x', code: 'TRANSFORM_TRAP', message: 'boom', policy: 'deadletter' });
     ops.onKubeResponse({ method: 'GET', path: '/api/v1/events', query: { watch: true }, status: 200 });
     const hooks = ops.dispatcherHooks('archive');
-    hooks.onSent!({ items: [{ id: 'a', record: {}, json: '{}', timestamp: new Date(Date.now() - 2000).toISOString() }], durationMs: 30, attempts: 1, bytes: 10 });
+    hooks.onSent!({ items: [{ id: 'a', timestamp: new Date(Date.now() - 2000).toISOString() }], durationMs: 30, attempts: 1, bytes: 10 });
 
     const res = await get(`${ops.url}/metrics`);
     expect(res.status).toBe(200);

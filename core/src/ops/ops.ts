@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { K8streamConfig } from '../config/types.js';
-import type { DispatchItem, DispatchStats, DispatcherOptions } from '../dispatch/types.js';
+import type { DispatchStats, DispatcherOptions, ItemReceipt } from '../dispatch/types.js';
 import type { PipelineCounters } from '../pipeline.js';
 import type { KubernetesSource } from '../source/kubernetes/events-source.js';
 import type { EnricherStats } from '../enrich/enricher.js';
@@ -84,7 +84,7 @@ export function transformErrorKind(code: string): TransformErrorKind {
 }
 
 /** Seconds from each acked item's timestamp to `nowMs` (items without a parseable timestamp skipped). */
-function observeLag(items: readonly DispatchItem[], nowMs: number, observe: (seconds: number) => void): void {
+function observeLag(items: readonly ItemReceipt[], nowMs: number, observe: (seconds: number) => void): void {
   // Events of a burst share timestamps: parse each distinct one once.
   let lastText: string | null = null;
   let lastMs = Number.NaN;

@@ -7,7 +7,7 @@ import type { EventRecord } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
 
 /** Semver version of the plugin API this core implements. Plugins declare a range. */
-export const PLUGIN_API_VERSION = '1.0.0';
+export const PLUGIN_API_VERSION = '1.1.0';
 
 export type Format = 'ndjson' | 'json';
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -38,8 +38,14 @@ export interface Batch<R = EventRecord> {
   /** Name of the sink instance (from config, defaults to the plugin name). */
   sink: string;
   cluster: string;
-  /** The records, in order (dead-letter batches carry `k8stream.deadletter/v1` records). */
+  /**
+   * The records, in order (dead-letter batches carry `k8stream.deadletter/v1` records). Decoded
+   * from `body` on first read (the core holds a batch as its encoded body): a sink that only
+   * needs how many there are reads `count`.
+   */
   records: readonly R[];
+  /** Number of records in the batch. */
+  count: number;
   /** The encoded (and compressed) body. */
   body: Uint8Array;
   /** Uncompressed size in bytes. */

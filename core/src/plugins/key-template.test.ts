@@ -8,6 +8,7 @@ function batch(overrides: Partial<Batch<unknown>> = {}): Batch<unknown> {
     sink: 'archive',
     cluster: 'prod-eu-1',
     records: [],
+    count: 0,
     body: new Uint8Array(),
     rawBytes: 0,
     encoding: { format: 'ndjson', compression: 'gzip' },

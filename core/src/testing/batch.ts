@@ -76,6 +76,7 @@ export async function makeTestBatch<R>(records: readonly R[], encoding: Encoding
     sink: 'test',
     cluster: 'test-cluster',
     records,
+    count: overrides.records?.length ?? records.length,
     body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
     rawBytes: raw.byteLength,
     encoding: { ...encoding },

@@ -107,7 +107,7 @@ function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storag
             contentType: batch.contentType,
             ...(batch.contentEncoding === undefined ? {} : { contentEncoding: batch.contentEncoding }),
             ...(config.storageClass === undefined ? {} : { storageClass: config.storageClass }),
-            metadata: { [BATCH_ID_METADATA]: batch.id, 'k8stream-cluster': batch.cluster, 'k8stream-records': String(batch.records.length) },
+            metadata: { [BATCH_ID_METADATA]: batch.id, 'k8stream-cluster': batch.cluster, 'k8stream-records': String(batch.count) },
           },
         });
       } catch (err) {
@@ -130,7 +130,7 @@ export function createGcsSink(options: GcsSinkOptions = {}): SinkDefinition<GcsS
   const make = options.createStorage ?? ((o: StorageOptions) => new Storage(o));
   return defineSink<GcsSinkConfig>({
     name: 'gcs',
-    apiVersion: '^1.0.0',
+    apiVersion: '^1.1.0',
     defaults: { encoding: { format: 'ndjson', compression: 'gzip' } },
     validate: validateGcsSinkConfig,
     create(config, ctx) {

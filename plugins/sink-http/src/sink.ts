@@ -150,7 +150,7 @@ export async function createHttpSinkInstance(config: HttpSinkConfig, ctx: SinkCo
         'idempotency-key': batch.id,
         'x-k8stream-batch-id': batch.id,
         'x-k8stream-sink': batch.sink,
-        'x-k8stream-records': String(batch.records.length),
+        'x-k8stream-records': String(batch.count),
         ...(auth.header !== undefined ? { authorization: auth.header } : {}),
       };
       let res: HttpResponse;
@@ -161,7 +161,7 @@ export async function createHttpSinkInstance(config: HttpSinkConfig, ctx: SinkCo
         throw sinkError('transient', `${where} failed: ${reason}`, { plugin: ctx.name });
       }
       classifyResponse(res, { where, sink: ctx.name, body: config.body, secrets, now: now() });
-      send.logger.debug('batch sent', { url: safeUrl(url), status: res.status, records: batch.records.length });
+      send.logger.debug('batch sent', { url: safeUrl(url), status: res.status, records: batch.count });
     },
     async close(): Promise<void> {
       guard.close();
@@ -176,7 +176,7 @@ export async function createHttpSinkInstance(config: HttpSinkConfig, ctx: SinkCo
 export function createHttpSink(options: HttpSinkOptions = {}): SinkDefinition<HttpSinkConfig> {
   return defineSink({
     name: 'http',
-    apiVersion: '^1.0.0',
+    apiVersion: '^1.1.0',
     defaults: { encoding: { format: 'ndjson', compression: 'gzip' } },
     validate: validateHttpSinkConfig,
     create: (config, ctx) => createHttpSinkInstance(config, ctx, options),

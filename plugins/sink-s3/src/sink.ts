@@ -67,7 +67,7 @@ function putParams(config: S3SinkConfig, batch: Batch<unknown>, key: string): Pu
     ...(config.storageClass !== undefined ? { StorageClass: config.storageClass } : {}),
     ...(config.serverSideEncryption !== undefined ? { ServerSideEncryption: config.serverSideEncryption } : {}),
     ...(config.kmsKeyId !== undefined ? { SSEKMSKeyId: config.kmsKeyId } : {}),
-    Metadata: { 'k8stream-batch-id': batch.id, 'k8stream-records': String(batch.records.length) },
+    Metadata: { 'k8stream-batch-id': batch.id, 'k8stream-records': String(batch.count) },
   };
 }
 
@@ -141,7 +141,7 @@ function createInstance(config: S3SinkConfig, ctx: SinkContext, options: S3SinkO
 export function createS3Sink(options: S3SinkOptions = {}): SinkDefinition<S3SinkConfig> {
   return defineSink<S3SinkConfig>({
     name: 's3',
-    apiVersion: '^1.0.0',
+    apiVersion: '^1.1.0',
     defaults: { encoding: { format: 'ndjson', compression: 'gzip' } },
     validate: validateS3SinkConfig,
     create: (config, ctx) => createInstance(config, ctx, options),
