@@ -19,6 +19,7 @@ interface MemoryLine {
   queueMaxBytes: number;
   transformWorkers: number;
   trackedEvents: number;
+  mallocMmapThreshold: string | null;
 }
 
 let dir: string;
@@ -56,6 +57,7 @@ describe('k8stream run under a memory limit', () => {
       queueMaxBytes: 8 * MiB,
       transformWorkers: 0,
       trackedEvents: 131_072,
+      mallocMmapThreshold: '131072', // fixed by the re-exec (heap-limit.ts MALLOC_ENV)
     });
     // V8's heap_size_limit in the process that ran: old space 70 MB plus a 3 × 4 MB young
     // generation (without the re-exec it is ~4 GB here, ~259 MB in a 128 MiB cgroup).
@@ -94,12 +96,20 @@ describe('k8stream run under a memory limit', () => {
     const m = r.memory[0]!;
     expect(m.heapSetBy).toBe('operator');
     expect(m.heapSizeLimit).toBe(106 * MiB);
+    expect(m.mallocMmapThreshold).toBeNull(); // not re-executed: the environment is the operator's
   });
 
-  it('no limit: a 1 GiB old space (re-exec), 64 MiB queues and 1,000,000 tracked events', async () => {
-    const r = await runDemo({ K8STREAM_MEMORY_LIMIT: 'none' });
+  it('no limit: a 1 GiB old space (re-exec), 64 MiB queues and 1,000,000 tracked events; an operator-set malloc threshold stays', async () => {
+    const r = await runDemo({ K8STREAM_MEMORY_LIMIT: 'none', MALLOC_MMAP_THRESHOLD_: '65536' });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.memory[0]).toMatchObject({ limitBytes: null, heapSetBy: 're-exec', heapBudgetMb: 1024, queueMaxBytes: 64 * MiB, trackedEvents: 1_000_000 });
+    expect(r.memory[0]).toMatchObject({
+      limitBytes: null,
+      heapSetBy: 're-exec',
+      heapBudgetMb: 1024,
+      queueMaxBytes: 64 * MiB,
+      trackedEvents: 1_000_000,
+      mallocMmapThreshold: '65536',
+    });
     // 1024 MB old space plus a 3 × 8 MB young generation.
     expect(r.memory[0]!.heapSizeLimit).toBe(1048 * MiB);
   });

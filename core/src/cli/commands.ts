@@ -253,6 +253,7 @@ function logBudget(logger: Logger, loaded: LoadedConfig, limit: MemoryLimit, bud
     transformWorkers: workers,
     workerHeapMb: budget.workerHeapMb,
     trackedEvents: budget.trackedEvents,
+    mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? null,
   });
 }
 

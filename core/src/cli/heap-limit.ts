@@ -17,6 +17,16 @@
 import { parseCli } from './args.js';
 import { hasHeapFlag, hasSemiSpaceFlag, memoryBudget, readMemoryLimit } from '../util/memory-limit.js';
 
+/**
+ * Added to the re-executed process's environment unless the operator set it: glibc's malloc
+ * raises its mmap threshold to the size of every large block freed (up to 32 MiB), after which
+ * blocks of that size come from the heap arena, and freed ones stay resident there. Fixed at its
+ * start value (128 KiB), every buffer that large is mapped on its own and unmapped when freed.
+ * Measured on the unlimited 100k sync: peak RSS 153–161 → 147–148 MB at the same CPU. musl
+ * ignores it.
+ */
+export const MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: String(128 * 1024) };
+
 /** Set (to the flags added) in the environment of the re-executed process. */
 export const HEAP_REEXEC_ENV = 'K8STREAM_HEAP_REEXEC';
 
@@ -106,7 +116,7 @@ function reexec(execArgv: readonly string[], flags: readonly string[], argv: rea
   if (execve === undefined || script === undefined) return;
   try {
     // The experimental-feature warning is emitted on the next tick, which this process never reaches.
-    execve(process.execPath, [process.execPath, ...execArgv, ...flags, script, ...argv], { ...process.env, ...env, [HEAP_REEXEC_ENV]: flags.join(' ') });
+    execve(process.execPath, [process.execPath, ...execArgv, ...flags, script, ...argv], { ...MALLOC_ENV, ...process.env, ...env, [HEAP_REEXEC_ENV]: flags.join(' ') });
   } catch {
     // the caller runs on with the heap it has
   }
