@@ -16,7 +16,7 @@
 import { Buffer } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import type { Compression, EncodingOptions } from '../plugins/api.js';
-import { type EncodedBody, encodingInfo } from './encode.js';
+import { type EncodedBody, decompressSync, encodingInfo } from './encode.js';
 
 /** Raw bytes gathered before a chunk goes to the compressor: few thread-pool round trips, little held. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -178,24 +178,12 @@ export async function encodeBatch(jsonLines: readonly string[], encoding: Encodi
   return body;
 }
 
-/** Decompresses a body synchronously (a sink reading `batch.records`, a dead letter: the rare path). */
-function rawOf(body: Uint8Array, compression: Compression): Buffer {
-  switch (compression) {
-    case 'gzip':
-      return zlib.gunzipSync(body);
-    case 'zstd':
-      return zlib.zstdDecompressSync(body);
-    case 'none':
-      return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  }
-}
-
 /**
  * The records of a body written by {@link createBodyWriter}, cut out by their lengths: each
  * parsed as JSON, or its text when it is not JSON (a damaged record stays a record).
  */
 export function decodeRecords(body: Uint8Array, encoding: EncodingOptions, recordBytes: Uint32Array): unknown[] {
-  const raw = rawOf(body, encoding.compression);
+  const raw = decompressSync(body, encoding.compression);
   const records = new Array<unknown>(recordBytes.length);
   let pos = encoding.format === 'json' ? 1 : 0; // past the [
   for (let i = 0; i < recordBytes.length; i++) {

@@ -51,6 +51,18 @@ export function encodingInfo(encoding: EncodingOptions): EncodingInfo {
   };
 }
 
+/** Decompresses a body on the calling thread (a sink reading `batch.records`, a dead letter, tests: the rare paths). */
+export function decompressSync(body: Uint8Array, compression: Compression): Buffer {
+  switch (compression) {
+    case 'gzip':
+      return zlib.gunzipSync(body);
+    case 'zstd':
+      return zlib.zstdDecompressSync(body);
+    case 'none':
+      return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+}
+
 async function decompress(body: Uint8Array, compression: Compression): Promise<Uint8Array> {
   switch (compression) {
     case 'gzip':

@@ -74,6 +74,7 @@ export function createEncoder(options: EncoderOptions, stop: Stop, next: (prepar
     const first = items[0]!;
     const last = items[items.length - 1]!;
     const id = batchId({ firstId: first.id, lastId: last.id, count: items.length, minTimestamp: range.min });
+    const closedPart = { items, queueBytes: closed.queueBytes, closedAt: closed.closedAt };
     try {
       const encoded = await closed.body;
       // Sinks that send only the body (files, object stores) never decode it.
@@ -96,11 +97,11 @@ export function createEncoder(options: EncoderOptions, stop: Stop, next: (prepar
         minTimestamp: range.min,
         maxTimestamp: range.max,
       };
-      return { items, queueBytes: closed.queueBytes, closedAt: closed.closedAt, batch, error: null };
+      return { ...closedPart, batch, error: null };
     } catch (err) {
       log.error('batch encoding failed', { batchId: id, count: items.length, attempt: 0, error: failureMessage(err) });
       const error: SendFailure = { kind: 'permanent', code: 'INTERNAL', message: `encoding failed: ${failureMessage(err)}` };
-      return { items, queueBytes: closed.queueBytes, closedAt: closed.closedAt, batch: null, error };
+      return { ...closedPart, batch: null, error };
     }
   }
 

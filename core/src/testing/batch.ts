@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Batch, EncodingOptions, SendContext, SinkContext } from '../plugins/api.js';
+import { decompressSync } from '../dispatch/encode.js';
 import { silentLogger } from '../util/logger.js';
 
 const gzip = promisify(zlib.gzip);
@@ -92,7 +93,7 @@ export async function makeTestBatch<R>(records: readonly R[], encoding: Encoding
 
 /** Decodes a batch body (any format/compression) back into its records. */
 export function decodeBody(body: Uint8Array, encoding: EncodingOptions): unknown[] {
-  const raw = encoding.compression === 'gzip' ? zlib.gunzipSync(body) : encoding.compression === 'zstd' ? zlib.zstdDecompressSync(body) : body;
+  const raw = decompressSync(body, encoding.compression);
   const text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
   if (encoding.format === 'json') return JSON.parse(text) as unknown[];
   return text
