@@ -69,6 +69,7 @@ async function latencyPhase(api, p, pipe, { rate, seconds, maxAgeMs }) {
   const count = Math.round(rate * seconds);
   const acked0 = p.acked;
   p.latenciesMs = [];
+  p.timing = true;
   await api.request({ stamped: { rate, count } });
   await waitFor(() => p.acked >= acked0 + count, `${count} stamped events acked`, { timeoutMs: 60_000, pipe });
   return latencySummary(p, rate, maxAgeMs);
@@ -192,6 +193,7 @@ export async function steady({ rate, seconds }) {
     const a1 = p1.acked;
     const a2 = p2.acked;
     p1.latenciesMs = [];
+    p1.timing = true; // E reports the first sink's latency
     const res = sampleResources(1000);
     const threads0 = threadCpu();
     const window0 = performance.now();
