@@ -18,6 +18,7 @@ import type { MemoryBudget, MemoryLimit } from '../util/memory-limit.js';
 import { applyHeapResize, planHeapLimit } from './heap-limit.js';
 import { HELP, parseCli } from './args.js';
 import type { CliOptions } from './args.js';
+import { groupDigits } from '../util/format.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -239,7 +240,7 @@ function logBudget(logger: Logger, loaded: LoadedConfig, limit: MemoryLimit, bud
     workers === 0
       ? 'no transform workers'
       : `${workers === 1 ? '1 transform worker' : `up to ${workers} transform workers`}${budget.workerHeapMb === null ? '' : ` (heap ${budget.workerHeapMb} MB each)`}`;
-  const trackedText = config.source.type === 'kubernetes' ? `; up to ${budget.trackedEvents.toLocaleString('en-US')} tracked events per watch` : '';
+  const trackedText = config.source.type === 'kubernetes' ? `; up to ${groupDigits(budget.trackedEvents)} tracked events per watch` : '';
   logger.info(`memory: limit ${limitText} (${limit.source}); heap limit ${mib(heapSizeLimit)} (${heapSetBy}); queues ${queueText}${trackedText}; ${workerText}`, {
     limitBytes: limit.bytes,
     limitSource: limit.source,
