@@ -112,6 +112,9 @@ describe('toRecord: core/v1', () => {
       reportingController: 'kubelet',
       reportingInstance: 'ip-10-0-2-14.eu-west-1.compute.internal',
       apiVersion: 'v1',
+      eventAction: '',
+      related: null,
+      series: null,
       enrichment: emptyEnrichment(),
     });
   });
@@ -272,6 +275,9 @@ describe('toRecord: events.k8s.io/v1', () => {
       reportingController: 'default-scheduler',
       reportingInstance: 'default-scheduler-ip-10-0-0-12',
       apiVersion: 'events.k8s.io/v1',
+      eventAction: 'Scheduling',
+      related: null,
+      series: { count: 17, lastObservedTime: '2026-11-02T09:09:40.000Z' },
       enrichment: emptyEnrichment(),
     });
   });
@@ -385,5 +391,109 @@ describe('normalizeTimestamp', () => {
     expect(normalizeTimestamp('')).toBeNull();
     expect(normalizeTimestamp('not a time')).toBeNull();
     expect(normalizeTimestamp(1_700_000_000_000)).toBeNull();
+  });
+});
+
+describe('toRecord: events.k8s.io/v1beta1', () => {
+  /** An events.k8s.io/v1beta1 Event: same field names as v1 (kube-scheduler of 1.19-1.24 clusters). */
+  const beta = (): Record<string, unknown> => ({
+    apiVersion: 'events.k8s.io/v1beta1',
+    kind: 'Event',
+    metadata: { uid: 'beta-1', resourceVersion: '77', namespace: 'shop' },
+    eventTime: '2026-11-02T09:00:00.120000Z',
+    reportingController: 'default-scheduler',
+    reportingInstance: 'default-scheduler-cp-1',
+    action: 'Binding',
+    reason: 'Scheduled',
+    regarding: { kind: 'Pod', namespace: 'shop', name: 'cart-0', uid: 'pod-1', apiVersion: 'v1' },
+    related: { kind: 'Node', name: 'node-3', uid: 'node-uid-3', apiVersion: 'v1' },
+    note: 'Successfully assigned shop/cart-0 to node-3',
+    type: 'Normal',
+    deprecatedSource: { component: 'default-scheduler' },
+    deprecatedFirstTimestamp: '2026-11-02T08:59:00Z',
+    deprecatedLastTimestamp: '2026-11-02T09:00:00Z',
+    deprecatedCount: 2,
+  });
+
+  it('is read with the events-API field names, and keeps its declared apiVersion', () => {
+    const rec = toRecord(beta(), ctx);
+    expect(rec.apiVersion).toBe('events.k8s.io/v1beta1');
+    expect(rec.message).toBe('Successfully assigned shop/cart-0 to node-3');
+    expect(rec.involvedObject).toEqual({ kind: 'Pod', name: 'cart-0', namespace: 'shop', uid: 'pod-1', apiVersion: 'v1', fieldPath: '' });
+    expect(rec.source).toEqual({ component: 'default-scheduler', host: '' });
+    expect(rec.reportingController).toBe('default-scheduler');
+    expect(rec.firstTimestamp).toBe('2026-11-02T08:59:00.000Z');
+    expect(rec.lastTimestamp).toBe('2026-11-02T09:00:00.120Z');
+    expect(rec.count).toBe(2);
+  });
+
+  it('any events.k8s.io version takes the events-API path', () => {
+    const rec = toRecord({ ...beta(), apiVersion: 'events.k8s.io/v2alpha1' }, ctx);
+    expect([rec.apiVersion, rec.message, rec.involvedObject.name]).toEqual(['events.k8s.io/v2alpha1', 'Successfully assigned shop/cart-0 to node-3', 'cart-0']);
+  });
+});
+
+describe('toRecord: eventAction, related, series', () => {
+  it("keeps the Event's own action apart from the watch verb", () => {
+    const rec = toRecord(eventsApiEvent(), { cluster: 'c', action: 'MODIFIED' });
+    expect(rec.action).toBe('MODIFIED');
+    expect(rec.eventAction).toBe('Scheduling');
+  });
+
+  it('maps related (events API and core/v1) as an object reference, null when absent', () => {
+    const related = { kind: 'Node', name: 'node-3', uid: 'n3', apiVersion: 'v1', resourceVersion: '12' };
+    expect(toRecord({ ...eventsApiEvent(), related }, ctx).related).toEqual({ kind: 'Node', name: 'node-3', namespace: '', uid: 'n3', apiVersion: 'v1', fieldPath: '' });
+    expect(toRecord({ ...coreEvent(), action: 'Binding', related: { ...related, namespace: 'x', fieldPath: 'spec' } }, ctx)).toMatchObject({
+      eventAction: 'Binding',
+      related: { kind: 'Node', name: 'node-3', namespace: 'x', uid: 'n3', apiVersion: 'v1', fieldPath: 'spec' },
+    });
+    expect(toRecord(coreEvent(), ctx).related).toBeNull();
+    expect(toRecord({ ...coreEvent(), related: null }, ctx).related).toBeNull();
+  });
+
+  it('maps series as { count, lastObservedTime }, null when absent', () => {
+    expect(toRecord(eventsApiEvent(), ctx).series).toEqual({ count: 17, lastObservedTime: '2026-11-02T09:09:40.000Z' });
+    expect(toRecord({ ...coreEvent(), series: { count: 3, lastObservedTime: '2026-11-02T10:07:00.5Z', state: 'Ongoing' } }, ctx).series).toEqual({
+      count: 3,
+      lastObservedTime: '2026-11-02T10:07:00.500Z',
+    });
+    expect(toRecord({ ...coreEvent(), series: {} }, ctx).series).toEqual({ count: 0, lastObservedTime: null });
+    expect(toRecord(coreEvent(), ctx).series).toBeNull();
+  });
+
+  it('rejects wrongly typed related, series and action, naming the field', () => {
+    expect(invalidError(() => toRecord({ ...coreEvent(), related: 'node-3' }, ctx)).path).toBe('related');
+    expect(invalidError(() => toRecord({ ...coreEvent(), series: { count: '3' } }, ctx)).path).toBe('series.count');
+    expect(invalidError(() => toRecord({ ...coreEvent(), action: 7 }, ctx)).path).toBe('action');
+  });
+});
+
+describe('toRecord: lastTimestamp is the latest occurrence', () => {
+  const meta = { uid: 'u', resourceVersion: '1', creationTimestamp: '2026-11-02T09:00:00Z' };
+
+  it('a stale deprecatedLastTimestamp does not hide a later series.lastObservedTime', () => {
+    const rec = toRecord(
+      {
+        ...eventsApiEvent(),
+        deprecatedFirstTimestamp: '2026-11-02T09:02:02Z',
+        deprecatedLastTimestamp: '2026-11-02T09:02:02Z',
+        series: { count: 17, lastObservedTime: '2026-11-02T09:09:40.000337Z' },
+      },
+      ctx,
+    );
+    expect(rec.lastTimestamp).toBe('2026-11-02T09:09:40.000Z');
+  });
+
+  it('nor does a stale core/v1 lastTimestamp hide a later series or eventTime', () => {
+    const stale = { metadata: meta, firstTimestamp: '2026-11-02T09:01:00Z', lastTimestamp: '2026-11-02T09:01:00Z' };
+    expect(toRecord({ ...stale, series: { count: 4, lastObservedTime: '2026-11-02T09:30:00Z' } }, ctx).lastTimestamp).toBe('2026-11-02T09:30:00.000Z');
+    expect(toRecord({ ...stale, eventTime: '2026-11-02T09:20:00.000001Z' }, ctx).lastTimestamp).toBe('2026-11-02T09:20:00.000Z');
+  });
+
+  it('is never before firstTimestamp, and creationTimestamp stays the last resort', () => {
+    expect(toRecord({ metadata: meta, firstTimestamp: '2026-11-02T09:05:00Z', lastTimestamp: '2026-11-02T09:04:00Z' }, ctx).lastTimestamp).toBe('2026-11-02T09:05:00.000Z');
+    expect(toRecord({ metadata: { ...meta, creationTimestamp: '2026-11-02T11:00:00Z' }, lastTimestamp: '2026-11-02T09:04:00Z' }, ctx).lastTimestamp).toBe(
+      '2026-11-02T09:04:00.000Z',
+    );
   });
 });

@@ -1,14 +1,17 @@
 /**
- * Maps a raw Kubernetes Event (`core/v1` or `events.k8s.io/v1`, plain JSON or client-node
- * objects with `Date` timestamps) to the `k8stream.event/v1` record. Pure: no IO, no clock.
+ * Maps a raw Kubernetes Event (`core/v1`, or the events API `events.k8s.io/v1` or `/v1beta1`,
+ * plain JSON or client-node objects with `Date` timestamps) to the `k8stream.event/v1` record. Pure: no IO, no clock.
  *
  * Rule for bad input: a field that is absent or `null` gets its default; a field present with
  * the wrong type makes the whole event invalid (`EVENT_INVALID`, naming the field), so the
  * pipeline can dead-letter it instead of delivering a half-guessed record.
  */
 import { K8streamError } from '../errors.js';
+import { latestTimestamp, normalizeTimestamp } from './timestamp.js';
 import { RECORD_SCHEMA, emptyEnrichment } from './types.js';
-import type { EventAction, EventRecord, InvolvedObject } from './types.js';
+import type { EventAction, EventRecord, EventSeries, InvolvedObject } from './types.js';
+
+export { normalizeTimestamp } from './timestamp.js';
 
 /** What the caller knows that the event itself does not carry. */
 export interface RecordContext {
@@ -20,6 +23,9 @@ export interface RecordContext {
 
 type Obj = Record<string, unknown>;
 
+/** The events API group: `events.k8s.io/v1` and `/v1beta1` share their field names. */
+const EVENTS_API_GROUP = 'events.k8s.io/';
+/** The apiVersion recorded for an events-API event that does not declare one. */
 const EVENTS_API = 'events.k8s.io/v1';
 
 /**
@@ -42,27 +48,21 @@ export function toRecord(raw: unknown, ctx: RecordContext): EventRecord {
     throw invalid('metadata.resourceVersion', 'is required (the record id is built from it)', uid);
   }
 
-  // events.k8s.io/v1 renames most fields; `regarding` or `note` give it away when apiVersion is absent.
+  // The events API (events.k8s.io/v1, v1beta1) renames most fields; `regarding` or `note` give it away when apiVersion is absent.
   const declared = r.str(P.apiVersion);
-  const isEventsApi = declared === EVENTS_API || (declared === '' && (r.has(P.regarding) || r.has(P.note)));
+  const isEventsApi = declared.startsWith(EVENTS_API_GROUP) || (declared === '' && (r.has(P.regarding) || r.has(P.note)));
   const apiVersion = declared !== '' ? declared : isEventsApi ? EVENTS_API : 'v1';
   const f = isEventsApi ? EVENTS_V1 : CORE_V1;
 
-  const o = f.object;
-  const involvedObject: InvolvedObject = {
-    kind: r.str(o.kind),
-    name: r.str(o.name),
-    namespace: r.str(o.namespace),
-    uid: r.str(o.uid),
-    apiVersion: r.str(o.apiVersion),
-    fieldPath: r.str(o.fieldPath),
-  };
+  const involvedObject = r.object(f.object);
+  const related = r.has(P.relatedObject) ? r.object(P.related) : null;
 
   const eventTime = r.time(P.eventTime);
   const created = r.time(P.creationTimestamp);
   const observed = r.time(P.seriesLastObserved);
   const first = r.time(f.firstTimestamp);
   const last = r.time(f.lastTimestamp);
+  const series: EventSeries | null = r.has(P.series) ? { count: r.int(P.seriesCount) ?? 0, lastObservedTime: observed } : null;
 
   let count = 1;
   for (const path of COUNT_PATHS) {
@@ -77,7 +77,8 @@ export function toRecord(raw: unknown, ctx: RecordContext): EventRecord {
     uid,
     resourceVersion,
     firstTimestamp: first ?? eventTime ?? created,
-    lastTimestamp: last ?? observed ?? eventTime ?? first ?? created,
+    // The latest occurrence: a stale (deprecated)lastTimestamp must not hide a later series observation.
+    lastTimestamp: latestTimestamp(last, observed, eventTime, first) ?? created,
     eventTime,
     count,
     type: r.str(P.type),
@@ -90,6 +91,9 @@ export function toRecord(raw: unknown, ctx: RecordContext): EventRecord {
     reportingController: r.str(f.reportingController),
     reportingInstance: r.str(P.reportingInstance),
     apiVersion,
+    eventAction: r.str(P.action),
+    related,
+    series,
     enrichment: emptyEnrichment(),
   };
 }
@@ -106,7 +110,12 @@ const P = {
   creationTimestamp: path('metadata.creationTimestamp'),
   apiVersion: path('apiVersion'),
   eventTime: path('eventTime'),
+  series: path('series'),
+  seriesCount: path('series.count'),
   seriesLastObserved: path('series.lastObservedTime'),
+  action: path('action'),
+  relatedObject: path('related'),
+  related: objectPaths('related'),
   type: path('type'),
   reason: path('reason'),
   reportingInstance: path('reportingInstance'),
@@ -114,17 +123,23 @@ const P = {
   note: path('note'),
 };
 
-/** Paths whose names differ between core/v1 and events.k8s.io/v1. */
+/** Paths of an object reference (involvedObject, regarding, related). */
+function objectPaths(object: string) {
+  return {
+    kind: path(`${object}.kind`),
+    name: path(`${object}.name`),
+    namespace: path(`${object}.namespace`),
+    uid: path(`${object}.uid`),
+    apiVersion: path(`${object}.apiVersion`),
+    fieldPath: path(`${object}.fieldPath`),
+  };
+}
+type ObjectPaths = ReturnType<typeof objectPaths>;
+
+/** Paths whose names differ between core/v1 and the events API. */
 function apiPaths(object: string, source: string, firstTimestamp: string, lastTimestamp: string, message: string, reportingController: string) {
   return {
-    object: {
-      kind: path(`${object}.kind`),
-      name: path(`${object}.name`),
-      namespace: path(`${object}.namespace`),
-      uid: path(`${object}.uid`),
-      apiVersion: path(`${object}.apiVersion`),
-      fieldPath: path(`${object}.fieldPath`),
-    },
+    object: objectPaths(object),
     sourceComponent: path(`${source}.component`),
     sourceHost: path(`${source}.host`),
     firstTimestamp: path(firstTimestamp),
@@ -143,33 +158,6 @@ export function recordTimestamp(rec: EventRecord): string | null {
   return rec.lastTimestamp ?? rec.eventTime ?? rec.firstTimestamp;
 }
 
-/**
- * Normalises a Kubernetes timestamp (RFC 3339 string, possibly with microseconds, or a `Date`)
- * to `YYYY-MM-DDTHH:mm:ss.sssZ`. Returns null for null/undefined/empty string and for strings
- * or dates that are not valid times.
- */
-export function normalizeTimestamp(value: unknown): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  if (typeof value === 'string') {
-    // Events of a burst share their timestamps: remember the last few thousand conversions.
-    const hit = timestampCache.get(value);
-    if (hit !== undefined) return hit;
-    const ms = Date.parse(value);
-    const iso = Number.isFinite(ms) ? new Date(ms).toISOString() : null;
-    if (timestampCache.size >= TIMESTAMP_CACHE_SIZE) timestampCache.clear();
-    timestampCache.set(value, iso);
-    return iso;
-  }
-  if (value instanceof Date) {
-    const ms = value.getTime();
-    return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
-  }
-  return null;
-}
-
-const TIMESTAMP_CACHE_SIZE = 4096;
-const timestampCache = new Map<string, string | null>();
-
 /** Typed, path-aware access into the raw event; every wrong type becomes EVENT_INVALID. */
 class Reader {
   constructor(private readonly raw: Obj) {}
@@ -184,6 +172,18 @@ class Reader {
     if (typeof v === 'string') return v;
     if (v === undefined || v === null) return '';
     throw this.wrong(path, 'a string', v);
+  }
+
+  /** An object reference (every field a string, absent ones ''). */
+  object(o: ObjectPaths): InvolvedObject {
+    return {
+      kind: this.str(o.kind),
+      name: this.str(o.name),
+      namespace: this.str(o.namespace),
+      uid: this.str(o.uid),
+      apiVersion: this.str(o.apiVersion),
+      fieldPath: this.str(o.fieldPath),
+    };
   }
 
   int(path: Path): number | null {

@@ -22,6 +22,19 @@ const stringMap = (description: string) => ({
   additionalProperties: { type: 'string' },
   description,
 });
+const objectRef = (description: string) => ({
+  type: 'object',
+  description,
+  required: ['kind', 'name', 'namespace', 'uid', 'apiVersion', 'fieldPath'],
+  properties: {
+    kind: str('Kind, e.g. Pod or Node.'),
+    name: str('Name.'),
+    namespace: str('Namespace; empty for cluster-scoped objects.'),
+    uid: str('uid of the object.'),
+    apiVersion: str('apiVersion of the object.'),
+    fieldPath: str('Part of the object, e.g. spec.containers{app}.'),
+  },
+});
 const ownerRef = {
   type: 'object',
   required: ['kind', 'name', 'uid', 'apiVersion'],
@@ -75,30 +88,20 @@ export const EVENT_RECORD_JSON_SCHEMA = {
     uid: { type: 'string', minLength: 1, description: 'metadata.uid of the Event object.' },
     resourceVersion: { type: 'string', minLength: 1, description: 'metadata.resourceVersion of the Event object.' },
     firstTimestamp: nullableTime('First occurrence (UTC, ISO-8601): firstTimestamp (core/v1) or deprecatedFirstTimestamp, else eventTime, else creationTimestamp.'),
-    lastTimestamp: nullableTime('Latest occurrence (UTC, ISO-8601): lastTimestamp, else series.lastObservedTime, eventTime, firstTimestamp, creationTimestamp.'),
+    lastTimestamp: nullableTime(
+      'Latest occurrence (UTC, ISO-8601): the latest of lastTimestamp (or deprecatedLastTimestamp), series.lastObservedTime, eventTime and firstTimestamp, else creationTimestamp.',
+    ),
     eventTime: nullableTime('eventTime (MicroTime, truncated to milliseconds), set by newer reporters.'),
     count: { type: 'integer', minimum: 1, description: 'Occurrences: count, series.count or deprecatedCount (the largest), at least 1.' },
     type: str('Normal or Warning (any string the reporter sent).'),
     reason: str('Short machine-readable reason, e.g. BackOff or FailedScheduling.'),
-    message: str('Human-readable message (core/v1 message or events.k8s.io/v1 note); may span lines.'),
+    message: str('Human-readable message (core/v1 message or events.k8s.io note); may span lines.'),
     action: {
       enum: ['ADDED', 'MODIFIED', 'DELETED', 'SYNC'],
       description: 'Watch action that delivered this version; SYNC for the initial list.',
     },
     namespace: str('Namespace of the Event object (empty for cluster-scoped events without one).'),
-    involvedObject: {
-      type: 'object',
-      description: 'The object the event is about (core/v1 involvedObject, events.k8s.io/v1 regarding).',
-      required: ['kind', 'name', 'namespace', 'uid', 'apiVersion', 'fieldPath'],
-      properties: {
-        kind: str('Kind, e.g. Pod or Node.'),
-        name: str('Name.'),
-        namespace: str('Namespace; empty for cluster-scoped objects.'),
-        uid: str('uid of the object.'),
-        apiVersion: str('apiVersion of the object.'),
-        fieldPath: str('Part of the object, e.g. spec.containers{app}.'),
-      },
-    },
+    involvedObject: objectRef('The object the event is about (core/v1 involvedObject, events.k8s.io regarding).'),
     source: {
       type: 'object',
       description: 'Reporting component and host (core/v1 source, events.k8s.io/v1 deprecatedSource).',
@@ -110,7 +113,28 @@ export const EVENT_RECORD_JSON_SCHEMA = {
     },
     reportingController: str('core/v1 reportingComponent or events.k8s.io/v1 reportingController.'),
     reportingInstance: str('Reporting instance id.'),
-    apiVersion: str('API the event came from: v1 (core/v1) or events.k8s.io/v1.'),
+    apiVersion: str('API the event came from, as it declared it: v1 (core/v1), events.k8s.io/v1 or events.k8s.io/v1beta1.'),
+    eventAction: str(
+      "The Event's own action: what was taken or failed, e.g. Binding or Scheduling; empty when absent. (`action` is the watch verb.) Added within v1: older records lack it.",
+    ),
+    related: {
+      anyOf: [objectRef('The second object.'), { type: 'null' }],
+      description: "The Event's related object (a second object the event is about, e.g. the node a pod was bound to), or null. Added within v1: older records lack it.",
+    },
+    series: {
+      anyOf: [
+        {
+          type: 'object',
+          required: ['count', 'lastObservedTime'],
+          properties: {
+            count: { type: 'integer', description: 'series.count as sent (0 when absent).' },
+            lastObservedTime: nullableTime('series.lastObservedTime (UTC, ISO-8601).'),
+          },
+        },
+        { type: 'null' },
+      ],
+      description: "The Event's series (an event that recurred), or null. Added within v1: older records lack it.",
+    },
     enrichment: {
       type: 'object',
       description: 'Context looked up by k8stream; a failed lookup is listed in errors and the event is still delivered.',

@@ -15,6 +15,14 @@ export interface InvolvedObject {
   fieldPath: string;
 }
 
+/** An events-API series: the event recurred `count` times, the last at `lastObservedTime`. */
+export interface EventSeries {
+  /** series.count as sent (0 when the series has none). */
+  count: number;
+  /** series.lastObservedTime (UTC, ISO-8601), or null. */
+  lastObservedTime: string | null;
+}
+
 export interface OwnerRef {
   kind: string;
   name: string;
@@ -60,8 +68,17 @@ export interface EventRecord {
   source: { component: string; host: string };
   reportingController: string;
   reportingInstance: string;
-  /** events.k8s.io/v1 `note`/series/related are folded into message/count; `apiVersion` tells where it came from. */
+  /** The declared apiVersion: `v1`, `events.k8s.io/v1`, `events.k8s.io/v1beta1` (events-API `note` is in `message`). */
   apiVersion: string;
+  /**
+   * The Event's own `action` (what was done or failed: `Binding`, `Scheduling`, …); '' when absent.
+   * Not to be confused with `action`, the watch verb. Added within v1: older records lack it.
+   */
+  eventAction: string;
+  /** The Event's `related` object (a second object the event is about), or null. Added within v1. */
+  related: InvolvedObject | null;
+  /** The Event's `series`, or null. Added within v1. */
+  series: EventSeries | null;
   enrichment: Enrichment;
 }
 

@@ -44,6 +44,9 @@ export function sampleRecord(i: number, overrides: Partial<EventRecord> = {}): E
     reportingController: 'kubelet',
     reportingInstance: `node-${i % 3}`,
     apiVersion: 'v1',
+    eventAction: '',
+    related: null,
+    series: null,
     enrichment,
     ...overrides,
   };

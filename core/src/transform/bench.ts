@@ -84,6 +84,9 @@ export function benchRecord(i = 0): EventRecord {
     reportingController: 'kubelet',
     reportingInstance: `node-${i % 50}`,
     apiVersion: 'v1',
+    eventAction: '',
+    related: null,
+    series: null,
     enrichment: {
       labels: { app },
       annotations: {},
