@@ -9,8 +9,13 @@
  * - `410 Gone` / `Expired` (HTTP or an in-stream ERROR) → re-list, announced by a `gap` item
  *   (the consumer diffs the new list against its state); so are repeated empty 200 answers
  *   (a stale watch on events may get those instead of a 410, kubernetes/kubernetes#104171);
- * - failures (5xx, resets, stalls past the idle timeout, empty answers) → exponential backoff
- *   with jitter, reset once a stream delivers again; 429 waits for `Retry-After`;
+ * - retries wait per failure class (retry-policy.ts): 429 follows `Retry-After`; a 410 re-lists
+ *   at once unless 410s repeat without progress; other failures (5xx, resets, stalls past the
+ *   idle timeout, empty answers) back off exponentially with jitter up to 4 s. Every class
+ *   starts over after a healthy cycle: a list completed, then a watch opened and delivered an
+ *   event or a bookmark, or stayed open for `healthyWatchMs`. Retries are logged at INFO/WARN
+ *   (rate-limited, retry-log.ts), so a stream that keeps failing never looks dead;
+ * - readiness: failing since the first failure of a run, until a watch opens again;
  * - optional streaming list (`sendInitialEvents=true`), falling back to a plain list when
  *   the server does not support it.
  *
@@ -23,8 +28,11 @@ import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { sleep as defaultSleep } from '../sink-kit/sleep.js';
 import { describeRequest, describeTarget, KubeApiError, protocolError, statusEventError } from './api-error.js';
-import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
+import { failureReason, retryClassOf } from './failure.js';
+import type { FailureReason } from './failure.js';
+import { RetryLog } from './retry-log.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_BACKOFF, RetryPolicy } from './retry-policy.js';
 import type { KubeClient, Query } from './client.js';
 import { BoundedQueue } from './queue.js';
 
@@ -53,12 +61,23 @@ export interface ListWatchState {
   synced: boolean;
   /** A watch stream is open right now. */
   watching: boolean;
+  /** A watch has opened after the initial list (stays true): the engine is live. */
+  established: boolean;
   /** The most recent failure (kept after recovery, for diagnosis). */
   lastError: string | null;
-  /** Start of the current run of failures (ms since epoch); null while healthy. */
+  /** Start of the current run of failures (ms since epoch), until a watch opens again; null while healthy. */
   failingSince: number | null;
   /** Where the next watch resumes. */
   resourceVersion: string | null;
+  /**
+   * When the last event or bookmark arrived on a watch (ms since epoch); until the first one,
+   * when the engine started. Null before the first pull.
+   */
+  lastDataAt: number | null;
+  /** Failures (any class) since the last healthy list+watch cycle. */
+  consecutiveFailures: number;
+  /** When the next attempt is due (ms since epoch) while waiting to retry; null otherwise. */
+  nextRetryAt: number | null;
 }
 
 export interface ListWatchCounters {
@@ -79,8 +98,20 @@ export interface ListWatchCounters {
   bookmarks: number;
   /** Watch events delivered. */
   events: number;
-  /** Failed requests and broken streams (not counting 410 and 429). */
+  /** Failed requests and broken streams (not counting 410, 429 and empty answers). */
   errors: number;
+  /** 410 Gone / Expired that ended a list or watch attempt (`gaps410` counts the watch ones). */
+  expired: number;
+  /** 5xx answers, and in-stream ERRORs with a 5xx code. */
+  serverErrors: number;
+  /** Other 4xx answers after startup (e.g. RBAC revoked). */
+  clientErrors: number;
+  /** Requests and streams that got no (complete) answer: refused, reset, TLS, DNS. */
+  resets: number;
+  /** Answers that break the protocol (invalid JSON, not a list, not a watch event). */
+  invalid: number;
+  /** Failures of any other kind. */
+  otherErrors: number;
   /** Watch answers that closed without a single line (empty 200). */
   emptyResponses: number;
   /** Streams or requests ended by the idle/request timeout. */
@@ -102,6 +133,12 @@ export function emptyListWatchCounters(): ListWatchCounters {
     bookmarks: 0,
     events: 0,
     errors: 0,
+    expired: 0,
+    serverErrors: 0,
+    clientErrors: 0,
+    resets: 0,
+    invalid: 0,
+    otherErrors: 0,
     emptyResponses: 0,
     stalls: 0,
     throttled: 0,
@@ -131,8 +168,20 @@ export interface ListWatchOptions {
   watchTimeoutSeconds?: number;
   /** Use a streaming list (`sendInitialEvents=true`) where the server supports it. @default false */
   sendInitialEvents?: boolean;
-  /** @default { initialMs: 500, maxMs: 30000 } */
+  /**
+   * The retry curve of each failure class (each keeps its own counter; see retry-policy.ts).
+   * Its `maxMs` bounds the wait still pending when the server recovers. @default { initialMs: 500, maxMs: 4000 }
+   */
   backoff?: BackoffOptions;
+  /** Longest `Retry-After` honoured on 429. @default 30000 */
+  maxRetryAfterMs?: number;
+  /**
+   * A watch that stays open this long without an error completes a healthy cycle even without
+   * data (every retry class starts over). @default 10000
+   */
+  healthyWatchMs?: number;
+  /** At most one INFO/WARN retry line per failure class per this long (see retry-log.ts). @default 30000 */
+  retryLogIntervalMs?: number;
   /** Stops the engine; the iterator then ends. */
   signal: AbortSignal;
   logger?: Logger;
@@ -184,13 +233,21 @@ export function createListWatch(options: ListWatchOptions): ListWatch {
 class ListWatchEngine implements ListWatch {
   private readonly o: Required<Omit<ListWatchOptions, 'query' | 'logger'>> & { query: Query; logger: Logger };
   private readonly queue: BoundedQueue<ListWatchItem>;
-  private readonly backoff: Backoff;
+  private readonly retry: RetryPolicy;
+  private readonly retryLog: RetryLog;
   private readonly target: string;
   private started = false;
   private synced = false;
   private watching = false;
+  private established = false;
   private lastError: string | null = null;
   private failingSince: number | null = null;
+  private lastDataAt: number | null = null;
+  private nextRetryAt: number | null = null;
+  /** When the current watch opened (null while none is open). */
+  private openedAt: number | null = null;
+  /** The current watch completed a healthy cycle (data, or open for `healthyWatchMs`). */
+  private cycleHealthy = false;
   private rv: string | null = null;
   private useWatchList: boolean;
   private readonly listeners = new Set<() => void>();
@@ -207,7 +264,10 @@ class ListWatchEngine implements ListWatch {
       pageSize: options.pageSize ?? 500,
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
       sendInitialEvents: options.sendInitialEvents ?? false,
-      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      backoff: options.backoff ?? DEFAULT_RETRY_BACKOFF,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
+      healthyWatchMs: options.healthyWatchMs ?? 10_000,
+      retryLogIntervalMs: options.retryLogIntervalMs ?? 30_000,
       signal: options.signal,
       logger: options.logger ?? silentLogger,
       random: options.random ?? Math.random,
@@ -221,13 +281,25 @@ class ListWatchEngine implements ListWatch {
       lingerMs: options.lingerMs ?? 0,
     };
     this.queue = new BoundedQueue<ListWatchItem>(this.o.bufferSize, itemWeight);
-    this.backoff = new Backoff(this.o.backoff, this.o.random);
+    this.retry = new RetryPolicy({ backoff: this.o.backoff, maxRetryAfterMs: this.o.maxRetryAfterMs }, this.o.random);
+    this.retryLog = new RetryLog({ logger: this.o.logger, now: this.o.now, intervalMs: this.o.retryLogIntervalMs });
     this.useWatchList = this.o.sendInitialEvents;
     this.target = describeTarget(describeRequest('GET', this.o.path));
   }
 
   state(): ListWatchState {
-    return { synced: this.synced, watching: this.watching, lastError: this.lastError, failingSince: this.failingSince, resourceVersion: this.rv };
+    this.settle();
+    return {
+      synced: this.synced,
+      watching: this.watching,
+      established: this.established,
+      lastError: this.lastError,
+      failingSince: this.failingSince,
+      resourceVersion: this.rv,
+      lastDataAt: this.lastDataAt,
+      consecutiveFailures: this.retry.consecutive,
+      nextRetryAt: this.nextRetryAt,
+    };
   }
 
   counters(): ListWatchCounters {
@@ -275,6 +347,7 @@ class ListWatchEngine implements ListWatch {
   private start(): void {
     if (this.started) return;
     this.started = true;
+    this.lastDataAt = this.o.now();
     const { signal } = this.o;
     const onAbort = (): void => this.queue.end();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -319,13 +392,12 @@ class ListWatchEngine implements ListWatch {
           if (gapDelivered) pendingGap = null;
           if (signal.aborted) return;
           if (!this.synced && isFatal(err)) throw startupError(err);
-          await this.handleFailure(err, 'list');
+          await this.failed('list', failureReason(err), errorMessage(err), err);
           continue;
         }
         if (!(await this.deliverSync(listed.objects, listed.resourceVersion, pendingGap))) return;
         pendingGap = null;
         needList = false;
-        this.markHealthy(false);
       }
 
       const initial = needList; // true only with streaming lists (a plain list happened above)
@@ -348,7 +420,7 @@ class ListWatchEngine implements ListWatch {
             needList = false;
           }
           emptyStreak = 0;
-          await this.handleFailure(err, 'watch');
+          await this.failed('watch', failureReason(err), errorMessage(err), err);
           continue;
         }
       }
@@ -360,7 +432,8 @@ class ListWatchEngine implements ListWatch {
 
       switch (outcome.kind) {
         case 'closed':
-          if (outcome.lines > 0) {
+          // Data, or open long enough to count as healthy: a normal end (server timeout).
+          if (outcome.lines > 0 || this.cycleHealthy) {
             emptyStreak = 0;
             this.c.restarts++;
             continue;
@@ -380,18 +453,16 @@ class ListWatchEngine implements ListWatch {
             needList = true;
             continue;
           }
-          await this.handleFailure(new Error(`watch ${this.target} answered 200 and closed without any data`), 'watch', false);
+          await this.failed('watch', 'empty', `watch ${this.target} answered 200 and closed without any data`);
           continue;
         case 'expired':
           emptyStreak = 0;
           this.c.gaps410++;
           this.c.relists++;
-          logger.info('watch resourceVersion expired (410 Gone); re-listing', { target: this.target, resourceVersion: this.rv, error: outcome.message });
-          // Re-list immediately the first time; back off when 410s repeat without progress.
-          if (this.backoff.attempts > 0) await this.o.sleep(this.backoff.next(), signal);
-          else this.backoff.next();
           if (this.rv !== null && this.synced) pendingGap = pendingGap ?? { from: this.rv, cause: 'expired' };
           needList = true;
+          // Re-lists at once the first time; backs off when 410s repeat without a healthy cycle.
+          await this.failed('watch', 'expired', outcome.message);
           continue;
         case 'noInitialEnd':
           logger.info('the streaming list ended without its initial-events-end bookmark; using paginated lists', { target: this.target });
@@ -413,41 +484,87 @@ class ListWatchEngine implements ListWatch {
     return this.queue.push({ kind: 'sync', objects, resourceVersion, reason });
   }
 
-  /** A request or stream failed: count it, record it, back off (429: wait Retry-After). */
-  private async handleFailure(err: unknown, what: 'list' | 'watch', isError = true): Promise<void> {
-    const { logger, signal } = this.o;
-    const message = errorMessage(err);
+  /**
+   * A list or watch attempt failed: count it by reason, record it, log it, and wait as its
+   * retry class says (429: Retry-After; first 410: no wait; otherwise exponential backoff).
+   */
+  private async failed(what: 'list' | 'watch', reason: FailureReason, message: string, err?: unknown): Promise<void> {
+    this.countFailure(reason);
     this.lastError = message;
-    const startOfStreak = this.failingSince === null;
     this.failingSince ??= this.o.now();
-    if (err instanceof KubeApiError && err.status === 429) {
-      this.c.throttled++;
+    const cls = retryClassOf(reason);
+    const wait = this.retry.next(cls, err instanceof KubeApiError ? err.retryAfterMs : null);
+    this.retryLog.retry({ cls, reason, what, target: this.target, error: message, waitMs: wait, failures: this.retry.consecutive });
+    if (wait <= 0) {
       this.notify();
-      const wait = err.retryAfterMs !== null && err.retryAfterMs > 0 ? err.retryAfterMs : this.backoff.next();
-      logger.info(`${what} throttled (429); waiting`, { target: this.target, waitMs: wait });
-      await this.o.sleep(wait, signal);
       return;
     }
-    if (isError) this.c.errors++;
-    if (err instanceof KubeApiError && err.kind === 'timeout') this.c.stalls++;
+    this.nextRetryAt = this.o.now() + wait;
     this.notify();
-    const delay = this.backoff.next();
-    const fields = { target: this.target, error: message, retryInMs: delay, failures: this.backoff.attempts };
-    if (startOfStreak || this.backoff.attempts % 10 === 0) logger.warn(`${what} failed; retrying`, fields);
-    else logger.debug(`${what} failed; retrying`, fields);
-    await this.o.sleep(delay, signal);
+    try {
+      await this.o.sleep(wait, this.o.signal);
+    } finally {
+      this.nextRetryAt = null;
+    }
+  }
+
+  private countFailure(reason: FailureReason): void {
+    const c = this.c;
+    switch (reason) {
+      case 'throttled':
+        c.throttled++;
+        return;
+      case 'expired':
+        c.expired++;
+        return;
+      case 'empty':
+        return; // counted in emptyResponses where it is seen (the answer that forces a re-list is not retried)
+      case 'stall':
+        c.stalls++;
+        break;
+      case 'server_error':
+        c.serverErrors++;
+        break;
+      case 'client_error':
+        c.clientErrors++;
+        break;
+      case 'reset':
+        c.resets++;
+        break;
+      case 'invalid':
+        c.invalid++;
+        break;
+      case 'other':
+        c.otherErrors++;
+        break;
+    }
+    c.errors++;
+  }
+
+  /** A watch opened (HTTP 200) after its list: no longer failing, though not yet a healthy cycle. */
+  private watchOpened(): void {
+    this.watching = true;
+    this.openedAt = this.o.now();
+    this.cycleHealthy = false;
+    if (this.failingSince !== null) {
+      this.o.logger.info('list+watch recovered: watching again', { target: this.target, failingForMs: this.openedAt - this.failingSince, failures: this.retry.consecutive });
+      this.failingSince = null;
+    }
   }
 
   /**
-   * A request succeeded: no longer failing. Only data on a watch stream resets the backoff, so
-   * a server that answers every re-list with a fresh 410 is not hammered.
+   * The watch delivered data after a completed list: a healthy cycle, so every retry class
+   * starts over. Later lines only move `lastDataAt`.
    */
-  private markHealthy(resetBackoff: boolean): void {
-    if (this.failingSince !== null) {
-      this.o.logger.info('list+watch recovered', { target: this.target, failingForMs: this.o.now() - this.failingSince });
-      this.failingSince = null;
-    }
-    if (resetBackoff) this.backoff.reset();
+  private healthyCycle(): void {
+    this.cycleHealthy = true;
+    this.retry.reset();
+    this.retryLog.reset();
+  }
+
+  /** A watch open for `healthyWatchMs` without an error is a healthy cycle too (checked lazily). */
+  private settle(): void {
+    if (this.watching && !this.cycleHealthy && this.openedAt !== null && this.o.now() - this.openedAt >= this.o.healthyWatchMs) this.healthyCycle();
   }
 
   // ------------------------------------------------------------------ list
@@ -546,7 +663,8 @@ class ListWatchEngine implements ListWatch {
     this.c.watches++;
     const request = describeRequest('GET', path, query);
     const stream = await client.openLines(path, query, signal, { idleTimeoutMs: this.o.idleTimeoutMs });
-    this.watching = true;
+    this.watchOpened();
+    if (!initial) this.established = true;
     this.o.logger.debug('watch open', { target: this.target, resourceVersion: this.rv, initial });
     this.notify();
     let lines = 0;
@@ -565,7 +683,8 @@ class ListWatchEngine implements ListWatch {
             throw statusEventError(request, status);
           }
           lines++;
-          this.markHealthy(true);
+          this.lastDataAt = this.o.now();
+          if (!this.cycleHealthy) this.healthyCycle();
           const rv = resourceVersionOf(ev.object);
           if (ev.type === 'BOOKMARK') {
             this.c.bookmarks++;
@@ -576,6 +695,7 @@ class ListWatchEngine implements ListWatch {
               initialObjects = null;
               if (!(await this.deliverSync(objects, rv, pendingGap))) return { kind: 'closed', lines };
               this.initialDelivered = true;
+              this.established = true;
               continue;
             }
             if (rv !== null) this.rv = rv;
@@ -594,7 +714,9 @@ class ListWatchEngine implements ListWatch {
         }
       }
     } finally {
+      this.settle();
       this.watching = false;
+      this.openedAt = null;
       stream.close();
       this.o.logger.debug('watch closed', { target: this.target, resourceVersion: this.rv, lines });
       this.notify();

@@ -30,7 +30,21 @@ import type { Emission, TrackerCounters } from './tracker.js';
 
 /** Engine settings a caller (tests, benchmarks) may tune. */
 export type ListWatchTuning = Partial<
-  Pick<ListWatchOptions, 'backoff' | 'random' | 'sleep' | 'idleTimeoutMs' | 'requestTimeoutMs' | 'relistAfterEmpty' | 'bufferSize' | 'lingerMs'>
+  Pick<
+    ListWatchOptions,
+    | 'backoff'
+    | 'maxRetryAfterMs'
+    | 'healthyWatchMs'
+    | 'retryLogIntervalMs'
+    | 'random'
+    | 'sleep'
+    | 'now'
+    | 'idleTimeoutMs'
+    | 'requestTimeoutMs'
+    | 'relistAfterEmpty'
+    | 'bufferSize'
+    | 'lingerMs'
+  >
 >;
 
 export interface KubernetesSourceOptions {
@@ -64,9 +78,13 @@ export interface KubernetesSourceOptions {
   listWatch?: ListWatchTuning;
 }
 
+/**
+ * The source as a whole (every watch synced / watching / established; the earliest failure and
+ * the stalest `lastDataAt`; the most consecutive failures and the latest retry), and each watch.
+ */
 export interface KubernetesSourceState extends ListWatchState {
-  /** Per watch (one per namespace, or one cluster-wide). */
-  watches: (ListWatchState & { path: string })[];
+  /** Per watch (one per namespace, or one cluster-wide); `watch` is the namespace, or `*`. */
+  watches: (ListWatchState & { path: string; watch: string })[];
 }
 
 export interface KubernetesSourceCounters extends ListWatchCounters, TrackerCounters {
@@ -132,14 +150,21 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
   };
 
   const state = (): KubernetesSourceState => {
-    const each = watches.map((w) => ({ ...w.lw.state(), path: w.target.path }));
-    const failing = each.map((s) => s.failingSince).filter((t): t is number => t !== null);
+    const each = watches.map((w) => ({ ...w.lw.state(), path: w.target.path, watch: w.target.namespace ?? '*' }));
+    const known = (f: (s: ListWatchState) => number | null): number[] => each.map(f).filter((t): t is number => t !== null);
+    const failing = known((s) => s.failingSince);
+    const dataAt = known((s) => s.lastDataAt);
+    const retryAt = known((s) => s.nextRetryAt);
     return {
       synced: each.length > 0 && each.every((s) => s.synced),
       watching: each.length > 0 && each.every((s) => s.watching),
+      established: each.length > 0 && each.every((s) => s.established),
       lastError: each.find((s) => s.lastError !== null)?.lastError ?? null,
       failingSince: failing.length > 0 ? Math.min(...failing) : null,
       resourceVersion: each.length === 1 ? each[0]!.resourceVersion : null,
+      lastDataAt: dataAt.length > 0 ? Math.min(...dataAt) : null,
+      consecutiveFailures: Math.max(0, ...each.map((s) => s.consecutiveFailures)),
+      nextRetryAt: retryAt.length > 0 ? Math.max(...retryAt) : null,
       watches: each,
     };
   };
