@@ -5,10 +5,10 @@
  * waiting for events.
  */
 import { describe, expect, it } from 'vitest';
-import { runPipeline } from './pipeline.js';
+import { receivedParts, runPipeline } from './pipeline.js';
 import { createRouter } from './filter/router.js';
 import { emptyDispatchStats } from './dispatch/dispatcher.js';
-import type { DispatchItem, SinkDispatcher } from './dispatch/types.js';
+import type { DeadLetterRecord, DispatchItem, SinkDispatcher } from './dispatch/types.js';
 import type { EventRecord } from './record/types.js';
 import type { Source, SourceChunk } from './source/types.js';
 import { identityStage } from './transform/types.js';
@@ -214,5 +214,43 @@ describe('runPipeline', () => {
     const running = runPipeline(options(src.source, dispatcher, failing), new AbortController().signal);
     src.push(0, 2); // and nothing more: the source keeps waiting
     await expect(running).rejects.toMatchObject({ code: 'TRANSFORM_FAILED' });
+  });
+
+  it('counts every entry a chunk carries, notices included, so received adds up; rejected entries are dead-lettered', async () => {
+    const { ids, dispatcher } = collectingDispatcher();
+    const pod = { kind: 'Pod', metadata: { uid: 'pod-1', resourceVersion: '7' } };
+    const items = [
+      { type: 'ADDED' as const, object: event(1), receivedAt: 0 },
+      { type: 'DELETED' as const, object: event(2), receivedAt: 0 },
+      { type: 'ADDED' as const, object: { metadata: {} }, receivedAt: 0 }, // no uid: cannot be mapped
+      { type: 'MODIFIED' as const, object: { ...event(3), type: 'Normal' }, receivedAt: 0 },
+    ];
+    const chunk: SourceChunk = Object.assign(items, {
+      notices: [
+        { kind: 'bookmark' as const },
+        { kind: 'bookmark' as const },
+        { kind: 'watch-error' as const },
+        { kind: 'rejected' as const, input: pod, error: { code: 'EVENT_INVALID', message: 'events.json: items[2]: expected kind Event, got kind Pod' } },
+      ],
+    });
+    const source: Source = {
+      kind: 'test',
+      async *stream() {
+        yield chunk;
+      },
+    };
+    const deadLettered: DeadLetterRecord[] = [];
+    const counters = await runPipeline(
+      { ...options(source, dispatcher), filter: (r: EventRecord) => r.type === 'Warning', deadLetter: { write: async (r: DeadLetterRecord[]) => void deadLettered.push(...r) } },
+      new AbortController().signal,
+    );
+    expect(ids).toEqual(['u1:1']);
+    expect(counters).toMatchObject({ received: 8, records: 1, filtered: 1, invalid: 2, deletedSkipped: 1, bookmarks: 2, watchErrorEntries: 1, transformed: 1, routed: 1 });
+    expect(receivedParts(counters)).toBe(counters.received);
+    expect(deadLettered.map((d) => [d.stage, d.id, d.error.code])).toEqual([
+      ['source', 'unknown', 'EVENT_INVALID'],
+      ['source', 'pod-1:7', 'EVENT_INVALID'],
+    ]);
+    expect(deadLettered[1]).toMatchObject({ component: 'record', record: pod, error: { message: 'events.json: items[2]: expected kind Event, got kind Pod' } });
   });
 });

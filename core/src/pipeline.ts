@@ -13,9 +13,10 @@ import { toRecord } from './record/map.js';
 import { recordTimestamp } from './record/map.js';
 import { recordJson } from './record/serialized.js';
 import type { EventRecord } from './record/types.js';
-import type { Source, SourceChunk } from './source/types.js';
+import type { Source, SourceChunk, SourceNotice } from './source/types.js';
 import type { TransformStage } from './transform/types.js';
 import { deadLetterError, deadLetterRecord } from './sink-kit/dead-letter.js';
+import type { DeadLetterError } from './sink-kit/dead-letter.js';
 import type { DeadLetter, DeadLetterRecord, DispatchItem, SinkDispatcher } from './dispatch/types.js';
 import type { Router } from './filter/router.js';
 import type { CheckpointLedger, ChunkHandle } from './checkpoint/checkpoints.js';
@@ -45,15 +46,26 @@ export interface PipelineOptions {
   onProgress?: (counters: Readonly<PipelineCounters>) => void;
 }
 
+/**
+ * What the pipeline did with what it pulled. Every entry received lands in exactly one of
+ * `records`, `filtered`, `invalid`, `deletedSkipped`, `bookmarks` and `watchErrorEntries`
+ * (see {@link receivedParts}); `transformed`, `unrouted` and `routed` follow the records on.
+ */
 export interface PipelineCounters {
-  /** Raw events pulled from the source. */
+  /** Entries pulled from the source: events, and the non-event entries a source passes on (`SourceNotice`). */
   received: number;
-  /** Events that could not be mapped to a record (dead-lettered). */
+  /** Entries that are no valid event (dead-lettered): not mappable to a record, or rejected by the source. */
   invalid: number;
   /** Records dropped by the source filter. */
   filtered: number;
   /** DELETED notifications skipped. */
   deletedSkipped: number;
+  /** Watch BOOKMARK entries passed on by the source (replay files). */
+  bookmarks: number;
+  /** Watch ERROR entries passed on by the source (replay files), skipped. */
+  watchErrorEntries: number;
+  /** Records that passed the source filter, handed to enrichment and transforms. */
+  records: number;
   /** Records after transforms (drops/fan-out applied). */
   transformed: number;
   /** Records that no sink's `match` accepted. */
@@ -64,7 +76,12 @@ export interface PipelineCounters {
 
 /** All counters at zero (a run that never pulled anything reports these). */
 export function emptyPipelineCounters(): PipelineCounters {
-  return { received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, transformed: 0, unrouted: 0, routed: 0 };
+  return { received: 0, invalid: 0, filtered: 0, deletedSkipped: 0, bookmarks: 0, watchErrorEntries: 0, records: 0, transformed: 0, unrouted: 0, routed: 0 };
+}
+
+/** The parts `received` splits into; they add up to it. */
+export function receivedParts(c: Readonly<PipelineCounters>): number {
+  return c.records + c.filtered + c.invalid + c.deletedSkipped + c.bookmarks + c.watchErrorEntries;
 }
 
 /** Chunks prepared (enriched, transformed) ahead of the one being delivered. */
@@ -92,18 +109,40 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
         record = toRecord(item.object, { cluster, action: item.type });
       } catch (err) {
         counters.invalid++;
-        invalid.push(sourceDeadLetter(item.object, err));
+        invalid.push(sourceDeadLetter(item.object, deadLetterError(err, 'EVENT_INVALID')));
         continue;
       }
-      if (filter(record)) records.push(record);
-      else counters.filtered++;
+      if (filter(record)) {
+        counters.records++;
+        records.push(record);
+      } else counters.filtered++;
     }
+    if (chunk.notices) countNotices(chunk.notices, invalid);
     if (invalid.length > 0) {
-      logger.warn('events could not be mapped to records; dead-lettered', { count: invalid.length });
+      logger.warn('events could not be mapped to records; dead-lettered', { count: invalid.length, first: invalid[0]!.error.message });
       await deadLetter.write(invalid);
     }
     if (options.enrich && records.length > 0) await options.enrich(records);
     return records.length === 0 ? records : transform.apply(records);
+  };
+
+  /** Counts a chunk's non-event entries; the rejected ones join `invalid` for the dead letter. */
+  const countNotices = (notices: readonly SourceNotice[], invalid: DeadLetterRecord[]): void => {
+    for (const notice of notices) {
+      counters.received++;
+      switch (notice.kind) {
+        case 'bookmark':
+          counters.bookmarks++;
+          break;
+        case 'watch-error':
+          counters.watchErrorEntries++;
+          break;
+        case 'rejected':
+          counters.invalid++;
+          invalid.push(sourceDeadLetter(notice.input, notice.error));
+          break;
+      }
+    }
   };
 
   /** Hands one chunk's records to the sinks, in order, honouring backpressure. */
@@ -194,8 +233,9 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
   return counters;
 }
 
-function sourceDeadLetter(raw: unknown, err: unknown): DeadLetterRecord {
+/** The dead-letter record of a raw entry that is no valid event. */
+function sourceDeadLetter(raw: unknown, error: DeadLetterError): DeadLetterRecord {
   const meta = (raw as { metadata?: { uid?: unknown; resourceVersion?: unknown } } | null)?.metadata;
   const id = typeof meta?.uid === 'string' ? `${meta.uid}:${String(meta.resourceVersion ?? '')}` : 'unknown';
-  return deadLetterRecord({ stage: 'source', component: 'record', id, error: deadLetterError(err, 'EVENT_INVALID'), record: raw });
+  return deadLetterRecord({ stage: 'source', component: 'record', id, error, record: raw });
 }

@@ -61,7 +61,7 @@ afterEach(async () => {
 describe('the ops server', () => {
   it('serves /metrics read from the current stats at scrape time', async () => {
     const ops = await start(config());
-    const counters = { received: 10, invalid: 1, filtered: 2, deletedSkipped: 0, transformed: 7, unrouted: 1, routed: 6 };
+    const counters = { received: 10, invalid: 1, filtered: 2, deletedSkipped: 0, bookmarks: 0, watchErrorEntries: 0, records: 7, transformed: 7, unrouted: 1, routed: 6 };
     let sink = stats({ queuedEvents: 3, queuedBytes: 300, batchesSent: 2, eventsSent: 6, bytesSent: 123, retries: 1 });
     ops.addSink('archive', 'memory', () => sink);
     ops.setPipeline(counters);

@@ -10,40 +10,44 @@
  *
  * Detection: if the first non-empty line parses as JSON on its own, the file is NDJSON and is
  * streamed line by line (a huge file never sits in memory); otherwise the file is one JSON
- * document. `BOOKMARK` entries are skipped, `ERROR` entries are skipped with a warning.
+ * document. Lines end at `\n` only (see `replay-lines.ts`).
+ *
+ * Entries that are not events come out as notices (see `SourceNotice`): `BOOKMARK`, `ERROR`
+ * (with a warning) and entries that are valid JSON but no Event, which the pipeline dead-letters
+ * (one foreign item must not stop a replay). Only input that is not JSON stops the read.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { K8streamError, errorMessage } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { jsonErrorReason, locateJsonError } from './replay-json.js';
-import type { WatchType } from './types.js';
+import { splitLines } from './replay-lines.js';
+import type { SourceNotice, WatchType } from './types.js';
 
 /** One event read from a replay file. */
-export interface ReplayEntry {
+export interface ReplayEvent {
+  kind: 'event';
   type: WatchType;
   object: Record<string, unknown>;
   /** 1-based NDJSON line the entry came from; null inside a (multi-line) JSON document. */
   line: number | null;
 }
 
+/** One entry of a replay file: an event, or a notice (bookmark, watch error, rejected entry). */
+export type ReplayEntry = ReplayEvent | (SourceNotice & { line: number | null });
+
 const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 
 /**
  * Streams the entries of `file` (an absolute path). Throws `SOURCE_INPUT_INVALID` naming the
- * file and line (or item index inside a JSON document) for malformed content or a missing
- * file, `SOURCE_FAILED` when the file cannot be read.
+ * file, line and column for content that is not JSON, or for a missing file; `SOURCE_FAILED`
+ * when the file cannot be read. An entry that is JSON but no Event is a `rejected` notice whose
+ * message names the file and the line (or item index inside a JSON document).
  */
 export async function* readReplayEntries(file: string, logger: Logger): AsyncGenerator<ReplayEntry> {
   await checkReadable(file);
   const input = createReadStream(file, { encoding: 'utf8' });
-  let readError: unknown = null;
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  input.on('error', (err) => {
-    readError = err;
-    lines.close();
-  });
+  const lines = splitLines(input);
   const ctx = { file, logger };
   try {
     let mode: 'detect' | 'ndjson' | 'document' = 'detect';
@@ -71,7 +75,6 @@ export async function* readReplayEntries(file: string, logger: Logger): AsyncGen
       }
       yield* expand(parseLine(line, lineNo, ctx), lineNo, '', ctx);
     }
-    if (readError) throw readError;
     if (mode === 'document') yield* expand(parseDocument(document.join('\n'), ctx), null, '', ctx);
   } catch (err) {
     if (err instanceof K8streamError) throw err;
@@ -80,7 +83,7 @@ export async function* readReplayEntries(file: string, logger: Logger): AsyncGen
       cause: err,
     });
   } finally {
-    lines.close();
+    await lines.return(undefined);
     input.destroy();
   }
 }
@@ -130,46 +133,57 @@ function parseDocument(text: string, ctx: ReadContext): unknown {
 /** Turns one parsed value (List, array, watch event or event) into entries. */
 function* expand(value: unknown, line: number | null, where: string, ctx: ReadContext): Generator<ReplayEntry> {
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) yield* entry(value[i], line, `${where}[${i}]`, ctx);
+    for (let i = 0; i < value.length; i++) yield entry(value[i], line, `${where}[${i}]`, ctx);
     return;
   }
-  if (isObj(value) && Array.isArray(value['items'])) {
-    const items = value['items'] as unknown[];
-    for (let i = 0; i < items.length; i++) {
-      const object = items[i];
-      const at = `${where}items[${i}]`;
-      yield { type: 'ADDED', object: eventObject(object, line, at, ctx), line };
+  if (isObj(value) && 'items' in value && isListLike(value)) {
+    const items = value['items'];
+    if (!Array.isArray(items)) {
+      yield rejected(value, line, `${where}items is ${kindOf(items)}; expected an array of Events`, ctx);
+      return;
     }
+    for (let i = 0; i < items.length; i++) yield eventEntry('ADDED', items[i], line, `${where}items[${i}]`, ctx);
     return;
   }
-  yield* entry(value, line, where, ctx);
+  yield entry(value, line, where, ctx);
 }
 
 /** A watch event `{type, object}` or a bare event (ADDED). */
-function* entry(value: unknown, line: number | null, where: string, ctx: ReadContext): Generator<ReplayEntry> {
+function entry(value: unknown, line: number | null, where: string, ctx: ReadContext): ReplayEntry {
   if (isObj(value) && typeof value['type'] === 'string' && WATCH_TYPES.has(value['type']) && 'object' in value) {
     const type = value['type'];
-    if (type === 'BOOKMARK') return;
+    if (type === 'BOOKMARK') return { kind: 'bookmark', line };
     if (type === 'ERROR') {
       ctx.logger.warn('replay: skipping a watch ERROR entry', { file: ctx.file, ...(line === null ? { at: where } : { line }) });
-      return;
+      return { kind: 'watch-error', line };
     }
-    yield { type: type as WatchType, object: eventObject(value['object'], line, `${where}.object`.replace(/^\./, ''), ctx), line };
-    return;
+    return eventEntry(type as WatchType, value['object'], line, `${where}.object`.replace(/^\./, ''), ctx);
   }
-  yield { type: 'ADDED', object: eventObject(value, line, where, ctx), line };
+  return eventEntry('ADDED', value, line, where, ctx);
 }
 
-function eventObject(value: unknown, line: number | null, where: string, ctx: ReadContext): Record<string, unknown> {
+/** The event `value`, or a rejected entry saying why it is none. */
+function eventEntry(type: WatchType, value: unknown, line: number | null, where: string, ctx: ReadContext): ReplayEntry {
   const at = where === '' ? '' : `${where}: `;
   if (!isObj(value)) {
-    throw inputError(ctx.file, line, `${at}expected a Kubernetes Event object, a watch event {type, object} or a List, got ${kindOf(value)}`);
+    return rejected(value, line, `${at}expected a Kubernetes Event object, a watch event {type, object} or a List, got ${kindOf(value)}`, ctx);
   }
   const kind = value['kind'];
   if (typeof kind === 'string' && kind !== 'Event') {
-    throw inputError(ctx.file, line, `${at}expected kind Event, got kind ${kind}`, 'replay files hold Kubernetes Events (kubectl get events -A -o json)');
+    return rejected(value, line, `${at}expected kind Event, got kind ${kind}`, ctx);
   }
-  return value;
+  return { kind: 'event', type, object: value, line };
+}
+
+/** A List-shaped object: kind `List` / `…List`, or no kind at all (`{"items": …}`). */
+function isListLike(value: Record<string, unknown>): boolean {
+  const kind = value['kind'];
+  return kind === undefined || (typeof kind === 'string' && kind.endsWith('List'));
+}
+
+/** An entry that is JSON but no Event: dead-lettered by the pipeline, with `file[:line]: problem`. */
+function rejected(input: unknown, line: number | null, problem: string, ctx: ReadContext): ReplayEntry {
+  return { kind: 'rejected', input, error: { code: 'EVENT_INVALID', message: `${ctx.file}${line === null ? '' : `:${line}`}: ${problem}` }, line };
 }
 
 async function checkReadable(file: string): Promise<void> {

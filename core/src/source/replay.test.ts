@@ -8,7 +8,7 @@ import { toRecord } from '../record/map.js';
 import { createLogger, silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { createReplaySource } from './replay.js';
-import type { SourceItem } from './types.js';
+import type { SourceChunk, SourceItem, SourceNotice } from './types.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -51,11 +51,17 @@ function source(file: string, opts: { rate?: number | null; follow?: boolean } =
 }
 
 async function collect(file: string, opts: { rate?: number | null; follow?: boolean; logger?: Logger } = {}): Promise<SourceItem[][]> {
-  const chunks: SourceItem[][] = [];
+  return (await collectChunks(file, opts)).map((c) => [...c]);
+}
+
+async function collectChunks(file: string, opts: { rate?: number | null; follow?: boolean; logger?: Logger } = {}): Promise<SourceChunk[]> {
+  const chunks: SourceChunk[] = [];
   const signal = new AbortController().signal;
-  for await (const chunk of source(file, opts).stream({ signal, logger: opts.logger ?? silentLogger })) chunks.push([...chunk]);
+  for await (const chunk of source(file, opts).stream({ signal, logger: opts.logger ?? silentLogger })) chunks.push(chunk);
   return chunks;
 }
+
+const noticesOf = (chunks: SourceChunk[]): SourceNotice[] => chunks.flatMap((c) => c.notices ?? []);
 
 async function failure(file: string): Promise<{ error: K8streamError; before: SourceItem[] }> {
   const before: SourceItem[] = [];
@@ -114,8 +120,10 @@ describe('replay source: formats', () => {
         { type: 'DELETED', object: event(1) },
       ]),
     );
-    const items = (await collect('watch.ndjson', { logger })).flat();
-    expect(types(items)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+    const chunks = await collectChunks('watch.ndjson', { logger });
+    expect(types(chunks.flat())).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+    // Passed on as notices, so the pipeline counts every entry of the file.
+    expect(noticesOf(chunks)).toEqual([{ kind: 'bookmark' }, { kind: 'watch-error' }]);
     expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
       { level: 'warn', msg: 'replay: skipping a watch ERROR entry', file: path.join(dir, 'watch.ndjson'), line: 4 },
     ]);
@@ -131,6 +139,17 @@ describe('replay source: formats', () => {
   it('tolerates a BOM, CRLF line ends and blank lines in NDJSON', async () => {
     await write('crlf.ndjson', '\uFEFF\r\n' + JSON.stringify({ type: 'ADDED', object: event(1) }) + '\r\n\r\n' + JSON.stringify(event(2)) + '\r\n');
     expect(uids((await collect('crlf.ndjson')).flat())).toEqual(['uid-1', 'uid-2']);
+  });
+
+  it('keeps U+2028 and U+2029 written raw inside JSON strings (NDJSON and a JSON document)', async () => {
+    const message = 'line\u2028separator and paragraph\u2029separator';
+    // JSON.stringify writes both raw, as jq and Python do.
+    await write('seps.ndjson', ndjson([event(1, { message }), { type: 'MODIFIED', object: event(2, { message }) }]));
+    const items = (await collect('seps.ndjson')).flat();
+    expect(uids(items)).toEqual(['uid-1', 'uid-2']);
+    expect(items.map((i) => i.object['message'])).toEqual([message, message]);
+    await write('seps.json', listOf([event(3, { message })]));
+    expect((await collect('seps.json')).flat().map((i) => i.object['message'])).toEqual([message]);
   });
 
   it('treats a one-line List as a List (and can mix it with watch lines)', async () => {
@@ -364,20 +383,59 @@ describe('replay source: bad input', () => {
     expect((await failure('trailing.json')).error.message).toBe(`${file2}:3:1: invalid JSON: Unexpected token ']'`);
   });
 
-  it('rejects items that are not event objects, naming the item', async () => {
-    const file = await write('items.json', listOf([event(1), 42]));
-    expect((await failure('items.json')).error.message).toBe(`${file}: items[1]: expected a Kubernetes Event object, a watch event {type, object} or a List, got a number`);
-    const file2 = await write('lines.ndjson', ndjson([event(1), 'hello']));
-    expect((await failure('lines.ndjson')).error.message).toBe(`${file2}:2: expected a Kubernetes Event object, a watch event {type, object} or a List, got a string`);
-    const file3 = await write('watch.ndjson', ndjson([{ type: 'ADDED', object: null }]));
-    expect((await failure('watch.ndjson')).error.message).toBe(`${file3}:1: object: expected a Kubernetes Event object, a watch event {type, object} or a List, got null`);
+  it('passes items that are not event objects on as rejected, naming the item, and reads on', async () => {
+    const file = await write('items.json', listOf([event(1), 42, event(3)]));
+    const chunks = await collectChunks('items.json');
+    expect(uids(chunks.flat())).toEqual(['uid-1', 'uid-3']);
+    expect(noticesOf(chunks)).toEqual([
+      {
+        kind: 'rejected',
+        input: 42,
+        error: { code: 'EVENT_INVALID', message: `${file}: items[1]: expected a Kubernetes Event object, a watch event {type, object} or a List, got a number` },
+      },
+    ]);
+    const file2 = await write('lines.ndjson', ndjson([event(1), 'hello', { type: 'ADDED', object: null }, event(4)]));
+    const chunks2 = await collectChunks('lines.ndjson');
+    expect(uids(chunks2.flat())).toEqual(['uid-1', 'uid-4']);
+    expect(noticesOf(chunks2).map((n) => n.kind === 'rejected' && n.error.message)).toEqual([
+      `${file2}:2: expected a Kubernetes Event object, a watch event {type, object} or a List, got a string`,
+      `${file2}:3: object: expected a Kubernetes Event object, a watch event {type, object} or a List, got null`,
+    ]);
   });
 
-  it('rejects objects of another kind (e.g. `kubectl get pods -o json` by mistake)', async () => {
-    const file = await write('pods.json', listOf([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }]));
-    const { error } = await failure('pods.json');
-    expect(error.message).toBe(`${file}: items[0]: expected kind Event, got kind Pod`);
-    expect(error.hint).toBe('replay files hold Kubernetes Events (kubectl get events -A -o json)');
+  it('passes an object of another kind on as rejected and reads the items after it (a Pod at items[2])', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', uid: 'pod-uid' } };
+    const file = await write('pods.json', listOf([event(0), event(1), pod, event(3), event(4)]));
+    const chunks = await collectChunks('pods.json');
+    expect(uids(chunks.flat())).toEqual(['uid-0', 'uid-1', 'uid-3', 'uid-4']);
+    expect(noticesOf(chunks)).toEqual([{ kind: 'rejected', input: pod, error: { code: 'EVENT_INVALID', message: `${file}: items[2]: expected kind Event, got kind Pod` } }]);
+  });
+
+  it('says what is wrong with a List whose items is not an array', async () => {
+    const file = await write('null-items.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: null }, null, 2));
+    const chunks = await collectChunks('null-items.json');
+    expect(chunks.flat()).toEqual([]);
+    expect(noticesOf(chunks).map((n) => n.kind === 'rejected' && n.error.message)).toEqual([`${file}: items is null; expected an array of Events`]);
+    const file2 = await write('string-items.ndjson', ndjson([{ kind: 'EventList', items: 'none' }, event(2)]));
+    const chunks2 = await collectChunks('string-items.ndjson');
+    expect(uids(chunks2.flat())).toEqual(['uid-2']);
+    expect(noticesOf(chunks2).map((n) => n.kind === 'rejected' && n.error.message)).toEqual([`${file2}:1: items is a string; expected an array of Events`]);
+  });
+
+  it('keeps rejected entries within the chunk bound, and counts them in the first follow pass only', async () => {
+    await write('many.ndjson', ndjson([...Array.from({ length: 600 }, () => ({ kind: 'Pod' })), event(1)]));
+    const chunks = await collectChunks('many.ndjson');
+    expect(chunks.map((c) => c.length + (c.notices?.length ?? 0))).toEqual([256, 256, 89]);
+    expect(noticesOf(chunks)).toHaveLength(600);
+
+    const ac = new AbortController();
+    const passes: SourceChunk[] = [];
+    for await (const chunk of source('many.ndjson', { follow: true }).stream({ signal: ac.signal, logger: silentLogger })) {
+      passes.push(chunk);
+      if (passes.flat().length === 3) ac.abort();
+    }
+    expect(passes.flat()).toHaveLength(3);
+    expect(noticesOf(passes)).toHaveLength(600);
   });
 
   it('reports a missing file with the resolved path', async () => {

@@ -13,7 +13,7 @@ import { freshenEvent, numericResourceVersion } from './replay-follow.js';
 import { createPacer } from './replay-pace.js';
 import { readReplayEntries } from './replay-read.js';
 import type { ReplayEntry } from './replay-read.js';
-import type { Source, SourceContext, SourceItem } from './types.js';
+import type { Source, SourceChunk, SourceContext, SourceItem, SourceNotice } from './types.js';
 
 /** Largest chunk the replay source yields. */
 export const REPLAY_MAX_CHUNK = 256;
@@ -24,8 +24,9 @@ export interface ReplaySourceOptions extends ReplayConfig {
 }
 
 /**
- * Creates the replay source. Nothing is read until `stream()` is pulled; a missing or malformed
- * file surfaces there as `SOURCE_INPUT_INVALID` naming the file and line.
+ * Creates the replay source. Nothing is read until `stream()` is pulled; a missing file or one
+ * that is not JSON surfaces there as `SOURCE_INPUT_INVALID` naming the file and line. Entries
+ * that are JSON but no Event, bookmarks and watch errors travel as the chunks' `notices`.
  *
  * @throws K8streamError `CONFIG_INVALID` when `rate` is not a positive number or null.
  */
@@ -42,7 +43,7 @@ export function createReplaySource(config: ReplaySourceOptions): Source {
   };
 }
 
-async function* replay(file: string, config: ReplaySourceOptions, ctx: SourceContext): AsyncGenerator<readonly SourceItem[]> {
+async function* replay(file: string, config: ReplaySourceOptions, ctx: SourceContext): AsyncGenerator<SourceChunk> {
   const { signal, logger } = ctx;
   const pacer = createPacer(config.rate, signal, REPLAY_MAX_CHUNK);
   logger.info('replay source started', { file, rate: config.rate ?? 'unlimited', follow: config.follow });
@@ -54,6 +55,15 @@ async function* replay(file: string, config: ReplaySourceOptions, ctx: SourceCon
   for (let loop = 0; !signal.aborted; loop++) {
     let count = 0;
     let chunk: SourceItem[] = [];
+    // Notices ride on the next chunk; they count towards its size so they never pile up.
+    let notices: SourceNotice[] = [];
+    const take = (): SourceChunk => {
+      const out: SourceChunk = notices.length === 0 ? chunk : Object.assign(chunk, { notices });
+      chunk = [];
+      notices = [];
+      return out;
+    };
+    const pending = (): number => chunk.length + notices.length;
     const emit = async (): Promise<boolean> => {
       if (!(await pacer.wait(chunk.length))) return false;
       const now = Date.now();
@@ -75,30 +85,38 @@ async function* replay(file: string, config: ReplaySourceOptions, ctx: SourceCon
           next = await entries.next();
         } catch (err) {
           // Deliver what was read before the bad line, then fail.
-          if (chunk.length > 0 && (await emit())) yield chunk;
+          if (pending() > 0 && (await emit())) yield take();
           throw err;
         }
         if (next.done) break;
         if (signal.aborted) return;
         const entry = next.value;
+        if (entry.kind !== 'event') {
+          // Later passes repeat the file's events only: its notices were counted once.
+          if (loop === 0) notices.push(notice(entry));
+          if (pending() >= pacer.chunkSize) {
+            if (!(await emit())) return;
+            yield take();
+          }
+          continue;
+        }
         if (loop === 0) {
           const rv = numericResourceVersion((entry.object['metadata'] as Record<string, unknown> | undefined)?.['resourceVersion']);
           if (rv !== null && rv > maxResourceVersion) maxResourceVersion = rv;
         }
         chunk.push({ type: entry.type, object: entry.object, receivedAt: 0 });
         count++;
-        if (chunk.length >= pacer.chunkSize) {
+        if (pending() >= pacer.chunkSize) {
           if (!(await emit())) return;
-          yield chunk;
-          chunk = [];
+          yield take();
         }
       }
     } finally {
       await entries.return(undefined);
     }
-    if (chunk.length > 0) {
+    if (pending() > 0) {
       if (!(await emit())) return;
-      yield chunk;
+      yield take();
     }
 
     logger.debug('replay pass finished', { file, pass: loop + 1, events: count });
@@ -108,5 +126,17 @@ async function* replay(file: string, config: ReplaySourceOptions, ctx: SourceCon
       return;
     }
     if (loop === 0) nextResourceVersion = maxResourceVersion;
+  }
+}
+
+/** The notice of a non-event entry, without the reader's line (its message names it already). */
+function notice(entry: Exclude<ReplayEntry, { kind: 'event' }>): SourceNotice {
+  switch (entry.kind) {
+    case 'bookmark':
+      return { kind: 'bookmark' };
+    case 'watch-error':
+      return { kind: 'watch-error' };
+    case 'rejected':
+      return { kind: 'rejected', input: entry.input, error: entry.error };
   }
 }

@@ -20,13 +20,28 @@ export interface SourceItem {
 }
 
 /**
+ * An entry a source read that is not an event to deliver. The pipeline counts each one as
+ * received, like an event, so the run summary adds up:
+ * - `bookmark`: a watch `BOOKMARK` entry (it only moves the resourceVersion);
+ * - `watch-error`: a watch `ERROR` entry (a Status, e.g. 410 Expired), skipped with a warning;
+ * - `rejected`: an entry that is valid JSON but no Kubernetes Event (another kind, not an
+ *   object, a List whose `items` is not an array). It is dead-lettered (stage `source`) with
+ *   `error`, whose message names the input and the entry (file, line or item index).
+ */
+export type SourceNotice =
+  | { readonly kind: 'bookmark' }
+  | { readonly kind: 'watch-error' }
+  | { readonly kind: 'rejected'; readonly input: unknown; readonly error: { readonly code: string; readonly message: string } };
+
+/**
  * One chunk of a source's stream. `position` (live sources): once this chunk and every chunk
  * before it are handled, resuming the watch `position.key` after `position.rv` loses nothing.
  * `synced`: this chunk completes a live source's initial list (everything the API server held
  * at start is now delivered), so the sinks close their open batches at once instead of after
- * `maxAgeMs`. A chunk may be empty and carry only a position and/or `synced`.
+ * `maxAgeMs`. `notices`: the entries read since the previous chunk that are not events (see
+ * {@link SourceNotice}). A chunk may be empty and carry only a position, `synced` and/or notices.
  */
-export type SourceChunk = readonly SourceItem[] & { readonly position?: Position; readonly synced?: true };
+export type SourceChunk = readonly SourceItem[] & { readonly position?: Position; readonly synced?: true; readonly notices?: readonly SourceNotice[] };
 
 export interface SourceContext {
   signal: AbortSignal;
