@@ -6,6 +6,7 @@
  */
 import { resolveResource, resourceId, type ResourceType } from './resources.js';
 import type { StatusReason } from './status.js';
+import { FaultStorm, type LiveRequests, type ScheduledFault, type StormOptions } from './storm.js';
 
 /** Request verbs, as in RBAC, plus `discovery` for /api, /apis, /version… */
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'discovery';
@@ -25,7 +26,14 @@ export type Fault =
   /** A 200 with an empty body (the real server does this for some stale event watches). */
   | { type: 'empty200' }
   /** Accept and send nothing (no headers); on a watch with `afterEvents`, go silent after N events. */
-  | { type: 'stall'; afterEvents?: number };
+  | { type: 'stall'; afterEvents?: number }
+  /**
+   * A silent server, for `ms` (default: until healed — a storm's end — or the client gives up).
+   * On a watch: headers, `afterEvents` events (default 0), then nothing at all, neither events
+   * nor BOOKMARKs; when the silence ends the stream sends what it held back and streams again.
+   * Other verbs: no answer until the silence ends, then the normal answer.
+   */
+  | { type: 'silent'; afterEvents?: number; ms?: number };
 
 /** What a request is, as seen by matchers, stats and RBAC. */
 export interface RequestInfo {
@@ -58,6 +66,8 @@ export interface FaultRule extends FaultMatcher {
   fault: Fault;
   /** How many requests it applies to. @default 1 (use Infinity for "always") */
   times?: number;
+  /** Called with each request the rule is applied to. */
+  onApply?: (req: RequestInfo) => void;
 }
 
 /** A handle on a queued rule. */
@@ -79,15 +89,30 @@ interface Rule {
   remaining: number;
   hits: number;
   waiters: { n: number; resolve: () => void }[];
+  onApply: ((req: RequestInfo) => void) | undefined;
 }
 
 /** The fault queue of one server. */
 export class Faults {
   private rules: Rule[] = [];
+  private readonly live: LiveRequests | undefined;
+
+  /** `live` lets storms act on requests in progress (the server passes itself). */
+  constructor(live?: LiveRequests) {
+    this.live = live;
+  }
+
+  /**
+   * Starts a storm: faults that arrive on a timer, pending until the next matching request (or
+   * acting on an open watch, with `live`), until `healthyAtMs` or `end()`. See storm.ts.
+   */
+  schedule(entries: readonly ScheduledFault[], options: StormOptions = {}): FaultStorm {
+    return new FaultStorm(this, this.live, entries, options);
+  }
 
   /** Queues a rule; rules are tried in the order they were added. */
   add(rule: FaultRule): FaultHandle {
-    const { fault, times, ...matcher } = rule;
+    const { fault, times, onApply, ...matcher } = rule;
     const r: Rule = {
       matcher,
       resourceId: matcher.resource === undefined ? undefined : resourceId(resolveResource(matcher.resource)),
@@ -95,6 +120,7 @@ export class Faults {
       remaining: times ?? 1,
       hits: 0,
       waiters: [],
+      onApply,
     };
     this.rules.push(r);
     return {
@@ -140,13 +166,19 @@ export class Faults {
       const ready = r.waiters.filter((w) => r.hits >= w.n);
       r.waiters = r.waiters.filter((w) => r.hits < w.n);
       for (const w of ready) w.resolve();
+      r.onApply?.(req);
       return r.fault;
     }
     return undefined;
   }
 }
 
-function matches(r: Rule, req: RequestInfo): boolean {
+/** Whether `req` is one `matcher` selects. */
+export function matchesRequest(matcher: FaultMatcher, req: RequestInfo): boolean {
+  return matches({ matcher, resourceId: matcher.resource === undefined ? undefined : resourceId(resolveResource(matcher.resource)) }, req);
+}
+
+function matches(r: Pick<Rule, 'matcher' | 'resourceId'>, req: RequestInfo): boolean {
   const m = r.matcher;
   if (m.verb !== undefined) {
     const verbs = typeof m.verb === 'string' ? [m.verb] : m.verb;

@@ -5,8 +5,10 @@
  */
 export { startApiServer, type ApiServerDouble, type ApiServerOptions } from './server.js';
 export { Store, kubeTime, type StoreOptions, type StoredObject, type Change, type ChangeType, type ObjectRef, type Preconditions } from './store.js';
-export { Faults, type Fault, type FaultMatcher, type FaultRule, type FaultHandle, type RequestInfo, type Verb } from './faults.js';
-export { Stats, type RequestCount, type RequestFilter } from './stats.js';
+export { Faults, matchesRequest, type Fault, type FaultMatcher, type FaultRule, type FaultHandle, type RequestInfo, type Verb } from './faults.js';
+export { Stats, type RequestCount, type RequestFilter, type WatchRecord } from './stats.js';
+export { FaultStorm, type ScheduledFault, type StormOptions, type AppliedFault, type LiveRequests } from './storm.js';
+export { randomFaultSchedule, faultLabel, type RandomScheduleOptions, type RandomSchedule } from './random-schedule.js';
 export { Rbac, type DenyRule } from './auth.js';
 export { ApiError, status, type Status, type StatusReason, type StatusDetails } from './status.js';
 export { RESOURCE_TYPES, resolveResource, resourceId, apiVersionOf, type ResourceType } from './resources.js';

@@ -7,7 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { checkBearer, forbidden, Rbac } from './auth.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
-import { Faults, type Fault, type RequestInfo } from './faults.js';
+import { Faults, matchesRequest, type Fault, type FaultMatcher, type RequestInfo } from './faults.js';
 import { kubeconfigText, writeKubeconfigFile, type KubeconfigOptions } from './kubeconfig.js';
 import { listPage } from './list.js';
 import { apiVersionOf, type ResourceType } from './resources.js';
@@ -88,7 +88,7 @@ class ApiServerImpl implements ApiServerDouble {
   readonly https: boolean;
   readonly ca: string | undefined;
   readonly store: Store;
-  readonly faults = new Faults();
+  readonly faults = new Faults({ inject: (m, f) => this.inject(m, f), heal: () => this.heal() });
   readonly stats = new Stats();
   readonly rbac = new Rbac();
   readonly user: string;
@@ -100,8 +100,10 @@ class ApiServerImpl implements ApiServerDouble {
   private readonly version: string;
   private readonly now: () => Date;
   private readonly maxBody: number;
-  private readonly sessions = new Set<WatchSession>();
+  private readonly sessions = new Map<WatchSession, RequestInfo>();
   private readonly sleepers = new Set<() => void>();
+  /** Requests held by a `silent` fault: woken when it ends (heal) or the server closes. */
+  private readonly silenced = new Set<() => void>();
   private closing = false;
 
   constructor(o: ApiServerOptions, ca: string | undefined) {
@@ -153,7 +155,39 @@ class ApiServerImpl implements ApiServerDouble {
   }
 
   closeWatches(): void {
-    for (const s of [...this.sessions]) s.close();
+    for (const s of [...this.sessions.keys()]) s.close();
+  }
+
+  /** A storm's live fault: acts now on the open watches `matcher` selects. */
+  private inject(matcher: FaultMatcher, f: Fault): number {
+    const kind = f.type === 'closeStream' || f.type === 'reset' || f.type === 'error410' || f.type === 'silent' ? f.type : undefined;
+    if (kind === undefined) return 0;
+    let hit = 0;
+    for (const [session, info] of [...this.sessions]) {
+      if (session.isEnded || !matchesRequest(matcher, info)) continue;
+      session.inject({ kind, afterEvents: 0, ...(f.type === 'silent' && f.ms !== undefined ? { silentMs: f.ms } : {}) });
+      hit++;
+    }
+    return hit;
+  }
+
+  /** A storm is over: silences end, faults waiting on open streams are dropped. */
+  private heal(): void {
+    for (const session of [...this.sessions.keys()]) session.heal();
+    for (const wake of [...this.silenced]) wake();
+  }
+
+  /** Holds a request for `ms` (default: until healed or the server closes). */
+  private silence(ms: number | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(t);
+        this.silenced.delete(wake);
+        resolve();
+      };
+      const t = ms !== undefined && Number.isFinite(ms) ? setTimeout(wake, ms) : undefined;
+      this.silenced.add(wake);
+    });
   }
 
   async close(): Promise<void> {
@@ -161,6 +195,7 @@ class ApiServerImpl implements ApiServerDouble {
     this.closing = true;
     this.closeWatches();
     for (const wake of [...this.sleepers]) wake();
+    for (const wake of [...this.silenced]) wake();
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => {
@@ -299,6 +334,10 @@ class ApiServerImpl implements ApiServerDouble {
       case 'stall':
         if (watch && f.afterEvents !== undefined) return { kind: 'stall', afterEvents: f.afterEvents };
         return 'handled';
+      case 'silent':
+        if (watch) return { kind: 'silent', afterEvents: f.afterEvents ?? 0, ...(f.ms !== undefined ? { silentMs: f.ms } : {}) };
+        await this.silence(f.ms);
+        return this.closing || res.destroyed ? 'handled' : undefined;
       case 'reset':
         if (watch && f.afterEvents !== undefined) return { kind: 'reset', afterEvents: f.afterEvents };
         if (socket) resetSocket(socket);
@@ -488,6 +527,7 @@ class ApiServerImpl implements ApiServerDouble {
     }
     const predicate = this.selectors(t, info);
     const stats = this.stats;
+    const record = stats.watchOpened(info.resource);
     const session = new WatchSession(res, {
       store: this.store,
       type: t,
@@ -506,10 +546,10 @@ class ApiServerImpl implements ApiServerDouble {
       onEnd: () => {
         this.sessions.delete(session);
         stats.activeWatches--;
-        stats.changed();
+        stats.watchClosed(record);
       },
     });
-    this.sessions.add(session);
+    this.sessions.set(session, info);
     stats.watchConnections++;
     stats.activeWatches++;
     session.start();

@@ -14,6 +14,14 @@ export interface RequestCount {
   count: number;
 }
 
+/** One watch answered with a stream: when it opened and closed, in `performance.now()` ms. */
+export interface WatchRecord {
+  resource: string;
+  openedAt: number;
+  /** Null while open. */
+  closedAt: number | null;
+}
+
 /** A filter for {@link Stats.count}; omitted fields match anything. */
 export interface RequestFilter {
   verb?: Verb;
@@ -31,6 +39,21 @@ export class Stats {
   activeWatches = 0;
   /** Data events (ADDED/MODIFIED/DELETED) written to watch streams. */
   watchEvents = 0;
+  /** Every watch stream since the last reset, in the order they opened. */
+  readonly watchLog: WatchRecord[] = [];
+
+  /** Records a watch stream opening (the server calls this as it answers 200). */
+  watchOpened(resource: string): WatchRecord {
+    const r: WatchRecord = { resource, openedAt: performance.now(), closedAt: null };
+    this.watchLog.push(r);
+    return r;
+  }
+
+  /** Records a watch stream's end. */
+  watchClosed(r: WatchRecord): void {
+    r.closedAt = performance.now();
+    this.changed();
+  }
 
   /** Records a finished request. */
   record(verb: Verb, resource: string, code: number): void {
@@ -63,6 +86,7 @@ export class Stats {
     this.rows.clear();
     this.watchConnections = 0;
     this.watchEvents = 0;
+    this.watchLog.length = 0;
   }
 
   /** Resolves as soon as `pred(stats)` holds (checked now and after every change). */

@@ -15,10 +15,16 @@ import { apiVersionOf } from './resources.js';
 /** Event types on the wire. */
 export type WatchEventType = ChangeType | 'BOOKMARK' | 'ERROR';
 
-/** A fault that acts on an open watch stream after `afterEvents` data events. */
+/**
+ * A fault that acts on an open watch stream after `afterEvents` data events. `silent` sends
+ * nothing (no events, no bookmarks) until `silentMs` passes or {@link WatchSession.heal} is
+ * called, then catches up and streams again; `stall` stays silent for good.
+ */
 export interface StreamFault {
-  kind: 'closeStream' | 'reset' | 'error410' | 'stall';
+  kind: 'closeStream' | 'reset' | 'error410' | 'stall' | 'silent';
   afterEvents: number;
+  /** `silent` only: how long the silence lasts (default: until healed, or the client gives up). */
+  silentMs?: number;
 }
 
 /** Turns an object into the JSON sent as `object` (e.g. a Table row); default: stored JSON. */
@@ -75,15 +81,32 @@ export class WatchSession {
   private waitingDrain = false;
   private ended = false;
   private stalled = false;
+  /** Silent (a `silent` fault): resumes on heal() or after its duration. */
+  private silenced = false;
   private sent = 0;
+  private fault: StreamFault | undefined;
   private unsubscribe: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private deadline: NodeJS.Timeout | undefined;
+  private deadlineAt = Infinity;
+  private silenceTimer: NodeJS.Timeout | undefined;
   private minRv = 0;
   private lastRv = 0;
+  /** The initial events have started (a stream silent from its first byte has not). */
+  private begun = false;
+  /** Synthetic ADDED still to send (a stream gone silent in the middle of its initial state). */
+  private initial: StoredObject[] = [];
+  private initialEnd = false;
 
   constructor(res: ServerResponse, options: WatchSessionOptions) {
     this.res = res;
     this.o = options;
+    this.fault = options.fault;
+  }
+
+  /** True once the stream is over. */
+  get isEnded(): boolean {
+    return this.ended;
   }
 
   /** Sends the headers and the initial events, then follows live changes. */
@@ -96,9 +119,16 @@ export class WatchSession {
       this.waitingDrain = false;
       this.flush();
     });
+    if (Number.isFinite(o.timeoutMs) && o.timeoutMs > 0) this.deadlineAt = Date.now() + o.timeoutMs;
     if (this.checkFault()) return;
+    this.begin();
+  }
 
+  /** The initial events (history after the resourceVersion, or the current state), then live. */
+  private begin(): void {
+    const o = this.o;
     const store = o.store;
+    this.begun = true;
     if (o.start.kind === 'from') {
       const rv = o.start.rv;
       if (rv < store.compactedRevision) {
@@ -113,27 +143,88 @@ export class WatchSession {
       }
     } else {
       this.minRv = store.resourceVersion;
-      for (const s of store.snapshot(o.type, this.minRv)) {
-        if (o.namespace !== undefined && s.namespace !== o.namespace) continue;
-        if (!this.matches(s)) continue;
-        this.emit('ADDED', s);
-        if (this.ended || this.stalled) return;
-      }
-      if (o.start.kind === 'initialEvents') this.bookmark(true);
+      this.initial = store.snapshot(o.type, this.minRv).filter((s) => (o.namespace === undefined || s.namespace === o.namespace) && this.matches(s));
+      if (!this.sendInitial()) return;
     }
-    this.unsubscribe = store.subscribe(o.type, (c) => this.onChange(c));
+    this.follow();
+  }
+
+  /** Sends the synthetic ADDED left of the initial state; false if a fault stopped the stream meanwhile. */
+  private sendInitial(): boolean {
+    while (this.initial.length > 0) {
+      this.emit('ADDED', this.initial.shift()!);
+      if (this.ended || this.stalled) return false;
+    }
+    if (this.o.start.kind === 'initialEvents' && !this.initialEnd) {
+      this.initialEnd = true;
+      this.bookmark(true);
+    }
+    return true;
+  }
+
+  /** Follows live changes, sends bookmarks, and arms the server timeout (what silence suspends). */
+  private follow(): void {
+    const o = this.o;
+    this.unsubscribe = o.store.subscribe(o.type, (c) => this.onChange(c));
     if (o.bookmarks && o.bookmarkIntervalMs > 0) {
       const t = setInterval(() => this.bookmark(false), o.bookmarkIntervalMs);
       this.timers.push(t);
     }
-    if (Number.isFinite(o.timeoutMs) && o.timeoutMs > 0) {
-      this.timers.push(setTimeout(() => this.endAfterFlush('timeout'), o.timeoutMs));
+    if (Number.isFinite(this.deadlineAt)) {
+      this.deadline = setTimeout(() => this.endAfterFlush('timeout'), Math.max(0, this.deadlineAt - Date.now()));
     }
   }
 
   /** Ends the stream cleanly (server shutdown). */
   close(): void {
     this.endAfterFlush('server');
+  }
+
+  /** Applies a stream fault now, whatever the event count (a fault arriving while the stream is open). */
+  inject(fault: StreamFault): void {
+    if (this.ended || this.stalled) return;
+    this.act(fault);
+  }
+
+  /**
+   * The trouble is over: a fault not yet triggered is dropped, and a silent stream catches up
+   * (every change it held back, or an in-stream 410 if they were compacted) and streams again.
+   */
+  heal(): void {
+    this.fault = undefined;
+    if (this.silenced) this.resume();
+  }
+
+  private silence(ms: number | undefined): void {
+    this.stalled = true;
+    this.silenced = true;
+    this.flush();
+    this.stopFollowing();
+    if (ms !== undefined && Number.isFinite(ms)) this.silenceTimer = setTimeout(() => this.resume(), ms);
+  }
+
+  private resume(): void {
+    if (this.ended || !this.silenced) return;
+    clearTimeout(this.silenceTimer);
+    this.silenced = false;
+    this.stalled = false;
+    if (!this.begun) {
+      this.begin();
+      return;
+    }
+    if (!this.sendInitial()) return;
+    const { store, type } = this.o;
+    const from = Math.max(this.minRv, this.lastRv);
+    if (from < store.compactedRevision) {
+      this.enqueueError(410, `too old resource version: ${from} (${store.compactedRevision})`);
+      this.endAfterFlush('expired');
+      return;
+    }
+    for (const c of store.changesSince(type, from)) {
+      this.onChange(c);
+      if (this.ended || this.stalled) return;
+    }
+    this.follow();
   }
 
   private matches(s: StoredObject): boolean {
@@ -186,21 +277,30 @@ export class WatchSession {
 
   /** Applies the stream fault when its event count is reached; true if the stream stopped. */
   private checkFault(): boolean {
-    const f = this.o.fault;
+    const f = this.fault;
     if (!f || this.sent !== f.afterEvents || this.ended || this.stalled) return false;
+    this.fault = undefined;
+    this.act(f);
+    return true;
+  }
+
+  private act(f: StreamFault): void {
     switch (f.kind) {
       case 'closeStream':
         this.endAfterFlush('fault');
-        return true;
+        return;
       case 'error410':
         this.enqueueError(410, `too old resource version: ${this.minRv} (${this.o.store.resourceVersion})`);
         this.endAfterFlush('fault');
-        return true;
+        return;
       case 'stall':
         this.stalled = true;
         this.flush();
         this.stopFollowing();
-        return true;
+        return;
+      case 'silent':
+        this.silence(f.silentMs);
+        return;
       case 'reset': {
         this.ended = true;
         this.stopFollowing();
@@ -213,7 +313,7 @@ export class WatchSession {
         };
         if (data !== '' && socket && !socket.destroyed) this.res.write(data, kill);
         else kill();
-        return true;
+        return;
       }
     }
   }
@@ -239,12 +339,15 @@ export class WatchSession {
     this.unsubscribe = undefined;
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
   }
 
   private endAfterFlush(reason: WatchEndReason): void {
     if (this.ended) return;
     this.ended = true;
     this.stopFollowing();
+    clearTimeout(this.silenceTimer);
     const data = this.queue.join('');
     this.queue = [];
     if (!this.res.destroyed) {
@@ -258,6 +361,7 @@ export class WatchSession {
     if (this.ended) return;
     this.ended = true;
     this.stopFollowing();
+    clearTimeout(this.silenceTimer);
     this.queue = [];
     this.o.onEnd?.(reason);
   }
