@@ -103,7 +103,8 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
       hint: 'the orchestrator restarts this replica as a standby; check API server latency if this repeats (renewDeadlineMs)',
     });
   }
-  return runSummary(outcome.counters, parts.sinks, parts.deadLetter, parts.resume?.resume ?? null);
+  const watchBookmarks = parts.source.parts.events?.counters().bookmarks ?? 0;
+  return runSummary(outcome.counters, parts.sinks, parts.deadLetter, parts.resume?.resume ?? null, watchBookmarks);
 }
 
 /** Creates the run's components and registers them, in start order. Nothing starts here. */

@@ -1,6 +1,6 @@
 /** What each CLI command does. Returns the exit code; never calls process.exit itself. */
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { K8streamError, errorMessage } from '../errors.js';
 import { loadConfig } from '../config/load.js';
@@ -195,6 +195,11 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
       logger.error('shutdown grace period ended before every batch was delivered', { sinks: unflushed.map((s) => s.name) });
       return 1;
     }
+    const useless = uselessReplay(summary, loaded, io.cwd);
+    if (useless !== null) {
+      io.stderr.write(userMessage(useless, options.debug) + '\n');
+      return 1;
+    }
     return 0;
   } catch (err) {
     io.stderr.write(userMessage(err, options.debug) + '\n');
@@ -258,12 +263,21 @@ function logBudget(logger: Logger, loaded: LoadedConfig, limit: MemoryLimit, bud
   });
 }
 
+/**
+ * The end-of-run lines. `run finished` accounts for every entry received: it is the sum of
+ * `records` (went on to transforms and sinks), `filtered`, `invalid` (dead-lettered),
+ * `deletedSkipped`, `bookmarks` and `watchErrors`; `emitted` and `unrouted` follow the records.
+ */
 function report(summary: RunSummary, logger: Logger, cwd: string): void {
   const c = summary.counters;
   logger.info('run finished', {
     received: c.received,
+    records: c.records,
     filtered: c.filtered,
     invalid: c.invalid,
+    deletedSkipped: c.deletedSkipped,
+    bookmarks: c.bookmarks,
+    watchErrors: c.watchErrorEntries,
     emitted: c.transformed,
     unrouted: c.unrouted,
   });
@@ -282,6 +296,23 @@ function report(summary: RunSummary, logger: Logger, cwd: string): void {
       saveErrors: summary.resume.saveErrors,
     });
   }
+}
+
+/**
+ * A replay that read entries but not one event (every entry dead-lettered) fails: the summary
+ * is printed, then this one line, and the exit code is 1. Null for any other run.
+ */
+function uselessReplay(summary: RunSummary, loaded: LoadedConfig, cwd: string): K8streamError | null {
+  const c = summary.counters;
+  const replay = loaded.config.source.replay;
+  if (loaded.config.source.type !== 'replay' || !replay || c.invalid === 0 || c.records + c.filtered + c.deletedSkipped > 0) return null;
+  const file = displayPath(resolve(loaded.dir, replay.file), cwd);
+  const entries = c.invalid === 1 ? 'its only entry was' : `all ${c.invalid} entries were`;
+  return new K8streamError(
+    'SOURCE_INPUT_INVALID',
+    `${file} holds no Kubernetes Event: ${entries} dead-lettered (→ ${displayPath(summary.deadLetter.destination, cwd)}); replay files hold Kubernetes Events (kubectl get events -A -o json)`,
+    { path: 'source.replay.file' },
+  );
 }
 
 function displayPath(p: string | null, cwd: string): string {

@@ -30,15 +30,24 @@ export interface RunSummary {
   resume: { store: string; from: ResumePoint; saved: ResumePoint | null; saveErrors: number } | null;
 }
 
-/** The summary of a run that streamed, from its stopped components. */
-export function runSummary(counters: PipelineCounters, sinks: readonly SinkComponent[], deadLetter: SinkComponent, resume: Resume | null): RunSummary {
+/** The summary of a run that streamed, from its stopped components (`watchBookmarks`: see {@link withWatchBookmarks}). */
+export function runSummary(counters: PipelineCounters, sinks: readonly SinkComponent[], deadLetter: SinkComponent, resume: Resume | null, watchBookmarks = 0): RunSummary {
   return {
-    counters,
+    counters: withWatchBookmarks(counters, watchBookmarks),
     sinks: sinks.map(sinkSummary),
     deadLetter: sinkSummary(deadLetter),
     led: true,
     resume: resume === null ? null : { store: resume.store.describe, from: resume.from, saved: resume.keeper.stats.saved, saveErrors: resume.keeper.stats.saveErrors },
   };
+}
+
+/**
+ * The counters plus the BOOKMARK events a live watch consumed itself (they never reach the
+ * pipeline): counted as received, like a replay file's bookmarks, so `received` still adds up
+ * (`receivedParts`).
+ */
+export function withWatchBookmarks(counters: PipelineCounters, watchBookmarks: number): PipelineCounters {
+  return { ...counters, received: counters.received + watchBookmarks, bookmarks: counters.bookmarks + watchBookmarks };
 }
 
 /** What a replica that never led reports. */
