@@ -13,6 +13,7 @@ export type { KeyTemplatePlaceholder } from './plugins/key-template.js';
 export { toRecord, recordTimestamp, normalizeTimestamp } from './record/map.js';
 export type { RecordContext } from './record/map.js';
 export { EVENT_RECORD_JSON_SCHEMA, EVENT_RECORD_SCHEMA_FILE } from './record/schema.js';
+export { escapeLineSeparators, toNdjsonLine } from './util/ndjson.js';
 export { createReplaySource, REPLAY_MAX_CHUNK } from './source/replay.js';
 export type { ReplaySourceOptions } from './source/replay.js';
 export { createMatcher, createSourceFilter, createRouter, matchesEverything } from './filter/index.js';

@@ -1,9 +1,11 @@
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { EncodingOptions } from '../plugins/api.js';
 import { ALL_ENCODINGS } from '../testing/batch.js';
 import { CHUNK_BYTES, createBodyWriter, decodeRecords, encodeBatch } from './body-writer.js';
-import { decodeBody, encodingInfo } from './encode.js';
+import { decodeBody, decompressSync, encodingInfo } from './encode.js';
 
 /** Texts that cross chunk boundaries: ASCII, multi-byte UTF-8, and one record larger than a chunk. */
 function texts(): string[] {
@@ -70,4 +72,32 @@ describe('body writer', () => {
     expect(Buffer.from(fast.body).equals(Buffer.from((await encodeBatch(lines, { format: 'ndjson', compression: 'gzip', level: 1 })).body))).toBe(true);
     expect(best.body.byteLength).toBeLessThan(fast.body.byteLength);
   });
+
+  it.each(ALL_ENCODINGS.map((e) => [`${e.format}/${e.compression}`, e] as const))(
+    '%s: U+2028/U+2029 are written escaped, so line readers see one record per line; lengths and values are kept',
+    async (_name, encoding) => {
+      const records = [
+        { message: 'first\u2028second\u2029third' },
+        { message: 'plain' },
+        { message: '\u2028'.repeat(CHUNK_BYTES / 2) }, // larger than a chunk once escaped
+        { big: 'x'.repeat(CHUNK_BYTES - 1100) }, // leaves ~1 KiB of the chunk: room for the next record raw, not escaped
+        { message: '\u2029'.repeat(300) },
+      ];
+      const lines = records.map((r) => JSON.stringify(r));
+      const writer = createBodyWriter(encoding);
+      lines.forEach((l) => writer.add(l, Buffer.byteLength(l))); // the caller's sizes are of the raw text
+      const body = await writer.finish();
+      const text = decompressSync(body.body, encoding.compression).toString('utf8');
+      expect(text).not.toMatch(/[\u2028\u2029]/);
+      expect(text).toContain('first\\u2028second\\u2029third');
+      if (encoding.format === 'ndjson') {
+        const read: unknown[] = [];
+        for await (const line of createInterface({ input: Readable.from([text]), crlfDelay: Infinity })) read.push(JSON.parse(line));
+        expect(read).toEqual(records);
+      }
+      expect(decodeRecords(body.body, encoding, body.recordBytes)).toEqual(records);
+      expect(await decodeBody(body.body, encoding)).toEqual(records);
+      expect(body.rawBytes).toBe(Buffer.byteLength(text));
+    },
+  );
 });

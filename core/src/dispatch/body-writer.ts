@@ -16,6 +16,7 @@
 import { Buffer } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import type { Compression, EncodingOptions } from '../plugins/api.js';
+import { escapeLineSeparators } from '../util/ndjson.js';
 import { type EncodedBody, decompressSync, encodingInfo } from './encode.js';
 
 /** Raw bytes gathered before a chunk goes to the compressor: few thread-pool round trips, little held. */
@@ -38,7 +39,10 @@ function giveBack(chunk: Buffer): void {
 export interface BodyWriter {
   /** Records written so far. */
   readonly count: number;
-  /** Appends one record's JSON text (`bytes`: its UTF-8 length when the caller knows it). */
+  /**
+   * Appends one record's JSON text (`bytes`: its UTF-8 length when the caller knows it). U+2028 and
+   * U+2029 are written escaped (`util/ndjson.ts`), so every line stays one line for any reader.
+   */
   add(json: string, bytes?: number): void;
   /** Ends the body. Resolves with it and each record's UTF-8 length; rejects if compression failed. */
   finish(): Promise<WrittenBody>;
@@ -117,8 +121,11 @@ export function createBodyWriter(encoding: EncodingOptions): BodyWriter {
     get count() {
       return count;
     },
-    add(text: string, bytes?: number): void {
+    add(recordJson: string, bytes?: number): void {
       if (json) putByte(count === 0 ? 0x5b : 0x2c); // [ or ,
+      // U+2028/U+2029 split lines for many readers: escaped (same JSON value, 3 more bytes each, so the caller's size is stale).
+      const text = escapeLineSeparators(recordJson);
+      if (text !== recordJson) bytes = undefined;
       // A UTF-16 code unit takes at most 3 UTF-8 bytes: only when that bound does not fit is the exact size worth computing.
       let size = bytes ?? -1;
       const fits = chunk !== null && CHUNK_BYTES - pos >= text.length * 3 + 1;

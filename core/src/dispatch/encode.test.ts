@@ -4,6 +4,7 @@ import type { Compression, Format } from '../plugins/api.js';
 import { decodeBody, encodingInfo } from './encode.js';
 import { encodeBatch } from './body-writer.js';
 import { compressionLevelProblem } from '../config/compression.js';
+import { escapeLineSeparators } from '../util/ndjson.js';
 
 const records = [
   { id: 'a', message: 'Back-off restarting failed container\nline two\r\n\ttabbed' },
@@ -11,6 +12,8 @@ const records = [
   { id: 'c', message: 'quotes " and backslash \\ and control \u0001' },
 ];
 const lines = records.map((r) => JSON.stringify(r));
+/** What the body holds: the lines with U+2028/U+2029 escaped. */
+const written = lines.map(escapeLineSeparators);
 
 const combos: [Format, Compression, string, string | undefined][] = [
   ['ndjson', 'none', '.ndjson', undefined],
@@ -33,7 +36,7 @@ describe('encodeBatch / decodeBody', () => {
       expect(encoded.extension).toBe(extension);
       expect(encoded.contentEncoding).toBe(contentEncoding);
       expect(encoded.contentType).toBe(format === 'ndjson' ? 'application/x-ndjson' : 'application/json');
-      const text = format === 'ndjson' ? `${lines.join('\n')}\n` : `[${lines.join(',')}]`;
+      const text = format === 'ndjson' ? `${written.join('\n')}\n` : `[${written.join(',')}]`;
       expect(decompressSync(encoded.body, compression)).toBe(text);
       expect(encoded.rawBytes).toBe(Buffer.byteLength(text, 'utf8'));
       expect(await decodeBody(encoded.body, { format, compression })).toEqual(records);

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Batch, EncodingOptions, SendContext, SinkContext } from '../plugins/api.js';
 import { decompressSync } from '../dispatch/encode.js';
+import { escapeLineSeparators } from '../util/ndjson.js';
 import { silentLogger } from '../util/logger.js';
 
 const gzip = promisify(zlib.gzip);
@@ -58,7 +59,7 @@ function idOf(record: unknown, index: number): string {
  * `overrides` replace any field (`{ sink: 'archive' }`).
  */
 export async function makeTestBatch<R>(records: readonly R[], encoding: EncodingOptions = DEFAULT_ENCODING, overrides: Partial<Batch<R>> = {}): Promise<Batch<R>> {
-  const lines = records.map((r) => JSON.stringify(r));
+  const lines = records.map((r) => escapeLineSeparators(JSON.stringify(r))); // as the body writer writes them
   const text = encoding.format === 'json' ? `[${lines.join(',')}]` : lines.map((l) => `${l}\n`).join('');
   const raw = new TextEncoder().encode(text);
   const body = encoding.compression === 'gzip' ? await gzip(raw) : encoding.compression === 'zstd' ? await zstdCompress(raw) : raw;

@@ -23,6 +23,14 @@ describe('json format (pino)', () => {
     expect(Object.keys(second!).sort()).toEqual(['level', 'msg', 'time']);
   });
 
+  it('escapes U+2028/U+2029, so a message carrying one stays one line for line readers', () => {
+    const { logger, lines, json } = capture({ format: 'json' });
+    logger.info('event a\u2028b', { message: 'c\u2029d' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/[\u2028\u2029]/);
+    expect(json()[0]).toMatchObject({ msg: 'event a\u2028b', message: 'c\u2029d' });
+  });
+
   it('filters by level, and silent writes nothing', () => {
     const { logger, json } = capture({ format: 'json', level: 'warn' });
     logger.debug('d');

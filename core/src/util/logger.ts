@@ -5,6 +5,7 @@
  * formats; errors in fields keep message and code, and their stack only at debug level.
  */
 import { pino, stdTimeFunctions, type Logger as PinoLogger } from 'pino';
+import { escapeLineSeparators } from './ndjson.js';
 import { redactFields, redactString } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -69,6 +70,8 @@ function jsonEmitter(level: LogLevel, write: ((line: string) => void) | undefine
       formatters: { level: (label) => ({ level: label }) },
       // Fields are already plain, scrubbed data: replace pino's default `err` serializer.
       serializers: { err: (value: unknown) => value },
+      // One log line per record for line readers: U+2028/U+2029 in a message would split it.
+      hooks: { streamWrite: escapeLineSeparators },
     },
     destination,
   );

@@ -1,4 +1,5 @@
 /** The Elasticsearch/OpenSearch `_bulk` body and the reading of its response. */
+import { escapeLineSeparators } from '@k8stream/core';
 import type { Batch } from '@k8stream/core';
 import { renderIndex } from './index-template.js';
 import { recordTime, stringField } from './record-fields.js';
@@ -16,7 +17,7 @@ export function buildBulkBody(batch: Batch<unknown>, indexTemplate: string): str
       time: recordTime(record, batch.createdAt),
     });
     const id = stringField(record, 'id') || `${batch.id}-${i}`;
-    out += `${JSON.stringify({ index: { _index: index, _id: id } })}\n${JSON.stringify(record)}\n`;
+    out += `${escapeLineSeparators(JSON.stringify({ index: { _index: index, _id: id } }))}\n${escapeLineSeparators(JSON.stringify(record))}\n`;
   }
   return out;
 }

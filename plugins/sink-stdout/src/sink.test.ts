@@ -13,6 +13,22 @@ describe('stdout sink', () => {
     expect(capture.text()).toBe(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   });
 
+  it('escapes U+2028/U+2029, so a record carrying one is still one line for line readers', async () => {
+    const capture = new CaptureStream();
+    const def = createStdoutSink({ stream: capture });
+    const instance = await def.create(def.validate(undefined), testSinkContext());
+    const records = [sampleRecords(1)[0]!, ...sampleRecords(1, 1).map((r) => ({ ...r, message: 'a\u2028b\u2029c' }))];
+    await instance.send(await makeTestBatch(records), testSendContext());
+    expect(capture.text()).not.toMatch(/[\u2028\u2029]/);
+    expect(
+      capture
+        .text()
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual(records);
+  });
+
   it('indents records with pretty: true', async () => {
     const capture = new CaptureStream();
     const def = createStdoutSink({ stream: capture });

@@ -1,5 +1,5 @@
 /** The stdout sink: every record as one JSON line, written with backpressure. */
-import { PermanentError, createClosedGuard, defineSink, errorMessage, parseConfig, schema as s } from '@k8stream/core';
+import { PermanentError, createClosedGuard, defineSink, errorMessage, parseConfig, schema as s, toNdjsonLine } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
 
 /** The stdout sink's `config` block. */
@@ -119,7 +119,7 @@ function createInstance(config: StdoutSinkConfig, ctx: SinkContext, stream: Outp
       try {
         let chunk = '';
         for (const item of batch.records) {
-          chunk += `${JSON.stringify(item, null, indent)}\n`;
+          chunk += toNdjsonLine(item, indent);
           if (chunk.length >= chunkSize) {
             await writeChunk(chunk);
             chunk = '';
