@@ -120,10 +120,25 @@ export function createOpsMetrics(src: MetricSources, info: { version: string }):
   // Pipeline counters.
   const pipeline = (field: keyof PipelineCounters) => () =>
     src.pipeline === null ? [] : [[{ source: src.sourceType }, src.pipeline[field]] as [Record<'source', string>, number]];
-  readCounter(registry, `${p}events_received_total`, 'Raw events pulled from the source.', ['source'], pipeline('received'));
+  readCounter(registry, `${p}events_received_total`, "Entries pulled from the source: events, and a replay file's BOOKMARK and ERROR entries.", ['source'], pipeline('received'));
+  readCounter(registry, `${p}events_records_total`, 'Records that passed the source filter (handed to transforms and sinks).', ['source'], pipeline('records'));
   readCounter(registry, `${p}events_filtered_total`, 'Records dropped by the source filter.', ['source'], pipeline('filtered'));
   readCounter(registry, `${p}events_deleted_skipped_total`, 'DELETED notifications skipped (source.emitDeleted: false).', ['source'], pipeline('deletedSkipped'));
-  readCounter(registry, `${p}events_invalid_total`, 'Events that could not be mapped to a record (dead-lettered).', ['source'], pipeline('invalid'));
+  readCounter(
+    registry,
+    `${p}events_invalid_total`,
+    'Entries that are no valid event: not mappable to a record, or not an Event at all (dead-lettered).',
+    ['source'],
+    pipeline('invalid'),
+  );
+  readCounter(
+    registry,
+    `${p}events_bookmarks_total`,
+    'BOOKMARK entries of a replay file (a live watch counts its own in watch_bookmarks_total).',
+    ['source'],
+    pipeline('bookmarks'),
+  );
+  readCounter(registry, `${p}events_watch_error_entries_total`, 'Watch ERROR entries of a replay file, skipped.', ['source'], pipeline('watchErrorEntries'));
   readCounter(registry, `${p}events_emitted_total`, 'Records after transforms (drops and fan-out applied).', ['source'], pipeline('transformed'));
   readCounter(registry, `${p}events_unrouted_total`, "Records that no sink's match accepted.", ['source'], pipeline('unrouted'));
 

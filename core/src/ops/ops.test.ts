@@ -61,7 +61,7 @@ afterEach(async () => {
 describe('the ops server', () => {
   it('serves /metrics read from the current stats at scrape time', async () => {
     const ops = await start(config());
-    const counters = { received: 10, invalid: 1, filtered: 2, deletedSkipped: 0, bookmarks: 0, watchErrorEntries: 0, records: 7, transformed: 7, unrouted: 1, routed: 6 };
+    const counters = { received: 14, invalid: 1, filtered: 2, deletedSkipped: 0, bookmarks: 3, watchErrorEntries: 1, records: 7, transformed: 7, unrouted: 1, routed: 6 };
     let sink = stats({ queuedEvents: 3, queuedBytes: 300, batchesSent: 2, eventsSent: 6, bytesSent: 123, retries: 1 });
     ops.addSink('archive', 'memory', () => sink);
     ops.setPipeline(counters);
@@ -76,7 +76,10 @@ describe('the ops server', () => {
     expect(res.type).toMatch(/^text\/plain/);
     const m = samples(res.body);
     expect(m.get('k8stream_build_info{version="9.9.9",node="' + process.versions.node + '"}')).toBe(1);
-    expect(m.get('k8stream_events_received_total{source="replay"}')).toBe(10);
+    expect(m.get('k8stream_events_received_total{source="replay"}')).toBe(14);
+    expect(m.get('k8stream_events_records_total{source="replay"}')).toBe(7);
+    expect(m.get('k8stream_events_bookmarks_total{source="replay"}')).toBe(3);
+    expect(m.get('k8stream_events_watch_error_entries_total{source="replay"}')).toBe(1);
     expect(m.get('k8stream_events_invalid_total{source="replay"}')).toBe(1);
     expect(m.get('k8stream_events_filtered_total{source="replay"}')).toBe(2);
     expect(m.get('k8stream_events_emitted_total{source="replay"}')).toBe(7);
