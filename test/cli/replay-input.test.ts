@@ -106,7 +106,7 @@ describe('k8stream run: replay input', () => {
     expect(r.finished).toMatchObject({ received: 2, records: 0, invalid: 2 });
     const last = r.stderr.trim().split('\n').at(-1);
     expect(last).toBe(
-      `error: [SOURCE_INPUT_INVALID] ${f.input} holds no Kubernetes Event: all 2 entries were dead-lettered (→ ${f.dl}); replay files hold Kubernetes Events (kubectl get events -A -o json)`,
+      `error: [SOURCE_INPUT_INVALID] ${f.input} holds no usable Kubernetes Event: all 2 entries were dead-lettered (→ ${f.dl}); replay files hold Kubernetes Events (kubectl get events -A -o json)`,
     );
     expect((await records(f.dl)).map((d) => (d['error'] as { message: string }).message)).toEqual([
       `${f.input}: items[0]: expected kind Event, got kind Pod`,

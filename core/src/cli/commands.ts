@@ -195,7 +195,8 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
       logger.error('shutdown grace period ended before every batch was delivered', { sinks: unflushed.map((s) => s.name) });
       return 1;
     }
-    const useless = uselessReplay(summary, loaded, io.cwd);
+    // A stop signal may have cut the replay short of its first good event: only a finished replay is judged.
+    const useless = controller.signal.aborted ? null : uselessReplay(summary, loaded, io.cwd);
     if (useless !== null) {
       io.stderr.write(userMessage(useless, options.debug) + '\n');
       return 1;
@@ -299,8 +300,8 @@ function report(summary: RunSummary, logger: Logger, cwd: string): void {
 }
 
 /**
- * A replay that read entries but not one event (every entry dead-lettered) fails: the summary
- * is printed, then this one line, and the exit code is 1. Null for any other run.
+ * A replay that read its file to the end without one usable event (every entry dead-lettered)
+ * fails: the summary is printed, then this one line, and the exit code is 1. Null otherwise.
  */
 function uselessReplay(summary: RunSummary, loaded: LoadedConfig, cwd: string): K8streamError | null {
   const c = summary.counters;
@@ -310,7 +311,7 @@ function uselessReplay(summary: RunSummary, loaded: LoadedConfig, cwd: string): 
   const entries = c.invalid === 1 ? 'its only entry was' : `all ${c.invalid} entries were`;
   return new K8streamError(
     'SOURCE_INPUT_INVALID',
-    `${file} holds no Kubernetes Event: ${entries} dead-lettered (→ ${displayPath(summary.deadLetter.destination, cwd)}); replay files hold Kubernetes Events (kubectl get events -A -o json)`,
+    `${file} holds no usable Kubernetes Event: ${entries} dead-lettered (→ ${displayPath(summary.deadLetter.destination, cwd)}); replay files hold Kubernetes Events (kubectl get events -A -o json)`,
     { path: 'source.replay.file' },
   );
 }
