@@ -107,7 +107,7 @@ describe('replay source: formats', () => {
     expect(uids((await collect('one.json')).flat())).toEqual(['uid-7']);
   });
 
-  it('reads NDJSON watch events, skipping BOOKMARK and (with a warning) ERROR', async () => {
+  it('reads NDJSON watch events, passing BOOKMARK and (with a warning) ERROR entries on as notices', async () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'warn', format: 'json', write: (l) => lines.push(l) });
     await write(
