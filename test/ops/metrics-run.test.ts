@@ -98,7 +98,7 @@ describe('/metrics during a run', () => {
     expect(m.value('k8stream_sink_retries_total', { sink: 'archive' })).toBe(0);
     expect(m.value('k8stream_sink_events_sent_total', { sink: 'deadletter' })).toBe(0);
     expect(m.value('k8stream_watch_up')).toBe(1);
-    expect(m.value('k8stream_watch_errors_total')).toBe(0);
+    expect(m.value('k8stream_watch_errors_total', { reason: 'server_error' })).toBe(0);
     expect(m.value('k8stream_ready')).toBe(1);
     expect(m.value('k8stream_kube_requests_total', { verb: 'list', resource: 'events', code: '200' })).toBe(server.stats.count({ verb: 'list', resource: 'events', code: 200 }));
     // The double records a request when it ends; open watch streams are in watchConnections.
@@ -163,7 +163,7 @@ describe('/readyz', () => {
     expect(after.value('k8stream_kube_requests_total', { verb: 'list', resource: 'events', code: '500' }) ?? 0).toBe(
       server.stats.count({ verb: 'list', resource: 'events', code: 500 }),
     );
-    expect(after.value('k8stream_watch_errors_total')).toBe(
+    expect(after.value('k8stream_watch_errors_total', { reason: 'server_error' })).toBe(
       server.stats.count({ verb: 'watch', resource: 'events', code: 500 }) + server.stats.count({ verb: 'list', resource: 'events', code: 500 }),
     );
     await k.stop();

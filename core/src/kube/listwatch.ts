@@ -145,6 +145,21 @@ export function emptyListWatchCounters(): ListWatchCounters {
   };
 }
 
+/** Failures by reason (`k8stream_watch_errors_total{reason}`), read from the counters. */
+export function failuresByReason(c: ListWatchCounters): Record<FailureReason, number> {
+  return {
+    throttled: c.throttled,
+    expired: c.expired,
+    server_error: c.serverErrors,
+    client_error: c.clientErrors,
+    reset: c.resets,
+    stall: c.stalls,
+    empty: c.emptyResponses,
+    invalid: c.invalid,
+    other: c.otherErrors,
+  };
+}
+
 export interface ListWatch extends AsyncIterable<ListWatchItem> {
   /** Waits for at least one item, then returns up to `max` that are ready; null when stopped. */
   nextBatch(max: number): Promise<ListWatchItem[] | null>;

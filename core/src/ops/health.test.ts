@@ -6,6 +6,7 @@ const limits = { watchFailingMs: 1000, sinkFailingMs: 5000 };
 const live = (over: Partial<Extract<ReadinessInput['source'], { type: 'kubernetes' }>> = {}): ReadinessInput['source'] => ({
   type: 'kubernetes',
   synced: true,
+  established: true,
   watching: true,
   failingSince: null,
   lastError: null,
@@ -30,11 +31,13 @@ describe('evaluateReadiness', () => {
     const r = evaluateReadiness(input({ source: live({ watching: false, failingSince: 8_999, lastError: 'HTTP 500' }) }), limits, 10_000);
     expect(r.ready).toBe(false);
     expect(r.reasons).toEqual(['watch failing for 1001 ms (limit 1000 ms)']);
-    expect(r.source).toEqual({ type: 'kubernetes', synced: true, watching: false, failingForMs: 1001, lastError: 'HTTP 500' });
+    expect(r.source).toEqual({ type: 'kubernetes', synced: true, established: true, watching: false, failingForMs: 1001, lastError: 'HTTP 500' });
   });
 
   it('not synced yet: not ready; a replay source needs no sync', () => {
-    expect(evaluateReadiness(input({ source: live({ synced: false }) }), limits, 0).reasons).toEqual(['source not synced']);
+    expect(evaluateReadiness(input({ source: live({ synced: false, established: false }) }), limits, 0).reasons).toEqual(['source not synced']);
+    // Listed, but the watch has not opened yet: not live.
+    expect(evaluateReadiness(input({ source: live({ established: false, watching: false }) }), limits, 0).reasons).toEqual(['watch not open yet']);
     expect(evaluateReadiness(input({ source: { type: 'replay' } }), limits, 0).ready).toBe(true);
     expect(evaluateReadiness(input({ source: null }), limits, 0).reasons).toEqual(['source not started']);
   });

@@ -4,9 +4,10 @@
  * - `standby` (leader election, another replica leads): ready, reported with `leader: false` —
  *   a standby is healthy and able to take over, so a rollout should not wait on it;
  * - `running`: ready when the source has synced (a live source: its initial list was delivered
- *   once) and no watch has been failing for longer than `watchFailingMs`, and no sink has been
- *   failing every send for longer than `sinkFailingMs` (a sink retrying within that budget is
- *   still ready).
+ *   and its watch opened after it, once) and no watch has been failing for longer than
+ *   `watchFailingMs` (failing lasts from a failure until a watch opens again, not merely until
+ *   a re-list succeeds), and no sink has been failing every send for longer than
+ *   `sinkFailingMs` (a sink retrying within that budget is still ready).
  */
 
 export type OpsPhase = 'starting' | 'standby' | 'running' | 'stopping';
@@ -38,7 +39,18 @@ export interface ReadinessInput {
   phase: OpsPhase;
   /** null without leader election. */
   leader: boolean | null;
-  source: { type: 'replay' } | { type: 'kubernetes'; synced: boolean; watching: boolean; failingSince: number | null; lastError: string | null } | null;
+  source:
+    | { type: 'replay' }
+    | {
+        type: 'kubernetes';
+        synced: boolean;
+        /** Every watch has opened after its initial list (once). */
+        established: boolean;
+        watching: boolean;
+        failingSince: number | null;
+        lastError: string | null;
+      }
+    | null;
   sinks: { name: string; failingSince: number | null }[];
 }
 
@@ -54,7 +66,7 @@ export interface Readiness {
   leader: boolean | null;
   /** Why not ready (empty when ready). */
   reasons: string[];
-  source: { type: 'replay' } | { type: 'kubernetes'; synced: boolean; watching: boolean; failingForMs: number | null; lastError: string | null } | null;
+  source: { type: 'replay' } | { type: 'kubernetes'; synced: boolean; established: boolean; watching: boolean; failingForMs: number | null; lastError: string | null } | null;
   sinks: { name: string; failingForMs: number | null; ok: boolean }[];
 }
 
@@ -70,7 +82,7 @@ export function evaluateReadiness(input: ReadinessInput, limits: ReadinessThresh
   let source: Readiness['source'] = null;
   if (input.source?.type === 'kubernetes') {
     const s = input.source;
-    source = { type: 'kubernetes', synced: s.synced, watching: s.watching, failingForMs: since(s.failingSince), lastError: s.lastError };
+    source = { type: 'kubernetes', synced: s.synced, established: s.established, watching: s.watching, failingForMs: since(s.failingSince), lastError: s.lastError };
   } else if (input.source !== null) {
     source = { type: 'replay' };
   }
@@ -81,6 +93,7 @@ export function evaluateReadiness(input: ReadinessInput, limits: ReadinessThresh
     if (source === null) reasons.push('source not started');
     else if (source.type === 'kubernetes') {
       if (!source.synced) reasons.push('source not synced');
+      else if (!source.established) reasons.push('watch not open yet');
       if (source.failingForMs !== null && source.failingForMs > limits.watchFailingMs) {
         reasons.push(`watch failing for ${source.failingForMs} ms (limit ${limits.watchFailingMs} ms)`);
       }

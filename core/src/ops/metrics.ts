@@ -13,6 +13,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { DispatchStats } from '../dispatch/types.js';
 import type { PipelineCounters } from '../pipeline.js';
 import type { KubernetesSource } from '../source/kubernetes/events-source.js';
+import { failuresByReason } from '../kube/listwatch.js';
 import type { EnricherStats } from '../enrich/enricher.js';
 import type { TransformCounters } from '../transform/stage.js';
 import type { KubeResponseInfo } from './kube-request.js';
@@ -108,8 +109,9 @@ function readGauge<L extends string>(
   });
 }
 
-export function createOpsMetrics(src: MetricSources, info: { version: string }): OpsMetrics {
+export function createOpsMetrics(src: MetricSources, info: { version: string; now?: () => number }): OpsMetrics {
   const registry = new Registry();
+  const now = info.now ?? Date.now;
   const p = 'k8stream_';
 
   new Gauge({ name: `${p}build_info`, help: 'Always 1; labels: k8stream and Node.js versions.', labelNames: ['version', 'node'], registers: [registry] }).set(
@@ -291,11 +293,50 @@ export function createOpsMetrics(src: MetricSources, info: { version: string }):
   readCounter(
     registry,
     `${p}watch_errors_total`,
-    'Failed list/watch requests and broken streams (410 and 429 excluded).',
+    'Failed list/watch attempts by reason (throttled, expired, server_error, client_error, reset, stall, empty, invalid, other).',
+    ['reason'],
+    () => (src.kube === null ? [] : Object.entries(failuresByReason(src.kube.counters())).map(([reason, n]) => [{ reason: reason }, n] as [Record<'reason', string>, number])),
+  );
+  readCounter(
+    registry,
+    `${p}source_throttled_total`,
+    'List/watch requests answered 429 (each waited its Retry-After).',
     [],
-    kube((c) => c.errors),
+    kube((c) => c.throttled),
   );
   readGauge(registry, `${p}watch_up`, '1 when every events watch is open, else 0.', [], () => (src.kube === null ? [] : [[{}, src.kube.state().watching ? 1 : 0]]));
+  // Per watch (`watch`: the namespace, or `*` for the cluster-wide one), computed at scrape time.
+  const perWatch = (f: (w: ReturnType<KubernetesSource['state']>['watches'][number], nowMs: number) => number | null) => () => {
+    if (src.kube === null) return [];
+    const nowMs = now();
+    const out: [Record<'watch', string>, number][] = [];
+    for (const w of src.kube.state().watches) {
+      const v = f(w, nowMs);
+      if (v !== null) out.push([{ watch: w.watch }, v]);
+    }
+    return out;
+  };
+  readGauge(
+    registry,
+    `${p}source_last_event_age_seconds`,
+    'Seconds since the last event or bookmark arrived on the watch (since it started, before the first).',
+    ['watch'],
+    perWatch((w, nowMs) => (w.lastDataAt === null ? null : Math.max(0, nowMs - w.lastDataAt) / 1000)),
+  );
+  readGauge(
+    registry,
+    `${p}source_consecutive_failures`,
+    'Failed list/watch attempts of the watch since its last healthy list+watch cycle.',
+    ['watch'],
+    perWatch((w) => w.consecutiveFailures),
+  );
+  readGauge(
+    registry,
+    `${p}source_next_retry_timestamp_seconds`,
+    'When the watch retries next (Unix time), while it waits to retry; 0 otherwise.',
+    ['watch'],
+    perWatch((w) => (w.nextRetryAt === null ? 0 : w.nextRetryAt / 1000)),
+  );
   const kubeRequests = new Counter({
     name: `${p}kube_requests_total`,
     help: 'Kubernetes API requests by verb, resource plural and HTTP status ("error": no answer).',

@@ -106,6 +106,7 @@ export function createOps(config: OpsConfig, options: OpsOptions): Ops {
   const sinkHealth = new SinkHealth(now);
   let phase: OpsPhase = 'starting';
   let everSynced = false;
+  let everEstablished = false;
   const leader = options.leader ?? null;
   const src: MetricSources = {
     sourceType: config.source.type,
@@ -125,7 +126,8 @@ export function createOps(config: OpsConfig, options: OpsOptions): Ops {
     if (src.kube !== null) {
       const s = src.kube.state();
       everSynced ||= s.synced;
-      source = { type: 'kubernetes', synced: everSynced, watching: s.watching, failingSince: s.failingSince, lastError: s.lastError };
+      everEstablished ||= s.established;
+      source = { type: 'kubernetes', synced: everSynced, established: everEstablished, watching: s.watching, failingSince: s.failingSince, lastError: s.lastError };
     } else if (replayStarted) {
       source = { type: 'replay' };
     }
@@ -141,7 +143,7 @@ export function createOps(config: OpsConfig, options: OpsOptions): Ops {
     );
   }
 
-  const metrics = createOpsMetrics(src, { version });
+  const metrics = createOpsMetrics(src, { version, now });
   let server: OpsServer | null = null;
   let heartbeat: Heartbeat | null = null;
   const uptimeSeconds = () => (now() - startedAt) / 1000;
