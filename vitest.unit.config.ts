@@ -18,6 +18,7 @@ const SLOW = [
   'core/src/runtime-delivery.test.ts',
   'core/src/source/kubernetes/{e2e,events-source,involved-labels,resume,soak}.test.ts',
   'core/src/testing/compliance.test.ts',
+  'core/src/record/timestamp.test.ts', // a child node per time zone
   'core/src/util/{expose-gc,lean-client-node,logger,node-http}.test.ts',
   'plugins/sink-file/src/{compliance,sink}.test.ts',
   'plugins/sink-gcs/src/{compliance,errors,gcs-server,sink}.test.ts',
