@@ -16,7 +16,7 @@ const SLOW = [
   'core/src/leader/elector.test.ts',
   'core/src/ops/ops.test.ts',
   'core/src/runtime-delivery.test.ts',
-  'core/src/source/kubernetes/{e2e,events-source,involved-labels,resume,soak}.test.ts',
+  'core/src/source/kubernetes/{e2e,events-source,fault-storm,involved-labels,resume,soak}.test.ts',
   'core/src/testing/compliance.test.ts',
   'core/src/record/timestamp.test.ts', // a child node per time zone
   'core/src/util/{expose-gc,lean-client-node,logger,node-http}.test.ts',

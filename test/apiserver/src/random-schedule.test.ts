@@ -32,8 +32,13 @@ describe('randomFaultSchedule', () => {
   it('mixes every kind of trouble, and sometimes several at once', () => {
     const labels = new Set<string>();
     let bursts = 0;
+    let restarts = 0;
     for (let seed = 1; seed <= 50; seed++) {
       const { entries } = randomFaultSchedule({ seed, durationMs: 3000 });
+      // A restart: the open watch cut, then 503/429 waiting for the reconnect, arriving together.
+      restarts += entries.filter(
+        (e, i) => e.fault.type === 'reset' && e.live === true && e.fault.afterEvents === undefined && entries[i + 1]?.atMs === e.atMs && entries[i + 1]?.fault.type === 'http',
+      ).length;
       for (const e of entries) labels.add(faultLabel(e).replace(/ \+\d+/, ''));
       bursts += entries.filter((e, i) => i > 0 && entries[i - 1]!.atMs === e.atMs).length;
     }
@@ -64,5 +69,6 @@ describe('randomFaultSchedule', () => {
       ].sort(),
     );
     expect(bursts).toBeGreaterThan(0);
+    expect(restarts).toBeGreaterThan(0);
   });
 });
