@@ -265,6 +265,9 @@ export function sampleRecord(overrides = {}) {
     reportingController: 'kubelet',
     reportingInstance: 'node-2',
     apiVersion: 'v1',
+    eventAction: '',
+    related: null,
+    series: null,
     enrichment: {
       labels: { app: 'web', 'pod-template-hash': '7d9f8c6b5' },
       annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-01-01T00:00:00Z' },

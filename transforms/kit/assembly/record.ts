@@ -22,6 +22,14 @@ export class InvolvedObject {
   fieldPath: string = "";
 }
 
+/** An events-API series: the event recurred `count` times, the last at `lastObservedTime`. */
+@json
+export class EventSeries {
+  count: i64 = 0;
+  /** ISO-8601 UTC, or null. */
+  lastObservedTime: string | null = null;
+}
+
 /** Reporting component and host. */
 @json
 export class EventSource {
@@ -121,6 +129,12 @@ export class EventRecord {
   reportingController: string = "";
   reportingInstance: string = "";
   apiVersion: string = "";
+  /** The Event's own action (Binding, Scheduling, …); "" when absent. Not the watch verb (`action`). */
+  eventAction: string = "";
+  /** A second object the event is about, or null. */
+  related: InvolvedObject | null = null;
+  /** The Event's series, or null. */
+  series: EventSeries | null = null;
   enrichment: Enrichment = new Enrichment();
 
   /** A deep copy (for fan-out). */

@@ -67,6 +67,15 @@ describe('EventRecord JSON round trip', () => {
       },
     });
     expect(await h.callRaw(sparse)).toBe(JSON.stringify(sparse));
+    const eventsApi = sampleRecord({
+      apiVersion: 'events.k8s.io/v1beta1',
+      eventAction: 'Scheduling',
+      related: { kind: 'PersistentVolumeClaim', name: 'data-0 ✓', namespace: 'shop', uid: 'c1', apiVersion: 'v1', fieldPath: '' },
+      series: { count: 9007199254740991, lastObservedTime: '2026-01-02T03:09:05.999Z' },
+    });
+    expect(await h.callRaw(eventsApi)).toBe(JSON.stringify(eventsApi));
+    const seriesWithoutTime = sampleRecord({ series: { count: 0, lastObservedTime: null } });
+    expect(await h.callRaw(seriesWithoutTime)).toBe(JSON.stringify(seriesWithoutTime));
     const podStartNull = sampleRecord();
     podStartNull.enrichment.pod.startTime = null;
     podStartNull.enrichment.node.addresses.push({ type: 'Hostname', address: 'node-2' });
@@ -133,6 +142,9 @@ describe('EventRecord JSON round trip', () => {
       reportingController: '',
       reportingInstance: '',
       apiVersion: '',
+      eventAction: '',
+      related: null,
+      series: null,
       enrichment: { labels: {}, annotations: {}, owners: [], workload: null, node: null, pod: null, services: [], errors: [] },
     });
   });
