@@ -23,7 +23,10 @@ const TIMEOUT_MS = 45_000;
 /** The memory-limited variants `npm test` runs (the others only in run.mjs, to keep it fast). */
 const SHORT_LIMITED = new Set(['kill-9:at-least-once@128Mi']);
 
-for (const s of SCENARIOS.filter((x) => x.memoryMiB === undefined || SHORT_LIMITED.has(`${x.name}:${x.mode}`))) {
+/** Run elsewhere: the fault storms' short version is core/src/source/kubernetes/fault-storm.test.ts, on the sources. */
+const ELSEWHERE = new Set(['fault-storm']);
+
+for (const s of SCENARIOS.filter((x) => !ELSEWHERE.has(x.name) && (x.memoryMiB === undefined || SHORT_LIMITED.has(`${x.name}:${x.mode}`)))) {
   describe(`${s.name} (${s.mode})`, () => {
     it(
       // eslint-disable-next-line vitest/valid-title -- the title is a string either way

@@ -23,7 +23,25 @@ if (selected.length === 0) {
 // Memory-limited variants only ('-' without a limit): cgroup MiB, the highest peak charged to one
 // process's cgroup (max RSS counts Node's binary pages charged elsewhere, so it can exceed the limit);
 // OOM, the kills summed over every process's cgroup.
-const COLUMNS = ['scenario', 'mode', 'produced', 'delivered', 'lost', 'duplicated', 'max RSS MB', 'cgroup MiB', 'OOM', 'seconds', 'verdict'];
+// Fault storms only: seeds run; covered, the versions a gap marker accounts for (counted in
+// delivered); recovery, healthy server → watching again, p50/p95/max against the largest target.
+const COLUMNS = [
+  'scenario',
+  'mode',
+  'seeds',
+  'produced',
+  'delivered',
+  'covered',
+  'lost',
+  'duplicated',
+  'recovery p50/p95/max s (target)',
+  'max RSS MB',
+  'cgroup MiB',
+  'OOM',
+  'seconds',
+  'verdict',
+];
+const secs = (ms) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : 'never');
 const rows = [];
 let failed = false;
 for (const s of selected) {
@@ -47,10 +65,13 @@ const cells = rows.map((r) =>
   [
     r.scenario,
     r.mode,
+    r.seeds,
     r.produced,
     r.delivered,
+    r.covered,
     r.lost,
     r.duplicated,
+    r.recovery === undefined ? undefined : `${secs(r.recovery.p50Ms)}/${secs(r.recovery.p95Ms)}/${secs(r.recovery.maxMs)} (${secs(r.recovery.targetMs)})`,
     r.maxRssMb,
     r.cgroupPeakMb === null ? '?' : r.cgroupPeakMb,
     r.oomKills === null ? '?' : r.oomKills,

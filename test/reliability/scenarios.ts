@@ -11,12 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '@k8stream/apiserver-double';
 import type { ApiServerDouble, ApiServerOptions } from '@k8stream/apiserver-double';
+import { quantile, runStorms, STORM_PROFILES, stormViolations } from './fault-storm.ts';
 import { createProducer } from './producer.ts';
 import type { Producer } from './producer.ts';
 import { assertCgroupsWritable, startK8stream } from './process.ts';
 import type { Delivery, ExitStatus, K8streamOptions, K8streamRun } from './process.ts';
 import { startReceiver } from './receiver.ts';
 import type { Receiver } from './receiver.ts';
+import { distKit } from './storm-kit.ts';
 
 export type Size = 'short' | 'long';
 
@@ -41,6 +43,14 @@ export interface Result {
   /** Highest peak charged to one of those cgroups, MiB (what the limit is judged against; see process.ts). */
   cgroupPeakMb?: number | null;
   seconds: number;
+  /** Fault storms: seeds run. */
+  seeds?: number;
+  /** Fault storms: produced versions not delivered but covered by a gap marker. */
+  covered?: number;
+  /** Fault storms: recovery times (healthy server → watching again), ms, and the largest target. */
+  recovery?: { p50Ms: number; p95Ms: number; maxMs: number; targetMs: number };
+  /** Fault storms: the seeds that broke the property, with why. */
+  failedSeeds?: string[];
 }
 
 /** A scenario with the guarantees its result must keep. */
@@ -61,6 +71,7 @@ export function violations(scenario: Pick<Scenario, 'noLoss' | 'noDuplicates'>, 
   const out: string[] = [];
   if (scenario.noLoss && result.lost !== 0) out.push(`${result.lost} ids lost`);
   if (scenario.noDuplicates && result.duplicated !== 0) out.push(`${result.duplicated} ids duplicated`);
+  if (result.failedSeeds !== undefined && result.failedSeeds.length > 0) out.push(`seeds failed: ${result.failedSeeds.join('; ')}`);
   if (result.oomKills === null) out.push('OOM kills not counted by this kernel (no oom_kill line)');
   else if (result.oomKills !== undefined && result.oomKills > 0) out.push(`${result.oomKills} OOM kills`);
   return out;
@@ -497,6 +508,49 @@ export async function unwritableBuffer(_size: Size): Promise<Result> {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fault storms (in-process)
+// ---------------------------------------------------------------------------------------------
+
+/** Seeds per size, and how many run at once. */
+const STORM_SEEDS = { short: { seeds: 20, concurrency: 5 }, long: { seeds: 200, concurrency: 10 } } as const;
+
+/**
+ * Seeded random fault storms on the API server (fault-storm.ts) against the events source of
+ * the build, in this process: every produced version delivered or covered by a gap marker, and
+ * watching again within 5 s + the Retry-After in effect (≤ 35 s) once the server is healthy.
+ * `delivered` counts versions delivered or covered; `maxRssMb` is this process's peak.
+ */
+export async function faultStorm(size: Size): Promise<Result> {
+  const t0 = performance.now();
+  const { seeds, concurrency } = STORM_SEEDS[size];
+  const results = await runStorms(
+    distKit,
+    Array.from({ length: seeds }, (_, i) => i + 1),
+    STORM_PROFILES[size],
+    concurrency,
+  );
+  const sum = (k: 'produced' | 'delivered' | 'covered' | 'lost' | 'duplicated') => results.reduce((n, r) => n + r[k], 0);
+  const recoveries = results.map((r) => r.recoveryMs ?? Infinity);
+  return {
+    scenario: 'fault-storm',
+    mode: 'in-process',
+    seeds,
+    produced: sum('produced'),
+    delivered: sum('delivered') + sum('covered'),
+    covered: sum('covered'),
+    lost: sum('lost'),
+    duplicated: sum('duplicated'),
+    recovery: { p50Ms: quantile(recoveries, 0.5), p95Ms: quantile(recoveries, 0.95), maxMs: Math.max(...recoveries), targetMs: Math.max(...results.map((r) => r.targetMs)) },
+    failedSeeds: results.flatMap((r) => {
+      const broken = stormViolations(r);
+      return broken.length === 0 ? [] : [`${r.seed} (${broken.join(', ')})`];
+    }),
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+  };
+}
+
 /** The memory limits the outage and crash scenarios run in once more (issue 14). */
 const LIMITED_MIB = [128] as const;
 
@@ -511,6 +565,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'compaction-while-down', mode: 'state', noLoss: true, noDuplicates: true, run: compactionWhileDown },
   { name: 'leader-handover', mode: 'at-least-once', noLoss: true, noDuplicates: true, run: leaderHandover },
   { name: 'unwritable-buffer', mode: 'disk', noLoss: true, noDuplicates: true, run: unwritableBuffer },
+  { name: 'fault-storm', mode: 'in-process', noLoss: true, noDuplicates: true, run: faultStorm },
   // Issue 14: the outages and crashes once more with every k8stream process in a 128 MiB cgroup.
   ...LIMITED_MIB.flatMap((mib) => [
     { name: 'sink-down', mode: `memory@${mib}Mi`, noLoss: true, noDuplicates: true, memoryMiB: mib, run: sinkDown('memory', mib) },
