@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { toRecord } from './map.js';
@@ -7,6 +7,7 @@ import type { JsonValue } from './schema.js';
 
 const schemaFile = fileURLToPath(new URL(`../../schema/${EVENT_RECORD_SCHEMA_FILE}`, import.meta.url));
 const demoFile = fileURLToPath(new URL('../../../examples/demo/events.json', import.meta.url));
+const corpusDir = fileURLToPath(new URL('../../../test/fixtures/events-corpus/', import.meta.url));
 
 type Schema = { readonly [key: string]: JsonValue };
 
@@ -97,6 +98,30 @@ describe('event record JSON Schema', () => {
       problems.push(...errorsOf(EVENT_RECORD_JSON_SCHEMA, rec, rec.id));
     }
     expect(problems).toEqual([]);
+  });
+
+  it('validates every record made from the events corpus: events API, related, series, odd text and times', async () => {
+    const problems: string[] = [];
+    let n = 0;
+    for (const file of (await readdir(corpusDir)).filter((f) => f.endsWith('.json'))) {
+      const list = JSON.parse(await readFile(corpusDir + file, 'utf8')) as { apiVersion: string; items: Record<string, unknown>[] };
+      for (const item of list.items) {
+        const rec = toRecord({ apiVersion: list.apiVersion, ...item }, { cluster: 'corpus', action: 'SYNC' });
+        problems.push(...errorsOf(EVENT_RECORD_JSON_SCHEMA, rec, `${file} ${rec.id}`));
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(25);
+    expect(problems).toEqual([]);
+  });
+
+  it('rejects a related or series of the wrong shape', () => {
+    const rec = toRecord({ metadata: { uid: 'u', resourceVersion: '1' } }, { cluster: 'c', action: 'SYNC' });
+    expect(errorsOf(EVENT_RECORD_JSON_SCHEMA, { ...rec, related: { kind: 'Pod' }, series: { count: 1.5, lastObservedTime: 'later' }, eventAction: null })).toEqual([
+      '$.eventAction: expected string, got null',
+      '$.related: matches no anyOf branch',
+      '$.series: matches no anyOf branch',
+    ]);
   });
 
   it('validates a fully enriched record', () => {
