@@ -344,6 +344,7 @@ describe('streaming list (sendInitialEvents)', () => {
     const { lw, got } = engine(s, { sendInitialEvents: true });
     await got.until((items) => items.length === 1);
     expect(got.items[0]).toMatchObject({ kind: 'sync', reason: 'initial', resourceVersion: '5' });
+    expect(lw.state()).toMatchObject({ established: true, failingSince: null }); // live once the initial events ended
     expect(ids(got.of('sync')[0]!.objects)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
     s.store.create('events', event('live'));
     await got.until((items) => items.length === 2);

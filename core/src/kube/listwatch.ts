@@ -259,7 +259,7 @@ class ListWatchEngine implements ListWatch {
   private failingSince: number | null = null;
   private lastDataAt: number | null = null;
   private nextRetryAt: number | null = null;
-  /** When the current watch opened (null while none is open). */
+  /** When the current watch went live (null while none is, and during a streaming list's initial events). */
   private openedAt: number | null = null;
   /** The current watch completed a healthy cycle (data, or open for `healthyWatchMs`). */
   private cycleHealthy = false;
@@ -556,11 +556,13 @@ class ListWatchEngine implements ListWatch {
     c.errors++;
   }
 
-  /** A watch opened (HTTP 200) after its list: no longer failing, though not yet a healthy cycle. */
-  private watchOpened(): void {
-    this.watching = true;
+  /**
+   * The watch is live: opened (HTTP 200) after a completed list, or a streaming list sent its
+   * initial-events-end bookmark. No longer failing, though not yet a healthy cycle.
+   */
+  private live(): void {
+    this.established = true;
     this.openedAt = this.o.now();
-    this.cycleHealthy = false;
     if (this.failingSince !== null) {
       this.o.logger.info('list+watch recovered: watching again', { target: this.target, failingForMs: this.openedAt - this.failingSince, failures: this.retry.consecutive });
       this.failingSince = null;
@@ -678,8 +680,9 @@ class ListWatchEngine implements ListWatch {
     this.c.watches++;
     const request = describeRequest('GET', path, query);
     const stream = await client.openLines(path, query, signal, { idleTimeoutMs: this.o.idleTimeoutMs });
-    this.watchOpened();
-    if (!initial) this.established = true;
+    this.watching = true;
+    this.cycleHealthy = false;
+    if (!initial) this.live();
     this.o.logger.debug('watch open', { target: this.target, resourceVersion: this.rv, initial });
     this.notify();
     let lines = 0;
@@ -699,7 +702,7 @@ class ListWatchEngine implements ListWatch {
           }
           lines++;
           this.lastDataAt = this.o.now();
-          if (!this.cycleHealthy) this.healthyCycle();
+          if (!this.cycleHealthy && initialObjects === null) this.healthyCycle();
           const rv = resourceVersionOf(ev.object);
           if (ev.type === 'BOOKMARK') {
             this.c.bookmarks++;
@@ -710,7 +713,7 @@ class ListWatchEngine implements ListWatch {
               initialObjects = null;
               if (!(await this.deliverSync(objects, rv, pendingGap))) return { kind: 'closed', lines };
               this.initialDelivered = true;
-              this.established = true;
+              this.live();
               continue;
             }
             if (rv !== null) this.rv = rv;
