@@ -5,7 +5,11 @@ export { loadKubeConfig, expandPath, SERVICE_ACCOUNT_DIR } from './kubeconfig.js
 export type { LoadKubeConfigOptions, LoadedKubeConfig } from './kubeconfig.js';
 export { KubeApiError, describeRequest, describeTarget } from './api-error.js';
 export type { KubeErrorKind, RequestDescription } from './api-error.js';
-export { createListWatch } from './listwatch.js';
+export { createListWatch, failuresByReason } from './listwatch.js';
+export { failureReason, retryClassOf, FAILURE_REASONS, RETRY_CLASSES } from './failure.js';
+export type { FailureReason, RetryClass } from './failure.js';
+export { RetryPolicy, DEFAULT_RETRY_BACKOFF, DEFAULT_MAX_RETRY_AFTER_MS } from './retry-policy.js';
+export type { RetryPolicyOptions } from './retry-policy.js';
 export type { KubeObject, ListWatch, ListWatchCounters, ListWatchItem, ListWatchOptions, ListWatchState } from './listwatch.js';
 export { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 export { sleep } from '../sink-kit/sleep.js';
