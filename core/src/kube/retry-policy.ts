@@ -13,6 +13,7 @@
  */
 import { Backoff } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
+import { RETRY_CLASSES } from './failure.js';
 import type { RetryClass } from './failure.js';
 
 export interface RetryPolicyOptions {
@@ -68,7 +69,7 @@ export class RetryPolicy {
 
   /** A healthy list+watch cycle: every class starts over. */
   reset(): void {
-    for (const cls of ['throttled', 'expired', 'failure'] as const) {
+    for (const cls of RETRY_CLASSES) {
       this.counts[cls] = 0;
       this.backoffs[cls].reset();
     }
