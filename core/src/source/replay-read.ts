@@ -142,7 +142,8 @@ function* expand(value: unknown, line: number | null, where: string, ctx: ReadCo
       yield rejected(value, line, `${where}items is ${kindOf(items)}; expected an array of Events`, ctx);
       return;
     }
-    for (let i = 0; i < items.length; i++) yield eventEntry('ADDED', items[i], line, `${where}items[${i}]`, ctx);
+    const inherited = itemApiVersion(value);
+    for (let i = 0; i < items.length; i++) yield eventEntry('ADDED', withApiVersion(items[i], inherited), line, `${where}items[${i}]`, ctx);
     return;
   }
   yield entry(value, line, where, ctx);
@@ -179,6 +180,22 @@ function eventEntry(type: WatchType, value: unknown, line: number | null, where:
 function isListLike(value: Record<string, unknown>): boolean {
   const kind = value['kind'];
   return kind === undefined || (typeof kind === 'string' && kind.endsWith('List'));
+}
+
+/**
+ * The apiVersion a typed list (`EventList`, as the API server answers a list request) gives its
+ * items, which carry none of their own there: an `events.k8s.io/v1beta1` list's items are
+ * v1beta1 events. A generic `List` (kubectl's output) names only itself: null.
+ */
+function itemApiVersion(list: Record<string, unknown>): string | null {
+  const { kind, apiVersion } = list;
+  return typeof kind === 'string' && kind !== 'List' && typeof apiVersion === 'string' && apiVersion !== '' ? apiVersion : null;
+}
+
+/** `item` with `apiVersion` when it has none (a shallow copy; the input is not changed). */
+function withApiVersion(item: unknown, apiVersion: string | null): unknown {
+  if (apiVersion === null || !isObj(item) || item['apiVersion'] !== undefined) return item;
+  return { apiVersion, ...item };
 }
 
 /** An entry that is JSON but no Event: dead-lettered by the pipeline, with `file[:line]: problem`. */

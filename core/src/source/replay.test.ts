@@ -95,6 +95,20 @@ describe('replay source: formats', () => {
     expect(uids((await collect(file)).flat())).toEqual(['uid-1']);
   });
 
+  it("gives the items of a typed EventList the list's apiVersion (the API server's list answer: items carry none)", async () => {
+    const bare = (n: number) => {
+      const { apiVersion: _a, kind: _k, ...rest } = event(n);
+      return rest;
+    };
+    await write('v1beta1.json', JSON.stringify({ apiVersion: 'events.k8s.io/v1beta1', kind: 'EventList', metadata: {}, items: [bare(1), event(2)] }));
+    const items = (await collect('v1beta1.json')).flat();
+    expect(items.map((i) => i.object['apiVersion'])).toEqual(['events.k8s.io/v1beta1', 'v1']);
+    expect(toRecord(items[0]?.object, { cluster: 'c', action: 'SYNC' }).apiVersion).toBe('events.k8s.io/v1beta1');
+    // kubectl's generic List names only itself: an item without apiVersion keeps none.
+    await write('generic.json', listOf([bare(3)]));
+    expect((await collect('generic.json')).flat()[0]?.object['apiVersion']).toBeUndefined();
+  });
+
   it('reads a JSON array of events and watch events', async () => {
     await write('a.json', JSON.stringify([event(1), { type: 'MODIFIED', object: event(1, { count: 2 }) }, { type: 'DELETED', object: event(2) }], null, 2));
     const items = (await collect('a.json')).flat();
