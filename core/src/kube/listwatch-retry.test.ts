@@ -183,6 +183,26 @@ describe('readiness of the engine', () => {
   });
 });
 
+describe('streaming list readiness', () => {
+  it('keeps failing while a streaming list sends its initial events, until they end', async () => {
+    const s = (server = await startApiServer());
+    for (let i = 0; i < 5; i++) s.store.create('events', event(`e${i}`));
+    const ft = fakeTime();
+    const recovered: unknown[] = [];
+    const logger = createLogger({ level: 'info', format: 'json', write: (l) => void (l.includes('list+watch recovered') && recovered.push(JSON.parse(l))) });
+    s.faults.next({ verb: 'watch' }, { type: 'http', status: 500 });
+    s.faults.next({ verb: 'watch' }, { type: 'reset', afterEvents: 2 }); // opens, sends 2 initial events, breaks
+    const { lw, got } = engine(s, { ...SMALL, sleep: ft.sleep, now: ft.now, sendInitialEvents: true, logger });
+    await got.until((items) => items.length === 1);
+    expect(ft.asked).toEqual([100, 200]);
+    expect(lw.counters()).toMatchObject({ serverErrors: 1, resets: 1 });
+    expect(lw.state()).toMatchObject({ established: true, failingSince: null });
+    // One run of failures, from the first one (t0) to the end of the initial events (t0 + 300):
+    // the stream that opened and broke before its end bookmark did not end it.
+    expect(recovered).toEqual([expect.objectContaining({ failingForMs: 300, failures: 2 })]);
+  });
+});
+
 describe('retry log lines', () => {
   it('a long outage logs a WARN line at least every 30 s + one wait, each naming the next attempt', async () => {
     const s = (server = await startApiServer({ bookmarkIntervalMs: 20 }));
