@@ -24,6 +24,19 @@ describe('shiftTimestamps', () => {
     });
   });
 
+  it('reads a zone-less timestamp as UTC whatever the host time zone (the gap to a zoned one is kept)', () => {
+    const tz = process.env['TZ'];
+    process.env['TZ'] = 'Asia/Tokyo'; // Node applies a TZ assigned at run time
+    try {
+      const ev: Record<string, unknown> = { firstTimestamp: '2026-11-02T09:00:00', lastTimestamp: '2026-11-02T09:10:00Z' };
+      shiftTimestamps(ev, Date.parse('2027-01-01T00:00:00Z'));
+      expect(ev).toEqual({ firstTimestamp: '2026-12-31T23:50:00.000Z', lastTimestamp: '2027-01-01T00:00:00.000Z' });
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
+  });
+
   it('leaves events without timestamps (or with garbage) alone', () => {
     const ev = { metadata: { uid: 'x' }, lastTimestamp: 'soon' };
     shiftTimestamps(ev, 0);

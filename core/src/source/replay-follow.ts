@@ -4,6 +4,7 @@
  * gets a uid suffix, resourceVersions keep increasing, and timestamps move to the time of
  * emission (keeping the gap between an event's first and last occurrence).
  */
+import { parseIsoUtc } from '../record/timestamp.js';
 
 /** Timestamp fields of core/v1 and events.k8s.io/v1 Events, as paths. */
 const TIME_FIELDS: readonly (readonly [string, string] | readonly [string])[] = [
@@ -38,7 +39,7 @@ export function shiftTimestamps(event: Record<string, unknown>, now: number): vo
     if (!isObj(holder)) continue;
     const value = holder[key];
     if (typeof value !== 'string' || value === '') continue;
-    const ms = Date.parse(value);
+    const ms = parseIsoUtc(value) ?? Date.parse(value); // a zone-less time is UTC, as the record reads it
     if (Number.isFinite(ms)) found.push({ holder, key, ms });
   }
   if (found.length === 0) return;
