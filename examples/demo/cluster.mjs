@@ -68,7 +68,9 @@ const code = await runCli(['run', '--config', join(here, '.k8streamrc'), ...pass
 });
 stop.abort();
 await producing;
-process.stderr.write(`demo: the cluster held ${history} events and produced ${follow ? sim.produced.length - 300 : live} more; k8stream received ${received}\n`);
+process.stderr.write(
+  `demo: the cluster held ${history} events and produced ${follow ? sim.produced.length - 300 : live} more; k8stream received ${received} of them (events; the summary above also counts bookmarks)\n`,
+);
 await server.close();
 await rm(tmp, { recursive: true, force: true });
 process.exitCode = code;
