@@ -25,7 +25,7 @@ const SLOW = [
   'plugins/sink-http/src/{compliance,recipes,sink,tls}.test.ts',
   'plugins/sink-s3/src/{compliance,sink}.test.ts',
   'plugins/sink-stdout/src/{compliance,sink}.test.ts',
-  'test/apiserver/src/{client-node,faults,https,kubectl,list,rest,store,watch}.test.ts',
+  'test/apiserver/src/{client-node,faults,https,kubectl,list,rest,store,storm,watch}.test.ts',
 ];
 
 export default defineConfig({
