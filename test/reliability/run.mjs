@@ -23,7 +23,8 @@ if (selected.length === 0) {
 // Memory-limited variants only ('-' without a limit): cgroup MiB, the highest peak charged to one
 // process's cgroup (max RSS counts Node's binary pages charged elsewhere, so it can exceed the limit);
 // OOM, the kills summed over every process's cgroup.
-// Fault storms only: seeds run; covered, the versions a gap marker accounts for (counted in
+// Fault storms only: seeds run; faults applied/scheduled over all seeds (the others were still
+// pending when their storm ended); covered, the versions a gap marker accounts for (counted in
 // delivered); recovery, healthy server → watching again, p50/p95/max against the largest target.
 const COLUMNS = [
   'scenario',
@@ -66,6 +67,7 @@ const cells = rows.map((r) =>
     r.scenario,
     r.mode,
     r.seeds,
+    r.faults === undefined ? undefined : `${r.faults.applied}/${r.faults.scheduled}`,
     r.produced,
     r.delivered,
     r.covered,

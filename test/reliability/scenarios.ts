@@ -49,6 +49,8 @@ export interface Result {
   covered?: number;
   /** Fault storms: recovery times (healthy server → watching again), ms, and the largest target. */
   recovery?: { p50Ms: number; p95Ms: number; maxMs: number; targetMs: number };
+  /** Fault storms: faults applied and scheduled, over every seed (the rest were still pending when the storm ended). */
+  faults?: { applied: number; scheduled: number };
   /** Fault storms: the seeds that broke the property, with why. */
   failedSeeds?: string[];
 }
@@ -541,6 +543,7 @@ export async function faultStorm(size: Size): Promise<Result> {
     covered: sum('covered'),
     lost: sum('lost'),
     duplicated: sum('duplicated'),
+    faults: { applied: results.reduce((n, r) => n + r.faultsApplied, 0), scheduled: results.reduce((n, r) => n + r.faultsScheduled, 0) },
     recovery: { p50Ms: quantile(recoveries, 0.5), p95Ms: quantile(recoveries, 0.95), maxMs: Math.max(...recoveries), targetMs: Math.max(...results.map((r) => r.targetMs)) },
     failedSeeds: results.flatMap((r) => {
       const broken = stormViolations(r);
