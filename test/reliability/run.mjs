@@ -30,6 +30,7 @@ const COLUMNS = [
   'scenario',
   'mode',
   'seeds',
+  'faults',
   'produced',
   'delivered',
   'covered',
