@@ -106,6 +106,26 @@ describe('fault storms', () => {
     storm.end();
   });
 
+  it('a silence that outlived its history ends with an in-stream 410; one in the middle of the initial state sends the rest', async () => {
+    await start(4);
+    const storm = s.faults.schedule([
+      { atMs: 0, verb: 'watch', fault: { type: 'silent', afterEvents: 1 } },
+      { atMs: 0, verb: 'watch', fault: { type: 'silent', afterEvents: 2 } },
+    ]);
+    await storm.until((st) => st.arrived === 2);
+    const compacted = await watchFrom(1);
+    expect(name(await compacted.next())).toBe('e1');
+    const initial = await openWatch(s.url, '/api/v1/events?watch=true'); // synthetic ADDED for e0…e3
+    expect((await initial.take(2)).map(name)).toEqual(['e0', 'e1']);
+    s.compact(); // history up to rv 4: the first silent watch stopped at 2, the second (state at 4) has all it needs
+    s.store.create('events', eventBody('e4'));
+    storm.end();
+    expect(await compacted.next()).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired', message: 'too old resource version: 2 (4)' } });
+    expect(await compacted.ended).toEqual({ kind: 'end' });
+    expect((await initial.take(3)).map(name)).toEqual(['e2', 'e3', 'e4']);
+    initial.close();
+  });
+
   it('a silent list gets no answer until the storm ends, then the normal one', async () => {
     await start(2);
     const storm = s.faults.schedule([{ atMs: 0, verb: 'list', fault: { type: 'silent' } }]);
