@@ -209,7 +209,7 @@ export class Ledger {
     }
   }
 
-  /** Takes in the items delivered since the last call. */
+  /** Takes in what was added to `items` (everything delivered so far, one growing array) since the last call. */
   read(items: readonly Record<string, unknown>[]): void {
     for (; this.cursor < items.length; this.cursor++) {
       const meta = items[this.cursor]!['metadata'] as { uid?: unknown; resourceVersion?: unknown } | undefined;
@@ -300,7 +300,7 @@ export async function runStorms(kit: StormKit, seeds: readonly number[], profile
 }
 
 /** Whether a seed kept the property; the reasons it did not, as sentences. */
-export function stormViolations(r: StormResult): string[] {
+export function stormViolations(r: Pick<StormResult, 'lost' | 'duplicated' | 'unknown' | 'recoveryMs' | 'targetMs'>): string[] {
   const out: string[] = [];
   if (r.lost > 0) out.push(`${r.lost} versions lost`);
   if (r.duplicated > 0) out.push(`${r.duplicated} versions delivered twice`);
