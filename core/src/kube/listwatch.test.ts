@@ -159,6 +159,23 @@ describe('list+watch recovery', () => {
     expect(got.items.find((i) => i.kind === 'gap')).toEqual({ kind: 'gap', fromResourceVersion: '1', toResourceVersion: '11', cause: 'expired' });
   });
 
+  it('streaming pages: a re-list that breaks off after announcing its gap announces the stretch to the list that completes as a second gap', async () => {
+    const s = (server = await startApiServer());
+    for (let i = 0; i < 20; i++) s.store.create('events', event(`e${i}`));
+    const { lw, got } = engine(s, { pageSize: 10, streamPages: true });
+    await got.until(() => lw.state().watching);
+    // The watch expires; the re-list's first page goes out (with the gap up to its revision) and
+    // its continuation fails; meanwhile the cluster moves on, so the next list is at a later revision.
+    s.faults.next({ verb: 'watch' }, { type: 'error410' });
+    const moveOn = (r: RequestInfo): boolean => r.query.has('continue') && s.store.create('events', event('late')) !== undefined;
+    s.faults.next({ verb: 'list', when: moveOn }, { type: 'http', status: 503 });
+    s.closeWatches();
+    await got.until((items) => items.filter((i) => i.kind === 'gap').length === 2 && lw.state().watching);
+    const gaps = got.of('gap');
+    expect(gaps[0]).toMatchObject({ fromResourceVersion: '20', toResourceVersion: '20' });
+    expect(gaps[1]).toMatchObject({ fromResourceVersion: '20', toResourceVersion: '21' });
+  });
+
   it('streaming pages, requests the next page while the consumer still holds the current one', async () => {
     const s = (server = await startApiServer());
     for (let i = 0; i < 50; i++) s.store.create('events', event(`e${String(i).padStart(2, '0')}`));

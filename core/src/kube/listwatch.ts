@@ -390,11 +390,12 @@ class ListWatchEngine implements ListWatch {
       this.notify();
       if (needList && !this.useWatchList) {
         let listed: { objects: KubeObject[]; resourceVersion: string };
-        let gapDelivered = false;
+        /** The revision this attempt announced the pending gap up to (its first page's); null before. */
+        let gapDeliveredAt: string | null = null;
         const onPage = this.o.streamPages
           ? async (objects: KubeObject[], resourceVersion: string, restart: boolean): Promise<boolean> => {
-              if (pendingGap !== null && !gapDelivered) {
-                gapDelivered = true;
+              if (pendingGap !== null && gapDeliveredAt === null) {
+                gapDeliveredAt = resourceVersion;
                 if (!(await this.queue.push({ kind: 'gap', fromResourceVersion: pendingGap.from, toResourceVersion: resourceVersion, cause: pendingGap.cause }))) return false;
               }
               return this.queue.push({ kind: 'page', objects, resourceVersion, reason: this.synced ? 'relist' : 'initial', restart });
@@ -402,9 +403,12 @@ class ListWatchEngine implements ListWatch {
           : undefined;
         try {
           listed = await this.listAll(onPage);
-          if (gapDelivered) pendingGap = null;
+          if (gapDeliveredAt !== null) pendingGap = null;
         } catch (err) {
-          if (gapDelivered) pendingGap = null;
+          // The marker went out up to this attempt's revision, but the attempt broke off: the list
+          // that completes is at a later one, and what changed in between and is superseded there
+          // is missing too. The next attempt announces that stretch as a gap of its own.
+          if (gapDeliveredAt !== null && pendingGap !== null) pendingGap = { from: gapDeliveredAt, cause: pendingGap.cause };
           if (signal.aborted) return;
           if (!this.synced && isFatal(err)) throw startupError(err);
           await this.failed('list', failureReason(err), errorMessage(err), err);
