@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { latestTimestamp, normalizeTimestamp, parseIsoUtc } from './timestamp.js';
+import { latestTimestamp, normalizeTimestamp, parseIsoUtc, parseTimestampMs } from './timestamp.js';
 
 const moduleFile = fileURLToPath(new URL('./timestamp.ts', import.meta.url));
 
@@ -25,6 +25,15 @@ describe('normalizeTimestamp: zone-less timestamps are UTC', () => {
     expect(parsedInTokyo.trim()).toBe('2026-11-02T00:24:30.000Z');
     expect(normalizeIn('Asia/Tokyo', zoneless)).toEqual(utc);
     expect(normalizeIn('America/Los_Angeles', zoneless)).toEqual(utc);
+  });
+});
+
+describe('parseTimestampMs', () => {
+  it('reads Z times as Date.parse does, zone-less ones as UTC, and gives NaN for no time', () => {
+    expect(parseTimestampMs('2026-11-02T09:24:30.5Z')).toBe(Date.UTC(2026, 10, 2, 9, 24, 30, 500));
+    expect(parseTimestampMs('2026-11-02T09:24:30')).toBe(Date.UTC(2026, 10, 2, 9, 24, 30));
+    expect(parseTimestampMs('2026-11-02T18:24:30+09:00')).toBe(Date.UTC(2026, 10, 2, 9, 24, 30));
+    expect(parseTimestampMs('soon')).toBeNaN();
   });
 });
 

@@ -144,6 +144,18 @@ describe('EventTracker', () => {
     expect(lastOccurrence({ lastTimestamp: '2026-01-01T00:00:00Z', metadata: { creationTimestamp: '2026-06-01T00:00:00Z' } })).toBe(Date.parse('2026-01-01T00:00:00Z'));
     expect(lastOccurrence({ lastTimestamp: 'garbage' })).toBeNull();
   });
+
+  it('reads a zone-less occurrence time as UTC whatever the host time zone (the max-age cut-off)', () => {
+    const tz = process.env['TZ'];
+    process.env['TZ'] = 'Asia/Tokyo'; // Node applies a TZ assigned at run time
+    try {
+      expect(lastOccurrence({ lastTimestamp: '2026-01-01T00:00:00' })).toBe(Date.UTC(2026, 0, 1));
+      expect(lastOccurrence({ eventTime: '2026-01-01T00:00:00.123456' })).toBe(Date.UTC(2026, 0, 1, 0, 0, 0, 123));
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
+  });
 });
 
 describe('occurrenceTimes', () => {

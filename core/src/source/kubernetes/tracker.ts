@@ -21,6 +21,7 @@ import { rvNumber } from '../../checkpoint/position.js';
 import type { KubeObject, ListWatchItem } from '../../kube/listwatch.js';
 import { TrackedEvents } from './tracked-events.js';
 import type { Version } from './tracked-events.js';
+import { parseTimestampMs } from '../../record/timestamp.js';
 
 export type EmitType = 'SYNC' | 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -379,7 +380,7 @@ export function lastOccurrence(obj: KubeObject): number | null {
     let best: number | null = null;
     for (const v of values) {
       if (typeof v !== 'string' || v === '') continue;
-      const ms = Date.parse(v);
+      const ms = parseTimestampMs(v);
       if (Number.isFinite(ms) && (best === null || ms > best)) best = ms;
     }
     return best;
