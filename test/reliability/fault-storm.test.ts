@@ -19,6 +19,14 @@ describe('Ledger', () => {
     expect(ledger.counts()).toEqual({ produced: 7, delivered: 4, covered: 1, lost: 2, duplicated: 0, unknown: 0, gapMarkers: 1, lostIds: ['b:2', 'd:6'] });
   });
 
+  it('takes markers whose windows touch as one gap', () => {
+    // a:3 is in (1, 4] but superseded only in (4, 8]: covered by the two together, not by either.
+    const ledger = new Ledger(['a:1', 'a:3', 'a:6', 'b:9', 'b:10', 'b:11'], 0);
+    const delivered = [item('a', 1), marker(1, 4), marker(4, 8), item('a', 6), marker(9, 11), item('b', 11)];
+    ledger.read(delivered);
+    expect(ledger.counts()).toMatchObject({ delivered: 3, covered: 2, lost: 1, lostIds: ['b:9'] }); // b:9 precedes (9, 11]
+  });
+
   it('expects nothing superseded before the first list; counts duplicates and ids never produced', () => {
     const ledger = new Ledger(['a:1', 'a:2', 'b:3'], 2);
     ledger.read([item('a', 2), item('b', 3), item('b', 3), item('x', 9)]);

@@ -184,7 +184,9 @@ function label(a: AppliedFault): string {
 /**
  * Produced versions against delivered ones and gap markers. A version not delivered is covered
  * when a marker's window (from, to] holds it and a later version of the same event, also at or
- * before `to`, superseded it there: the re-list at `to` could only show the later one.
+ * before `to`, superseded it there: the re-list at `to` could only show the later one. Markers
+ * whose windows touch count as one gap (a re-list that broke off and started over announces
+ * the stretch to its new revision with a second marker).
  */
 export class Ledger {
   private readonly versions = new Map<string, number[]>();
@@ -224,7 +226,19 @@ export class Ledger {
   }
 
   private covered(uid: string, rv: number): boolean {
-    return this.gaps.some((g) => g.from < rv && rv <= g.to && this.versions.get(uid)!.some((o) => o > rv && o <= g.to));
+    return this.windows().some((g) => g.from < rv && rv <= g.to && this.versions.get(uid)!.some((o) => o > rv && o <= g.to));
+  }
+
+  /** The markers' windows, with touching or overlapping ones merged: (a, b] and (b, c] announce one gap (a, c]. */
+  private windows(): { from: number; to: number }[] {
+    const sorted = [...this.gaps].sort((x, y) => x.from - y.from);
+    const out: { from: number; to: number }[] = [];
+    for (const g of sorted) {
+      const last = out.at(-1);
+      if (last !== undefined && g.from <= last.to) last.to = Math.max(last.to, g.to);
+      else out.push({ ...g });
+    }
+    return out;
   }
 
   /** Expected versions neither delivered nor covered yet. */

@@ -6,7 +6,7 @@
  * recovery p50/p95/max): `npm run reliability` (fault-storm row).
  */
 import { describe, it, type ExpectStatic } from 'vitest';
-import { createClusterSimulation, randomFaultSchedule, startApiServer } from '../../../../test/apiserver/src/index.js';
+import { createClusterSimulation, randomFaultSchedule, startApiServer, type Fault, type RandomSchedule } from '../../../../test/apiserver/src/index.js';
 import { runStorm, STORM_PROFILES, stormViolations, type StormKit, type StormResult } from '../../../../test/reliability/fault-storm.ts';
 import { silentLogger } from '../../util/logger.js';
 import { createKubernetesSource } from './events-source.js';
@@ -65,22 +65,42 @@ describe.concurrent('fault storm (short)', () => {
   }
 });
 
+/**
+ * A fixed storm: an in-stream 410 on the open watch at 300 ms, `page` failing the re-list's
+ * first continuation page, and the list that starts over held back 500 ms (so events change
+ * meanwhile).
+ */
+function relistBrokenBy(page: Fault): RandomSchedule {
+  let firstPages = 0;
+  return {
+    seed: 0,
+    healthyAtMs: 3_000,
+    entries: [
+      { atMs: 300, resource: 'events', verb: 'watch', live: true, fault: { type: 'error410' } },
+      { atMs: 300, resource: 'events', verb: 'list', page: 'continue', fault: page },
+      { atMs: 300, resource: 'events', verb: 'list', page: 'first', when: () => ++firstPages === 2, fault: { type: 'delay', ms: 500 } },
+    ],
+  };
+}
+
 describe('fault storm (fixed)', () => {
   // Found by seed 72 of the long run: the re-list after a 410 announces its gap on its first
   // page; when a continuation page then fails, the list starts over at a later revision, and
   // what changed in between must be announced too.
-  it('a 410 whose re-list fails on a continuation page: every version still delivered or covered', async ({ expect }) => {
-    const schedule = {
-      seed: 0,
-      healthyAtMs: 3_000,
-      entries: [
-        { atMs: 300, resource: 'events', verb: 'watch' as const, live: true, fault: { type: 'error410' as const } },
-        { atMs: 300, resource: 'events', verb: 'list' as const, page: 'continue' as const, fault: { type: 'http' as const, status: 503 } },
-      ],
-    };
-    const r = await runStorm(kit, 1, { ...STORM_PROFILES.long, durationMs: 3_000 }, schedule);
-    report('410 then a failed continuation page', r);
-    expect(r.appliedLabels.map((l) => l.replace(/^\d+ms /, ''))).toEqual(['error410 open watch', '503 list continue']);
+  it('a 410 whose re-list fails on a continuation page (503): every version still delivered or covered', async ({ expect }) => {
+    const r = await runStorm(kit, 1, { ...STORM_PROFILES.long, durationMs: 3_000 }, relistBrokenBy({ type: 'http', status: 503 }));
+    report('410 then a 503 continuation page', r);
+    expect(r.appliedLabels.map((l) => l.replace(/^\d+ms /, ''))).toEqual(['error410 open watch', '503 list continue', 'delay list']);
+    expectProperty(expect, r);
+    expect(stormViolations(r)).toEqual([]);
+  }, 60_000);
+
+  // The same when the continuation page is answered 410 Expired: the engine starts the list
+  // over inside one listing, at a later revision.
+  it('a 410 whose re-list gets 410 on a continuation page: every version still delivered or covered', async ({ expect }) => {
+    const r = await runStorm(kit, 1, { ...STORM_PROFILES.long, durationMs: 3_000 }, relistBrokenBy({ type: 'error410' }));
+    report('410 then a 410 continuation page', r);
+    expect(r.appliedLabels.map((l) => l.replace(/^\d+ms /, ''))).toEqual(['error410 open watch', 'error410 list continue', 'delay list']);
     expectProperty(expect, r);
     expect(stormViolations(r)).toEqual([]);
   }, 60_000);
