@@ -59,6 +59,7 @@ describe('randomFaultSchedule', () => {
         'empty200 list',
         'empty200 list continue',
         'empty200 watch',
+        'error410 list continue',
         'error410 watch',
         'error410 watch live',
         'reset any',

@@ -1,7 +1,8 @@
 /**
  * A random fault storm from a seed: what a troubled API server does to list+watch clients —
  * 429 with Retry-After, 500/503 on lists and watches, 503 on list continuation pages, 410 as
- * HTTP and as an in-stream ERROR, empty 200s, connection resets (before an answer, after some
+ * HTTP (on watches and on continuation pages, as for an expired continue token) and as an
+ * in-stream ERROR, empty 200s, connection resets (before an answer, after some
  * events, or on the open stream), clean closes, silent streams and restarts (the open watch cut,
  * then 503s and 429s for the reconnects) — arriving at random times,
  * sometimes several at once. The same options always give the same schedule.
@@ -50,6 +51,8 @@ const KINDS: [number, Make][] = [
   [2, (rng) => ({ ...either(rng), fault: { type: 'http', status: 503 } })],
   [1, () => ({ verb: 'list', page: 'continue', fault: { type: 'http', status: 503 } })],
   [1, () => ({ verb: 'watch', fault: { type: 'http', status: 410 } })],
+  // An expired continue token: HTTP 410 on a continuation page.
+  [1, () => ({ verb: 'list', page: 'continue', fault: { type: 'error410' } })],
   [2, (rng) => ({ verb: 'watch', live: rng.next() < 0.5, fault: { type: 'error410', afterEvents: rng.int(0, 5) } })],
   [2, () => ({ verb: 'watch', fault: { type: 'empty200' } })],
   [1, (rng) => ({ verb: 'list', fault: { type: 'empty200' }, ...(rng.next() < 0.5 ? { page: 'continue' as const } : {}) })],
