@@ -83,7 +83,7 @@ function relistBrokenBy(page: Fault): RandomSchedule {
   };
 }
 
-describe('fault storm (fixed)', () => {
+describe.concurrent('fault storm (fixed)', () => {
   // Found by seed 72 of the long run: the re-list after a 410 announces its gap on its first
   // page; when a continuation page then fails, the list starts over at a later revision, and
   // what changed in between must be announced too.
