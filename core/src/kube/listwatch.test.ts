@@ -176,6 +176,23 @@ describe('list+watch recovery', () => {
     expect(gaps[1]).toMatchObject({ fromResourceVersion: '20', toResourceVersion: '21' });
   });
 
+  it('streaming pages: a re-list that restarts (continue token expired) at a later revision announces the stretch as a second gap', async () => {
+    const s = (server = await startApiServer());
+    for (let i = 0; i < 20; i++) s.store.create('events', event(`e${i}`));
+    const { lw, got } = engine(s, { pageSize: 10, streamPages: true });
+    await got.until(() => lw.state().watching);
+    s.faults.next({ verb: 'watch' }, { type: 'error410' });
+    const moveOn = (r: RequestInfo): boolean => r.query.has('continue') && s.store.create('events', event('late')) !== undefined;
+    s.faults.next({ verb: 'list', when: moveOn }, { type: 'http', status: 410, reason: 'Expired' });
+    s.closeWatches();
+    await got.until((items) => items.filter((i) => i.kind === 'gap').length === 2 && lw.state().watching);
+    expect(got.of('gap').map((g) => [g.fromResourceVersion, g.toResourceVersion])).toEqual([
+      ['20', '20'],
+      ['20', '21'],
+    ]);
+    expect(lw.counters().errors).toBe(0); // restarted within the list attempt, not a failure
+  });
+
   it('streaming pages, requests the next page while the consumer still holds the current one', async () => {
     const s = (server = await startApiServer());
     for (let i = 0; i < 50; i++) s.store.create('events', event(`e${String(i).padStart(2, '0')}`));

@@ -394,9 +394,13 @@ class ListWatchEngine implements ListWatch {
         let gapDeliveredAt: string | null = null;
         const onPage = this.o.streamPages
           ? async (objects: KubeObject[], resourceVersion: string, restart: boolean): Promise<boolean> => {
-              if (pendingGap !== null && gapDeliveredAt === null) {
+              // The gap goes out before the first page. When the list restarts within the attempt
+              // (its continue token expired) at a later revision, the stretch from the revision
+              // announced to the new one is a gap of its own.
+              const from = gapDeliveredAt === null ? pendingGap?.from : restart && resourceVersion !== gapDeliveredAt ? gapDeliveredAt : undefined;
+              if (pendingGap !== null && from !== undefined) {
                 gapDeliveredAt = resourceVersion;
-                if (!(await this.queue.push({ kind: 'gap', fromResourceVersion: pendingGap.from, toResourceVersion: resourceVersion, cause: pendingGap.cause }))) return false;
+                if (!(await this.queue.push({ kind: 'gap', fromResourceVersion: from, toResourceVersion: resourceVersion, cause: pendingGap.cause }))) return false;
               }
               return this.queue.push({ kind: 'page', objects, resourceVersion, reason: this.synced ? 'relist' : 'initial', restart });
             }
