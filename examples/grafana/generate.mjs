@@ -211,7 +211,6 @@ const panels = [
         [`sum(increase(k8stream_watch_restarts_total{${SEL}}[${RI}]))`, 'restarts'],
         [`sum(increase(k8stream_watch_relists_total{${SEL}}[${RI}]))`, 'relists'],
         [`sum(increase(k8stream_watch_gaps_total{${SEL}}[${RI}]))`, 'gaps'],
-        [`sum(increase(k8stream_watch_errors_total{${SEL}}[${RI}]))`, 'errors'],
         [`sum(increase(k8stream_watch_bookmarks_total{${SEL}}[${RI}]))`, 'bookmarks'],
       ]),
       12,
@@ -225,6 +224,31 @@ const panels = [
         { stack: true },
       ),
       12,
+    ],
+  ),
+  ...line(
+    8,
+    [
+      timeseries(
+        'Archive staleness',
+        'Seconds since the last event or bookmark arrived, per watch (the namespace, or * for the cluster-wide one). A watch that keeps growing here is not delivering: the archive is that old.',
+        's',
+        [[`max by (watch) (k8stream_source_last_event_age_seconds{${SEL}})`, '{{watch}}']],
+      ),
+      8,
+    ],
+    [
+      timeseries('Watch errors by reason', 'Failed list/watch attempts: throttled (429), expired (410), server_error, reset, stall, empty…', 'short', [
+        [`sum by (reason) (increase(k8stream_watch_errors_total{${SEL}}[${RI}]))`, '{{reason}}'],
+      ]),
+      8,
+    ],
+    [
+      timeseries('Retrying', 'Failed attempts since the last healthy list+watch cycle, per watch, and seconds until the next retry.', 'short', [
+        [`max by (watch) (k8stream_source_consecutive_failures{${SEL}})`, 'failures {{watch}}'],
+        [`clamp_min(max by (watch) (k8stream_source_next_retry_timestamp_seconds{${SEL}}) - time(), 0)`, 'next retry in (s) {{watch}}'],
+      ]),
+      8,
     ],
   ),
   ...line(
