@@ -96,6 +96,7 @@ interface Rule {
 export class Faults {
   private rules: Rule[] = [];
   private readonly live: LiveRequests | undefined;
+  private readonly storms = new Set<FaultStorm>();
 
   /** `live` lets storms act on requests in progress (the server passes itself). */
   constructor(live?: LiveRequests) {
@@ -107,7 +108,10 @@ export class Faults {
    * acting on an open watch, with `live`), until `healthyAtMs` or `end()`. See storm.ts.
    */
   schedule(entries: readonly ScheduledFault[], options: StormOptions = {}): FaultStorm {
-    return new FaultStorm(this, this.live, entries, options);
+    const storm = new FaultStorm(this, this.live, entries, options);
+    this.storms.add(storm);
+    void storm.healthy.then(() => this.storms.delete(storm));
+    return storm;
   }
 
   /** Queues a rule; rules are tried in the order they were added. */
@@ -142,8 +146,9 @@ export class Faults {
     return this.add({ ...matcher, fault, times: 1 });
   }
 
-  /** Removes every queued rule. */
+  /** Removes every queued rule and ends every storm. */
   clear(): void {
+    for (const storm of [...this.storms]) storm.end();
     this.rules = [];
   }
 

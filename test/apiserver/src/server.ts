@@ -193,6 +193,7 @@ class ApiServerImpl implements ApiServerDouble {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.faults.clear(); // storms end: no timer outlives the server
     this.closeWatches();
     for (const wake of [...this.sleepers]) wake();
     for (const wake of [...this.silenced]) wake();

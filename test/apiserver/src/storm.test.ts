@@ -165,6 +165,17 @@ describe('fault storms', () => {
     open.close();
   });
 
+  it('ends with the server or faults.clear(), leaving no timer behind', async () => {
+    await start(0);
+    const cleared = s.faults.schedule([{ atMs: 60_000, fault: { type: 'http', status: 500 } }]);
+    s.faults.clear();
+    expect(cleared.ended).toBe(true);
+    const storm = s.faults.schedule([{ atMs: 60_000, fault: { type: 'http', status: 500 } }], { healthyAtMs: 120_000 });
+    await s.close();
+    expect(storm.ended).toBe(true);
+    expect(storm.arrived).toBe(0);
+  });
+
   it('logs when each watch stream opened and closed', async () => {
     await start(1);
     const before = performance.now();
