@@ -1,11 +1,15 @@
 // `k8stream run` over replay files a user may hand it: the built binary replays a fixture into a
 // file sink, and the `run finished` line accounts for every entry of the file.
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles, readRecords } from '../helpers/archive.fixture.js';
 import { runCli } from '../helpers/cli.fixture.js';
+import { toRecord } from '../../core/src/record/map.js';
+import type { EventAction } from '../../core/src/record/types.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -151,5 +155,49 @@ describe('k8stream run: replay input', () => {
       unrouted: 0,
     });
     expect((await records(f.out)).map((x) => x['id'])).toEqual(['uid-1:1001', 'uid-1:1101', 'uid-5:1005']);
+  });
+});
+
+describe('k8stream run: the event corpus replayed', () => {
+  const CORPUS = fileURLToPath(new URL('../fixtures/events-corpus/', import.meta.url));
+  const files = readdirSync(CORPUS).filter((f) => f.endsWith('.json') || f.endsWith('.ndjson'));
+
+  /** What each file holds for the pipeline: its events (with the action replay gives them) and its other entries. */
+  function expected(file: string): { events: { raw: Record<string, unknown>; action: EventAction }[]; deleted: number; bookmarks: number; errors: number } {
+    const text = readFileSync(join(CORPUS, file), 'utf8');
+    if (file.endsWith('.ndjson')) {
+      const lines = text.split('\n').filter((l) => l.trim() !== '');
+      const entries = lines.map((l) => JSON.parse(l) as { type: string; object: Record<string, unknown> });
+      const count = (type: string) => entries.filter((e) => e.type === type).length;
+      const events = entries.filter((e) => e.type === 'ADDED' || e.type === 'MODIFIED').map((e) => ({ raw: e.object, action: e.type as EventAction }));
+      return { events, deleted: count('DELETED'), bookmarks: count('BOOKMARK'), errors: count('ERROR') };
+    }
+    const list = JSON.parse(text) as { kind: string; apiVersion: string; items: Record<string, unknown>[] };
+    // A typed list (EventList) gives its items its apiVersion; kubectl's List does not.
+    const inherit = (item: Record<string, unknown>) => (list.kind !== 'List' && item['apiVersion'] === undefined ? { apiVersion: list.apiVersion, ...item } : item);
+    return { events: list.items.map((item) => ({ raw: inherit(item), action: 'ADDED' })), deleted: 0, bookmarks: 0, errors: 0 };
+  }
+
+  it.each(files)('%s: every event arrives as the record its input maps to, and the summary adds up', async (file) => {
+    const name = `corpus-${file.replace(/\W+/g, '-')}`;
+    const f = await fixture(name, file.split('.').pop()!, readFileSync(join(CORPUS, file), 'utf8'));
+    const r = await run(f.config);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const want = expected(file);
+    const got = new Map((await records(f.out)).map((rec) => [rec['id'] as string, rec]));
+    expect(got.size).toBe(want.events.length);
+    for (const { raw, action } of want.events) {
+      const rec = toRecord(raw, { cluster: 'test', action });
+      expect(got.get(rec.id), `${file}: ${rec.id}`).toEqual(rec);
+    }
+    expect(r.finished).toMatchObject({
+      received: want.events.length + want.deleted + want.bookmarks + want.errors,
+      records: want.events.length,
+      invalid: 0,
+      deletedSkipped: want.deleted,
+      bookmarks: want.bookmarks,
+      watchErrors: want.errors,
+    });
+    expect(await listFiles(f.dl).catch(() => [])).toEqual([]);
   });
 });
