@@ -5,7 +5,7 @@
  * streaming lists, and the fail-fast startup errors.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServerDouble, type RequestInfo } from '../../../test/apiserver/src/index.js';
+import { startApiServer, type ApiServerDouble, type Fault, type RequestInfo } from '../../../test/apiserver/src/index.js';
 import { K8streamError } from '../errors.js';
 import { clientFor, FAST, ListWatchCollector } from '../source/kubernetes/harness.fixture.js';
 import { createListWatch } from './listwatch.js';
@@ -159,34 +159,35 @@ describe('list+watch recovery', () => {
     expect(got.items.find((i) => i.kind === 'gap')).toEqual({ kind: 'gap', fromResourceVersion: '1', toResourceVersion: '11', cause: 'expired' });
   });
 
-  it('streaming pages: a re-list that breaks off after announcing its gap announces the stretch to the list that completes as a second gap', async () => {
+  /**
+   * 20 events listed in pages of 10 and watched; then the watch expires, and the re-list's first
+   * page goes out (with the gap up to its revision) while its continuation meets `fault` as the
+   * cluster moves on, so the list that completes is at a later revision. Returns the gap items.
+   */
+  async function relistBrokenOnContinue(fault: Fault) {
     const s = (server = await startApiServer());
     for (let i = 0; i < 20; i++) s.store.create('events', event(`e${i}`));
     const { lw, got } = engine(s, { pageSize: 10, streamPages: true });
     await got.until(() => lw.state().watching);
-    // The watch expires; the re-list's first page goes out (with the gap up to its revision) and
-    // its continuation fails; meanwhile the cluster moves on, so the next list is at a later revision.
     s.faults.next({ verb: 'watch' }, { type: 'error410' });
     const moveOn = (r: RequestInfo): boolean => r.query.has('continue') && s.store.create('events', event('late')) !== undefined;
-    s.faults.next({ verb: 'list', when: moveOn }, { type: 'http', status: 503 });
+    s.faults.next({ verb: 'list', when: moveOn }, fault);
     s.closeWatches();
     await got.until((items) => items.filter((i) => i.kind === 'gap').length === 2 && lw.state().watching);
-    const gaps = got.of('gap');
-    expect(gaps[0]).toMatchObject({ fromResourceVersion: '20', toResourceVersion: '20' });
-    expect(gaps[1]).toMatchObject({ fromResourceVersion: '20', toResourceVersion: '21' });
+    return { lw, gaps: got.of('gap').map((g) => [g.fromResourceVersion, g.toResourceVersion]) };
+  }
+
+  it('streaming pages: a re-list that breaks off after announcing its gap announces the stretch to the list that completes as a second gap', async () => {
+    const { gaps } = await relistBrokenOnContinue({ type: 'http', status: 503 });
+    expect(gaps).toEqual([
+      ['20', '20'],
+      ['20', '21'],
+    ]);
   });
 
   it('streaming pages: a re-list that restarts (continue token expired) at a later revision announces the stretch as a second gap', async () => {
-    const s = (server = await startApiServer());
-    for (let i = 0; i < 20; i++) s.store.create('events', event(`e${i}`));
-    const { lw, got } = engine(s, { pageSize: 10, streamPages: true });
-    await got.until(() => lw.state().watching);
-    s.faults.next({ verb: 'watch' }, { type: 'error410' });
-    const moveOn = (r: RequestInfo): boolean => r.query.has('continue') && s.store.create('events', event('late')) !== undefined;
-    s.faults.next({ verb: 'list', when: moveOn }, { type: 'http', status: 410, reason: 'Expired' });
-    s.closeWatches();
-    await got.until((items) => items.filter((i) => i.kind === 'gap').length === 2 && lw.state().watching);
-    expect(got.of('gap').map((g) => [g.fromResourceVersion, g.toResourceVersion])).toEqual([
+    const { lw, gaps } = await relistBrokenOnContinue({ type: 'http', status: 410, reason: 'Expired' });
+    expect(gaps).toEqual([
       ['20', '20'],
       ['20', '21'],
     ]);
