@@ -36,6 +36,9 @@ export interface K8streamOptions {
   watchTimeoutSeconds?: number;
 }
 
+/** The sink's `batch.maxEvents` unless a scenario sets one: at-most-once loses at most one such batch per kill. */
+export const DEFAULT_BATCH_MAX_EVENTS = 50;
+
 /** The `.k8streamrc` content (JSON is YAML) for `o`. */
 export function k8streamrc(o: K8streamOptions): string {
   const rc: Record<string, unknown> = {
@@ -47,7 +50,7 @@ export function k8streamrc(o: K8streamOptions): string {
         name: o.sinkName ?? 'receiver',
         use: 'http',
         config: { url: o.sinkUrl },
-        batch: { maxEvents: o.batch?.maxEvents ?? 50, maxAgeMs: o.batch?.maxAgeMs ?? 50 },
+        batch: { maxEvents: o.batch?.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS, maxAgeMs: o.batch?.maxAgeMs ?? 50 },
         encoding: { format: 'ndjson', compression: 'gzip' },
         timeoutMs: o.sendTimeoutMs ?? 5000,
         retry: { initialBackoffMs: o.retry?.initialBackoffMs ?? 50, maxBackoffMs: o.retry?.maxBackoffMs ?? 500 },

@@ -20,6 +20,11 @@ if (selected.length === 0) {
   process.exit(2);
 }
 
+// Counts (README, "Columns"): produced, the event versions the producer created (uid:resourceVersion);
+// received, the records the receiver holds, every copy counted; delivered / lost, produced ids it
+// holds / never got; duplicated, produced ids it holds more than once; unknown, records it holds
+// that the producer never made (gap markers apart, in markers). at-most-once rows show the loss
+// with its bound: "lost (≤ ids, runs ≤ stretches)".
 // Memory-limited variants only ('-' without a limit): cgroup MiB, the highest peak charged to one
 // process's cgroup (max RSS counts Node's binary pages charged elsewhere, so it can exceed the limit);
 // OOM, the kills summed over every process's cgroup.
@@ -32,10 +37,13 @@ const COLUMNS = [
   'seeds',
   'faults',
   'produced',
+  'received',
   'delivered',
   'covered',
   'lost',
   'duplicated',
+  'unknown',
+  'markers',
   'recovery p50/p95/max s (target)',
   'max RSS MB',
   'cgroup MiB',
@@ -70,10 +78,13 @@ const cells = rows.map((r) =>
     r.seeds,
     r.faults === undefined ? undefined : `${r.faults.applied}/${r.faults.scheduled}`,
     r.produced,
+    r.received,
     r.delivered,
     r.covered,
-    r.lost,
+    r.lossBound === undefined ? r.lost : `${r.lost} (≤ ${r.lossBound.ids}, runs ${r.lostRuns} ≤ ${r.lossBound.runs})`,
     r.duplicated,
+    r.unknown,
+    r.markers,
     r.recovery === undefined ? undefined : `${secs(r.recovery.p50Ms)}/${secs(r.recovery.p95Ms)}/${secs(r.recovery.maxMs)} (${secs(r.recovery.targetMs)})`,
     r.maxRssMb,
     r.cgroupPeakMb === null ? '?' : r.cgroupPeakMb,

@@ -5,6 +5,8 @@
  *
  * A scenario throws when something other than the counts goes wrong (a process that does not
  * exit, a wrong exit code, a missing log line); the counts are judged by {@link violations}.
+ * The counts compare what the receiver holds (records, by id, copies included) with the
+ * producer's truth (every event version it created, `uid:resourceVersion`): see {@link countDelivery}.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import type { ApiServerDouble, ApiServerOptions } from '@k8stream/apiserver-doub
 import { quantile, runStorms, STORM_PROFILES, stormViolations } from './fault-storm.ts';
 import { createProducer } from './producer.ts';
 import type { Producer } from './producer.ts';
-import { assertCgroupsWritable, startK8stream } from './process.ts';
+import { assertCgroupsWritable, DEFAULT_BATCH_MAX_EVENTS, startK8stream } from './process.ts';
 import type { Delivery, ExitStatus, K8streamOptions, K8streamRun } from './process.ts';
 import { startReceiver } from './receiver.ts';
 import type { Receiver } from './receiver.ts';
@@ -33,6 +35,24 @@ export interface Result {
   lost: number;
   /** Produced ids the receiver stored more than once. */
   duplicated: number;
+  /**
+   * Records the receiver holds whose id the producer never made (or that have no id); gap
+   * markers are counted in `markers` instead. Must be 0.
+   */
+  unknown: number;
+  /** Records the receiver holds, every copy counted (the archive's line count). Not for fault storms. */
+  received?: number;
+  /** Gap-marker records the receiver holds (k8stream's own `WatchGap` events), copies counted. Not for fault storms. */
+  markers?: number;
+  /** Maximal stretches of consecutively produced ids that were all lost (a lost batch is one). */
+  lostRuns?: number;
+  /**
+   * What the delivery mode may lose (at-most-once only): at most `ids` ids in at most `runs`
+   * stretches — one batch (`batch.maxEvents`) per kill.
+   */
+  lossBound?: { ids: number; runs: number };
+  /** Why delivery did not settle before the deadline (the counts are those at that moment). */
+  unsettled?: string;
   /** Peak RSS of the k8stream process(es), MiB. */
   maxRssMb: number;
   /**
@@ -71,8 +91,13 @@ export interface Scenario {
 /** The guarantees `result` breaks, as readable sentences (empty: all kept). */
 export function violations(scenario: Pick<Scenario, 'noLoss' | 'noDuplicates'>, result: Result): string[] {
   const out: string[] = [];
+  if (result.unsettled !== undefined) out.push(`not settled: ${result.unsettled}`);
   if (scenario.noLoss && result.lost !== 0) out.push(`${result.lost} ids lost`);
+  const bound = result.lossBound;
+  if (bound !== undefined && result.lost > bound.ids) out.push(`${result.lost} ids lost, more than ${bound.ids} (one batch per kill)`);
+  if (bound !== undefined && (result.lostRuns ?? 0) > bound.runs) out.push(`lost ids in ${result.lostRuns} stretches, more than ${bound.runs} (one per kill)`);
   if (scenario.noDuplicates && result.duplicated !== 0) out.push(`${result.duplicated} ids duplicated`);
+  if (result.unknown !== 0) out.push(`${result.unknown} records the producer never made`);
   if (result.failedSeeds !== undefined && result.failedSeeds.length > 0) out.push(`seeds failed: ${result.failedSeeds.join('; ')}`);
   if (result.oomKills === null) out.push('OOM kills not counted by this kernel (no oom_kill line)');
   else if (result.oomKills !== undefined && result.oomKills > 0) out.push(`${result.oomKills} OOM kills`);
@@ -97,6 +122,10 @@ interface World {
   receiver: Receiver;
   producer: Producer;
   runs: K8streamRun[];
+  /** What the scenario's delivery mode may lose (at-most-once); undefined: nothing. */
+  lossBound?: { ids: number; runs: number };
+  /** Set by {@link settle} when delivery did not settle in time. */
+  unsettled?: string;
   /** Starts k8stream with the world's kubeconfig and receiver plus `o`. */
   start(o?: Partial<K8streamOptions>): Promise<K8streamRun>;
   /** Starts k8stream and waits until it watches. */
@@ -188,20 +217,12 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
       }
       throw err;
     }
-    let delivered = 0;
-    let duplicated = 0;
-    for (const id of w.producer.ids) {
-      const n = w.receiver.ids.get(id) ?? 0;
-      if (n > 0) delivered += 1;
-      if (n > 1) duplicated += 1;
-    }
     return {
       scenario,
       mode: modeName(mode, memoryMiB),
-      produced: w.producer.ids.size,
-      delivered,
-      lost: w.producer.ids.size - delivered,
-      duplicated,
+      ...countDelivery(w.producer.ids, w.receiver),
+      ...(w.lossBound === undefined ? {} : { lossBound: w.lossBound }),
+      ...(w.unsettled === undefined ? {} : { unsettled: w.unsettled }),
       maxRssMb: Math.max(0, ...w.runs.map((r) => r.maxRssMb())),
       ...(memoryMiB === undefined ? {} : { oomKills: sumOomKills(w.runs), cgroupPeakMb: maxCgroupPeak(w.runs) }),
       seconds: Math.round((performance.now() - t0) / 100) / 10,
@@ -211,21 +232,65 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
   }
 }
 
+/** A gap marker's record id (`k8stream-gap-<from>-<to>:<rv>`, see core/src/source/kubernetes/gap-marker.ts). */
+const GAP_MARKER_ID = /^k8stream-gap-[^:]*:\d+$/;
+
+/**
+ * The producer's truth (`produced`, every id in creation order) against what the receiver holds:
+ * each produced id is delivered (held once or more; duplicated when more) or lost (never held),
+ * counted independently; every other record held is a gap marker or unknown.
+ */
+export function countDelivery(
+  produced: ReadonlySet<string>,
+  receiver: Pick<Receiver, 'ids' | 'records' | 'withoutId'>,
+): Pick<Result, 'produced' | 'delivered' | 'lost' | 'duplicated' | 'unknown' | 'received' | 'markers' | 'lostRuns'> {
+  let delivered = 0;
+  let lost = 0;
+  let duplicated = 0;
+  let lostRuns = 0;
+  let inRun = false;
+  for (const id of produced) {
+    const n = receiver.ids.get(id) ?? 0;
+    if (n === 0) {
+      lost += 1;
+      if (!inRun) lostRuns += 1;
+    } else delivered += 1;
+    if (n > 1) duplicated += 1;
+    inRun = n === 0;
+  }
+  let markers = 0;
+  let unknown = receiver.withoutId;
+  for (const [id, n] of receiver.ids) {
+    if (produced.has(id)) continue;
+    if (GAP_MARKER_ID.test(id)) markers += n;
+    else unknown += n;
+  }
+  return { produced: produced.size, delivered, lost, duplicated, unknown, received: receiver.records, markers, lostRuns };
+}
+
 /** Throws unless `exit` is a clean exit 0 (a graceful stop). */
 function expectClean(what: string, run: K8streamRun, exit: ExitStatus): void {
   if (exit.code !== 0) throw new Error(`${what}: k8stream exited ${exit.code ?? exit.signal}, expected 0:\n${run.stderr().slice(-3000)}`);
 }
 
 /**
- * Ends a scenario: stops the producer's stream with a marker burst, waits until the markers
- * (and, when `all`, every produced id) arrived and the receiver went quiet, then stops `run`
- * gracefully. Events travel in resourceVersion order, so once the markers are in, everything
- * before them was delivered or (at-most-once) lost for good.
+ * Ends a scenario: ends the producer's stream with a final burst, waits until the receiver holds
+ * every produced id — all but `w.lossBound.ids` where the delivery mode may lose (at-most-once),
+ * and then the whole final burst, produced after the last kill — and went quiet, then stops `run`
+ * gracefully. Past the deadline it records why in `w.unsettled` (the result then carries the
+ * counts of that moment and fails) and leaves `run` to be killed.
  */
-async function settle(w: World, run: K8streamRun, size: Size, all: boolean): Promise<void> {
-  const markers = w.producer.burst(20);
-  await w.receiver.waitForIds(all ? w.producer.ids : markers, { timeoutMs: SETTLE_MS[size] });
-  await w.receiver.waitForQuiet(300, { timeoutMs: SETTLE_MS[size] });
+async function settle(w: World, run: K8streamRun, size: Size): Promise<void> {
+  const last = w.producer.burst(20);
+  const deadline = Date.now() + SETTLE_MS[size];
+  try {
+    await w.receiver.waitForIds(w.producer.ids, { timeoutMs: SETTLE_MS[size], mayMiss: w.lossBound?.ids ?? 0 });
+    await w.receiver.waitForIds(last, { timeoutMs: Math.max(1, deadline - Date.now()) });
+    await w.receiver.waitForQuiet(300, { timeoutMs: Math.max(1, deadline - Date.now()) });
+  } catch (err) {
+    w.unsettled = `${SETTLE_MS[size] / 1000} s after the last event: ${err instanceof Error ? err.message : String(err)}`;
+    return;
+  }
   expectClean('final stop', run, await run.stop());
 }
 
@@ -277,7 +342,7 @@ export function sinkDown(buffer: 'memory' | 'disk', memoryMiB?: number): (size: 
         await sleep(s.outageMs / 2);
         await load.stop();
         w.receiver.clearFaults();
-        await settle(w, run, size, true);
+        await settle(w, run, size);
       },
       memoryMiB,
     );
@@ -301,7 +366,7 @@ export async function sinkFaults(size: Size): Promise<Result> {
       await sleep(s.stormMs / rounds);
     }
     await load.stop();
-    await settle(w, run, size, true);
+    await settle(w, run, size);
     const { rejected, resets } = w.receiver.stats;
     if (rejected < 6 * rounds || resets < 5 * rounds) throw new Error(`sink faults not all applied: ${rejected} rejected, ${resets} resets`);
   });
@@ -325,6 +390,9 @@ export function killRestart(delivery: Delivery, memoryMiB?: number): (size: Size
       async (w) => {
         const s = SIZES[size];
         const o: Partial<K8streamOptions> = { delivery, stateDir: join(w.dir, 'state'), saveIntervalMs: 200 };
+        // at-most-once saves the resume point before each send (one batch in flight per sink), so
+        // a kill loses at most the batch it interrupts: one stretch of at most batch.maxEvents.
+        if (delivery === 'at-most-once') w.lossBound = { ids: s.kills * DEFAULT_BATCH_MAX_EVENTS, runs: s.kills };
         const load = background(w.producer, s.rate);
         // Park–Miller: the same "random" kill delays on every run.
         let seed = 42;
@@ -351,7 +419,7 @@ export function killRestart(delivery: Delivery, memoryMiB?: number): (size: Size
         const last = await w.startReady(o);
         await sleep(500);
         await load.stop();
-        await settle(w, last, size, delivery === 'at-least-once');
+        await settle(w, last, size);
       },
       memoryMiB,
     );
@@ -388,7 +456,7 @@ export async function apiStreamFaults(size: Size): Promise<Result> {
       await sleep(s.stormMs / rounds);
     }
     await load.stop();
-    await settle(w, run, size, true);
+    await settle(w, run, size);
   });
 }
 
@@ -410,7 +478,7 @@ export async function compactionWhileDown(size: Size): Promise<Result> {
       w.server.store.compact();
     }
     const last = await w.startReady(o);
-    await settle(w, last, size, true);
+    await settle(w, last, size);
   });
 }
 
@@ -477,7 +545,7 @@ export async function leaderHandover(size: Size): Promise<Result> {
     await sleep(500);
     await load.stop();
     const standby = running.get(ids.find((id) => id !== leader)!)!;
-    await settle(w, running.get(leader)!, size, true);
+    await settle(w, running.get(leader)!, size);
     // The contract only says how the leader stops; a standby may also just die of the signal.
     const exit = await standby.stop();
     if (exit.code !== 0 && exit.signal !== 'SIGTERM') throw new Error(`standby on SIGTERM exited ${exit.code}:\n${standby.stderr().slice(-3000)}`);
@@ -532,7 +600,7 @@ export async function faultStorm(size: Size): Promise<Result> {
     STORM_PROFILES[size],
     concurrency,
   );
-  const sum = (k: 'produced' | 'delivered' | 'covered' | 'lost' | 'duplicated') => results.reduce((n, r) => n + r[k], 0);
+  const sum = (k: 'produced' | 'delivered' | 'covered' | 'lost' | 'duplicated' | 'unknown') => results.reduce((n, r) => n + r[k], 0);
   const recoveries = results.map((r) => r.recoveryMs ?? Infinity);
   return {
     scenario: 'fault-storm',
@@ -543,6 +611,7 @@ export async function faultStorm(size: Size): Promise<Result> {
     covered: sum('covered'),
     lost: sum('lost'),
     duplicated: sum('duplicated'),
+    unknown: sum('unknown'),
     faults: { applied: results.reduce((n, r) => n + r.faultsApplied, 0), scheduled: results.reduce((n, r) => n + r.faultsScheduled, 0) },
     recovery: { p50Ms: quantile(recoveries, 0.5), p95Ms: quantile(recoveries, 0.95), maxMs: Math.max(...recoveries), targetMs: Math.max(...results.map((r) => r.targetMs)) },
     failedSeeds: results.flatMap((r) => {
