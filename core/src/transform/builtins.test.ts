@@ -9,6 +9,10 @@ import { transformConfig } from '../../../test/fixtures/wasm/compile.js';
 import { benchRecord } from './bench.js';
 import { createTransformStage } from './stage.js';
 import type { WasmTransformStage } from './stage.js';
+import { recordKernels } from './kernels.fixture.js';
+
+// Which kernel each worker ran: the default run and the *.sdk.test.ts re-run are checked at the end.
+const kernels = recordKernels();
 
 const TRANSFORMS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../transforms');
 
@@ -47,5 +51,12 @@ describe('@k8stream/transform-redact', () => {
     expect({ ...out[0]!, message: secret.message }).toEqual(secret);
     expect(out[1]).toEqual(clean);
     expect(stage.counters().redact).toMatchObject({ calls: 2, drops: 0, fanouts: 0, errors: 0, timeouts: 0 });
+  });
+});
+
+describe('kernel', () => {
+  it('every transform worker ran on the kernel this run asked for', () => {
+    expect(kernels.reported.length).toBeGreaterThan(0);
+    expect(kernels.unexpected()).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@
  * deadline itself. A worker that crashes (out of memory, a host error) is handled the same way,
  * its running record failing with TRANSFORM_TRAP.
  */
+import { channel } from 'node:diagnostics_channel';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ResourceLimits } from 'node:worker_threads';
@@ -19,6 +20,19 @@ import { K8streamError, errorMessage } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { CONTROL_INITIAL_BYTES, F_MICROS, F_START, INPUT_INITIAL_BYTES, I_DONE, I_ITEM, RESULTS_OFFSET, epochMs, packRecordsInto, readResults } from './protocol.js';
 import type { FromWorker, RunMessage, RunResult, WorkerInit, WorkerTransformSpec } from './protocol.js';
+import type { KernelKind } from './host-api.js';
+
+/** Which kernel serves each transform of a worker's chain, as the worker reported it once ready. */
+export interface WorkerKernels {
+  transforms: { name: string; kernel: KernelKind }[];
+}
+
+/**
+ * `node:diagnostics_channel` name on which every worker that instantiated its chain publishes
+ * {@link WorkerKernels} (nothing is built when no one subscribes). Also logged at debug.
+ */
+export const KERNEL_CHANNEL = 'k8stream:transform:kernels';
+const kernelChannel = channel(KERNEL_CHANNEL);
 
 /** A transform as the pool needs it: the worker spec plus its deadline. */
 export interface PoolTransform extends WorkerTransformSpec {
@@ -217,6 +231,9 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
         if (message.type === 'ready' && !started) {
           started = true;
           clearTimeout(timer);
+          const report: WorkerKernels = { transforms: specs.map((spec, i) => ({ name: spec.name, kernel: message.kernels[i]! })) };
+          logger.debug('transform worker ready', { kernels: Object.fromEntries(report.transforms.map((t) => [t.name, t.kernel])) });
+          if (kernelChannel.hasSubscribers) kernelChannel.publish(report);
           worker.unref();
           resolve(slot);
         } else if (message.type === 'init-failed') {

@@ -25,6 +25,8 @@
  * from sources): no enums, namespaces or parameter properties.
  */
 
+import type { KernelKind } from './host-api.js';
+
 export const I_ITEM = 0;
 export const I_STEP = 1;
 export const I_DONE = 2;
@@ -88,7 +90,8 @@ export type ToWorker = RunMessage;
 
 /** Worker → main messages. */
 export type FromWorker =
-  | { type: 'ready' }
+  /** The chain is instantiated; `kernels[i]` is the kernel serving chain step i (see README.md). */
+  | { type: 'ready'; kernels: KernelKind[] }
   | { type: 'init-failed'; transform: string; message: string }
   /** The message's results are in the control buffer; `partial` when the buffer filled up first. */
   | { type: 'done'; partial: boolean }

@@ -8,6 +8,10 @@ import { run } from '../runtime.js';
 import { silentLogger } from '../util/logger.js';
 import { writeWasm } from '../../../test/fixtures/wasm/compile.js';
 import { listFiles, readRecords } from '../../../test/helpers/archive.fixture.js';
+import { recordKernels } from './kernels.fixture.js';
+
+// Which kernel each worker ran: the default run and the *.sdk.test.ts re-run are checked at the end.
+const kernels = recordKernels();
 
 let dir: string;
 const N = 300;
@@ -80,5 +84,12 @@ describe('transforms in the pipeline', () => {
 
   it('stops the run with TRANSFORM_FAILED under onError: fail', async () => {
     await expect(runWith('fail', [{ use: './trap.wasm', onError: 'fail' }])).rejects.toMatchObject({ code: 'TRANSFORM_FAILED', plugin: 'trap' });
+  });
+});
+
+describe('kernel', () => {
+  it('every transform worker ran on the kernel this run asked for', () => {
+    expect(kernels.reported.length).toBeGreaterThan(0);
+    expect(kernels.unexpected()).toEqual([]);
   });
 });

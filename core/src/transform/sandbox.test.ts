@@ -12,6 +12,10 @@ import { benchRecord } from './bench.js';
 import { hostAllowed } from './http.js';
 import { createTransformStage } from './stage.js';
 import type { WasmTransformStage } from './stage.js';
+import { recordKernels } from './kernels.fixture.js';
+
+// Which kernel each worker ran: the default run and the *.sdk.test.ts re-run are checked at the end.
+const kernels = recordKernels();
 
 let dir: string;
 let server: http.Server;
@@ -105,5 +109,12 @@ describe('filesystem: deny by default', () => {
     expect(denied.out).toEqual([{ schema: 'k8stream.event/v1', id: 'wasi', errno: 8 }]); // EBADF: no preopen
     const granted = await run(transformConfig('./wasi.wasm', { allowedPaths: { '/data': '.' } }));
     expect(granted.out).toEqual([{ schema: 'k8stream.event/v1', id: 'wasi', errno: 0 }]);
+  });
+});
+
+describe('kernel', () => {
+  it('every transform worker ran on the kernel this run asked for (WASI modules: the SDK)', () => {
+    expect(kernels.reported.length).toBeGreaterThan(0);
+    expect(kernels.unexpected(['wasi'])).toEqual([]);
   });
 });

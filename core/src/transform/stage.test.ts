@@ -13,6 +13,10 @@ import { recordJson } from '../record/serialized.js';
 import { benchRecord } from './bench.js';
 import { createTransformStage } from './stage.js';
 import type { TransformCounters, TransformFailure, TransformStageOptions, WasmTransformStage } from './stage.js';
+import { recordKernels } from './kernels.fixture.js';
+
+// Which kernel each worker ran: the default run and the *.sdk.test.ts re-run are checked at the end.
+const kernels = recordKernels();
 
 const FIXTURES: WasmFixture[] = ['echo', 'trap', 'loop', 'membomb', 'invalid-json', 'drop', 'error', 'fanout', 'config', 'select', 'tag', 'exit'];
 
@@ -423,5 +427,12 @@ describe('every failure kind at once', () => {
     expect(counts(c.echo)).toEqual({ calls: 24, drops: 0, fanouts: 0, errors: 0, timeouts: 0 });
     // And the pipeline keeps running.
     expect(await stage.apply(recs(10, 'n-after'))).toHaveLength(10);
+  });
+});
+
+describe('kernel', () => {
+  it('every transform worker ran on the kernel this run asked for (WASI modules: the SDK)', () => {
+    expect(kernels.reported.length).toBeGreaterThan(0);
+    expect(kernels.unexpected(['exit'])).toEqual([]);
   });
 });

@@ -134,5 +134,5 @@ port.on('message', (message: RunMessage) => {
   });
 });
 void ready.then((instances) => {
-  if (instances.length === init.transforms.length) post({ type: 'ready' });
+  if (instances.length === init.transforms.length) post({ type: 'ready', kernels: instances.map((instance) => instance.kernel) });
 });
