@@ -21,7 +21,7 @@ function expectGuarantees(s: Scenario, r: Result): void {
   if (s.noLoss) expect(r.lost).toBe(0);
   if (r.lossBound !== undefined) {
     expect(r.lost).toBeLessThanOrEqual(r.lossBound.ids);
-    expect(r.lostRuns).toBeLessThanOrEqual(r.lossBound.runs);
+    expect(r.lostBatches).toBeLessThanOrEqual(r.lossBound.kills);
     expect(r.delivered).toBeGreaterThanOrEqual(r.produced - r.lossBound.ids);
   }
   if (s.noDuplicates) {

@@ -24,7 +24,7 @@ if (selected.length === 0) {
 // received, the records the receiver holds, every copy counted; delivered / lost, produced ids it
 // holds / never got; duplicated, produced ids it holds more than once; unknown, records it holds
 // that the producer never made (gap markers apart, in markers). at-most-once rows show the loss
-// with its bound: "lost (≤ ids, runs ≤ stretches)".
+// with its bound: "lost (≤ kills × batch.maxEvents; batches the lost ids fill ≤ kills)".
 // Memory-limited variants only ('-' without a limit): cgroup MiB, the highest peak charged to one
 // process's cgroup (max RSS counts Node's binary pages charged elsewhere, so it can exceed the limit);
 // OOM, the kills summed over every process's cgroup.
@@ -81,7 +81,7 @@ const cells = rows.map((r) =>
     r.received,
     r.delivered,
     r.covered,
-    r.lossBound === undefined ? r.lost : `${r.lost} (≤ ${r.lossBound.ids}, runs ${r.lostRuns} ≤ ${r.lossBound.runs})`,
+    r.lossBound === undefined ? r.lost : `${r.lost} (≤ ${r.lossBound.ids}; ${r.lostBatches} batches ≤ ${r.lossBound.kills})`,
     r.duplicated,
     r.unknown,
     r.markers,

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '@k8stream/apiserver-double';
 import type { ApiServerDouble, ApiServerOptions } from '@k8stream/apiserver-double';
+import { countDelivery } from './counts.ts';
 import { quantile, runStorms, STORM_PROFILES, stormViolations } from './fault-storm.ts';
 import { createProducer } from './producer.ts';
 import type { Producer } from './producer.ts';
@@ -44,13 +45,17 @@ export interface Result {
   received?: number;
   /** Gap-marker records the receiver holds (k8stream's own `WatchGap` events), copies counted. Not for fault storms. */
   markers?: number;
-  /** Maximal stretches of consecutively produced ids that were all lost (a lost batch is one). */
-  lostRuns?: number;
   /**
-   * What the delivery mode may lose (at-most-once only): at most `ids` ids in at most `runs`
-   * stretches — one batch (`batch.maxEvents`) per kill.
+   * With `lossBound`: the fewest batches the lost ids can have travelled in. A batch holds
+   * consecutively produced ids, so each stretch of consecutively produced ids all lost counts
+   * ceil(length / `lossBound.batchMaxEvents`).
    */
-  lossBound?: { ids: number; runs: number };
+  lostBatches?: number;
+  /**
+   * What the delivery mode may lose (at-most-once only): the batch in flight at each kill — at
+   * most `kills` batches of `batchMaxEvents`, `ids` = their product.
+   */
+  lossBound?: LossBound;
   /** Why delivery did not settle before the deadline (the counts are those at that moment). */
   unsettled?: string;
   /** Peak RSS of the k8stream process(es), MiB. */
@@ -75,6 +80,14 @@ export interface Result {
   failedSeeds?: string[];
 }
 
+/** What at-most-once may lose over a scenario: one batch per kill. */
+export interface LossBound {
+  kills: number;
+  batchMaxEvents: number;
+  /** `kills × batchMaxEvents`. */
+  ids: number;
+}
+
 /** A scenario with the guarantees its result must keep. */
 export interface Scenario {
   name: string;
@@ -95,7 +108,7 @@ export function violations(scenario: Pick<Scenario, 'noLoss' | 'noDuplicates'>, 
   if (scenario.noLoss && result.lost !== 0) out.push(`${result.lost} ids lost`);
   const bound = result.lossBound;
   if (bound !== undefined && result.lost > bound.ids) out.push(`${result.lost} ids lost, more than ${bound.ids} (one batch per kill)`);
-  if (bound !== undefined && (result.lostRuns ?? 0) > bound.runs) out.push(`lost ids in ${result.lostRuns} stretches, more than ${bound.runs} (one per kill)`);
+  if (bound !== undefined && (result.lostBatches ?? 0) > bound.kills) out.push(`lost ids fill at least ${result.lostBatches} batches, more than one per kill (${bound.kills})`);
   if (scenario.noDuplicates && result.duplicated !== 0) out.push(`${result.duplicated} ids duplicated`);
   if (result.unknown !== 0) out.push(`${result.unknown} records the producer never made`);
   if (result.failedSeeds !== undefined && result.failedSeeds.length > 0) out.push(`seeds failed: ${result.failedSeeds.join('; ')}`);
@@ -123,7 +136,7 @@ interface World {
   producer: Producer;
   runs: K8streamRun[];
   /** What the scenario's delivery mode may lose (at-most-once); undefined: nothing. */
-  lossBound?: { ids: number; runs: number };
+  lossBound?: LossBound;
   /** Set by {@link settle} when delivery did not settle in time. */
   unsettled?: string;
   /** Starts k8stream with the world's kubeconfig and receiver plus `o`. */
@@ -220,7 +233,7 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
     return {
       scenario,
       mode: modeName(mode, memoryMiB),
-      ...countDelivery(w.producer.ids, w.receiver),
+      ...countDelivery(w.producer.ids, w.receiver, w.lossBound?.batchMaxEvents),
       ...(w.lossBound === undefined ? {} : { lossBound: w.lossBound }),
       ...(w.unsettled === undefined ? {} : { unsettled: w.unsettled }),
       maxRssMb: Math.max(0, ...w.runs.map((r) => r.maxRssMb())),
@@ -230,42 +243,6 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
   } finally {
     await destroyWorld(w);
   }
-}
-
-/** A gap marker's record id (`k8stream-gap-<from>-<to>:<rv>`, see core/src/source/kubernetes/gap-marker.ts). */
-const GAP_MARKER_ID = /^k8stream-gap-[^:]*:\d+$/;
-
-/**
- * The producer's truth (`produced`, every id in creation order) against what the receiver holds:
- * each produced id is delivered (held once or more; duplicated when more) or lost (never held),
- * counted independently; every other record held is a gap marker or unknown.
- */
-export function countDelivery(
-  produced: ReadonlySet<string>,
-  receiver: Pick<Receiver, 'ids' | 'records' | 'withoutId'>,
-): Pick<Result, 'produced' | 'delivered' | 'lost' | 'duplicated' | 'unknown' | 'received' | 'markers' | 'lostRuns'> {
-  let delivered = 0;
-  let lost = 0;
-  let duplicated = 0;
-  let lostRuns = 0;
-  let inRun = false;
-  for (const id of produced) {
-    const n = receiver.ids.get(id) ?? 0;
-    if (n === 0) {
-      lost += 1;
-      if (!inRun) lostRuns += 1;
-    } else delivered += 1;
-    if (n > 1) duplicated += 1;
-    inRun = n === 0;
-  }
-  let markers = 0;
-  let unknown = receiver.withoutId;
-  for (const [id, n] of receiver.ids) {
-    if (produced.has(id)) continue;
-    if (GAP_MARKER_ID.test(id)) markers += n;
-    else unknown += n;
-  }
-  return { produced: produced.size, delivered, lost, duplicated, unknown, received: receiver.records, markers, lostRuns };
 }
 
 /** Throws unless `exit` is a clean exit 0 (a graceful stop). */
@@ -392,7 +369,7 @@ export function killRestart(delivery: Delivery, memoryMiB?: number): (size: Size
         const o: Partial<K8streamOptions> = { delivery, stateDir: join(w.dir, 'state'), saveIntervalMs: 200 };
         // at-most-once saves the resume point before each send (one batch in flight per sink), so
         // a kill loses at most the batch it interrupts: one stretch of at most batch.maxEvents.
-        if (delivery === 'at-most-once') w.lossBound = { ids: s.kills * DEFAULT_BATCH_MAX_EVENTS, runs: s.kills };
+        if (delivery === 'at-most-once') w.lossBound = { kills: s.kills, batchMaxEvents: DEFAULT_BATCH_MAX_EVENTS, ids: s.kills * DEFAULT_BATCH_MAX_EVENTS };
         const load = background(w.producer, s.rate);
         // Park–Miller: the same "random" kill delays on every run.
         let seed = 42;
