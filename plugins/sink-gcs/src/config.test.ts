@@ -12,7 +12,7 @@ describe('GCS sink config', () => {
       projectId?: string;
       keyFilename?: string;
       apiEndpoint?: string;
-      useAuthWithCustomEndpoint: boolean;
+      useAuthWithCustomEndpoint?: boolean;
       resumableThreshold: number;
       storageClass?: 'STANDARD' | 'NEARLINE' | 'COLDLINE' | 'ARCHIVE';
     }>();

@@ -25,16 +25,21 @@ export const gcsSinkConfigSchema = s.object({
     .string()
     .nonEmpty()
     .optional()
-    .describe('Service account key file (relative to the config file). Default: Application Default Credentials (workload identity, GOOGLE_APPLICATION_CREDENTIALS, gcloud).'),
+    .describe(
+      'Service account key file (relative to the config file). Its token_uri is honoured. Default: Application Default Credentials (workload identity, GOOGLE_APPLICATION_CREDENTIALS, gcloud).',
+    ),
   apiEndpoint: s
     .string()
     .pattern(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL')
     .map((url) => url.replace(/\/+$/, ''))
     .optional()
     .describe(
-      'Storage API endpoint, for emulators and test servers (no authentication is sent to a custom endpoint unless useAuthWithCustomEndpoint). Default: https://storage.googleapis.com.',
+      'Storage API endpoint, for private endpoints, emulators and test servers (credentials are sent to it when keyFilename is set, see useAuthWithCustomEndpoint). Default: https://storage.googleapis.com.',
     ),
-  useAuthWithCustomEndpoint: s.boolean().default(false).describe('Send credentials to a custom apiEndpoint too.'),
+  useAuthWithCustomEndpoint: s
+    .boolean()
+    .optional()
+    .describe('Send credentials to a custom apiEndpoint. Default: true when keyFilename is set, false otherwise (an emulator without auth).'),
   resumableThreshold: s.size().min(0).default('8MiB').describe('Batches whose body is at least this size use a resumable upload; smaller ones one multipart request.'),
   storageClass: s
     .enumOf(['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'] as const)

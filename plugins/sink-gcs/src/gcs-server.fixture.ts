@@ -5,7 +5,8 @@
  * uploads (session start with `Location`, chunked PUTs answered 308 with `Range`), the
  * `ifGenerationMatch` precondition (412), and `crc32c`/`md5Hash` on every object resource and
  * `x-goog-hash` on downloads. JSON paths are accepted with and without the `/storage/v1` prefix.
- * No authentication. Faults can be injected per request.
+ * Authentication only when asked (`authorize`): then every request needs an `Authorization`
+ * header it accepts, else 401 as GCS answers it. Faults can be injected per request.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -33,6 +34,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   /** `multipart`, `resumable` or `media` for uploads, undefined otherwise. */
   uploadType: string | undefined;
+  /** Whether an `Authorization` header came with the request. */
+  authorization: boolean;
 }
 
 /** A fault answered instead of the real handling, for the requests it matches. */
@@ -154,8 +157,28 @@ function objectResource(bucket: string, obj: StoredObject): Record<string, unkno
   };
 }
 
+/** Options of the test server. */
+export interface GcsServerOptions {
+  buckets?: readonly string[];
+  /** When given, only requests whose `Authorization` header it accepts are served; others get 401. */
+  authorize?: (authorization: string | undefined) => boolean;
+}
+
+/** GCS's 401: no credentials ("Anonymous caller…") or credentials it does not accept. */
+function sendUnauthorized(res: ServerResponse, anonymous: boolean): void {
+  const message = anonymous
+    ? 'Anonymous caller does not have storage.objects.create access to the Google Cloud Storage object. Permission denied on resource (or it may not exist).'
+    : 'Invalid Credentials';
+  const body = {
+    error: { code: 401, message, errors: [{ message, domain: 'global', reason: anonymous ? 'required' : 'authError', locationType: 'header', location: 'Authorization' }] },
+  };
+  sendJson(res, 401, body, {
+    'www-authenticate': anonymous ? 'Bearer realm="https://accounts.google.com/"' : 'Bearer realm="https://accounts.google.com/", error="invalid_token"',
+  });
+}
+
 /** Starts a server on 127.0.0.1 with a free port. */
-export async function startGcsServer(options: { buckets?: readonly string[] } = {}): Promise<GcsTestServer> {
+export async function startGcsServer(options: GcsServerOptions = {}): Promise<GcsTestServer> {
   const buckets = new Map<string, Map<string, StoredObject>>();
   const requests: RecordedRequest[] = [];
   const sessions = new Map<string, ResumableSession>();
@@ -346,7 +369,13 @@ export async function startGcsServer(options: { buckets?: readonly string[] } = 
       path: parsed.pathname,
       query: Object.fromEntries(query),
       uploadType: parsed.pathname.startsWith('/upload/') ? (query.get('uploadType') ?? undefined) : undefined,
+      authorization: req.headers.authorization !== undefined,
     });
+    if (options.authorize !== undefined && !options.authorize(req.headers.authorization)) {
+      req.resume();
+      sendUnauthorized(res, req.headers.authorization === undefined);
+      return;
+    }
     const fault = faults.find((f) => f.left > 0 && (f.method === undefined || f.method === method) && (f.pathIncludes === undefined || parsed.pathname.includes(f.pathIncludes)));
     if (fault) {
       fault.left--;

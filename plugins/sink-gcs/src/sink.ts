@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import type { StorageOptions } from '@google-cloud/storage';
-import { K8streamError, PermanentError, createClosedGuard, defineSink, errorMessage, renderKeyTemplate } from '@k8stream/core';
+import { K8streamError, PermanentError, createClosedGuard, defineSink, renderKeyTemplate } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
 import { validateGcsSinkConfig } from './config.js';
 import type { GcsSinkConfig } from './config.js';
-import { classifyGcsError, httpStatusOf } from './errors.js';
+import { TOKEN_HINT, classifyGcsError, describeGcsError, httpStatusOf, isTokenEndpointError } from './errors.js';
+import { customTokenUri, tokenUriTransport } from './token-uri.js';
 
 /** Custom metadata key holding the batch id, so a 412 can tell "already written by us" from "someone else's object". */
 export const BATCH_ID_METADATA = 'k8stream-batch-id';
@@ -18,14 +19,22 @@ export interface GcsSinkOptions {
   createStorage?: (options: StorageOptions) => Storage;
 }
 
-/** The `@google-cloud/storage` options for a config. Retries are the core's job, so the client's own are off. */
+/**
+ * The `@google-cloud/storage` options for a config. Retries are the core's job, so the client's
+ * own are off. A custom endpoint gets credentials when a key file is given (unless
+ * `useAuthWithCustomEndpoint: false`); a key file's own `token_uri` is honoured.
+ */
 export function storageOptions(config: GcsSinkConfig, configDir: string): StorageOptions {
   const options: StorageOptions = { retryOptions: { autoRetry: false } };
   if (config.projectId !== undefined) options.projectId = config.projectId;
-  if (config.keyFilename !== undefined) options.keyFilename = path.resolve(configDir, config.keyFilename);
+  if (config.keyFilename !== undefined) {
+    options.keyFilename = path.resolve(configDir, config.keyFilename);
+    const tokenUri = customTokenUri(options.keyFilename);
+    if (tokenUri !== undefined) options.clientOptions = { transporterOptions: tokenUriTransport(tokenUri) };
+  }
   if (config.apiEndpoint !== undefined) {
     options.apiEndpoint = config.apiEndpoint;
-    options.useAuthWithCustomEndpoint = config.useAuthWithCustomEndpoint;
+    options.useAuthWithCustomEndpoint = config.useAuthWithCustomEndpoint ?? config.keyFilename !== undefined;
   }
   return options;
 }
@@ -39,7 +48,16 @@ function toBuffer(body: Uint8Array): Buffer {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
-function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storage): SinkInstance {
+/**
+ * Bodies from this size on use a resumable upload. Not with credentials for a custom endpoint:
+ * `@google-cloud/storage` 8.x starts resumable uploads from `save()` without credentials there
+ * (it drops `useAuthWithCustomEndpoint`), so every batch is one multipart request instead.
+ */
+export function effectiveResumableThreshold(config: GcsSinkConfig, options: StorageOptions): number {
+  return options.apiEndpoint !== undefined && options.useAuthWithCustomEndpoint === true ? Infinity : config.resumableThreshold;
+}
+
+function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storage, resumableThreshold: number): SinkInstance {
   const bucket = storage.bucket(config.bucket);
   const where = (key: string) => ({ sink: ctx.name, bucket: config.bucket, key });
   const guard = createClosedGuard('gcs', ctx.name);
@@ -74,21 +92,22 @@ function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storag
         await file.save(Buffer.from('ok\n'), { resumable: false, gzip: false, metadata: { contentType: 'text/plain' } });
       } catch (err) {
         const status = httpStatusOf(err);
-        const reason =
-          status === 404
+        const rejected = isTokenEndpointError(err);
+        const reason = rejected
+          ? `credentials rejected: ${describeGcsError(err)}`
+          : status === 404
             ? `bucket "${config.bucket}" does not exist`
             : status === 403 || status === 401
               ? `not allowed to write to bucket "${config.bucket}" (HTTP ${status})`
-              : `bucket "${config.bucket}" is not reachable: ${errorMessage(err)}`;
+              : `bucket "${config.bucket}" is not reachable: ${describeGcsError(err)}`;
         throw new K8streamError('SINK_UNHEALTHY', `gcs sink "${ctx.name}": ${reason}`, {
-          cause: err,
           plugin: ctx.name,
           path: `gs://${config.bucket}`,
-          hint: 'check the bucket name and that the credentials (Application Default Credentials or keyFilename) may create objects in it',
+          hint: rejected ? TOKEN_HINT : 'check the bucket name and that the credentials (Application Default Credentials or keyFilename) may create objects in it',
         });
       }
       await file.delete({ ignoreNotFound: true }).catch((err: unknown) => {
-        ctx.logger.debug('healthcheck probe not deleted', { sink: ctx.name, key, error: errorMessage(err) });
+        ctx.logger.debug('healthcheck probe not deleted', { sink: ctx.name, key, error: describeGcsError(err) });
       });
     },
 
@@ -96,7 +115,7 @@ function createInstance(config: GcsSinkConfig, ctx: SinkContext, storage: Storag
       guard.assertOpen();
       sendCtx.signal.throwIfAborted();
       const key = batchObjectKey(config, batch);
-      const resumable = batch.body.byteLength >= config.resumableThreshold;
+      const resumable = batch.body.byteLength >= resumableThreshold;
       try {
         await bucket.file(key).save(toBuffer(batch.body), {
           resumable,
@@ -134,7 +153,8 @@ export function createGcsSink(options: GcsSinkOptions = {}): SinkDefinition<GcsS
     defaults: { encoding: { format: 'ndjson', compression: 'gzip' } },
     validate: validateGcsSinkConfig,
     create(config, ctx) {
-      return createInstance(config, ctx, make(storageOptions(config, ctx.configDir)));
+      const options = storageOptions(config, ctx.configDir);
+      return createInstance(config, ctx, make(options), effectiveResumableThreshold(config, options));
     },
   });
 }
