@@ -175,6 +175,32 @@ describe('S3 sink: the default credential chain against a verifying endpoint', (
   });
 });
 
+describe('S3 sink: every request shape the sink sends is signed right', () => {
+  it('multipart parts and keys needing URI encoding, with IRSA credentials (session token on every part)', async () => {
+    const { file } = await writeTokenFile('token-multipart', issuer.privateKey);
+    vi.stubEnv('AWS_WEB_IDENTITY_TOKEN_FILE', file);
+    vi.stubEnv('AWS_ROLE_ARN', ROLE_ARN);
+    vi.stubEnv('AWS_ENDPOINT_URL_STS', sts.endpoint);
+    const sink = createS3Sink();
+    const instance = await sink.create(
+      sink.validate(config({ prefix: 'ev ents/ünï+cødé', key: '{prefix}/{sink} (a=b&c)/{batchId}{ext}', multipartThreshold: '5MiB', partSize: '5MiB' })),
+      testSinkContext({ name: 'archive', logger: output.logger }),
+    );
+    const batch = await makeTestBatch(sampleRecords(9000), { format: 'ndjson', compression: 'none' }, { sink: 'archive' });
+    expect(batch.body.byteLength).toBeGreaterThan(5 * 1024 * 1024);
+    await instance.send(batch, testSendContext({ logger: output.logger }));
+    await instance.close?.();
+
+    const temporary = sts.issued.at(-1)!;
+    expect(signedWith()).toEqual([`${temporary}:ok`]);
+    // Create, two parts, complete: each signed (query strings included) and accepted.
+    expect(
+      front.requests.map((r) => `${r.method} ${r.url.includes('?uploads') ? 'create' : r.url.includes('partNumber=') ? 'part' : r.url.includes('uploadId=') ? 'complete' : 'put'}`),
+    ).toEqual(['POST create', 'PUT part', 'PUT part', 'POST complete']);
+    expect(await listKeys(direct, BUCKET)).toEqual([`ev ents/ünï+cødé/archive (a=b&c)/${batch.id}.ndjson`]);
+  });
+});
+
 describe('S3 sink: wrong or missing credentials fail clearly, without secrets', () => {
   it('a wrong secret: the healthcheck fails, send is permanent SignatureDoesNotMatch with a hint', async () => {
     const wrong = 'k8s-wrong-secret/0000000000000000000000';
