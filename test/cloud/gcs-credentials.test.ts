@@ -134,6 +134,7 @@ describe('GCS sink: a wrong key or a rejected token fails clearly, without secre
 
     expect(send.code).toBe('SINK_PERMANENT');
     expect(send.message).toMatch(/HTTP 401: Invalid Credentials/);
+    expect(send.hint).toMatch(/did not accept the credentials: check keyFilename/);
     expectNoSecrets(send, output.lines, [token, ...pemLines(privateKeyPem)]);
   });
 });
