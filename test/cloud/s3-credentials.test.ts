@@ -237,6 +237,7 @@ describe('S3 sink: wrong or missing credentials fail clearly, without secrets', 
     const send = await sendFailure();
     expect(send.code).toBe('SINK_PERMANENT');
     expect(send.message).toMatch(/InvalidToken \(HTTP 400\)/);
+    expect(send.hint).toMatch(/check the credentials/);
     expectNoSecrets(send, output.lines, [STATIC.secret, token]);
   });
 

@@ -29,6 +29,7 @@ export const PERMANENT_CODES: ReadonlySet<string> = new Set([
   'AccountProblem',
   'InvalidAccessKeyId',
   'SignatureDoesNotMatch',
+  'InvalidToken',
   'NoSuchBucket',
   'InvalidBucketName',
   'PermanentRedirect',
@@ -122,6 +123,7 @@ export function hintFor(code: string | undefined, status: number | undefined, wh
       return `grant s3:PutObject (and s3:ListBucket for the healthcheck) on ${where} to the identity k8stream runs as; with SSE-KMS also kms:GenerateDataKey on the key`;
     case 'InvalidAccessKeyId':
     case 'SignatureDoesNotMatch':
+    case 'InvalidToken':
       return 'check the credentials k8stream uses (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile, or the IRSA role)';
     case 'PermanentRedirect':
     case 'AuthorizationHeaderMalformed':
