@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { failureLine, requireTool } from '../../../../test/helpers/tool.fixture.js';
 
 export interface Tmpfs {
   /** The mount point. */
@@ -19,13 +20,28 @@ export interface Tmpfs {
   unmount(): Promise<void>;
 }
 
+/**
+ * Mounts a tmpfs with mount `options` (`size=128k`, `ro,size=16k`) on `dir`. Without the `mount`
+ * command (Debian package mount) or the right to mount (root: CAP_SYS_ADMIN), throws one line
+ * naming what is missing: never a silent skip.
+ */
+export async function mountTmpfsAt(dir: string, options: string): Promise<void> {
+  await requireTool('mount', ['--version'], 'mount');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (err) {
+    const uid = process.getuid?.() ?? 'unknown';
+    throw new Error(`these tests mount a tmpfs (a real ENOSPC/EROFS) and need root with CAP_SYS_ADMIN (uid ${uid}): mount failed: ${failureLine(err)}`, { cause: err });
+  }
+}
+
 export async function mountTmpfs(size: string, prefix = 'k8stream-tmpfs-'): Promise<Tmpfs> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+    await mountTmpfsAt(dir, `size=${size}`);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`these tests mount a tmpfs for a real ENOSPC and need root: ${String(err)}`, { cause: err });
+    throw err;
   }
   const filler = join(dir, 'filler');
   return {
