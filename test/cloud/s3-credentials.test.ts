@@ -5,7 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FauxqsServer } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -18,6 +18,7 @@ import { signJwt } from './helpers/jwt.fixture.js';
 import { startSigV4Proxy } from './helpers/sigv4-proxy.fixture.js';
 import type { SigV4Proxy } from './helpers/sigv4-proxy.fixture.js';
 import { startStsServer } from './helpers/sts-server.fixture.js';
+import { runReplay, writeReplayFile } from './helpers/pipeline.fixture.js';
 import type { StsServer } from './helpers/sts-server.fixture.js';
 
 const BUCKET = 'k8stream-archive';
@@ -159,6 +160,17 @@ describe('S3 sink: the default credential chain against a verifying endpoint', (
     expect(await listKeys(direct, BUCKET)).toHaveLength(1);
   });
 
+  it('signs temporary credentials from the environment with their AWS_SESSION_TOKEN', async () => {
+    const temp = { id: 'ASIAK8STREAMENVTEMP1', secret: 'k8s-temp-secret/5c7e9b1d3f5a7c9e1b3d', token: 'IQoJb3JpZ2luX2VjK8STREAMENVSESSIONTOKEN00000000' };
+    front.addKey(temp.id, { secretAccessKey: temp.secret, sessionToken: temp.token });
+    vi.stubEnv('AWS_ACCESS_KEY_ID', temp.id);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', temp.secret);
+    vi.stubEnv('AWS_SESSION_TOKEN', temp.token);
+    await healthcheckAndSend();
+    expect(signedWith()).toEqual([`${temp.id}:ok`]);
+    expectNoSecrets(null, output.lines, [temp.secret, temp.token]);
+  });
+
   it('assumes the IRSA role: web identity token file → local STS → temporary credentials with a session token', async () => {
     const { file } = await writeTokenFile('token', issuer.privateKey);
     vi.stubEnv('AWS_WEB_IDENTITY_TOKEN_FILE', file);
@@ -198,6 +210,21 @@ describe('S3 sink: every request shape the sink sends is signed right', () => {
       front.requests.map((r) => `${r.method} ${r.url.includes('?uploads') ? 'create' : r.url.includes('partNumber=') ? 'part' : r.url.includes('uploadId=') ? 'complete' : 'put'}`),
     ).toEqual(['POST create', 'PUT part', 'PUT part', 'POST complete']);
     expect(await listKeys(direct, BUCKET)).toEqual([`ev ents/ünï+cødé/archive (a=b&c)/${batch.id}.ndjson`]);
+  });
+});
+
+describe('S3 sink: IRSA through the real pipeline', () => {
+  it('the runtime loads the sink, which assumes the role and archives every event through the verifying front', async () => {
+    const { file: tokenFile } = await writeTokenFile('token-pipeline', issuer.privateKey);
+    vi.stubEnv('AWS_WEB_IDENTITY_TOKEN_FILE', tokenFile);
+    vi.stubEnv('AWS_ROLE_ARN', ROLE_ARN);
+    vi.stubEnv('AWS_ENDPOINT_URL_STS', sts.endpoint);
+    const run = join(dir, 'pipeline');
+    const { file, events } = await writeReplayFile(await mkdtemp(run), 2000);
+    const summary = await runReplay(dirname(file), file, { use: 's3', batch: { maxEvents: 500, maxAgeMs: 60_000 }, config: config() });
+    expect(summary.sinks[0]!.stats).toMatchObject({ eventsSent: events.length, batchesSent: 4, deadLettered: 0 });
+    expect(signedWith()).toEqual([`${sts.issued.at(-1)!}:ok`]);
+    expect(await listKeys(direct, BUCKET)).toHaveLength(4);
   });
 });
 
@@ -244,6 +271,9 @@ describe('S3 sink: wrong or missing credentials fail clearly, without secrets', 
   it('signing for another region than the store: AuthorizationHeaderMalformed names the expected region', async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', STATIC.id);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', STATIC.secret);
+    const health = await failure({ region: 'us-east-1' });
+    expect(health.code).toBe('SINK_UNHEALTHY');
+    expect(health.hint).toMatch(/set "region"/);
     const send = await sendFailure({ region: 'us-east-1' });
     expect(send.code).toBe('SINK_PERMANENT');
     expect(send.message).toContain(`AuthorizationHeaderMalformed (HTTP 400): The authorization header is malformed; the region 'us-east-1' is wrong; expecting '${REGION}'`);

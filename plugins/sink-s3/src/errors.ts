@@ -187,6 +187,8 @@ export function toHealthError(err: unknown, options: { sink: string; where: stri
   const hint =
     hintFor(shape.code, shape.status, where) ??
     (/region is missing/i.test(shape.message) ? 'set "region" (or AWS_REGION) to the region of the bucket' : undefined) ??
+    // A HEAD answer has no body, so no code: a bare 400 is most often a request signed for another region.
+    (shape.status === 400 && shape.code === undefined ? 'set "region" to the region the bucket lives in (requests signed for another region are refused)' : undefined) ??
     (shape.status === undefined ? 'check "endpoint" and "region" and that the store is reachable from here' : undefined);
   return new K8streamError('SINK_UNHEALTHY', `s3 sink "${sink}": ${step} ${where} failed: ${describeSdkError(err, options.secrets)}`, {
     plugin: sink,
