@@ -1,0 +1,187 @@
+/**
+ * Durability, observed: a SIGKILL keeps the page cache, so only the order of system calls shows
+ * whether data would survive a power loss. The real binary streams from the API-server double
+ * through a disk buffer (`fsync: always`) into a file sink, saving its resume point, under
+ * `strace`; the log must show, per file:
+ * - file-sink objects, the ack file, the state file: written to a temp file, that file synced,
+ *   renamed, the directory synced;
+ * - disk-queue segments: every append synced before the state file that covers its events is
+ *   renamed into place (the resume point moves once events are in the buffer);
+ * - the ack file: every record it acknowledges is in a sink object already durable.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, realpath, rm, watch, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '@k8stream/apiserver-double';
+import type { ApiServerDouble } from '@k8stream/apiserver-double';
+import { decodeFrame } from '../core/src/dispatch/disk-queue/frame.js';
+import { startCli } from './helpers/cli.fixture.js';
+import { parseStrace } from './helpers/strace.fixture.js';
+import { appends, replaces } from './helpers/sync-order.fixture.js';
+import { requireTool } from './helpers/tool.fixture.js';
+
+const TRACED = 'write,pwrite64,writev,fsync,fdatasync,rename,renameat,renameat2,openat,close';
+
+let server: ApiServerDouble;
+let dir: string;
+beforeAll(async () => {
+  await requireTool('strace', ['-V'], 'strace');
+  server = await startApiServer();
+  dir = await realpath(await mkdtemp(join(tmpdir(), 'k8stream-durability-')));
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+let seq = 0;
+function produce(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const name = `ev-${seq++}`;
+    server.store.create('events', {
+      metadata: { name, namespace: 'shop' },
+      involvedObject: { kind: 'Pod', name: `pod-${name}`, namespace: 'shop', apiVersion: 'v1' },
+      reason: 'BackOff',
+      type: 'Warning',
+      message: name,
+      count: 1,
+      lastTimestamp: new Date().toISOString(),
+    });
+  }
+}
+
+/** Runs the command under strace, logging to `log` (every string in full, as hex). */
+const traced =
+  (log: string) =>
+  (command: string, args: string[], options: SpawnOptions): ChildProcess =>
+    spawn('strace', ['-f', '-tt', '-xx', '-y', '-s', '1048576', '-e', `trace=${TRACED}`, '-o', log, '--', command, ...args], options);
+
+/** The traced process: strace's only child. */
+async function tracee(strace: ChildProcess): Promise<number> {
+  const children = await readFile(`/proc/${strace.pid}/task/${strace.pid}/children`, 'utf8');
+  const pid = Number(children.trim().split(/\s+/)[0]);
+  if (!pid) throw new Error('strace has no child');
+  return pid;
+}
+
+/** Resolves once the saved resume point reaches `rv` (woken by the state file's renames). */
+async function stateReaches(stateDir: string, rv: number): Promise<void> {
+  const reached = async (): Promise<boolean> => {
+    try {
+      const doc = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { watches: Record<string, string> };
+      return Object.values(doc.watches).some((v) => Number(v) >= rv);
+    } catch {
+      return false;
+    }
+  };
+  const stop = new AbortController();
+  const changes = watch(stateDir, { signal: stop.signal });
+  try {
+    if (await reached()) return;
+    for await (const _ of changes) if (await reached()) return;
+  } finally {
+    stop.abort();
+  }
+}
+
+/** The resourceVersion in a record id (`<uid>:<resourceVersion>`). */
+const rvOf = (id: string): number => Number(id.slice(id.lastIndexOf(':') + 1));
+
+describe('durability (strace)', () => {
+  it('syncs each file before it is renamed, each directory after, and data before what refers to it', async () => {
+    const kube = await server.writeKubeconfig(dir);
+    const out = join(dir, 'out');
+    const buf = join(dir, 'buf');
+    const stateDir = join(dir, 'state');
+    await mkdir(stateDir);
+    const config = join(dir, 'k8stream.yaml');
+    await writeFile(
+      config,
+      JSON.stringify({
+        cluster: 'durability',
+        source: { type: 'kubernetes', kubeconfig: kube },
+        enrich: { objects: false, owners: false, nodes: false, services: false },
+        sinks: [
+          {
+            name: 'archive',
+            use: 'file',
+            config: { dir: out },
+            batch: { maxEvents: 10, maxAgeMs: 20 },
+            encoding: { format: 'ndjson', compression: 'none' },
+            buffer: { type: 'disk', dir: buf, fsync: 'always' },
+          },
+        ],
+        deadLetter: { use: 'file', config: { dir: join(dir, 'dl') } },
+        state: { dir: stateDir, saveIntervalMs: 50 },
+        shutdown: { graceMs: 5000 },
+        log: { level: 'info', format: 'json' },
+      }),
+    );
+    const log = join(dir, 'strace.log');
+    produce(30); // listed
+    const run = startCli(['run', '--config', config], { spawn: traced(log) });
+    let pid = 0;
+    try {
+      await stateReaches(stateDir, server.store.resourceVersion);
+      produce(30); // watched
+      await stateReaches(stateDir, server.store.resourceVersion);
+      pid = await tracee(run.child);
+      process.kill(pid, 'SIGTERM');
+      expect((await run.exit).code, run.stderr()).toBe(0);
+    } finally {
+      if (run.child.exitCode === null && pid) process.kill(pid, 'SIGKILL');
+    }
+
+    const calls = parseStrace(await readFile(log, 'utf8'));
+    const sinkObjects = replaces(calls, (to) => to.startsWith(`${out}/`) && to.endsWith('.ndjson'));
+    const acks = replaces(calls, (to) => to === join(buf, 'ack'));
+    const states = replaces(calls, (to) => to === join(stateDir, 'state.json'));
+    const segments = appends(calls, (path) => path.startsWith(`${buf}/`) && /^seg-\d+\.log$/.test(basename(path)));
+
+    // Every file kind was seen, and each replace took every step in order.
+    expect(sinkObjects.length).toBeGreaterThanOrEqual(6);
+    expect(acks.length).toBeGreaterThanOrEqual(2);
+    expect(states.length).toBeGreaterThanOrEqual(2);
+    expect(segments.length).toBeGreaterThanOrEqual(2);
+    expect(sinkObjects.flatMap((r) => r.problems)).toEqual([]);
+    expect(acks.flatMap((r) => r.problems)).toEqual([]);
+    expect(states.flatMap((r) => r.problems)).toEqual([]);
+
+    // Segments: each append synced; the records it holds, with their seq and resourceVersion.
+    expect(segments.filter((a) => a.syncedAt === undefined).map((a) => a.path)).toEqual([]);
+    const records: { seq: number; id: string; syncedAt: number }[] = [];
+    for (const a of segments) {
+      for (let at = 0; at < a.content.length;) {
+        const frame = decodeFrame(a.content, at);
+        if (typeof frame === 'string') throw new Error(`${a.path}: ${frame} frame at ${at} of a ${a.content.length}-byte write`);
+        records.push({ seq: frame.seq, id: frame.id, syncedAt: a.syncedAt! });
+        at = frame.end;
+      }
+    }
+    expect(records).toHaveLength(60);
+
+    // The state file: every event at or below the saved resourceVersion was synced in a segment first.
+    for (const s of states) {
+      const saved = Math.max(...Object.values((JSON.parse(s.content.toString('utf8')) as { watches: Record<string, string> }).watches).map(Number));
+      const late = records.filter((r) => rvOf(r.id) <= saved && r.syncedAt > s.renamedAt).map((r) => r.id);
+      expect(late, `state at resourceVersion ${saved}`).toEqual([]);
+    }
+
+    // The ack file: every record it acknowledges is in a sink object made durable before.
+    const durable = new Map<string, number>();
+    for (const o of sinkObjects) {
+      for (const line of o.content.toString('utf8').split('\n')) {
+        if (line) durable.set((JSON.parse(line) as { id: string }).id, o.durableAt ?? Infinity);
+      }
+    }
+    for (const a of acks) {
+      const upto = Number(a.content.readBigUInt64LE(0));
+      const early = records.filter((r) => r.seq <= upto && !((durable.get(r.id) ?? Infinity) < a.renamedAt)).map((r) => r.id);
+      expect(early, `ack up to ${upto}`).toEqual([]);
+    }
+    expect(Number(acks.at(-1)!.content.readBigUInt64LE(0))).toBe(60);
+  });
+});
