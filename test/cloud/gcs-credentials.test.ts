@@ -4,7 +4,7 @@
 // bearing a token it issued. Auth is on with a custom endpoint because a key file is given; a
 // wrong key or a rejected token fails with a clear error that shows no secret.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -16,6 +16,7 @@ import type { GcsTestServer } from '../../plugins/sink-gcs/src/gcs-server.fixtur
 import { captureOutput, expectNoSecrets, isolateCredentialEnv } from './helpers/credentials-env.fixture.js';
 import { serviceAccountKey, startOAuthServer } from './helpers/oauth-server.fixture.js';
 import type { OAuthServer } from './helpers/oauth-server.fixture.js';
+import { runReplay, writeReplayFile } from './helpers/pipeline.fixture.js';
 
 const BUCKET = 'k8stream-archive';
 const PROJECT = 'k8stream-test';
@@ -104,6 +105,24 @@ describe('GCS sink: a service-account key file against a token endpoint and a se
     expect(health.code).toBe('SINK_UNHEALTHY');
     expect(health.message).toBe(`gcs sink "archive": not allowed to write to bucket "${BUCKET}" (HTTP 401)`);
     expect(gcs.requests.every((r) => !r.authorization)).toBe(true);
+  });
+});
+
+describe('GCS sink: a key file through the real pipeline', () => {
+  it('the runtime loads the sink, which gets a token from the key file’s token_uri and archives every event', async () => {
+    const run = join(dir, 'pipeline');
+    await mkdir(run, { recursive: true });
+    const { file, events } = await writeReplayFile(run, 2000);
+    const grantsBefore = oauth.grants.length;
+    const summary = await runReplay(run, file, {
+      use: 'gcs',
+      batch: { maxEvents: 500, maxAgeMs: 60_000 },
+      config: { bucket: BUCKET, prefix: 'events', apiEndpoint: gcs.url, projectId: PROJECT, keyFilename: join(dir, 'sa.json') },
+    });
+    expect(summary.sinks[0]!.stats).toMatchObject({ eventsSent: events.length, batchesSent: 4, deadLettered: 0 });
+    expect(oauth.grants.slice(grantsBefore)).toEqual([{ email: EMAIL, outcome: 'ok' }]);
+    expect(gcs.requests.every((r) => r.authorization)).toBe(true);
+    expect([...gcs.buckets.get(BUCKET)!.keys()].filter((k) => k.endsWith('.ndjson.gz'))).toHaveLength(4);
   });
 });
 
