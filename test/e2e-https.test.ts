@@ -3,6 +3,7 @@
 // fauxqs, GCS on the JSON-API test server), the heartbeat and the ops server. Every event ends up
 // in both stores, read back with the real SDK clients; the heartbeat pings; /readyz turns
 // not-ready during an API outage (events list and watch answer 503) and ready again once it heals.
+import { EventEmitter, once } from 'node:events';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,6 +48,8 @@ let gcs: GcsTestServer;
 let s3Client: S3Client;
 let storage: Storage;
 let pings: { auth: string | undefined; body: Ping }[] = [];
+/** Resolves at the next heartbeat ping; rejects when none arrives within 10 s. */
+let nextPing: () => Promise<void>;
 let heartbeat: Server;
 let cli: CliRun | undefined;
 
@@ -56,12 +59,19 @@ beforeAll(async () => {
   s3Client = testClient(s3.endpoint);
   storage = testStorage(gcs.url);
   pings = [];
+  const arrived = new EventEmitter();
+  nextPing = () =>
+    once(arrived, 'ping', { signal: AbortSignal.timeout(10_000) }).then(
+      () => undefined,
+      () => Promise.reject(new Error('no heartbeat ping within 10 s')),
+    );
   heartbeat = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8').on('data', (d: string) => (body += d));
     req.on('end', () => {
       pings.push({ auth: req.headers.authorization, body: JSON.parse(body) as Ping });
       res.writeHead(204).end();
+      arrived.emit('ping');
     });
   });
   await new Promise<void>((resolve) => heartbeat.listen(0, '127.0.0.1', resolve));
@@ -110,6 +120,14 @@ const sent = async (base: string) => {
   const m = await scrape(base);
   return [m.value('k8stream_sink_events_sent_total', { sink: 's3' }) ?? 0, m.value('k8stream_sink_events_sent_total', { sink: 'gcs' }) ?? 0];
 };
+
+/** `p`, unless the binary exits first: then a rejection with its exit status and last log lines. */
+function whileRunning<T>(p: Promise<T>): Promise<T> {
+  const run = cli!;
+  const died = run.exit.then(({ code, signal }) => Promise.reject(new Error(`k8stream exited (${code ?? signal}):\n${run.stderr().trim().split('\n').slice(-5).join('\n')}`)));
+  died.catch(() => undefined);
+  return Promise.race([p, died]);
+}
 
 /** Waits until both sinks sent at least `n` events; resolves with what each sent. */
 const delivered = (base: string, n: number) => until(`${n} events sent to both sinks`, async () => ((await sent(base)).every((x) => x >= n) ? sent(base) : undefined));
@@ -166,8 +184,8 @@ describe('the binary over HTTPS with a CA and a token, into S3 and GCS', () => {
     const base = (JSON.parse(line) as { url: string }).url;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-    await until('ready', async () => ((await ready(base)).status === 200 ? true : undefined));
-    expect(await delivered(base, expected.size)).toEqual([expected.size, expected.size]);
+    await whileRunning(until('ready', async () => ((await ready(base)).status === 200 ? true : undefined)));
+    expect(await whileRunning(delivered(base, expected.size))).toEqual([expected.size, expected.size]);
 
     // Phase 2: the API server's events list and watch answer 503; the open watch is cut.
     const outage = [
@@ -175,10 +193,12 @@ describe('the binary over HTTPS with a CA and a token, into S3 and GCS', () => {
       api.faults.add({ verb: 'list', resource: 'events', times: 100_000, fault: { type: 'http', status: 503 } }),
     ];
     api.closeWatches();
-    const down = await until('not ready during the outage', async () => {
-      const r = await ready(base);
-      return r.status === 503 ? r.body : undefined;
-    });
+    const down = await whileRunning(
+      until('not ready during the outage', async () => {
+        const r = await ready(base);
+        return r.status === 503 ? r.body : undefined;
+      }),
+    );
     expect(down.ready).toBe(false);
     expect(down.reasons.join('; ')).toMatch(/watch failing for \d+ ms \(limit 500 ms\)/);
     // Events written during the outage (new objects, one write each) arrive after it.
@@ -197,15 +217,17 @@ describe('the binary over HTTPS with a CA and a token, into S3 and GCS', () => {
       }) as unknown as Obj;
       expected.add(idOf(created));
     }
+    // The heartbeat goes on while the API server is down.
+    await nextPing();
     expect(outage[0]!.hits).toBeGreaterThan(0); // the watch was refused (a re-list too, when one was tried)
 
     // Heal: ready again once the watch is back, then everything is delivered.
     for (const f of outage) f.cancel();
-    await until('ready after the outage', async () => ((await ready(base)).status === 200 ? true : undefined), 20_000);
+    await whileRunning(until('ready after the outage', async () => ((await ready(base)).status === 200 ? true : undefined), 20_000));
     const before = sim.produced.length;
     sim.emit(100);
     for (const id of sim.produced.slice(before)) expected.add(id);
-    expect(await delivered(base, expected.size)).toEqual([expected.size, expected.size]);
+    expect(await whileRunning(delivered(base, expected.size))).toEqual([expected.size, expected.size]);
 
     // The heartbeat pinged through the run, with the credentials of its URL as Basic auth.
     expect(pings.length).toBeGreaterThanOrEqual(2);
