@@ -5,8 +5,9 @@
  * `strace`; the log must show, per file:
  * - file-sink objects, the ack file, the state file: written to a temp file, that file synced,
  *   renamed, the directory synced;
- * - disk-queue segments: every append synced before the state file that covers its events is
- *   renamed into place (the resume point moves once events are in the buffer);
+ * - disk-queue segments: every append, and the directory entry of a new segment, synced before
+ *   the state file that covers its events is renamed into place (the resume point moves once
+ *   events are in the buffer);
  * - the ack file: every record it acknowledges is in a sink object already durable.
  */
 import { spawn } from 'node:child_process';
@@ -20,7 +21,7 @@ import type { ApiServerDouble } from '@k8stream/apiserver-double';
 import { decodeFrame } from '../core/src/dispatch/disk-queue/frame.js';
 import { startCli } from './helpers/cli.fixture.js';
 import { parseStrace } from './helpers/strace.fixture.js';
-import { appends, replaces } from './helpers/sync-order.fixture.js';
+import { appends, creations, replaces } from './helpers/sync-order.fixture.js';
 import { requireTool } from './helpers/tool.fixture.js';
 
 const TRACED = 'write,pwrite64,writev,fsync,fdatasync,rename,renameat,renameat2,openat,close';
@@ -139,7 +140,9 @@ describe('durability (strace)', () => {
     const sinkObjects = replaces(calls, (to) => to.startsWith(`${out}/`) && to.endsWith('.ndjson'));
     const acks = replaces(calls, (to) => to === join(buf, 'ack'));
     const states = replaces(calls, (to) => to === join(stateDir, 'state.json'));
-    const segments = appends(calls, (path) => path.startsWith(`${buf}/`) && /^seg-\d+\.log$/.test(basename(path)));
+    const isSegment = (path: string): boolean => path.startsWith(`${buf}/`) && /^seg-\d+\.log$/.test(basename(path));
+    const segments = appends(calls, isSegment);
+    const created = new Map(creations(calls, isSegment).map((c) => [c.path, c.dirSyncedAt ?? Infinity]));
 
     // Every file kind was seen, and each replace took every step in order.
     expect(sinkObjects.length).toBeGreaterThanOrEqual(6);
@@ -150,23 +153,27 @@ describe('durability (strace)', () => {
     expect(acks.flatMap((r) => r.problems)).toEqual([]);
     expect(states.flatMap((r) => r.problems)).toEqual([]);
 
-    // Segments: each append synced; the records it holds, with their seq and resourceVersion.
+    // Segments: each append synced, each new segment's directory entry too; the records each
+    // append holds, with when they became durable (both syncs returned).
     expect(segments.filter((a) => a.syncedAt === undefined).map((a) => a.path)).toEqual([]);
-    const records: { seq: number; id: string; syncedAt: number }[] = [];
+    // (before its first append, so even an append synced on its own is found after a crash)
+    const firstWrite = (path: string): number => Math.min(...segments.filter((a) => a.path === path).map((a) => a.writtenAt));
+    expect([...created].filter(([path, at]) => !(at < firstWrite(path))).map(([path]) => path)).toEqual([]);
+    const records: { seq: number; id: string; durableAt: number }[] = [];
     for (const a of segments) {
       for (let at = 0; at < a.content.length;) {
         const frame = decodeFrame(a.content, at);
         if (typeof frame === 'string') throw new Error(`${a.path}: ${frame} frame at ${at} of a ${a.content.length}-byte write`);
-        records.push({ seq: frame.seq, id: frame.id, syncedAt: a.syncedAt! });
+        records.push({ seq: frame.seq, id: frame.id, durableAt: Math.max(a.syncedAt!, created.get(a.path) ?? Infinity) });
         at = frame.end;
       }
     }
     expect(records).toHaveLength(60);
 
-    // The state file: every event at or below the saved resourceVersion was synced in a segment first.
+    // The state file: every event at or below the saved resourceVersion was durable in a segment first.
     for (const s of states) {
       const saved = Math.max(...Object.values((JSON.parse(s.content.toString('utf8')) as { watches: Record<string, string> }).watches).map(Number));
-      const late = records.filter((r) => rvOf(r.id) <= saved && r.syncedAt > s.renamedAt).map((r) => r.id);
+      const late = records.filter((r) => rvOf(r.id) <= saved && !(r.durableAt < s.renamedAt)).map((r) => r.id);
       expect(late, `state at resourceVersion ${saved}`).toEqual([]);
     }
 

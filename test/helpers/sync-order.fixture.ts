@@ -81,3 +81,24 @@ export function appends(calls: readonly Syscall[], match: (path: string) => bool
   }
   return out;
 }
+
+/** A file created (opened with O_CREAT) whose path `match`es, and when its directory entry became durable. */
+export interface Creation {
+  path: string;
+  /** Line where the open returned. */
+  createdAt: number;
+  /** Line where the first sync of its directory after the create returned; absent if none did. */
+  dirSyncedAt?: number;
+}
+
+/** Every file `match` accepts that an open created (O_CREAT), with the directory sync after it. */
+export function creations(calls: readonly Syscall[], match: (path: string) => boolean): Creation[] {
+  const out: Creation[] = [];
+  for (const [i, call] of calls.entries()) {
+    if (call.name !== 'openat' || call.retPath === undefined || !call.args.includes('O_CREAT') || !match(call.retPath)) continue;
+    const dir = dirname(call.retPath);
+    const sync = calls.slice(i + 1).find((c) => c.start > call.end && isSync(c, dir));
+    out.push({ path: call.retPath, createdAt: call.end, ...(sync ? { dirSyncedAt: sync.end } : {}) });
+  }
+  return out;
+}
