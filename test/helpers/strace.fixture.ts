@@ -27,6 +27,11 @@ export interface Syscall {
 
 const HEX = /\\x([0-9a-fA-F]{2})/g;
 
+/** Bytes → `\x2f\x74`, as `-xx` prints them (for writing logs in tests). */
+export function encodeHex(bytes: string | Uint8Array): string {
+  return [...Buffer.from(bytes)].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+}
+
 /** `\x2f\x74` → bytes. */
 export function decodeHex(escaped: string): Buffer {
   const bytes: number[] = [];

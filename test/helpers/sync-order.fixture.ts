@@ -40,10 +40,10 @@ export function replaces(calls: readonly Syscall[], match: (to: string) => boole
     const opened = before.findLast((c) => c.name === 'openat' && c.retPath === from);
     const since = opened ? before.filter((c) => c.start > opened.end) : [];
     const writes = since.filter((c) => isWrite(c, from));
+    const lastWrite = Math.max(-1, ...writes.map((w) => w.end));
     if (!opened) problems.push(`${to}: the temp file ${from} was never opened`);
     else if (writes.length === 0) problems.push(`${to}: nothing written to ${from} before the rename`);
-    const lastWrite = Math.max(opened?.end ?? -1, ...writes.map((w) => w.end));
-    if (opened && !since.some((c) => c.start > lastWrite && isSync(c, from))) problems.push(`${to}: ${from} not synced between its last write and the rename`);
+    else if (!since.some((c) => c.start > lastWrite && isSync(c, from))) problems.push(`${to}: ${from} not synced between its last write and the rename`);
     const dir = dirname(to);
     const next = calls.slice(i + 1).find((c) => c.ret === 0 && renamePaths(c)?.to === to);
     const dirSync = calls.slice(i + 1).find((c) => c.start > call.end && (next === undefined || c.end < next.start) && isSync(c, dir));
