@@ -84,6 +84,19 @@ describe('appends', () => {
       ['cd', 3, undefined],
     ]);
   });
+
+  it('does not count a sync that started before the write returned', () => {
+    const seg = hex('/w/seg');
+    const calls = parseStrace(
+      [
+        `2 10:00:00.000001 pwrite64(5<${seg}>, "${hex('ab')}", 2, 0 <unfinished ...>`,
+        `1 10:00:00.000002 fdatasync(5<${seg}> <unfinished ...>`,
+        '2 10:00:00.000003 <... pwrite64 resumed>) = 2',
+        '1 10:00:00.000004 <... fdatasync resumed>) = 0',
+      ].join('\n'),
+    );
+    expect(appends(calls, (p) => p === '/w/seg')).toEqual([{ path: '/w/seg', content: Buffer.from('ab'), writtenAt: 2 }]);
+  });
 });
 
 describe('creations', () => {
