@@ -1,6 +1,6 @@
 /**
- * ResumeKeeper against an in-memory store. Interval saves run on vitest fake timers; every
- * "a save happened" is awaited through a promise the fake store resolves (no sleeps). "No save
+ * ResumeKeeper against an in-memory store. Waits (minIntervalMs, retryMs) run on vitest fake
+ * timers; every "a save happened" is awaited through a promise the fake store resolves (no sleeps). "No save
  * happened" is checked behind a later save: saves are serialised, so once a later save has
  * landed every earlier one has run.
  */
@@ -95,11 +95,11 @@ function fakeStore() {
   return s;
 }
 
-function setup(delivery: Delivery, initial: ResumePoint = {}) {
+function setup(delivery: Delivery, initial: ResumePoint = {}, timing: { minIntervalMs?: number; retryMs?: number } = {}) {
   const store = fakeStore();
   const ledger = new CheckpointLedger(initial);
   const { logger, lines } = recordingLogger();
-  const keeper = new ResumeKeeper({ store, ledger, delivery, server: SERVER, intervalMs: INTERVAL, logger, now: () => NOW });
+  const keeper = new ResumeKeeper({ store, ledger, delivery, server: SERVER, minIntervalMs: 0, ...timing, logger, now: () => NOW });
   return { store, ledger, keeper, lines };
 }
 
@@ -132,79 +132,159 @@ afterEach(() => {
 });
 
 describe('ResumeKeeper: at-least-once', () => {
-  it('saves on the interval only when the acked point changed', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  it('saves as soon as the acked prefix moves: one save per ack when none is running', async () => {
     const { store, ledger, keeper } = setup('at-least-once');
     keeper.start();
-    expect(vi.getTimerCount()).toBe(1);
-
-    // nothing acked yet: an empty point is never saved
-    await vi.advanceTimersByTimeAsync(INTERVAL * 3);
-
     ackChunk(ledger, '10');
-    await vi.advanceTimersByTimeAsync(INTERVAL);
     await store.saved(1);
-    expect(store.calls).toBe(1);
     expect(store.last()).toEqual({ version: 1, server: SERVER, delivery: 'at-least-once', watches: { [KEY]: '10' }, savedAt: new Date(NOW).toISOString() });
-    expect(keeper.stats).toEqual({ saves: 1, saveErrors: 0, saved: { [KEY]: '10' } });
+    for (let rv = 11; rv <= 14; rv++) {
+      ackChunk(ledger, String(rv));
+      await store.saved(rv - 9);
+      expect(store.last().watches).toEqual({ [KEY]: String(rv) });
+    }
+    // finish finds the point saved already (and, serialised behind them, the stats of every save)
+    await keeper.finish();
+    expect(store.calls).toBe(5);
+    expect(store.maxInFlight).toBe(1);
+    expect(keeper.stats).toEqual({ saves: 5, saveErrors: 0, saved: { [KEY]: '14' } });
+  });
 
-    // unchanged for several intervals: no save
-    await vi.advanceTimersByTimeAsync(INTERVAL * 5);
-    ackChunk(ledger, '20');
-    await vi.advanceTimersByTimeAsync(INTERVAL);
+  it('acks during a running save cost one more save, of the newest prefix, never concurrent', async () => {
+    const { store, ledger, keeper } = setup('at-least-once');
+    keeper.start();
+    store.gate = deferred();
+    const entered = store.entered.promise;
+    ackChunk(ledger, '10');
+    await entered;
+    for (let rv = 11; rv <= 19; rv++) ackChunk(ledger, String(rv));
+    expect(store.calls).toBe(1);
+    store.gate.resolve();
     await store.saved(2);
+    expect(store.texts.map((t) => (decodeState(t) as ResumeState).watches)).toEqual([{ [KEY]: '10' }, { [KEY]: '19' }]);
+    // nothing newer: finish finds the point saved already
+    await keeper.finish();
     expect(store.calls).toBe(2);
-    expect(store.last().watches).toEqual({ [KEY]: '20' });
-    expect(keeper.stats.saves).toBe(2);
+    expect(store.maxInFlight).toBe(1);
   });
 
   it('saves the acked prefix, not chunks still waiting for a sink', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const { store, ledger, keeper } = setup('at-least-once');
     keeper.start();
     ackChunk(ledger, '10');
+    await store.saved(1);
     const open = ledger.begin({ key: KEY, rv: '20' });
     const hold = open.hold();
     open.seal();
     ackChunk(ledger, '30');
-    await vi.advanceTimersByTimeAsync(INTERVAL);
-    await store.saved(1);
+    await keeper.finish();
+    expect(store.calls).toBe(1);
     expect(store.last().watches).toEqual({ [KEY]: '10' });
     hold.done();
-    await vi.advanceTimersByTimeAsync(INTERVAL);
-    await store.saved(2);
+    await keeper.finish();
     expect(store.last().watches).toEqual({ [KEY]: '30' });
   });
 
-  it('start is idempotent: one timer', () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { keeper } = setup('at-least-once');
-    keeper.start();
-    keeper.start();
-    expect(vi.getTimerCount()).toBe(1);
-  });
-
-  it('finish stops the timer and saves the final acked point at once', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  it('a chunk without position moves nothing worth saving', async () => {
     const { store, ledger, keeper } = setup('at-least-once');
     keeper.start();
+    ledger.begin().seal();
+    ackChunk(ledger, '10');
+    await store.saved(1);
+    ledger.begin().seal();
+    await keeper.finish();
+    expect(store.calls).toBe(1);
+  });
+
+  it('minIntervalMs spaces the starts of two saves; the later one takes the newest prefix', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { store, ledger, keeper } = setup('at-least-once', {}, { minIntervalMs: INTERVAL });
+    keeper.start();
+    ackChunk(ledger, '10');
+    await store.saved(1);
+    ackChunk(ledger, '11');
+    ackChunk(ledger, '12');
+    await vi.advanceTimersByTimeAsync(INTERVAL - 1);
+    expect(store.calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await store.saved(2);
+    expect(store.last().watches).toEqual({ [KEY]: '12' });
+    // idle past the interval: the next ack saves at once
+    await vi.advanceTimersByTimeAsync(INTERVAL * 3);
+    ackChunk(ledger, '13');
+    await store.saved(3);
+    expect(store.calls).toBe(3);
+  });
+
+  it('failures are counted, logged once, retried after retryMs, and recovery is logged', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { store, ledger, keeper, lines } = setup('at-least-once', {}, { retryMs: INTERVAL });
+    keeper.start();
+    store.failWith = new Error('disk full');
+    ackChunk(ledger, '10');
+    await store.attempted(1);
+    for (let i = 2; i <= 3; i++) {
+      // acks while waiting to retry do not bring the retry forward
+      ackChunk(ledger, String(9 + i));
+      await vi.advanceTimersByTimeAsync(INTERVAL - 1);
+      expect(store.calls).toBe(i - 1);
+      await vi.advanceTimersByTimeAsync(1);
+      await store.attempted(i);
+    }
+    expect(store.calls).toBe(3);
+    expect(keeper.stats.saveErrors).toBe(3);
+    expect(keeper.stats.saves).toBe(0);
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([{ level: 'warn', msg: 'cannot save the resume point; retrying', fields: { store: 'memory', error: 'disk full' } }]);
+
+    store.failWith = null;
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    await store.saved(1);
+    expect(store.calls).toBe(4);
+    expect(store.last().watches).toEqual({ [KEY]: '12' });
+    expect(keeper.stats).toEqual({ saves: 1, saveErrors: 3, saved: { [KEY]: '12' } });
+    expect(lines.filter((l) => l.msg === 'resume point saved again')).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('finish saves the final acked point at once, ends a pending wait, and stops saving on acks', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { store, ledger, keeper } = setup('at-least-once', {}, { minIntervalMs: 60_000 });
+    keeper.start();
+    ackChunk(ledger, '10');
+    await store.saved(1);
+    ackChunk(ledger, '11');
+    await keeper.finish();
+    expect(store.calls).toBe(2);
+    expect(store.last().watches).toEqual({ [KEY]: '11' });
+    expect(vi.getTimerCount()).toBe(0);
+    ackChunk(ledger, '12');
+    await keeper.finish();
+    expect(store.calls).toBe(3);
+    // an ack after finish started no save of its own: the one above was finish's
+    expect(store.last().watches).toEqual({ [KEY]: '12' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('an ack after finish starts no save', async () => {
+    const { store, ledger, keeper } = setup('at-least-once');
+    keeper.start();
+    await keeper.finish();
+    keeper.start();
+    // every save fails from here on: the second finish's save is the only attempt
+    store.failWith = new Error('read-only');
+    ackChunk(ledger, '10');
+    await keeper.finish();
+    expect(store.calls).toBe(1);
+    expect(keeper.stats.saveErrors).toBe(1);
+  });
+
+  it('without start, acks save nothing until finish', async () => {
+    const { store, ledger, keeper } = setup('at-least-once');
     ackChunk(ledger, '10');
     ackChunk(ledger, '11');
     await keeper.finish();
-    expect(vi.getTimerCount()).toBe(0);
     expect(store.calls).toBe(1);
     expect(store.last().watches).toEqual({ [KEY]: '11' });
-  });
-
-  it('finish after an interval save of the same point does not write again', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { store, ledger, keeper } = setup('at-least-once');
-    keeper.start();
-    ackChunk(ledger, '10');
-    await vi.advanceTimersByTimeAsync(INTERVAL);
-    await store.saved(1);
-    await keeper.finish();
-    expect(store.calls).toBe(1);
   });
 
   it('finish with nothing ever acked and no initial point saves nothing', async () => {
@@ -221,30 +301,6 @@ describe('ResumeKeeper: at-least-once', () => {
     expect(store.last().watches).toEqual({ [KEY]: '5' });
   });
 
-  it('interval save failures are counted, logged once, retried on the next tick, and recovery is logged', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { store, ledger, keeper, lines } = setup('at-least-once');
-    keeper.start();
-    store.failWith = new Error('disk full');
-    ackChunk(ledger, '10');
-    for (let i = 1; i <= 3; i++) {
-      await vi.advanceTimersByTimeAsync(INTERVAL);
-      await store.attempted(i);
-    }
-    expect(store.calls).toBe(3);
-    expect(keeper.stats.saveErrors).toBe(3);
-    expect(keeper.stats.saves).toBe(0);
-    expect(lines.filter((l) => l.level === 'warn')).toEqual([{ level: 'warn', msg: 'cannot save the resume point; retrying', fields: { store: 'memory', error: 'disk full' } }]);
-
-    store.failWith = null;
-    await vi.advanceTimersByTimeAsync(INTERVAL);
-    await store.saved(1);
-    expect(store.calls).toBe(4);
-    expect(store.last().watches).toEqual({ [KEY]: '10' });
-    expect(keeper.stats).toEqual({ saves: 1, saveErrors: 3, saved: { [KEY]: '10' } });
-    expect(lines.filter((l) => l.msg === 'resume point saved again')).toHaveLength(1);
-  });
-
   it('finish does not reject when the final save fails (it is counted)', async () => {
     const { store, ledger, keeper } = setup('at-least-once');
     store.failWith = new Error('gone');
@@ -255,11 +311,15 @@ describe('ResumeKeeper: at-least-once', () => {
 });
 
 describe('ResumeKeeper: at-most-once', () => {
-  it('start does not arm a timer', () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { keeper } = setup('at-most-once');
+  it('start does not save on acks: only beforeSend and finish save', async () => {
+    const { store, ledger, keeper } = setup('at-most-once');
     keeper.start();
-    expect(vi.getTimerCount()).toBe(0);
+    ackChunk(ledger, '10');
+    const c2 = ledger.begin({ key: KEY, rv: '20' });
+    c2.hold();
+    await keeper.beforeSend([item(c2.seq)]);
+    expect(store.calls).toBe(1);
+    expect(store.last().watches).toEqual({ [KEY]: '20' });
   });
 
   it('beforeSend saves the newest chunk of the batch durably before resolving', async () => {

@@ -1,13 +1,18 @@
 /**
  * Saves the resume point as the delivery mode requires:
  *
- * - at-least-once: every `intervalMs`, when the acked prefix moved (and once at `finish`). A
- *   crash repeats at most what was acked since the last save.
+ * - at-least-once: as soon as the acked prefix moves (a delivery was acknowledged), and once at
+ *   `finish`. Saves are coalesced: while one runs, acks only mark the point dirty, and the next
+ *   save takes the newest acked prefix when it begins. `minIntervalMs` spaces the starts of two
+ *   saves (0: back to back); a failed save is retried `retryMs` later. A crash repeats at most
+ *   what was acked while the last save was running (or cooling down), plus what was sent and
+ *   not yet acknowledged.
  * - at-most-once: `beforeSend` commits the batch's newest chunk and saves, durably, before the
  *   dispatcher calls the sink; concurrent callers share one write. A crash loses at most what
  *   was committed and not yet sent.
  *
- * Saves never run concurrently, and a save equal to the last one is skipped.
+ * Saves never run concurrently, each writes the newest point known when it begins, and a save
+ * equal to the last one is skipped.
  */
 import { errorMessage } from '../errors.js';
 import type { Delivery } from '../config/types.js';
@@ -19,13 +24,19 @@ import type { ResumePoint } from './position.js';
 import { encodeState } from './state-doc.js';
 import type { StateStore } from './state-store.js';
 
+/** Wait after a failed at-least-once save before trying again. */
+export const SAVE_RETRY_MS = 1000;
+
 export interface ResumeKeeperOptions {
   store: StateStore;
   ledger: CheckpointLedger;
   delivery: Delivery;
   /** API server URL stamped into the state. */
   server: string;
-  intervalMs: number;
+  /** at-least-once: least time between the starts of two saves (0: a save may follow the last one at once). */
+  minIntervalMs: number;
+  /** at-least-once: wait after a failed save before the next attempt. @default SAVE_RETRY_MS */
+  retryMs?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -37,25 +48,48 @@ export interface ResumeKeeperStats {
   saved: ResumePoint | null;
 }
 
+/** A timer `cancel` ends early; unref'd, so it never keeps the process alive. */
+interface Pause {
+  done: Promise<void>;
+  cancel: () => void;
+}
+
+function pause(ms: number): Pause {
+  let end!: () => void;
+  const done = new Promise<void>((r) => (end = r));
+  const timer = setTimeout(end, ms);
+  timer.unref();
+  return {
+    done,
+    cancel: () => {
+      clearTimeout(timer);
+      end();
+    },
+  };
+}
+
 export class ResumeKeeper {
   private readonly o: ResumeKeeperOptions;
   private lastKey: string | null = null;
   private lock: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  /** at-least-once: the acked prefix moved since the last save began. */
+  private dirty = false;
+  /** at-least-once: the save loop runs (a save, a cool-down or a retry wait). */
+  private draining = false;
+  private readonly pauses = new Set<Pause>();
+  private unsubscribe: (() => void) | null = null;
+  private finished = false;
   readonly stats: ResumeKeeperStats = { saves: 0, saveErrors: 0, saved: null };
 
   constructor(options: ResumeKeeperOptions) {
     this.o = options;
   }
 
-  /** at-least-once: starts the periodic save. */
+  /** at-least-once: saves whenever the acked prefix moves from now on. */
   start(): void {
-    if (this.o.delivery !== 'at-least-once' || this.timer !== undefined) return;
-    this.timer = setInterval(() => {
-      this.save(this.o.ledger.acked()).catch(() => undefined);
-    }, this.o.intervalMs);
-    this.timer.unref();
+    if (this.o.delivery !== 'at-least-once' || this.unsubscribe !== null || this.finished) return;
+    this.unsubscribe = this.o.ledger.onAdvance(() => this.kick());
   }
 
   /** at-most-once: the dispatcher's hook; resolves once the batch's chunks are durably committed. */
@@ -73,23 +107,61 @@ export class ResumeKeeper {
       }
     }
     if (seq === 0) return;
-    const point = this.o.ledger.commitThrough(seq, rv);
-    await this.save(point, true);
+    this.o.ledger.commitThrough(seq, rv);
+    await this.save(true);
   };
 
-  /** Stops the timer and saves the final point (after the sinks flushed). */
+  /** Stops saving on acks and saves the final point (after the sinks flushed). */
   async finish(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    const point = this.o.delivery === 'at-most-once' ? this.o.ledger.committed() : this.o.ledger.acked();
-    await this.save(point);
+    this.finished = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    for (const p of this.pauses) p.cancel();
+    await this.save();
   }
 
-  /** Saves `point` unless it equals the last save. `strict`: rethrow failures (at-most-once). */
-  private save(point: ResumePoint, strict = false): Promise<void> {
+  /** The acked prefix moved: save it now, or right after the save (or wait) in progress. */
+  private kick(): void {
+    this.dirty = true;
+    if (this.draining || this.finished) return;
+    this.draining = true;
+    void this.drain();
+  }
+
+  /** One save at a time until nothing new was acked; spaced by `minIntervalMs`, retried after failures. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.dirty && !this.finished) {
+        this.dirty = false;
+        const floor = this.o.minIntervalMs > 0 ? this.wait(this.o.minIntervalMs) : null;
+        try {
+          await this.save(true);
+        } catch {
+          this.dirty = true;
+          await this.wait(this.o.retryMs ?? SAVE_RETRY_MS);
+        }
+        if (floor !== null) await floor;
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Resolves after `ms`, or at once when `finish` is called. */
+  private wait(ms: number): Promise<void> {
+    if (this.finished) return Promise.resolve();
+    const p = pause(ms);
+    this.pauses.add(p);
+    return p.done.then(() => void this.pauses.delete(p));
+  }
+
+  /**
+   * Saves the newest point (acked, or at-most-once committed) unless it equals the last save.
+   * `strict`: rethrow failures.
+   */
+  private save(strict = false): Promise<void> {
     const run = this.lock.then(async () => {
-      // A later caller may hold a newer point; saving the newest one we know is always right.
-      const latest = this.o.delivery === 'at-most-once' ? this.o.ledger.committed() : point;
+      const latest = this.o.delivery === 'at-most-once' ? this.o.ledger.committed() : this.o.ledger.acked();
       const key = JSON.stringify(latest);
       if (key === this.lastKey || Object.keys(latest).length === 0) return;
       const text = encodeState({

@@ -30,7 +30,7 @@ async function open(content: string | null, delivery: Delivery = 'at-least-once'
   const store = memoryStore(content);
   const { logger, lines } = recordingLogger();
   const signal = new AbortController().signal;
-  const resume = await openResume({ store, delivery, server: SERVER, intervalMs: 1000, logger, signal });
+  const resume = await openResume({ store, delivery, server: SERVER, minIntervalMs: 0, logger, signal });
   return { resume, store, lines, signal };
 }
 
@@ -102,6 +102,6 @@ describe('openResume', () => {
       save: async () => undefined,
     };
     const { logger } = recordingLogger();
-    await expect(openResume({ store: failing, delivery: 'at-least-once', server: SERVER, intervalMs: 1000, logger })).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+    await expect(openResume({ store: failing, delivery: 'at-least-once', server: SERVER, minIntervalMs: 0, logger })).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
   });
 });

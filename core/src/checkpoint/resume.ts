@@ -18,7 +18,7 @@ export interface Resume {
   store: StateStore;
 }
 
-export async function openResume(options: { store: StateStore; delivery: Delivery; server: string; intervalMs: number; logger: Logger; signal?: AbortSignal }): Promise<Resume> {
+export async function openResume(options: { store: StateStore; delivery: Delivery; server: string; minIntervalMs: number; logger: Logger; signal?: AbortSignal }): Promise<Resume> {
   const { store, logger, server } = options;
   const text = await store.load(options.signal);
   let from: ResumePoint = {};
@@ -39,6 +39,6 @@ export async function openResume(options: { store: StateStore; delivery: Deliver
     }
   }
   const ledger = new CheckpointLedger(from);
-  const keeper = new ResumeKeeper({ store, ledger, delivery: options.delivery, server, intervalMs: options.intervalMs, logger });
+  const keeper = new ResumeKeeper({ store, ledger, delivery: options.delivery, server, minIntervalMs: options.minIntervalMs, logger });
   return { from, ledger, keeper, store };
 }

@@ -45,7 +45,7 @@ describe('defaults', () => {
       sinks: [],
       deadLetter: { use: 'file', config: { dir: './deadletter' }, encoding: { format: 'ndjson', compression: 'none' } },
       delivery: 'at-least-once',
-      state: { dir: null, saveIntervalMs: 1000 },
+      state: { dir: null, saveIntervalMs: null },
       leaderElection: {
         enabled: false,
         namespace: null,

@@ -313,9 +313,12 @@ export const k8streamrc = object(
           'Directory for the resume point (one resourceVersion per watch), relative to the config file; a restart then emits only what it has not delivered. Null: no resume state (every start re-lists and re-emits). Ignored with leaderElection, which keeps it in the Lease.',
         ),
       saveIntervalMs: duration()
-        .positive()
-        .default('1s')
-        .describe('at-least-once: how often the resume point is saved (also once at shutdown). at-most-once saves it before every send.'),
+        .min(0)
+        .nullable()
+        .default(null)
+        .describe(
+          'at-least-once: the least time between two saves of the resume point, which is saved as soon as a delivery is acknowledged (one save at a time, each taking the newest acknowledged point) and once at shutdown. Null: 0 with `dir` (a crash repeats about one batch per sink), 1s with leaderElection (each save writes the Lease). at-most-once saves it before every send.',
+        ),
     })
       .default({})
       .describe('Where the resume point survives restarts.'),

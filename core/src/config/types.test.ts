@@ -113,7 +113,8 @@ interface OldDeadLetterConfig {
 
 interface OldStateConfig {
   dir: string | null;
-  saveIntervalMs: number;
+  // Nullable since the resume point is saved on every acknowledgement (null: the store's own pace).
+  saveIntervalMs: number | null;
 }
 
 interface OldLeaderElectionConfig {

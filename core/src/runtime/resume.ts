@@ -1,7 +1,7 @@
 /**
  * The resume-point component (a state store is configured: the Lease with leader election,
- * else `state.dir`): its start loads the saved point the source resumes after and starts the
- * periodic save; its stop, after the sinks and the dead letter have flushed, saves the final
+ * else `state.dir`): its start loads the saved point the source resumes after and starts saving
+ * it as deliveries are acknowledged; its stop, after the sinks and the dead letter have flushed, saves the final
  * point — unless flushing is skipped (a lost lease: the new leader owns the point now).
  */
 import { resolve as resolvePath } from 'node:path';
@@ -30,6 +30,14 @@ export function resumeStore(config: K8streamConfig, dir: string, leadership: Lea
   return config.state.dir !== null ? createFileStateStore(resolvePath(dir, config.state.dir)) : null;
 }
 
+/** Each save writes the Lease (a read and an update on the API server): at most one a second unless configured. */
+export const LEASE_SAVE_INTERVAL_MS = 1000;
+
+/** at-least-once: the least time between two saves; `state.saveIntervalMs`, else 0 for `state.dir` and 1 s for the Lease. */
+export function minSaveIntervalMs(config: Pick<K8streamConfig, 'state' | 'leaderElection'>): number {
+  return config.state.saveIntervalMs ?? (config.leaderElection.enabled ? LEASE_SAVE_INTERVAL_MS : 0);
+}
+
 export function resumeComponent(store: StateStore, options: { config: K8streamConfig; server: string; ops: Ops; logger: Logger; signal: AbortSignal }): ResumeComponent {
   const { config, logger } = options;
   let opened: Resume | null = null;
@@ -40,7 +48,7 @@ export function resumeComponent(store: StateStore, options: { config: K8streamCo
       return opened;
     },
     async start() {
-      opened = await openResume({ store, delivery: config.delivery, server: options.server, intervalMs: config.state.saveIntervalMs, logger, signal: options.signal });
+      opened = await openResume({ store, delivery: config.delivery, server: options.server, minIntervalMs: minSaveIntervalMs(config), logger, signal: options.signal });
       options.ops.setResume(opened.keeper.stats);
       opened.keeper.start();
     },
