@@ -12,7 +12,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, realpath, rm, watch, writeFile } from 'node:fs/promises';
+import { watch as watchDir } from 'node:fs';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,13 +79,23 @@ async function stateReaches(stateDir: string, rv: number): Promise<void> {
       return false;
     }
   };
-  const stop = new AbortController();
-  const changes = watch(stateDir, { signal: stop.signal });
+  // Watching starts before the first look, and each wake-up is armed before the next look.
+  const watcher = watchDir(stateDir);
+  let wake = (): void => undefined;
+  let fail = (_: Error): void => undefined;
+  watcher.on('change', () => wake());
+  watcher.on('error', (err) => fail(err));
   try {
-    if (await reached()) return;
-    for await (const _ of changes) if (await reached()) return;
+    for (;;) {
+      const changed = new Promise<void>((resolve, reject) => {
+        wake = resolve;
+        fail = reject;
+      });
+      if (await reached()) return;
+      await changed;
+    }
   } finally {
-    stop.abort();
+    watcher.close();
   }
 }
 
