@@ -24,7 +24,8 @@ if (selected.length === 0) {
 // received, the records the receiver holds, every copy counted; delivered / lost, produced ids it
 // holds / never got; duplicated, produced ids it holds more than once; unknown, records it holds
 // that the producer never made (gap markers apart, in markers). at-most-once rows show the loss
-// with its bound: "lost (≤ kills × batch.maxEvents; batches the lost ids fill ≤ kills)".
+// with its bound: "lost (≤ kills × batch.maxEvents; batches the lost ids fill ≤ kills)". kill -9 rows
+// show repeats/kill, duplicated / kills; at-least-once with its bound, one batch (≤ batch.maxEvents).
 // Memory-limited variants only ('-' without a limit): cgroup MiB, the highest peak charged to one
 // process's cgroup (max RSS counts Node's binary pages charged elsewhere, so it can exceed the limit);
 // OOM, the kills summed over every process's cgroup.
@@ -42,6 +43,7 @@ const COLUMNS = [
   'covered',
   'lost',
   'duplicated',
+  'repeats/kill',
   'unknown',
   'markers',
   'recovery p50/p95/max s (target)',
@@ -81,8 +83,9 @@ const cells = rows.map((r) =>
     r.received,
     r.delivered,
     r.covered,
-    r.lossBound === undefined ? r.lost : `${r.lost} (≤ ${r.lossBound.ids}; ${r.lostBatches} batches ≤ ${r.lossBound.kills})`,
+    r.lossBound === undefined ? r.lost : `${r.lost} (≤ ${r.lossBound.ids}; ${r.lostBatches} batch${r.lostBatches === 1 ? '' : 'es'} ≤ ${r.lossBound.kills})`,
     r.duplicated,
+    r.kills === undefined ? undefined : `${(r.duplicated / r.kills).toFixed(1)}${r.repeatBound === undefined ? '' : ` (≤ ${r.repeatBound.batchMaxEvents})`}`,
     r.unknown,
     r.markers,
     r.recovery === undefined ? undefined : `${secs(r.recovery.p50Ms)}/${secs(r.recovery.p95Ms)}/${secs(r.recovery.maxMs)} (${secs(r.recovery.targetMs)})`,
