@@ -1,12 +1,19 @@
 /**
- * Deterministic batch ids: the same records in the same batch always get the same id, so a
- * retried or replayed batch overwrites its earlier copy instead of duplicating it.
+ * Deterministic batch ids: the same records in the same batch of the same sink always get the
+ * same id, also after a restart, so a retried batch — or one re-formed with the same records
+ * after a crash — overwrites its earlier copy instead of duplicating it (the object-store and
+ * file sinks build their keys from it). A batch re-formed with other boundaries gets another id.
  * Nothing here reads the wall clock.
  */
 import { createHash } from 'node:crypto';
 
 /** What a batch id is derived from. */
 export interface BatchIdInput {
+  /**
+   * Name of the sink the batch is for: two sinks writing into one bucket or directory never
+   * share an id, even for batches with the same first and last record and count.
+   */
+  sink: string;
   /** Id of the first record in the batch. */
   firstId: string;
   /** Id of the last record in the batch. */
@@ -35,12 +42,12 @@ export function sortableTimePart(timestamp: string | null | undefined): string |
 }
 
 /**
- * The batch id: `[<sortable time>-]<20 hex chars of sha256(count, firstId, lastId)>`.
- * The three inputs are hashed as a JSON array, so ids containing separators cannot collide.
+ * The batch id: `[<sortable time>-]<20 hex chars of sha256(sink, count, firstId, lastId)>`.
+ * The inputs are hashed as a JSON array, so ids containing separators cannot collide.
  */
 export function batchId(input: BatchIdInput): string {
   const hash = createHash('sha256')
-    .update(JSON.stringify([input.count, input.firstId, input.lastId]))
+    .update(JSON.stringify([input.sink, input.count, input.firstId, input.lastId]))
     .digest('hex')
     .slice(0, BATCH_HASH_LENGTH);
   const time = sortableTimePart(input.minTimestamp);

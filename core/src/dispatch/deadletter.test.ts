@@ -95,7 +95,7 @@ describe('createDeadLetterWriter', () => {
     expect(written).toBe(true);
     const batch = s.batches[0]!;
     expect(batch.records).toEqual(records);
-    expect(batch.id).toBe(batchId({ firstId: 'dl:e0:sink:archive', lastId: 'dl:e1:sink:archive', count: 2, minTimestamp: NOW }));
+    expect(batch.id).toBe(batchId({ sink: 'deadletter', firstId: 'dl:e0:sink:archive', lastId: 'dl:e1:sink:archive', count: 2, minTimestamp: NOW }));
     expect(await decodeBody(batch.body, batch.encoding)).toEqual(records);
     expect(dispatcher.stats()).toMatchObject({ eventsSent: 2, queuedEvents: 0 });
   });

@@ -293,7 +293,7 @@ describe('batching', () => {
     pushAll(d, items);
     await d.drain();
     const batch = s.calls[0]!.batch;
-    expect(batch.id).toBe(batchId({ firstId: 'e0', lastId: 'e2', count: 3, minTimestamp: '2026-11-05T10:00:01.250Z' }));
+    expect(batch.id).toBe(batchId({ sink: 'archive', firstId: 'e0', lastId: 'e2', count: 3, minTimestamp: '2026-11-05T10:00:01.250Z' }));
     expect(batch.id.startsWith('20261105T100001250Z-')).toBe(true);
     expect(batch).toMatchObject({
       sink: 'archive',

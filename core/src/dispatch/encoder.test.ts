@@ -57,7 +57,7 @@ describe('encoder sender', () => {
     const { batch, error } = received[0]!;
     expect(error).toBeNull();
     expect(batch).toMatchObject({
-      id: batchId({ firstId: 'a', lastId: 'c', count: 3, minTimestamp: '2026-11-05T10:00:01Z' }),
+      id: batchId({ sink: 'archive', firstId: 'a', lastId: 'c', count: 3, minTimestamp: '2026-11-05T10:00:01Z' }),
       sink: 'archive',
       cluster: 'c1',
       records: [{ id: 'a' }, { id: 'b' }, { id: 'c' }],

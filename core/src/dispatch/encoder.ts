@@ -73,7 +73,7 @@ export function createEncoder(options: EncoderOptions, stop: Stop, next: (prepar
     const range = timestampRange(items);
     const first = items[0]!;
     const last = items[items.length - 1]!;
-    const id = batchId({ firstId: first.id, lastId: last.id, count: items.length, minTimestamp: range.min });
+    const id = batchId({ sink: name, firstId: first.id, lastId: last.id, count: items.length, minTimestamp: range.min });
     const closedPart = { items, queueBytes: closed.queueBytes, closedAt: closed.closedAt };
     try {
       const encoded = await closed.body;
