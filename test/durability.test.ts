@@ -8,24 +8,25 @@
  * - disk-queue segments: every append, and the directory entry of a new segment, synced before
  *   the state file that covers its events is renamed into place (the resume point moves once
  *   events are in the buffer);
- * - the ack file: every record it acknowledges is in a sink object already durable.
+ * - the ack file: every record it acknowledges is in a sink object already durable;
+ * - the buffer and state directories the run creates: synced in their parent before use.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { watch as watchDir } from 'node:fs';
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '@k8stream/apiserver-double';
 import type { ApiServerDouble } from '@k8stream/apiserver-double';
 import { decodeFrame } from '../core/src/dispatch/disk-queue/frame.js';
 import { startCli } from './helpers/cli.fixture.js';
 import { parseStrace } from './helpers/strace.fixture.js';
-import { appends, creations, replaces } from './helpers/sync-order.fixture.js';
+import { appends, creations, madeDirs, replaces } from './helpers/sync-order.fixture.js';
 import { requireTool } from './helpers/tool.fixture.js';
 
-const TRACED = 'write,pwrite64,writev,fsync,fdatasync,rename,renameat,renameat2,openat,close';
+const TRACED = 'write,pwrite64,writev,fsync,fdatasync,rename,renameat,renameat2,openat,close,mkdir,mkdirat';
 
 let server: ApiServerDouble;
 let dir: string;
@@ -69,18 +70,10 @@ async function tracee(strace: ChildProcess): Promise<number> {
   return pid;
 }
 
-/** Resolves once the saved resume point reaches `rv` (woken by the state file's renames). */
-async function stateReaches(stateDir: string, rv: number): Promise<void> {
-  const reached = async (): Promise<boolean> => {
-    try {
-      const doc = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { watches: Record<string, string> };
-      return Object.values(doc.watches).some((v) => Number(v) >= rv);
-    } catch {
-      return false;
-    }
-  };
+/** Resolves once `check()` holds, looking again whenever something in `dir` changes. */
+async function until(dir: string, check: () => Promise<boolean>): Promise<void> {
   // Watching starts before the first look, and each wake-up is armed before the next look.
-  const watcher = watchDir(stateDir);
+  const watcher = watchDir(dir);
   let wake = (): void => undefined;
   let fail = (_: Error): void => undefined;
   watcher.on('change', () => wake());
@@ -91,12 +84,30 @@ async function stateReaches(stateDir: string, rv: number): Promise<void> {
         wake = resolve;
         fail = reject;
       });
-      if (await reached()) return;
+      if (await check()) return;
       await changed;
     }
   } finally {
     watcher.close();
   }
+}
+
+/** Resolves once the saved resume point reaches `rv` (the state dir is the product's to create). */
+async function stateReaches(stateDir: string, rv: number): Promise<void> {
+  await until(dirname(stateDir), () =>
+    stat(stateDir).then(
+      () => true,
+      () => false,
+    ),
+  );
+  await until(stateDir, async () => {
+    try {
+      const doc = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { watches: Record<string, string> };
+      return Object.values(doc.watches).some((v) => Number(v) >= rv);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The resourceVersion in a record id (`<uid>:<resourceVersion>`). */
@@ -108,7 +119,6 @@ describe('durability (strace)', () => {
     const out = join(dir, 'out');
     const buf = join(dir, 'buf');
     const stateDir = join(dir, 'state');
-    await mkdir(stateDir);
     const config = join(dir, 'k8stream.yaml');
     await writeFile(
       config,
@@ -163,6 +173,15 @@ describe('durability (strace)', () => {
     expect(sinkObjects.flatMap((r) => r.problems)).toEqual([]);
     expect(acks.flatMap((r) => r.problems)).toEqual([]);
     expect(states.flatMap((r) => r.problems)).toEqual([]);
+
+    // The buffer and state directories the run made: each entry synced in its parent before
+    // anything was renamed into it.
+    const made = madeDirs(calls, (path) => path === buf || path === stateDir);
+    expect(made.map((d) => d.path).sort()).toEqual([buf, stateDir]);
+    for (const d of made) {
+      const firstRename = Math.min(...[...acks, ...states].filter((r) => dirname(r.to) === d.path).map((r) => r.renamedAt));
+      expect(d.parentSyncedAt !== undefined && d.parentSyncedAt < firstRename, `${d.path}: parent synced after mkdir, before the first rename into it`).toBe(true);
+    }
 
     // Segments: each append synced, each new segment's directory entry too; the records each
     // append holds, with when they became durable (both syncs returned).

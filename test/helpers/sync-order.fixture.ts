@@ -102,3 +102,28 @@ export function creations(calls: readonly Syscall[], match: (path: string) => bo
   }
   return out;
 }
+
+/** A directory made (mkdir/mkdirat) whose path `match`es, and when its entry in the parent became durable. */
+export interface MadeDir {
+  path: string;
+  /** Line where the mkdir returned. */
+  madeAt: number;
+  /** Line where the first sync of the parent after the mkdir returned; absent if none did. */
+  parentSyncedAt?: number;
+}
+
+/** Every directory `match` accepts that a successful mkdir made, with the parent sync after it. */
+export function madeDirs(calls: readonly Syscall[], match: (path: string) => boolean): MadeDir[] {
+  const out: MadeDir[] = [];
+  for (const [i, call] of calls.entries()) {
+    if ((call.name !== 'mkdir' && call.name !== 'mkdirat') || call.ret !== 0) continue;
+    const name = call.strings[0]?.toString('utf8');
+    if (name === undefined) continue;
+    const path = name.startsWith('/') || call.path === undefined ? name : `${call.path}/${name}`;
+    if (!match(path)) continue;
+    const parent = dirname(path);
+    const sync = calls.slice(i + 1).find((c) => c.start > call.end && isSync(c, parent));
+    out.push({ path, madeAt: call.end, ...(sync ? { parentSyncedAt: sync.end } : {}) });
+  }
+  return out;
+}

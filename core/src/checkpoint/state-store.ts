@@ -3,9 +3,10 @@
  * annotation of the leader Lease (several replicas: the next leader reads what the last one
  * wrote). Both load `null` when nothing was saved yet.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, K8streamError } from '../errors.js';
+import { mkdirDurable } from '../util/durable-dir.js';
 
 export interface StateStore {
   /** Where it lives, for logs (`/var/lib/k8stream/state.json`, `lease k8stream/k8stream`). */
@@ -35,7 +36,7 @@ export function createFileStateStore(dir: string): StateStore {
   let chain: Promise<void> = Promise.resolve();
   const write = async (text: string): Promise<void> => {
     try {
-      ready ??= mkdir(dir, { recursive: true }).then(() => undefined);
+      ready ??= mkdirDurable(dir);
       await ready;
       const fh = await open(tmp, 'w');
       try {

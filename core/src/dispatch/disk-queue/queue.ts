@@ -17,6 +17,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { K8streamError } from '../../errors.js';
+import { mkdirDurable } from '../../util/durable-dir.js';
 import { readAckFile, writeAckFile } from './ack-file.js';
 import { Acks } from './acks.js';
 import { appendItems } from './append.js';
@@ -58,12 +59,13 @@ export async function createDiskQueue(opts: DiskQueueOptions): Promise<DiskQueue
 }
 
 /**
- * `mkdir -p`. A recursive mkdir reports ENOENT for some failures (e.g. on a read-only file
- * system); a plain mkdir of the last component then tells the real errno.
+ * `mkdir -p`, the parents of new directories fsynced. A recursive mkdir reports ENOENT for some
+ * failures (e.g. on a read-only file system); a plain mkdir of the last component then tells
+ * the real errno.
  */
 async function makeDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdirDurable(dir);
   } catch (err) {
     if (errnoOf(err) !== 'ENOENT') throw err;
     try {
