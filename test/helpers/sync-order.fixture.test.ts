@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeHex as hex, parseStrace } from './strace.fixture.ts';
-import { appends, creations, replaces } from './sync-order.fixture.ts';
+import { appends, creations, madeDirs, replaces } from './sync-order.fixture.ts';
 
 /** A strace log from calls written as `name(args) = ret`, one line each, `fd:path` for an fd argument. */
 function log(...lines: string[]) {
@@ -107,6 +107,19 @@ describe('creations', () => {
     expect(out).toEqual([
       { path: '/w/seg-1', createdAt: 0, dirSyncedAt: 1 },
       { path: '/w/seg-2', createdAt: 2 },
+    ]);
+  });
+});
+
+describe('madeDirs', () => {
+  it('finds the sync of the parent after a successful mkdir, resolving mkdirat names', () => {
+    const out = madeDirs(
+      log("mkdir('/w/a', 0777) = 0", 'fsync(4:/w/a) = 0', 'fsync(5:/w) = 0', "mkdirat(6:/w, 'b', 0777) = 0", "mkdir('/w/c', 0777) = -1 EEXIST (File exists)"),
+      (p) => p.startsWith('/w/'),
+    );
+    expect(out).toEqual([
+      { path: '/w/a', madeAt: 0, parentSyncedAt: 2 },
+      { path: '/w/b', madeAt: 3 },
     ]);
   });
 });
