@@ -56,6 +56,8 @@ export interface Result {
    * most `kills` batches of `batchMaxEvents`, `ids` = their product.
    */
   lossBound?: LossBound;
+  /** kill -9 scenarios: how many times k8stream was killed (the table's repeats per kill is `duplicated / kills`). */
+  kills?: number;
   /** Why delivery did not settle before the deadline (the counts are those at that moment). */
   unsettled?: string;
   /** Peak RSS of the k8stream process(es), MiB. */
@@ -137,6 +139,8 @@ interface World {
   runs: K8streamRun[];
   /** What the scenario's delivery mode may lose (at-most-once); undefined: nothing. */
   lossBound?: LossBound;
+  /** kill -9 scenarios: how many times k8stream was killed. */
+  kills?: number;
   /** Set by {@link settle} when delivery did not settle in time. */
   unsettled?: string;
   /** Starts k8stream with the world's kubeconfig and receiver plus `o`. */
@@ -235,6 +239,7 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
       mode: modeName(mode, memoryMiB),
       ...countDelivery(w.producer.ids, w.receiver, w.lossBound?.batchMaxEvents),
       ...(w.lossBound === undefined ? {} : { lossBound: w.lossBound }),
+      ...(w.kills === undefined ? {} : { kills: w.kills }),
       ...(w.unsettled === undefined ? {} : { unsettled: w.unsettled }),
       maxRssMb: Math.max(0, ...w.runs.map((r) => r.maxRssMb())),
       ...(memoryMiB === undefined ? {} : { oomKills: sumOomKills(w.runs), cgroupPeakMb: maxCgroupPeak(w.runs) }),
@@ -366,7 +371,8 @@ export function killRestart(delivery: Delivery, memoryMiB?: number): (size: Size
       {},
       async (w) => {
         const s = SIZES[size];
-        const o: Partial<K8streamOptions> = { delivery, stateDir: join(w.dir, 'state'), saveIntervalMs: 200 };
+        const o: Partial<K8streamOptions> = { delivery, stateDir: join(w.dir, 'state') };
+        w.kills = s.kills;
         // at-most-once saves the resume point before each send (one batch in flight per sink), so
         // a kill loses at most the batch it interrupts: one stretch of at most batch.maxEvents.
         if (delivery === 'at-most-once') w.lossBound = { kills: s.kills, batchMaxEvents: DEFAULT_BATCH_MAX_EVENTS, ids: s.kills * DEFAULT_BATCH_MAX_EVENTS };
