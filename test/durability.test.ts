@@ -145,16 +145,23 @@ describe('durability (strace)', () => {
     const log = join(dir, 'strace.log');
     produce(30); // listed
     const run = startCli(['run', '--config', config], { spawn: traced(log) });
-    let pid = 0;
+    // A run that ends early (strace refused: no ptrace here; a bad config) fails the wait with its log.
+    const early = run.exit.then(({ code, signal }) => Promise.reject(new Error(`exited (${code ?? signal}) while the test waited:\n${run.stderr()}`)));
+    early.catch(() => undefined);
+    const running = <T>(step: Promise<T>): Promise<T> => Promise.race([step, early]);
     try {
-      await stateReaches(stateDir, server.store.resourceVersion);
+      await running(stateReaches(stateDir, server.store.resourceVersion));
       produce(30); // watched
-      await stateReaches(stateDir, server.store.resourceVersion);
-      pid = await tracee(run.child);
-      process.kill(pid, 'SIGTERM');
+      await running(stateReaches(stateDir, server.store.resourceVersion));
+      process.kill(await tracee(run.child), 'SIGTERM');
       expect((await run.exit).code, run.stderr()).toBe(0);
     } finally {
-      if (run.child.exitCode === null && pid) process.kill(pid, 'SIGKILL');
+      // Killing strace would only detach it: the traced process itself is killed.
+      if (run.child.exitCode === null && run.child.signalCode === null) {
+        const pid = await tracee(run.child).catch(() => 0);
+        if (pid) process.kill(pid, 'SIGKILL');
+        await run.exit;
+      }
     }
 
     const calls = parseStrace(await readFile(log, 'utf8'));
