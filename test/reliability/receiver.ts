@@ -48,6 +48,12 @@ export interface Receiver {
   readonly records: number;
   /** Stored records without a string `id`. */
   readonly withoutId: number;
+  /**
+   * What an object store would hold, where each batch is one object keyed by its batch id
+   * (`x-k8stream-batch-id`): every record id with its copies, a batch stored again under the
+   * same id overwriting its earlier copy.
+   */
+  archiveIds(): Map<string, number>;
   stats: ReceiverStats;
   /** Requests that arrived and are not answered yet. */
   readonly inFlight: number;
@@ -92,6 +98,9 @@ export async function startReceiver(options: { port?: number } = {}): Promise<Re
   const ids = new Map<string, number>();
   let records = 0;
   let withoutId = 0;
+  const recordId = (r: unknown): string => String((r as { id?: unknown } | null)?.id);
+  /** Record ids by batch id, the latest copy of each batch. */
+  const objects = new Map<string, string[]>();
   const stats: ReceiverStats = { requests: 0, accepted: 0, rejected: 0, resets: 0 };
   const rules: Rule[] = [];
   const sockets = new Set<Socket>();
@@ -135,7 +144,8 @@ export async function startReceiver(options: { port?: number } = {}): Promise<Re
     return rule.fault;
   };
 
-  const store = (batch: unknown[]) => {
+  const store = (batch: unknown[], batchId: string | undefined) => {
+    if (batchId !== undefined) objects.set(batchId, batch.map(recordId));
     for (const r of batch) {
       records += 1;
       const id = (r as { id?: unknown } | null)?.id;
@@ -192,7 +202,8 @@ export async function startReceiver(options: { port?: number } = {}): Promise<Re
         res.writeHead(400).end(String(err));
         return;
       }
-      store(batch);
+      const batchId = req.headers['x-k8stream-batch-id'];
+      store(batch, typeof batchId === 'string' ? batchId : undefined);
       notify();
       if (fault?.type === 'slow') setTimeout(() => res.writeHead(200).end(), fault.ms);
       else res.writeHead(200).end();
@@ -233,6 +244,11 @@ export async function startReceiver(options: { port?: number } = {}): Promise<Re
     },
     get withoutId() {
       return withoutId;
+    },
+    archiveIds() {
+      const held = new Map<string, number>();
+      for (const recordIds of objects.values()) for (const id of recordIds) held.set(id, (held.get(id) ?? 0) + 1);
+      return held;
     },
     stats,
     get inFlight() {

@@ -25,7 +25,8 @@ if (selected.length === 0) {
 // holds / never got; duplicated, produced ids it holds more than once; unknown, records it holds
 // that the producer never made (gap markers apart, in markers). at-most-once rows show the loss
 // with its bound: "lost (≤ kills × batch.maxEvents; batches the lost ids fill ≤ kills)". kill -9 rows
-// show repeats/kill: duplicated / kills.
+// show repeats/kill: duplicated / kills; archive dup, produced ids an object-store archive (one
+// object per batch id, a batch re-sent under its id overwriting itself) would hold more than once.
 // Memory-limited variants only ('-' without a limit): cgroup MiB, the highest peak charged to one
 // process's cgroup (max RSS counts Node's binary pages charged elsewhere, so it can exceed the limit);
 // OOM, the kills summed over every process's cgroup.
@@ -44,6 +45,7 @@ const COLUMNS = [
   'lost',
   'duplicated',
   'repeats/kill',
+  'archive dup',
   'unknown',
   'markers',
   'recovery p50/p95/max s (target)',
@@ -86,6 +88,7 @@ const cells = rows.map((r) =>
     r.lossBound === undefined ? r.lost : `${r.lost} (≤ ${r.lossBound.ids}; ${r.lostBatches} batch${r.lostBatches === 1 ? '' : 'es'} ≤ ${r.lossBound.kills})`,
     r.duplicated,
     r.kills === undefined ? undefined : (r.duplicated / r.kills).toFixed(1),
+    r.archiveDuplicated,
     r.unknown,
     r.markers,
     r.recovery === undefined ? undefined : `${secs(r.recovery.p50Ms)}/${secs(r.recovery.p95Ms)}/${secs(r.recovery.maxMs)} (${secs(r.recovery.targetMs)})`,

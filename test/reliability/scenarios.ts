@@ -58,6 +58,11 @@ export interface Result {
   lossBound?: LossBound;
   /** kill -9 scenarios: how many times k8stream was killed (the table's repeats per kill is `duplicated / kills`). */
   kills?: number;
+  /**
+   * kill -9 scenarios: produced ids an object-store archive would hold more than once — one
+   * object per batch id, so a batch re-sent with the same records overwrites itself.
+   */
+  archiveDuplicated?: number;
   /** Why delivery did not settle before the deadline (the counts are those at that moment). */
   unsettled?: string;
   /** Peak RSS of the k8stream process(es), MiB. */
@@ -239,7 +244,7 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
       mode: modeName(mode, memoryMiB),
       ...countDelivery(w.producer.ids, w.receiver, w.lossBound?.batchMaxEvents),
       ...(w.lossBound === undefined ? {} : { lossBound: w.lossBound }),
-      ...(w.kills === undefined ? {} : { kills: w.kills }),
+      ...(w.kills === undefined ? {} : { kills: w.kills, archiveDuplicated: archiveDuplicated(w.producer.ids, w.receiver.archiveIds()) }),
       ...(w.unsettled === undefined ? {} : { unsettled: w.unsettled }),
       maxRssMb: Math.max(0, ...w.runs.map((r) => r.maxRssMb())),
       ...(memoryMiB === undefined ? {} : { oomKills: sumOomKills(w.runs), cgroupPeakMb: maxCgroupPeak(w.runs) }),
@@ -248,6 +253,13 @@ async function measure(scenario: string, mode: string, api: ApiServerOptions, bo
   } finally {
     await destroyWorld(w);
   }
+}
+
+/** Produced ids `archive` holds more than once. */
+function archiveDuplicated(produced: ReadonlySet<string>, archive: Map<string, number>): number {
+  let n = 0;
+  for (const id of produced) if ((archive.get(id) ?? 0) > 1) n += 1;
+  return n;
 }
 
 /** Throws unless `exit` is a clean exit 0 (a graceful stop). */
