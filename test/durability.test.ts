@@ -24,6 +24,7 @@ import { decodeFrame } from '../core/src/dispatch/disk-queue/frame.js';
 import { startCli } from './helpers/cli.fixture.js';
 import { parseStrace } from './helpers/strace.fixture.js';
 import { appends, creations, madeDirs, replaces } from './helpers/sync-order.fixture.js';
+import type { Append, Replace } from './helpers/sync-order.fixture.js';
 import { requireTool } from './helpers/tool.fixture.js';
 
 const TRACED = 'write,pwrite64,writev,fsync,fdatasync,rename,renameat,renameat2,openat,close,mkdir,mkdirat';
@@ -113,119 +114,141 @@ async function stateReaches(stateDir: string, rv: number): Promise<void> {
 /** The resourceVersion in a record id (`<uid>:<resourceVersion>`). */
 const rvOf = (id: string): number => Number(id.slice(id.lastIndexOf(':') + 1));
 
-describe('durability (strace)', () => {
-  it('syncs each file before it is renamed, each directory after, and data before what refers to it', async () => {
-    const kube = await server.writeKubeconfig(dir);
-    const out = join(dir, 'out');
-    const buf = join(dir, 'buf');
-    const stateDir = join(dir, 'state');
-    const config = join(dir, 'k8stream.yaml');
-    await writeFile(
-      config,
-      JSON.stringify({
-        cluster: 'durability',
-        source: { type: 'kubernetes', kubeconfig: kube },
-        enrich: { objects: false, owners: false, nodes: false, services: false },
-        sinks: [
-          {
-            name: 'archive',
-            use: 'file',
-            config: { dir: out },
-            batch: { maxEvents: 10, maxAgeMs: 20 },
-            encoding: { format: 'ndjson', compression: 'none' },
-            buffer: { type: 'disk', dir: buf, fsync: 'always' },
-          },
-        ],
-        deadLetter: { use: 'file', config: { dir: join(dir, 'dl') } },
-        state: { dir: stateDir, saveIntervalMs: 50 },
-        shutdown: { graceMs: 5000 },
-        log: { level: 'info', format: 'json' },
-      }),
-    );
-    const log = join(dir, 'strace.log');
-    produce(30); // listed
-    const run = startCli(['run', '--config', config], { spawn: traced(log) });
-    // A run that ends early (strace refused: no ptrace here; a bad config) fails the wait with its log.
-    const early = run.exit.then(({ code, signal }) => Promise.reject(new Error(`exited (${code ?? signal}) while the test waited:\n${run.stderr()}`)));
-    early.catch(() => undefined);
-    const running = <T>(step: Promise<T>): Promise<T> => Promise.race([step, early]);
-    try {
-      await running(stateReaches(stateDir, server.store.resourceVersion));
-      produce(30); // watched
-      await running(stateReaches(stateDir, server.store.resourceVersion));
-      process.kill(await tracee(run.child), 'SIGTERM');
-      expect((await run.exit).code, run.stderr()).toBe(0);
-    } finally {
-      // Killing strace would only detach it: the traced process itself is killed.
-      if (run.child.exitCode === null && run.child.signalCode === null) {
-        const pid = await tracee(run.child).catch(() => 0);
-        if (pid) process.kill(pid, 'SIGKILL');
-        await run.exit;
-      }
+/** Runs the binary under strace (list, then watch, then SIGTERM) and returns the parsed log and its paths. */
+async function tracedRun() {
+  const kube = await server.writeKubeconfig(dir);
+  const out = join(dir, 'out');
+  const buf = join(dir, 'buf');
+  const stateDir = join(dir, 'state');
+  const config = join(dir, 'k8stream.yaml');
+  await writeFile(
+    config,
+    JSON.stringify({
+      cluster: 'durability',
+      source: { type: 'kubernetes', kubeconfig: kube },
+      enrich: { objects: false, owners: false, nodes: false, services: false },
+      sinks: [
+        {
+          name: 'archive',
+          use: 'file',
+          config: { dir: out },
+          batch: { maxEvents: 10, maxAgeMs: 20 },
+          encoding: { format: 'ndjson', compression: 'none' },
+          buffer: { type: 'disk', dir: buf, fsync: 'always' },
+        },
+      ],
+      deadLetter: { use: 'file', config: { dir: join(dir, 'dl') } },
+      state: { dir: stateDir, saveIntervalMs: 50 },
+      shutdown: { graceMs: 5000 },
+      log: { level: 'info', format: 'json' },
+    }),
+  );
+  const log = join(dir, 'strace.log');
+  produce(30); // listed
+  const run = startCli(['run', '--config', config], { spawn: traced(log) });
+  // A run that ends early (strace refused: no ptrace here; a bad config) fails the wait with its log.
+  const early = run.exit.then(({ code, signal }) => Promise.reject(new Error(`exited (${code ?? signal}) while the test waited:\n${run.stderr()}`)));
+  early.catch(() => undefined);
+  const running = <T>(step: Promise<T>): Promise<T> => Promise.race([step, early]);
+  try {
+    await running(stateReaches(stateDir, server.store.resourceVersion));
+    produce(30); // watched
+    await running(stateReaches(stateDir, server.store.resourceVersion));
+    process.kill(await tracee(run.child), 'SIGTERM');
+    const { code } = await run.exit;
+    if (code !== 0) throw new Error(`exited ${code} after SIGTERM:\n${run.stderr()}`);
+  } finally {
+    // Killing strace would only detach it: the traced process itself is killed.
+    if (run.child.exitCode === null && run.child.signalCode === null) {
+      const pid = await tracee(run.child).catch(() => 0);
+      if (pid) process.kill(pid, 'SIGKILL');
+      await run.exit;
     }
+  }
 
-    const calls = parseStrace(await readFile(log, 'utf8'));
-    const sinkObjects = replaces(calls, (to) => to.startsWith(`${out}/`) && to.endsWith('.ndjson'));
-    const acks = replaces(calls, (to) => to === join(buf, 'ack'));
-    const states = replaces(calls, (to) => to === join(stateDir, 'state.json'));
+  return { calls: parseStrace(await readFile(log, 'utf8')), out, buf, stateDir };
+}
+
+describe('durability (strace): every file is synced before it is renamed, its directory after, and data before what refers to it', () => {
+  let run: Awaited<ReturnType<typeof tracedRun>>;
+  let sinkObjects: Replace[];
+  let acks: Replace[];
+  let states: Replace[];
+  let segments: Append[];
+  let created: Map<string, number>;
+  beforeAll(async () => {
+    run = await tracedRun();
+    const { calls, out, buf, stateDir } = run;
+    sinkObjects = replaces(calls, (to) => to.startsWith(`${out}/`) && to.endsWith('.ndjson'));
+    acks = replaces(calls, (to) => to === join(buf, 'ack'));
+    states = replaces(calls, (to) => to === join(stateDir, 'state.json'));
     const isSegment = (path: string): boolean => path.startsWith(`${buf}/`) && /^seg-\d+\.log$/.test(basename(path));
-    const segments = appends(calls, isSegment);
-    const created = new Map(creations(calls, isSegment).map((c) => [c.path, c.dirSyncedAt ?? Infinity]));
+    segments = appends(calls, isSegment);
+    created = new Map(creations(calls, isSegment).map((c) => [c.path, c.dirSyncedAt ?? Infinity]));
+  });
 
-    // Every file kind was seen, and each replace took every step in order.
-    expect(sinkObjects.length).toBeGreaterThanOrEqual(6);
-    expect(acks.length).toBeGreaterThanOrEqual(2);
-    expect(states.length).toBeGreaterThanOrEqual(2);
-    expect(segments.length).toBeGreaterThanOrEqual(2);
-    expect(sinkObjects.flatMap((r) => r.problems)).toEqual([]);
-    expect(acks.flatMap((r) => r.problems)).toEqual([]);
-    expect(states.flatMap((r) => r.problems)).toEqual([]);
-
-    // The buffer and state directories the run made: each entry synced in its parent before
-    // anything was renamed into it.
-    const made = madeDirs(calls, (path) => path === buf || path === stateDir);
-    expect(made.map((d) => d.path).sort()).toEqual([buf, stateDir]);
-    for (const d of made) {
-      const firstRename = Math.min(...[...acks, ...states].filter((r) => dirname(r.to) === d.path).map((r) => r.renamedAt));
-      expect(d.parentSyncedAt !== undefined && d.parentSyncedAt < firstRename, `${d.path}: parent synced after mkdir, before the first rename into it`).toBe(true);
-    }
-
-    // Segments: each append synced, each new segment's directory entry too; the records each
-    // append holds, with when they became durable (both syncs returned).
-    expect(segments.filter((a) => a.syncedAt === undefined).map((a) => a.path)).toEqual([]);
-    // (before its first append, so even an append synced on its own is found after a crash)
-    const firstWrite = (path: string): number => Math.min(...segments.filter((a) => a.path === path).map((a) => a.writtenAt));
-    expect([...created].filter(([path, at]) => !(at < firstWrite(path))).map(([path]) => path)).toEqual([]);
-    const records: { seq: number; id: string; durableAt: number }[] = [];
+  /** The records the segment appends hold, with the line where each became durable (its append and its segment's entry synced). */
+  function records(): { seq: number; id: string; durableAt: number }[] {
+    const out: { seq: number; id: string; durableAt: number }[] = [];
     for (const a of segments) {
       for (let at = 0; at < a.content.length;) {
         const frame = decodeFrame(a.content, at);
         if (typeof frame === 'string') throw new Error(`${a.path}: ${frame} frame at ${at} of a ${a.content.length}-byte write`);
-        records.push({ seq: frame.seq, id: frame.id, durableAt: Math.max(a.syncedAt!, created.get(a.path) ?? Infinity) });
+        out.push({ seq: frame.seq, id: frame.id, durableAt: Math.max(a.syncedAt ?? Infinity, created.get(a.path) ?? Infinity) });
         at = frame.end;
       }
     }
-    expect(records).toHaveLength(60);
+    return out;
+  }
 
-    // The state file: every event at or below the saved resourceVersion was durable in a segment first.
+  it('file-sink objects: temp file written and synced, renamed, directory synced', () => {
+    expect(sinkObjects.length).toBeGreaterThanOrEqual(6);
+    expect(sinkObjects.flatMap((r) => r.problems)).toEqual([]);
+  });
+
+  it("disk-queue segments: every append synced, a new segment's directory entry synced before its first append", () => {
+    expect(segments.length).toBeGreaterThanOrEqual(2);
+    expect(segments.filter((a) => a.syncedAt === undefined).map((a) => a.path)).toEqual([]);
+    const firstWrite = (path: string): number => Math.min(...segments.filter((a) => a.path === path).map((a) => a.writtenAt));
+    expect([...created].filter(([path, at]) => !(at < firstWrite(path))).map(([path]) => path)).toEqual([]);
+    expect(records()).toHaveLength(60);
+  });
+
+  it('the state file: atomically replaced, and every event it covers durable in a segment before', () => {
+    expect(states.length).toBeGreaterThanOrEqual(2);
+    expect(states.flatMap((r) => r.problems)).toEqual([]);
+    const buffered = records();
     for (const s of states) {
       const saved = Math.max(...Object.values((JSON.parse(s.content.toString('utf8')) as { watches: Record<string, string> }).watches).map(Number));
-      const late = records.filter((r) => rvOf(r.id) <= saved && !(r.durableAt < s.renamedAt)).map((r) => r.id);
+      const late = buffered.filter((r) => rvOf(r.id) <= saved && !(r.durableAt < s.renamedAt)).map((r) => r.id);
       expect(late, `state at resourceVersion ${saved}`).toEqual([]);
     }
+  });
 
-    // The ack file: every record it acknowledges is in a sink object made durable before.
-    const durable = new Map<string, number>();
+  it('the ack file: atomically replaced, and every record it acknowledges in a sink object durable before', () => {
+    expect(acks.length).toBeGreaterThanOrEqual(2);
+    expect(acks.flatMap((r) => r.problems)).toEqual([]);
+    const delivered = new Map<string, number>();
     for (const o of sinkObjects) {
       for (const line of o.content.toString('utf8').split('\n')) {
-        if (line) durable.set((JSON.parse(line) as { id: string }).id, o.durableAt ?? Infinity);
+        if (line) delivered.set((JSON.parse(line) as { id: string }).id, o.durableAt ?? Infinity);
       }
     }
+    const buffered = records();
     for (const a of acks) {
       const upto = Number(a.content.readBigUInt64LE(0));
-      const early = records.filter((r) => r.seq <= upto && !((durable.get(r.id) ?? Infinity) < a.renamedAt)).map((r) => r.id);
-      expect(early, `ack up to ${upto}`).toEqual([]);
+      const notYet = buffered.filter((r) => r.seq <= upto && !((delivered.get(r.id) ?? Infinity) < a.renamedAt)).map((r) => r.id);
+      expect(notYet, `ack up to ${upto}`).toEqual([]);
     }
     expect(Number(acks.at(-1)!.content.readBigUInt64LE(0))).toBe(60);
+  });
+
+  it('the buffer and state directories the run made: synced in their parent before anything was renamed into them', () => {
+    const made = madeDirs(run.calls, (path) => path === run.buf || path === run.stateDir);
+    expect(made.map((d) => d.path).sort()).toEqual([run.buf, run.stateDir]);
+    for (const d of made) {
+      const firstRename = Math.min(...[...acks, ...states].filter((r) => dirname(r.to) === d.path).map((r) => r.renamedAt));
+      expect(d.parentSyncedAt !== undefined && d.parentSyncedAt < firstRename, `${d.path}: parent synced after mkdir, before the first rename into it`).toBe(true);
+    }
   });
 });
