@@ -317,7 +317,7 @@ export const k8streamrc = object(
         .nullable()
         .default(null)
         .describe(
-          'at-least-once: the least time between two saves of the resume point, which is saved as soon as a delivery is acknowledged (one save at a time, each taking the newest acknowledged point) and once at shutdown. Null: 0 with `dir` (a crash repeats about one batch per sink), 1s with leaderElection (each save writes the Lease). at-most-once saves it before every send.',
+          'at-least-once: the least time between two saves of the resume point, which is saved as soon as a delivery is acknowledged (one save at a time, each taking the newest acknowledged point) and once at shutdown. Null: 0 with `dir` (a kill -9 then repeats about the batch each sink had in flight, plus a restart list it interrupted), 1s with leaderElection (each save writes the Lease). at-most-once saves it before every send.',
         ),
     })
       .default({})
