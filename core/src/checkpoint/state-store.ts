@@ -6,7 +6,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, K8streamError } from '../errors.js';
-import { mkdirDurable } from '../util/durable-dir.js';
+import { fsyncDir, mkdirDurable } from '../util/durable-dir.js';
 
 export interface StateStore {
   /** Where it lives, for logs (`/var/lib/k8stream/state.json`, `lease k8stream/k8stream`). */
@@ -46,12 +46,7 @@ export function createFileStateStore(dir: string): StateStore {
         await fh.close();
       }
       await rename(tmp, file);
-      const d = await open(dir, 'r');
-      try {
-        await d.sync();
-      } finally {
-        await d.close();
-      }
+      await fsyncDir(dir);
     } catch (err) {
       ready = null;
       throw fail('save', err);

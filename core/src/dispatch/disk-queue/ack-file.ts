@@ -2,6 +2,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { fsyncDir } from '../../util/durable-dir.js';
 
 const ACK = 'ack';
 const ACK_TMP = 'ack.tmp';
@@ -34,15 +35,5 @@ export async function writeAckFile(dir: string, seq: number): Promise<void> {
     await fh.close();
   }
   await rename(tmp, join(dir, ACK));
-  await syncDir(dir);
-}
-
-/** fsyncs a directory so created, renamed or deleted entries are durable. */
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await fsyncDir(dir);
 }

@@ -11,7 +11,7 @@ import { open, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { K8streamError } from '../../errors.js';
-import { syncDir } from './ack-file.js';
+import { fsyncDir } from '../../util/durable-dir.js';
 import { diskError } from './disk-errors.js';
 import { segmentName } from './recover.js';
 import type { Signal } from './signal.js';
@@ -70,7 +70,7 @@ export async function openActiveSegment(s: LogState): Promise<Segment> {
   const file = join(s.dir, segmentName(s.nextSeq));
   try {
     const fh = await open(file, 'w');
-    if (s.fsyncAlways) await syncDir(s.dir);
+    if (s.fsyncAlways) await fsyncDir(s.dir);
     const seg: Segment = { file, firstSeq: s.nextSeq, lastSeq: s.nextSeq - 1, size: 0, readable: 0, fh };
     s.segments.push(seg);
     return seg;
