@@ -1,13 +1,11 @@
 /** Exponential backoff with jitter (the abortable sleep between attempts is sink-kit/sleep.ts). */
 
 export interface BackoffOptions {
-  /** First delay. @default 500 */
+  /** First delay. */
   initialMs: number;
-  /** Longest delay. @default 30000 */
+  /** Longest delay. */
   maxMs: number;
 }
-
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 
 /**
  * Delays double from `initialMs` up to `maxMs`; each is drawn from [d/2, d] ("equal jitter")
@@ -17,7 +15,7 @@ export class Backoff {
   private n = 0;
 
   constructor(
-    private readonly options: BackoffOptions = DEFAULT_BACKOFF,
+    private readonly options: BackoffOptions,
     private readonly random: () => number = Math.random,
   ) {}
 

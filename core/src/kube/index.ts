@@ -11,7 +11,7 @@ export type { FailureReason, RetryClass } from './failure.js';
 export { RetryPolicy, DEFAULT_RETRY_BACKOFF, DEFAULT_MAX_RETRY_AFTER_MS } from './retry-policy.js';
 export type { RetryPolicyOptions } from './retry-policy.js';
 export type { KubeObject, ListWatch, ListWatchCounters, ListWatchItem, ListWatchOptions, ListWatchState } from './listwatch.js';
-export { Backoff, DEFAULT_BACKOFF } from './backoff.js';
+export { Backoff } from './backoff.js';
 export { sleep } from '../sink-kit/sleep.js';
 export type { BackoffOptions } from './backoff.js';
 export { compileLabelSelector, parseLabelSelector } from './label-selector.js';

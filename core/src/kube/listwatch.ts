@@ -29,7 +29,7 @@ import type { Logger } from '../util/logger.js';
 import { sleep as defaultSleep } from '../sink-kit/sleep.js';
 import { describeRequest, describeTarget, KubeApiError, protocolError, statusEventError } from './api-error.js';
 import type { BackoffOptions } from './backoff.js';
-import { failureReason, retryClassOf } from './failure.js';
+import { FAILURE_REASONS, failureReason, retryClassOf } from './failure.js';
 import type { FailureReason } from './failure.js';
 import { RetryLog } from './retry-log.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_BACKOFF, RetryPolicy } from './retry-policy.js';
@@ -145,19 +145,24 @@ export function emptyListWatchCounters(): ListWatchCounters {
   };
 }
 
+/** The counter each failure reason is counted in. */
+const REASON_COUNTER = {
+  throttled: 'throttled',
+  expired: 'expired',
+  server_error: 'serverErrors',
+  client_error: 'clientErrors',
+  reset: 'resets',
+  stall: 'stalls',
+  empty: 'emptyResponses',
+  invalid: 'invalid',
+  other: 'otherErrors',
+} as const satisfies Record<FailureReason, keyof ListWatchCounters>;
+
 /** Failures by reason (`k8stream_watch_errors_total{reason}`), read from the counters. */
 export function failuresByReason(c: ListWatchCounters): Record<FailureReason, number> {
-  return {
-    throttled: c.throttled,
-    expired: c.expired,
-    server_error: c.serverErrors,
-    client_error: c.clientErrors,
-    reset: c.resets,
-    stall: c.stalls,
-    empty: c.emptyResponses,
-    invalid: c.invalid,
-    other: c.otherErrors,
-  };
+  const out = {} as Record<FailureReason, number>;
+  for (const reason of FAILURE_REASONS) out[reason] = c[REASON_COUNTER[reason]];
+  return out;
 }
 
 export interface ListWatch extends AsyncIterable<ListWatchItem> {
@@ -531,37 +536,15 @@ class ListWatchEngine implements ListWatch {
     }
   }
 
+  /**
+   * Counts a failure under its reason; `errors` counts the `failure` class (not 429 or 410). An
+   * empty answer is counted in `emptyResponses` where it is seen (the one that forces a re-list
+   * is not retried).
+   */
   private countFailure(reason: FailureReason): void {
-    const c = this.c;
-    switch (reason) {
-      case 'throttled':
-        c.throttled++;
-        return;
-      case 'expired':
-        c.expired++;
-        return;
-      case 'empty':
-        return; // counted in emptyResponses where it is seen (the answer that forces a re-list is not retried)
-      case 'stall':
-        c.stalls++;
-        break;
-      case 'server_error':
-        c.serverErrors++;
-        break;
-      case 'client_error':
-        c.clientErrors++;
-        break;
-      case 'reset':
-        c.resets++;
-        break;
-      case 'invalid':
-        c.invalid++;
-        break;
-      case 'other':
-        c.otherErrors++;
-        break;
-    }
-    c.errors++;
+    if (reason === 'empty') return;
+    this.c[REASON_COUNTER[reason]]++;
+    if (retryClassOf(reason) === 'failure') this.c.errors++;
   }
 
   /**
