@@ -106,7 +106,6 @@ export function createOps(config: OpsConfig, options: OpsOptions): Ops {
   const sinkHealth = new SinkHealth(now);
   let phase: OpsPhase = 'starting';
   let everSynced = false;
-  let everEstablished = false;
   const leader = options.leader ?? null;
   const src: MetricSources = {
     sourceType: config.source.type,
@@ -125,9 +124,8 @@ export function createOps(config: OpsConfig, options: OpsOptions): Ops {
     let source: Parameters<typeof evaluateReadiness>[0]['source'] = null;
     if (src.kube !== null) {
       const s = src.kube.state();
-      everSynced ||= s.synced;
-      everEstablished ||= s.established;
-      source = { type: 'kubernetes', synced: everSynced, established: everEstablished, watching: s.watching, failingSince: s.failingSince, lastError: s.lastError };
+      everSynced ||= s.synced; // `established` needs no copy: it never goes back to false
+      source = { type: 'kubernetes', synced: everSynced, established: s.established, watching: s.watching, failingSince: s.failingSince, lastError: s.lastError };
     } else if (replayStarted) {
       source = { type: 'replay' };
     }
