@@ -25,7 +25,7 @@ import type { KubeObject, ListWatch, ListWatchCounters, ListWatchItem, ListWatch
 import { mergeBatches } from './merge.js';
 import { planWatches } from './plan.js';
 import type { WatchTarget } from './plan.js';
-import { EventTracker, resourceVersionOf } from './tracker.js';
+import { EventTracker, resourceVersionOf, sortByVersion } from './tracker.js';
 import type { Emission, TrackerCounters } from './tracker.js';
 
 /** Engine settings a caller (tests, benchmarks) may tune. */
@@ -75,6 +75,14 @@ export interface KubernetesSourceOptions {
    * emitted as they arrive and the position moves when the list is complete. @default false
    */
   sortLists?: boolean;
+  /**
+   * Without `sortLists`: the most events a restart's list (resuming after a saved point: it emits
+   * only what changed while k8stream was down) or a re-list after a 410 may emit and still be
+   * emitted in resourceVersion order at its end, with a position after every few of them. A list
+   * that emits more goes on page by page, its position moving only at its end. 0: never hold.
+   * @default 2000
+   */
+  holdList?: number;
   listWatch?: ListWatchTuning;
 }
 
@@ -123,7 +131,20 @@ interface Watch {
   position: string | null;
   /** The saved watermark the initial list resumes after (undefined until the list starts). */
   resumeAfter?: bigint | null;
+  /** A list is being streamed (its first page came, its end did not). */
+  listing: boolean;
+  /**
+   * What the list being streamed emitted so far, held to be sorted at its end; null when it is
+   * emitted page by page (no list runs, a first list, or one that emitted more than `holdList`).
+   */
+  held: Emission[] | null;
 }
+
+/**
+ * Positions of a held list move after every this many events: a crash repeats at most this many
+ * of them beyond what the sinks had in flight (a chunk is acknowledged as a whole).
+ */
+const HELD_CHUNK = 32;
 
 /**
  * Creates the live source. Loads the kubeconfig now (a missing file or context fails here);
@@ -137,6 +158,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
     options.client ?? createKubeClient({ kubeconfig: config.kubeconfig, context: config.context, ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}) });
   const now = options.now ?? Date.now;
   const maxChunk = options.maxChunk ?? 500;
+  const holdList = options.sortLists === true ? 0 : (options.holdList ?? 2000);
   const cluster = options.clusterName ?? 'k8stream';
   let watches: Watch[] = [];
   const extra = { gaps: 0, labelFiltered: 0, labelUnknown: 0 };
@@ -219,6 +241,8 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         ...(options.maxTracked !== undefined ? { maxEntries: options.maxTracked } : {}),
       }),
       position: null,
+      listing: false,
+      held: null,
     }));
     watches = own; // what state() and counters() report
     for (const w of own) w.lw.onChange(notify);
@@ -236,7 +260,8 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         256,
       )) {
         const w = own[index]!;
-        const { emissions, ats, end, synced } = translate(w, items, logger);
+        const { emissions, ats, end, synced, sorted } = translate(w, items, logger);
+        const size = sorted ? Math.min(HELD_CHUNK, maxChunk) : maxChunk;
         const receivedAt = now();
         const key = w.target.path;
         if (emissions.length === 0) {
@@ -244,8 +269,8 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
           if (end !== null || synced) yield positioned([], key, end, synced);
           continue;
         }
-        for (let i = 0; i < emissions.length; i += maxChunk) {
-          const j = Math.min(i + maxChunk, emissions.length);
+        for (let i = 0; i < emissions.length; i += size) {
+          const j = Math.min(i + size, emissions.length);
           let out: SourceItem[] = [];
           for (let k = i; k < j; k++) out.push({ type: emissions[k]!.type, object: emissions[k]!.object, receivedAt });
           if (lookup !== null && matcher !== null) out = await filterByLabels(out, lookup, matcher, signal);
@@ -269,26 +294,62 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
    * is the resume position right after `emissions[i]` (null when unknown), `end` the one after
    * the whole batch: lists end at their own resourceVersion, watch events at theirs.
    */
-  function translate(w: Watch, items: readonly ListWatchItem[], logger: Logger): { emissions: Emission[]; ats: (string | null)[]; end: string | null; synced: boolean } {
+  function translate(
+    w: Watch,
+    items: readonly ListWatchItem[],
+    logger: Logger,
+  ): { emissions: Emission[]; ats: (string | null)[]; end: string | null; synced: boolean; sorted: boolean } {
     const out: Emission[] = [];
     const ats: (string | null)[] = [];
     let end: string | null = null;
     let synced = false;
+    let sorted = false;
     const forward = (rv: string | null): string | null => {
       const n = rvNumber(rv);
       if (n === null) return w.position;
       if (w.position === null || n > BigInt(w.position)) w.position = rv;
       return w.position;
     };
+    /** Emits what the list held so far as it came, and the rest of the list page by page. */
+    const overflow = (): void => {
+      for (const e of w.held ?? []) {
+        out.push(e);
+        ats.push(null);
+      }
+      w.held = null;
+    };
     for (const item of items) {
       if (item.kind === 'page') {
-        // Pages come in the server's order, not by version: no position until the list ends.
-        const from = out.length;
-        w.tracker.apply(item, out, item.reason === 'initial' ? resumeAfter(w, item.resourceVersion, logger) : null);
-        for (let k = from; k < out.length; k++) ats.push(null);
+        // Pages come in the server's order, not by version. A list that emits only what changed
+        // (a restart's list resuming after a saved point, a re-list) is held to be sorted at its
+        // end while it stays small; others, and one that outgrows `holdList`, go out page by
+        // page with no position until the list ends. (A first list is not held: it emits the
+        // whole cluster, so holding would only add its first events to the peak memory.)
+        const after = item.reason === 'initial' ? resumeAfter(w, item.resourceVersion, logger) : null;
+        if (!w.listing) {
+          w.listing = true;
+          w.held = holdList > 0 && (after !== null || item.reason === 'relist') ? [] : null;
+        }
+        const to = w.held ?? out;
+        const from = to.length;
+        w.tracker.apply(item, to, after);
+        if (w.held === null) for (let k = from; k < out.length; k++) ats.push(null);
+        else if (w.held.length > holdList) overflow();
         continue;
       }
       if (item.kind === 'sync' || item.kind === 'event') {
+        if (item.kind === 'sync' && w.held !== null) {
+          // The end of a held list: in version order, everything up to each event is handled.
+          for (const e of sortByVersion(w.held, (h) => resourceVersionOf(h.object))) {
+            out.push(e);
+            ats.push(forward(resourceVersionOf(e.object)));
+          }
+          sorted = true;
+        }
+        if (item.kind === 'sync') {
+          w.listing = false;
+          w.held = null;
+        }
         const from = out.length;
         const initialSync = item.kind === 'sync' && item.reason === 'initial';
         const after = initialSync ? resumeAfter(w, item.resourceVersion, logger) : null;
@@ -300,6 +361,8 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         continue;
       }
       if (item.kind === 'gap') {
+        // A gap inside a list (its continue token expired): its marker keeps its place in order.
+        if (w.held !== null && w.held.length > 0) overflow();
         extra.gaps++;
         logger.warn('watch gap: events between these resourceVersions may be missing; a marker record is emitted', {
           from: item.fromResourceVersion,
@@ -321,7 +384,7 @@ export function createKubernetesSource(config: SourceConfig, options: Kubernetes
         ats.push(null);
       }
     }
-    return { emissions: out, ats, end, synced };
+    return { emissions: out, ats, end, synced, sorted };
   }
 
   /** The saved watermark of this watch, if it can be trusted against the list at `listRv` (decided once). */

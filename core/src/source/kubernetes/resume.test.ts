@@ -43,7 +43,34 @@ function start(s: ApiServerDouble, config: Partial<SourceConfig> = {}, options: 
 }
 
 describe('resume positions', () => {
-  it('by default emits list pages as they come (server order) and moves the position only at the end of the list', async () => {
+  it('resumes with a held list: only what changed while down, in version order, the position moving inside it', async () => {
+    const s = (server = await startApiServer());
+    const names = ['zeta', 'alpha', 'mid', 'beta', 'omega', 'kappa'];
+    const ids = names.map((n) => create(s, n));
+    const listRv = String(s.store.resourceVersion);
+    const { source, got } = start(s, { pageSize: 2 }, { maxChunk: 2, resume: { [KEY]: rvOf(ids[2]!) } });
+    await got.until(() => source.state().watching);
+    expect(got.ids()).toEqual(ids.slice(3)); // beta, omega, kappa: by version, not by name (beta, kappa, omega)
+    expect(source.counters().pages).toBe(3);
+    expect(got.positions).toEqual([
+      { key: KEY, rv: rvOf(ids[4]!), items: 2 },
+      { key: KEY, rv: listRv, items: 3 },
+    ]);
+    expect(got.synced).toEqual([3]);
+  });
+
+  it('emits a resuming list that outgrows holdList page by page (server order), its position only at the end of the list', async () => {
+    const s = (server = await startApiServer());
+    const names = ['zeta', 'alpha', 'mid', 'beta', 'omega', 'kappa'];
+    const ids = names.map((n) => create(s, n));
+    const listRv = String(s.store.resourceVersion);
+    const { source, got } = start(s, { pageSize: 2 }, { maxChunk: 2, holdList: 2, resume: { [KEY]: rvOf(ids[2]!) } });
+    await got.until(() => source.state().watching);
+    expect(got.ids()).toEqual([ids[3], ids[5], ids[4]]); // beta, kappa, omega: by name
+    expect(got.positions).toEqual([{ key: KEY, rv: listRv, items: 3 }]);
+  });
+
+  it('emits a first list page by page as it comes (server order, not held) and moves the position only at the end of the list', async () => {
     const s = (server = await startApiServer());
     const ids = ['zeta', 'alpha', 'mid', 'beta', 'omega'].map((n) => create(s, n));
     const listRv = String(s.store.resourceVersion);

@@ -290,12 +290,17 @@ export function resourceVersionOf(obj: KubeObject): string | null {
  * each emitted event, so the resume point can advance inside a large list.
  */
 export function sortByResourceVersion(objects: readonly KubeObject[]): KubeObject[] {
-  const keyed = objects.map((obj, i) => ({ obj, i, rv: rvNumber(resourceVersionOf(obj)) }));
+  return sortByVersion(objects, resourceVersionOf);
+}
+
+/** `items` in increasing order of the integer resourceVersion `rvOf` gives (a new array; stable; others last). */
+export function sortByVersion<T>(items: readonly T[], rvOf: (item: T) => string | null): T[] {
+  const keyed = items.map((item, i) => ({ item, i, rv: rvNumber(rvOf(item)) }));
   keyed.sort((a, b) => {
     if (a.rv === null || b.rv === null) return a.rv === b.rv ? a.i - b.i : a.rv === null ? 1 : -1;
     return a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : a.i - b.i;
   });
-  return keyed.map((k) => k.obj);
+  return keyed.map((k) => k.item);
 }
 
 function uidOf(obj: KubeObject): string | null {
