@@ -204,7 +204,9 @@ const buffer = object({
   maxBytes: size().positive().default('1GiB').describe('Disk queue size limit (`1GiB`).'),
   fsync: union(enumOf(['always']), duration().positive())
     .default('1s')
-    .describe('`always`: fsync every append before accepting more; a duration: fsync in the background that often.'),
+    .describe(
+      '`always`: fsync every append before accepting more; a duration: fsync in the background that often (the resume point then moves past buffered events once that sync ran, or once they were delivered: at most this much later).',
+    ),
   overflow: enumOf(['block', 'drop-oldest'])
     .default('block')
     .describe('When the disk queue is full: `block` pauses the source; `drop-oldest` deletes the oldest events (counted).'),
@@ -317,7 +319,7 @@ export const k8streamrc = object(
         .nullable()
         .default(null)
         .describe(
-          'at-least-once: the least time between two saves of the resume point, which is saved as soon as a delivery is acknowledged (one save at a time, each taking the newest acknowledged point) and once at shutdown. Null: 0 with `dir` (a kill -9 then repeats about the batch each sink had in flight, plus a restart list it interrupted), 1s with leaderElection (each save writes the Lease). at-most-once saves it before every send.',
+          'at-least-once: the least time between two saves of the resume point, which is saved as soon as a delivery is acknowledged (one save at a time, each taking the newest acknowledged point) and once at shutdown. Null: 0 with `dir` (a kill -9 then repeats about the batch each sink had in flight), 1s with leaderElection (each save writes the Lease). at-most-once saves it before every send.',
         ),
     })
       .default({})

@@ -12,7 +12,11 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface Append {
   ids: string[];
-  onWritten: ((count: number) => void) | undefined;
+  /** The first `count` items are written and durable (as under `fsync: always`). */
+  onWritten: (count: number) => void;
+  /** Written only: durable after the next background sync. */
+  written: (count: number) => void;
+  durable: (count: number) => void;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -21,8 +25,12 @@ interface Append {
 function fakeDisk() {
   const appends: Append[] = [];
   const queue = {
-    append(items: readonly DiskQueueItem[], onWritten?: (count: number) => void) {
-      return new Promise<void>((resolve, reject) => appends.push({ ids: items.map((i) => i.id), onWritten, resolve, reject }));
+    append(items: readonly DiskQueueItem[], onWritten?: (count: number) => void, onDurable?: (count: number) => void) {
+      const written = (count: number): void => onWritten?.(count);
+      const durable = (count: number): void => onDurable?.(count);
+      return new Promise<void>((resolve, reject) =>
+        appends.push({ ids: items.map((i) => i.id), onWritten: (c) => (written(c), durable(c)), written, durable, resolve, reject }),
+      );
     },
   } as unknown as DiskQueue;
   return { queue, appends };
@@ -61,9 +69,9 @@ describe('disk buffer writer', () => {
     await tick();
     expect(disk.appends.map((a) => a.ids)).toEqual([['e1', 'e2']]);
     expect(writer.collected).toBe(0);
-    disk.appends[0]!.onWritten?.(1);
+    disk.appends[0]!.onWritten(1);
     expect(events).toEqual(['persisted e1']);
-    disk.appends[0]!.onWritten?.(2);
+    disk.appends[0]!.onWritten(2);
     disk.appends[0]!.resolve();
     await writer.flushing;
     expect(events).toEqual(['persisted e1', 'persisted e2', 'notify', 'notify']);
@@ -88,13 +96,28 @@ describe('disk buffer writer', () => {
     expect(writer.unwritten.pending).toBe(0);
   });
 
+  it('persists items when they are durable, not when merely written (interval fsync: after the background sync)', async () => {
+    const disk = fakeDisk();
+    const { writer, events } = setup(opened(disk.queue));
+    for (let n = 1; n <= 2; n++) writer.add(item(n, events));
+    await tick();
+    disk.appends[0]!.written(2);
+    disk.appends[0]!.resolve();
+    await writer.flushing;
+    expect(events.filter((e) => e.startsWith('persisted'))).toEqual([]);
+    disk.appends[0]!.durable(1);
+    expect(events.filter((e) => e.startsWith('persisted'))).toEqual(['persisted e1']);
+    disk.appends[0]!.durable(2);
+    expect(events.filter((e) => e.startsWith('persisted'))).toEqual(['persisted e1', 'persisted e2']);
+  });
+
   it('counts the items a failed append did not write as failed, forgets their done, never persists them', async () => {
     const { logger, lines } = recordingLogger();
     const disk = fakeDisk();
     const { writer, events } = setup(opened(disk.queue), { log: logger });
     for (let n = 1; n <= 3; n++) writer.add(item(n, events));
     await tick();
-    disk.appends[0]!.onWritten?.(1);
+    disk.appends[0]!.onWritten(1);
     disk.appends[0]!.reject(new Error('closed'));
     await writer.flushing;
     expect(events).toEqual(['persisted e1', 'forget e2,e3', 'notify', 'notify']);
@@ -123,7 +146,7 @@ describe('disk buffer writer', () => {
     writer.add(bad);
     writer.add(item(2, events));
     await tick();
-    disk.appends[0]!.onWritten?.(2);
+    disk.appends[0]!.onWritten(2);
     disk.appends[0]!.resolve();
     await writer.flushing;
     expect(events).toContain('persisted e2');

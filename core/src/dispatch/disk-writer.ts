@@ -10,8 +10,10 @@
  *   sender of `queue.ts`) until its append ended, written or failed; producers wait on its
  *   backpressure promise meanwhile. Each append's end notifies progress.
  * - `item.persisted()` is called once per item, in push order, as soon as the part of the
- *   append holding it is on disk, before readers can see it (so always before its `done`);
- *   never for items whose append failed. A throwing `persisted` is logged, stops nothing.
+ *   append holding it would survive a power loss: before readers can see it under `fsync:
+ *   always`, after the next background sync otherwise (then maybe after its `done`; the
+ *   checkpoint hold counts whichever comes first). Never for items whose append failed. A
+ *   throwing `persisted` is logged, stops nothing.
  * - Items whose append failed (queue unusable, closed, record too large) are counted in
  *   {@link DiskWriter.failed}, their `done` forgotten, and logged; nothing is thrown.
  */
@@ -95,13 +97,16 @@ export function createDiskWriter(options: DiskWriterOptions): DiskWriter {
       let written = 0;
       try {
         if (queue === null) throw open.error as Error;
-        // Called before readers can see the records, so `persisted` always precedes `done`.
-        const onWritten = (count: number): void => {
-          for (; written < count; written++) persisted(items[written]!);
+        // `persisted` once the records survive a power loss (under an interval fsync, after the
+        // next background sync, so maybe after their `done`: a hold takes whichever comes first).
+        let durable = 0;
+        const onDurable = (count: number): void => {
+          for (; durable < count; durable++) persisted(items[durable]!);
         };
         await queue.append(
           items.map((item) => ({ id: item.id, json: item.json })),
-          onWritten,
+          (count) => (written = count),
+          onDurable,
         );
       } catch (err) {
         const lost = items.slice(written);

@@ -18,6 +18,7 @@ export function logState(dir: string, over: Partial<LogState> = {}): LogState {
     acked: 0,
     dropped: 0,
     dirty: false,
+    dirDirty: false,
     closed: false,
     appended: new Signal(),
     freed: new Signal(),

@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, open as fsOpen, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { K8streamError } from '../../errors.js';
 import { createDiskQueue } from './queue.js';
 import type { DiskQueue, DiskQueueItem, DiskQueueOptions, DiskQueueRecord } from './types.js';
@@ -234,6 +235,65 @@ describe('disk queue', () => {
     expect(err).toBeInstanceOf(K8streamError);
     expect(err).toMatchObject({ code: 'BUFFER_UNAVAILABLE', path: bad });
     expect((err as Error).message).toContain(bad);
+  });
+
+  it('fsync always: onDurable comes with onWritten, before the append resolves', async () => {
+    const q = await queue();
+    const log: string[] = [];
+    await q.append(
+      items(0, 3),
+      (n) => log.push(`written ${n}`),
+      (n) => log.push(`durable ${n}`),
+    );
+    expect(log).toEqual(['written 3', 'durable 3']);
+  });
+
+  it('fsync interval: onDurable only after the background sync fsynced the segment and its new directory entry', async () => {
+    const proto = Object.getPrototypeOf(await fsOpen(dir, 'r').then(async (fh) => (await fh.close(), fh))) as FileHandle;
+    const log: string[] = [];
+    const [realDatasync, realSync] = [proto.datasync, proto.sync];
+    const datasync = vi.spyOn(proto, 'datasync').mockImplementation(function (this: FileHandle) {
+      log.push('datasync');
+      return realDatasync.call(this);
+    });
+    const sync = vi.spyOn(proto, 'sync').mockImplementation(function (this: FileHandle) {
+      log.push('sync');
+      return realSync.call(this);
+    });
+    try {
+      const q = await queue({ fsync: { intervalMs: 5 } });
+      log.length = 0; // opening syncs the ack file and the directory
+      let durable: (n: number) => void = () => undefined;
+      const done = new Promise<number>((resolve) => (durable = resolve));
+      await q.append(
+        items(0, 4),
+        (n) => log.push(`written ${n}`),
+        (n) => {
+          log.push(`durable ${n}`);
+          durable(n);
+        },
+      );
+      expect(log).toEqual(['written 4']);
+      expect(await done).toBe(4);
+      expect(log).toEqual(['written 4', 'datasync', 'sync', 'durable 4']);
+    } finally {
+      datasync.mockRestore();
+      sync.mockRestore();
+    }
+  });
+
+  it('fsync interval: close makes what waits for the background sync durable', async () => {
+    const q = await queue({ fsync: { intervalMs: 3_600_000 } });
+    const log: string[] = [];
+    await q.append(
+      items(0, 2),
+      (n) => log.push(`written ${n}`),
+      (n) => log.push(`durable ${n}`),
+    );
+    await q.append(items(2, 1), undefined, (n) => log.push(`durable ${n} of 1`));
+    expect(log).toEqual(['written 2']);
+    await q.close();
+    expect(log).toEqual(['written 2', 'durable 2', 'durable 1 of 1']);
   });
 
   it('fsync interval mode persists across reopen too', async () => {

@@ -17,7 +17,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { K8streamError } from '../../errors.js';
-import { mkdirDurable } from '../../util/durable-dir.js';
+import { fsyncDir, mkdirDurable } from '../../util/durable-dir.js';
 import { readAckFile, writeAckFile } from './ack-file.js';
 import { Acks } from './acks.js';
 import { appendItems } from './append.js';
@@ -87,6 +87,10 @@ class DiskQueueImpl implements DiskQueue {
   readonly #cursor: ReadCursor;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #writes = new Serial();
+  /** Appends written and waiting for the next background sync to call their `onDurable`. */
+  #unsynced: (() => void)[] = [];
+  /** The background sync under way, if any. */
+  #syncing: Promise<void> | null = null;
   readonly #reads = new Serial();
 
   constructor(opts: DiskQueueOptions, segmentBytes: number, acked: number, recovered: RecoveryResult) {
@@ -102,6 +106,7 @@ class DiskQueueImpl implements DiskQueue {
       acked,
       dropped: 0,
       dirty: false,
+      dirDirty: false,
       closed: false,
       appended: new Signal(),
       freed: new Signal(),
@@ -136,8 +141,27 @@ class DiskQueueImpl implements DiskQueue {
     };
   }
 
-  append(items: readonly DiskQueueItem[], onWritten?: (count: number) => void): Promise<void> {
-    return this.#writes.run(() => appendItems(this.#s, this.#appendDeps, items, onWritten));
+  append(items: readonly DiskQueueItem[], onWritten?: (count: number) => void, onDurable?: (count: number) => void): Promise<void> {
+    const written =
+      onDurable === undefined
+        ? onWritten
+        : (count: number): void => {
+            onWritten?.(count);
+            if (this.#s.fsyncAlways) onDurable(count);
+            else this.#unsynced.push(() => onDurable(count));
+          };
+    return this.#writes.run(() => appendItems(this.#s, this.#appendDeps, items, written));
+  }
+
+  /** Tells the appends waiting for a background sync (registered before it began) that they are durable. */
+  #durable(waiters: readonly (() => void)[]): void {
+    for (const w of waiters) {
+      try {
+        w();
+      } catch {
+        // The caller guards its own callbacks (see disk-writer.ts); the queue goes on.
+      }
+    }
   }
 
   read(max: number): Promise<DiskQueueRecord[]> {
@@ -151,19 +175,49 @@ class DiskQueueImpl implements DiskQueue {
   async #backgroundSync(): Promise<void> {
     const s = this.#s;
     if (this.#acks.stale && !s.closed) await this.#acks.persist().catch(() => undefined);
-    if (!s.dirty) return;
-    s.dirty = false;
-    const fh = activeSegment(s)?.fh;
-    if (!fh) return;
-    try {
-      await fh.datasync();
-      this.#health.ok('sync');
-    } catch (err) {
-      // A racing seal closes the handle (EBADF): its own fsync covers the data.
-      if (!isDiskError(err)) return;
-      s.dirty = true;
-      this.#health.failed('sync', 'fsync a segment', err);
+    if (this.#syncing !== null || s.closed) return;
+    // What was written before this sync began is durable once it succeeds: sealed segments were
+    // fsynced when sealed, the active one is now, and new segments' directory entries are.
+    const waiters = this.#unsynced;
+    this.#unsynced = [];
+    this.#syncing = this.#syncActive()
+      .then((ok) => {
+        if (ok) this.#durable(waiters);
+        else this.#unsynced = [...waiters, ...this.#unsynced];
+      })
+      .finally(() => (this.#syncing = null));
+    await this.#syncing;
+  }
+
+  /** Fsyncs the active segment when dirty and the directory when a segment was created; false when either failed. */
+  async #syncActive(): Promise<boolean> {
+    const s = this.#s;
+    if (s.dirty) {
+      s.dirty = false;
+      const fh = activeSegment(s)?.fh;
+      try {
+        if (fh) await fh.datasync();
+        this.#health.ok('sync');
+      } catch (err) {
+        // A racing seal closes the handle (EBADF): its own fsync covers the data.
+        if (isDiskError(err)) {
+          s.dirty = true;
+          this.#health.failed('sync', 'fsync a segment', err);
+          return false;
+        }
+      }
     }
+    if (s.dirDirty) {
+      s.dirDirty = false;
+      try {
+        await fsyncDir(s.dir);
+      } catch (err) {
+        s.dirDirty = true;
+        this.#health.failed('sync', 'fsync the queue directory', err);
+        return false;
+      }
+    }
+    return true;
   }
 
   async close(): Promise<void> {
@@ -177,6 +231,15 @@ class DiskQueueImpl implements DiskQueue {
     await this.#reads.idle();
     const active = activeSegment(s);
     if (active) await sealSegment(s, active);
+    s.dirty = false;
+    await this.#syncing;
+    if (s.dirDirty) {
+      await fsyncDir(s.dir).catch((err: unknown) => {
+        throw diskError(s.dir, 'fsync the queue directory', err);
+      });
+      s.dirDirty = false;
+    }
+    this.#durable(this.#unsynced.splice(0));
     await this.#cursor.close();
     await this.#acks.close();
   }

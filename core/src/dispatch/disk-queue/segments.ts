@@ -45,6 +45,8 @@ export interface LogState {
   dropped: number;
   /** Appended data not fsynced yet (background fsync due). */
   dirty: boolean;
+  /** A segment was created and its directory entry not fsynced yet (background sync due). */
+  dirDirty: boolean;
   closed: boolean;
   /** Notified when records become readable (and on close). */
   readonly appended: Signal;
@@ -71,6 +73,7 @@ export async function openActiveSegment(s: LogState): Promise<Segment> {
   try {
     const fh = await open(file, 'w');
     if (s.fsyncAlways) await fsyncDir(s.dir);
+    else s.dirDirty = true;
     const seg: Segment = { file, firstSeq: s.nextSeq, lastSeq: s.nextSeq - 1, size: 0, readable: 0, fh };
     s.segments.push(seg);
     return seg;

@@ -68,11 +68,13 @@ export interface DiskQueue {
    * Disk errors (no space, quota, I/O, permissions) are retried with backoff until they clear
    * or the queue closes, so a rejection means: closed (`SINK_CLOSED`), a record larger than
    * `maxBytes` (`EVENT_INVALID`, nothing written) or an unexpected failure (`INTERNAL`).
-   * `onWritten(count)` is called each time a leading part of `items` is on disk (cumulative
+   * `onWritten(count)` is called each time a leading part of `items` is written (cumulative
    * count), before readers can see those records; on a rejection, the last count it got says
-   * how many were appended anyway.
+   * how many were appended anyway. `onDurable(count)` is called once that part survives a power
+   * loss: with it, under `fsync: 'always'`; otherwise after the next background sync (segment
+   * data and, for a new segment, its directory entry) — so possibly after readers saw them.
    */
-  append(items: readonly DiskQueueItem[], onWritten?: (count: number) => void): Promise<void>;
+  append(items: readonly DiskQueueItem[], onWritten?: (count: number) => void, onDurable?: (count: number) => void): Promise<void>;
   /** Next unread records (at most `max`) in order; waits while there are none; `[]` once closed. */
   read(max: number): Promise<DiskQueueRecord[]>;
   /** Marks every record with `seq <= uptoSeq` delivered; fully acked segments are deleted. */
