@@ -8,7 +8,8 @@
  * transform stage closes, the sinks flush (they may dead-letter while flushing), the dead letter
  * flushes, the final resume point is saved, the lease is released, ops stop last. A start that
  * fails stops what already started, in reverse. A lost lease sets the lifecycle's skip-flush
- * flag: nothing is flushed, saved or released, and the run fails with `LEADERSHIP_LOST`.
+ * flag: nothing is flushed, saved or released (the resume point stops moving at once), and the
+ * run fails with `LEADERSHIP_LOST`.
  */
 import { K8streamError } from './errors.js';
 import type { LoadedConfig } from './config/types.js';
@@ -126,6 +127,8 @@ export function runComponents(loaded: LoadedConfig, resolution: Resolution, opti
   const store = client !== null ? resumeStore(config, dir, leadership?.leadership ?? null) : null;
   const resume = store !== null && client !== null ? resumeComponent(store, { config, server: client.server, ops, logger, signal }) : null;
   if (resume !== null) lifecycle.register(resume);
+  // A lost lease: the acks still arriving must not move the point the next leader now owns.
+  if (leadership !== null && resume !== null) leadership.lost.addEventListener('abort', () => resume.abandon(), { once: true });
 
   const budget = options.budget ?? memoryBudget(null);
   const sinkOptions = { config, dir, ops, logger, queueMaxBytes: budget.queueMaxBytes };

@@ -265,6 +265,21 @@ describe('ResumeKeeper: at-least-once', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('abandon (lease lost): acks save nothing from then on, and a pending wait ends', async () => {
+    vi.useFakeTimers();
+    const { store, ledger, keeper } = setup('at-least-once', {}, { minIntervalMs: 60_000 });
+    keeper.start();
+    ackChunk(ledger, '10');
+    await store.saved(1);
+    ackChunk(ledger, '11'); // waits for the interval
+    keeper.abandon();
+    ackChunk(ledger, '12');
+    await vi.runAllTimersAsync();
+    expect(store.calls).toBe(1);
+    expect(store.last().watches).toEqual({ [KEY]: '10' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('an ack after finish starts no save', async () => {
     const { store, ledger, keeper } = setup('at-least-once');
     keeper.start();

@@ -120,6 +120,17 @@ export class ResumeKeeper {
     await this.save();
   }
 
+  /**
+   * Stops saving for good without a final save: the leader lease was lost, and the resume point
+   * is the next leader's now. A save already writing may still end (the Lease write is fenced).
+   */
+  abandon(): void {
+    this.finished = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    for (const p of this.pauses) p.cancel();
+  }
+
   /** The acked prefix moved: save it now, or right after the save (or wait) in progress. */
   private kick(): void {
     this.dirty = true;

@@ -259,6 +259,24 @@ describe('createLeaderElector', () => {
     await run;
   });
 
+  it('writeState is fenced: a replica that does not hold the lease cannot overwrite the holder\'s state', async () => {
+    const a = elector('pod-a');
+    const b = elector('pod-b');
+    const run = a.run(stop.signal);
+    await a.whenLeading();
+    await a.writeState('{"rv":"42"}');
+    const err = await b.writeState('{"rv":"7"}').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(K8streamError);
+    expect((err as K8streamError).code).toBe('LEADERSHIP_LOST');
+    expect((err as K8streamError).message).toBe('not writing the resume state on lease k8stream/k8stream-leader: it is held by pod-a, not by pod-b');
+    expect(await b.readState()).toBe('{"rv":"42"}');
+    stop.abort();
+    await run;
+  });
+
   it('403 on leases: run rejects with an error naming the verb and the resource', async () => {
     server.rbac.deny({ verb: 'get', resource: 'leases' });
     const a = elector('pod-a');

@@ -70,7 +70,9 @@ export interface LeaderElector {
   readState(signal?: AbortSignal): Promise<string | null>;
   /**
    * Writes the `k8stream.io/state` annotation (read-modify-write with optimistic concurrency;
-   * creates the lease without a holder when it does not exist). Meant to be called by the leader.
+   * creates the lease without a holder when it does not exist). Fenced: rejects with
+   * `LEADERSHIP_LOST` when another replica holds the lease, so a leader that lost it never
+   * overwrites its successor's resume point.
    */
   writeState(value: string, signal?: AbortSignal): Promise<void>;
 }
@@ -202,6 +204,12 @@ class Elector implements LeaderElector {
         if (lease === null) {
           await this.call(() => createLease(this.client, this.ref, {}, { [STATE_ANNOTATION]: value }, signal));
         } else {
+          const holder = lease.spec?.holderIdentity ?? '';
+          if (holder !== '' && holder !== this.identity) {
+            throw new K8streamError('LEADERSHIP_LOST', `not writing the resume state on lease ${this.leaseName()}: it is held by ${holder}, not by ${this.identity}`, {
+              path: 'leaderElection',
+            });
+          }
           const annotations = { ...lease.metadata.annotations, [STATE_ANNOTATION]: value };
           await this.call(() => updateLease(this.client, this.ref, { ...lease, metadata: { ...lease.metadata, annotations } }, signal));
         }

@@ -19,6 +19,8 @@ import type { Component, StopContext } from './lifecycle.js';
 export interface ResumeComponent extends Component {
   /** The opened resume state (after start). */
   readonly resume: Resume;
+  /** The lease was lost: save nothing more, not even at stop (the point is the next leader's). */
+  abandon(): void;
 }
 
 /** Where the resume point is kept: the Lease with leader election, else `state.dir`; null: nowhere. */
@@ -41,8 +43,13 @@ export function minSaveIntervalMs(config: Pick<K8streamConfig, 'state' | 'leader
 export function resumeComponent(store: StateStore, options: { config: K8streamConfig; server: string; ops: Ops; logger: Logger; signal: AbortSignal }): ResumeComponent {
   const { config, logger } = options;
   let opened: Resume | null = null;
+  let abandoned = false;
   return {
     name: 'resume',
+    abandon() {
+      abandoned = true;
+      opened?.keeper.abandon();
+    },
     get resume(): Resume {
       if (opened === null) throw new Error('the resume point is not open yet');
       return opened;
@@ -50,7 +57,8 @@ export function resumeComponent(store: StateStore, options: { config: K8streamCo
     async start() {
       opened = await openResume({ store, delivery: config.delivery, server: options.server, minIntervalMs: minSaveIntervalMs(config), logger, signal: options.signal });
       options.ops.setResume(opened.keeper.stats);
-      opened.keeper.start();
+      if (abandoned) opened.keeper.abandon();
+      else opened.keeper.start();
     },
     async stop(context: StopContext) {
       if (opened === null || context.skipFlush) return;
