@@ -172,95 +172,98 @@ async function tracedRun(fsync: 'always' | string) {
   return { calls: parseStrace(await readFile(log, 'utf8')), out, buf, stateDir, events: seq };
 }
 
-describe.each(['always', '100ms'])('durability (strace), disk buffer fsync %s: every file is synced before it is renamed, its directory after, and data before what refers to it', (fsync) => {
-  let run: Awaited<ReturnType<typeof tracedRun>>;
-  let sinkObjects: Replace[];
-  let acks: Replace[];
-  let states: Replace[];
-  let segments: Append[];
-  let created: Map<string, number>;
-  beforeAll(async () => {
-    run = await tracedRun(fsync);
-    const { calls, out, buf, stateDir } = run;
-    sinkObjects = replaces(calls, (to) => to.startsWith(`${out}/`) && to.endsWith('.ndjson'));
-    acks = replaces(calls, (to) => to === join(buf, 'ack'));
-    states = replaces(calls, (to) => to === join(stateDir, 'state.json'));
-    const isSegment = (path: string): boolean => path.startsWith(`${buf}/`) && /^seg-\d+\.log$/.test(basename(path));
-    segments = appends(calls, isSegment);
-    created = new Map(creations(calls, isSegment).map((c) => [c.path, c.dirSyncedAt ?? Infinity]));
-  });
+describe.each(['always', '100ms'])(
+  'durability (strace), disk buffer fsync %s: every file is synced before it is renamed, its directory after, and data before what refers to it',
+  (fsync) => {
+    let run: Awaited<ReturnType<typeof tracedRun>>;
+    let sinkObjects: Replace[];
+    let acks: Replace[];
+    let states: Replace[];
+    let segments: Append[];
+    let created: Map<string, number>;
+    beforeAll(async () => {
+      run = await tracedRun(fsync);
+      const { calls, out, buf, stateDir } = run;
+      sinkObjects = replaces(calls, (to) => to.startsWith(`${out}/`) && to.endsWith('.ndjson'));
+      acks = replaces(calls, (to) => to === join(buf, 'ack'));
+      states = replaces(calls, (to) => to === join(stateDir, 'state.json'));
+      const isSegment = (path: string): boolean => path.startsWith(`${buf}/`) && /^seg-\d+\.log$/.test(basename(path));
+      segments = appends(calls, isSegment);
+      created = new Map(creations(calls, isSegment).map((c) => [c.path, c.dirSyncedAt ?? Infinity]));
+    });
 
-  /** The records the segment appends hold, with the line where each became durable (its append and its segment's entry synced). */
-  function records(): { seq: number; id: string; durableAt: number }[] {
-    const out: { seq: number; id: string; durableAt: number }[] = [];
-    for (const a of segments) {
-      for (let at = 0; at < a.content.length;) {
-        const frame = decodeFrame(a.content, at);
-        if (typeof frame === 'string') throw new Error(`${a.path}: ${frame} frame at ${at} of a ${a.content.length}-byte write`);
-        out.push({ seq: frame.seq, id: frame.id, durableAt: Math.max(a.syncedAt ?? Infinity, created.get(a.path) ?? Infinity) });
-        at = frame.end;
+    /** The records the segment appends hold, with the line where each became durable (its append and its segment's entry synced). */
+    function records(): { seq: number; id: string; durableAt: number }[] {
+      const out: { seq: number; id: string; durableAt: number }[] = [];
+      for (const a of segments) {
+        for (let at = 0; at < a.content.length;) {
+          const frame = decodeFrame(a.content, at);
+          if (typeof frame === 'string') throw new Error(`${a.path}: ${frame} frame at ${at} of a ${a.content.length}-byte write`);
+          out.push({ seq: frame.seq, id: frame.id, durableAt: Math.max(a.syncedAt ?? Infinity, created.get(a.path) ?? Infinity) });
+          at = frame.end;
+        }
       }
+      return out;
     }
-    return out;
-  }
 
-  it('file-sink objects: temp file written and synced, renamed, directory synced', () => {
-    expect(sinkObjects.length).toBeGreaterThanOrEqual(6);
-    expect(sinkObjects.flatMap((r) => r.problems)).toEqual([]);
-  });
+    it('file-sink objects: temp file written and synced, renamed, directory synced', () => {
+      expect(sinkObjects.length).toBeGreaterThanOrEqual(6);
+      expect(sinkObjects.flatMap((r) => r.problems)).toEqual([]);
+    });
 
-  it("disk-queue segments: every append synced, a new segment's directory entry synced (under fsync always: before its first append)", () => {
-    expect(segments.length).toBeGreaterThanOrEqual(2);
-    expect(segments.filter((a) => a.syncedAt === undefined).map((a) => a.path)).toEqual([]);
-    const firstWrite = (path: string): number => (fsync === 'always' ? Math.min(...segments.filter((a) => a.path === path).map((a) => a.writtenAt)) : Infinity);
-    expect([...created].filter(([path, at]) => !(at < firstWrite(path))).map(([path]) => path)).toEqual([]);
-    expect(records()).toHaveLength(run.events);
-  });
+    it("disk-queue segments: every append synced, a new segment's directory entry synced (under fsync always: before its first append)", () => {
+      expect(segments.length).toBeGreaterThanOrEqual(2);
+      expect(segments.filter((a) => a.syncedAt === undefined).map((a) => a.path)).toEqual([]);
+      const firstWrite = (path: string): number => (fsync === 'always' ? Math.min(...segments.filter((a) => a.path === path).map((a) => a.writtenAt)) : Infinity);
+      expect([...created].filter(([path, at]) => !(at < firstWrite(path))).map(([path]) => path)).toEqual([]);
+      expect(records()).toHaveLength(run.events);
+    });
 
-  /** When each record id became durable in a sink object (the first such object). */
-  function delivered(): Map<string, number> {
-    const at = new Map<string, number>();
-    for (const o of sinkObjects) {
-      for (const line of o.content.toString('utf8').split('\n')) {
-        const id = line ? (JSON.parse(line) as { id: string }).id : undefined;
-        if (id !== undefined) at.set(id, Math.min(at.get(id) ?? Infinity, o.durableAt ?? Infinity));
+    /** When each record id became durable in a sink object (the first such object). */
+    function delivered(): Map<string, number> {
+      const at = new Map<string, number>();
+      for (const o of sinkObjects) {
+        for (const line of o.content.toString('utf8').split('\n')) {
+          const id = line ? (JSON.parse(line) as { id: string }).id : undefined;
+          if (id !== undefined) at.set(id, Math.min(at.get(id) ?? Infinity, o.durableAt ?? Infinity));
+        }
       }
+      return at;
     }
-    return at;
-  }
 
-  it('the state file: atomically replaced, and every event it covers durable before — in a segment, or in a sink object', () => {
-    expect(states.length).toBeGreaterThanOrEqual(2);
-    expect(states.flatMap((r) => r.problems)).toEqual([]);
-    const buffered = records();
-    const sent = delivered();
-    for (const s of states) {
-      const saved = Math.max(...Object.values((JSON.parse(s.content.toString('utf8')) as { watches: Record<string, string> }).watches).map(Number));
-      const durableAt = (r: { id: string; durableAt: number }): number => Math.min(r.durableAt, sent.get(r.id) ?? Infinity);
-      const late = buffered.filter((r) => rvOf(r.id) <= saved && !(durableAt(r) < s.renamedAt)).map((r) => r.id);
-      expect(late, `state at resourceVersion ${saved}`).toEqual([]);
-    }
-  });
+    it('the state file: atomically replaced, and every event it covers durable before — in a segment, or in a sink object', () => {
+      expect(states.length).toBeGreaterThanOrEqual(2);
+      expect(states.flatMap((r) => r.problems)).toEqual([]);
+      const buffered = records();
+      const sent = delivered();
+      for (const s of states) {
+        const saved = Math.max(...Object.values((JSON.parse(s.content.toString('utf8')) as { watches: Record<string, string> }).watches).map(Number));
+        const durableAt = (r: { id: string; durableAt: number }): number => Math.min(r.durableAt, sent.get(r.id) ?? Infinity);
+        const late = buffered.filter((r) => rvOf(r.id) <= saved && !(durableAt(r) < s.renamedAt)).map((r) => r.id);
+        expect(late, `state at resourceVersion ${saved}`).toEqual([]);
+      }
+    });
 
-  it('the ack file: atomically replaced, and every record it acknowledges in a sink object durable before', () => {
-    expect(acks.length).toBeGreaterThanOrEqual(2);
-    expect(acks.flatMap((r) => r.problems)).toEqual([]);
-    const sent = delivered();
-    const buffered = records();
-    for (const a of acks) {
-      const upto = Number(a.content.readBigUInt64LE(0));
-      const notYet = buffered.filter((r) => r.seq <= upto && !((sent.get(r.id) ?? Infinity) < a.renamedAt)).map((r) => r.id);
-      expect(notYet, `ack up to ${upto}`).toEqual([]);
-    }
-    expect(Number(acks.at(-1)!.content.readBigUInt64LE(0))).toBe(run.events);
-  });
+    it('the ack file: atomically replaced, and every record it acknowledges in a sink object durable before', () => {
+      expect(acks.length).toBeGreaterThanOrEqual(2);
+      expect(acks.flatMap((r) => r.problems)).toEqual([]);
+      const sent = delivered();
+      const buffered = records();
+      for (const a of acks) {
+        const upto = Number(a.content.readBigUInt64LE(0));
+        const notYet = buffered.filter((r) => r.seq <= upto && !((sent.get(r.id) ?? Infinity) < a.renamedAt)).map((r) => r.id);
+        expect(notYet, `ack up to ${upto}`).toEqual([]);
+      }
+      expect(Number(acks.at(-1)!.content.readBigUInt64LE(0))).toBe(run.events);
+    });
 
-  it('the buffer and state directories the run made: synced in their parent before anything was renamed into them', () => {
-    const made = madeDirs(run.calls, (path) => path === run.buf || path === run.stateDir);
-    expect(made.map((d) => d.path).sort()).toEqual([run.buf, run.stateDir]);
-    for (const d of made) {
-      const firstRename = Math.min(...[...acks, ...states].filter((r) => dirname(r.to) === d.path).map((r) => r.renamedAt));
-      expect(d.parentSyncedAt !== undefined && d.parentSyncedAt < firstRename, `${d.path}: parent synced after mkdir, before the first rename into it`).toBe(true);
-    }
-  });
-});
+    it('the buffer and state directories the run made: synced in their parent before anything was renamed into them', () => {
+      const made = madeDirs(run.calls, (path) => path === run.buf || path === run.stateDir);
+      expect(made.map((d) => d.path).sort()).toEqual([run.buf, run.stateDir]);
+      for (const d of made) {
+        const firstRename = Math.min(...[...acks, ...states].filter((r) => dirname(r.to) === d.path).map((r) => r.renamedAt));
+        expect(d.parentSyncedAt !== undefined && d.parentSyncedAt < firstRename, `${d.path}: parent synced after mkdir, before the first rename into it`).toBe(true);
+      }
+    });
+  },
+);

@@ -28,9 +28,7 @@ function fakeDisk() {
     append(items: readonly DiskQueueItem[], onWritten?: (count: number) => void, onDurable?: (count: number) => void) {
       const written = (count: number): void => onWritten?.(count);
       const durable = (count: number): void => onDurable?.(count);
-      return new Promise<void>((resolve, reject) =>
-        appends.push({ ids: items.map((i) => i.id), onWritten: (c) => (written(c), durable(c)), written, durable, resolve, reject }),
-      );
+      return new Promise<void>((resolve, reject) => appends.push({ ids: items.map((i) => i.id), onWritten: (c) => (written(c), durable(c)), written, durable, resolve, reject }));
     },
   } as unknown as DiskQueue;
   return { queue, appends };

@@ -259,7 +259,7 @@ describe('createLeaderElector', () => {
     await run;
   });
 
-  it('writeState is fenced: a replica that does not hold the lease cannot overwrite the holder\'s state', async () => {
+  it("writeState is fenced: a replica that does not hold the lease cannot overwrite the holder's state", async () => {
     const a = elector('pod-a');
     const b = elector('pod-b');
     const run = a.run(stop.signal);
