@@ -143,7 +143,9 @@ export async function benchTransform(transforms: readonly BenchTransform[], opti
     const counters = stage.counters();
     for (const [name, c] of Object.entries(counters)) {
       const w = warm[name]!;
+      // Fields not listed here (added later) keep their totals, warm-up included.
       counters[name] = {
+        ...c,
         calls: c.calls - w.calls,
         drops: c.drops - w.drops,
         fanouts: c.fanouts - w.fanouts,
