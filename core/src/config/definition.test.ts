@@ -272,6 +272,32 @@ describe('sink and transform names', () => {
       }),
     ).toEqual([{ path: 'transforms[1].name', message: 'duplicate transform name "t" (also used by transforms[0])' }]);
   });
+
+  it('a transform breaker: unset or true = the defaults (undefined), false = off, or its settings with durations', () => {
+    const config = validateConfig({
+      transforms: [
+        { use: 'a.wasm' },
+        { use: 'b.wasm', breaker: true },
+        { use: 'c.wasm', breaker: false },
+        { use: 'd.wasm', breaker: { failures: 3, coolDownMs: '500ms', maxCoolDownMs: '2m' } },
+        { use: 'e.wasm', breaker: {} },
+      ],
+    });
+    expect(config.transforms.map((t) => t.breaker)).toEqual([
+      undefined,
+      undefined,
+      false,
+      { failures: 3, coolDownMs: 500, maxCoolDownMs: 120_000 },
+      { failures: 5, coolDownMs: 1000, maxCoolDownMs: 60_000 },
+    ]);
+    expect(checkConfig({ transforms: [{ use: 'a.wasm', breaker: { failures: 0, coolDownMs: '10s', maxCoolDownMs: '1s' } }] }).map((i) => i.path)).toEqual(
+      expect.arrayContaining(['transforms[0].breaker.failures']),
+    );
+    expect(checkConfig({ transforms: [{ use: 'a.wasm', breaker: { coolDownMs: '10s', maxCoolDownMs: '1s' } }] })).toEqual([
+      { path: 'transforms[0].breaker.maxCoolDownMs', message: 'must be at least coolDownMs' },
+    ]);
+    expect(checkConfig({ transforms: [{ use: 'a.wasm', breaker: 'yes' }] })).toHaveLength(1);
+  });
 });
 
 describe('errors', () => {

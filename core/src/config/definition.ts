@@ -105,6 +105,21 @@ const onError = enumOf(['pass', 'drop', 'deadletter', 'fail']).describe(
   'When the transform fails: `pass` the event on unchanged, `drop` it, send it to the dead-letter destination, or `fail` (stop k8stream).',
 );
 
+const breakerSettings = object({
+  failures: integer().positive().default(5).describe('Consecutive failed calls (errors, traps, invalid outputs, timeouts) that open the breaker.'),
+  coolDownMs: duration().positive().default('1s').describe('How long the breaker stays open before one probe event is sent to the module; doubled after each failed probe.'),
+  maxCoolDownMs: duration().positive().default('60s').describe('Longest cool-down (the doubling stops here); back to `coolDownMs` once a probe succeeds.'),
+}).refine((value, ctx) => {
+  if (value.maxCoolDownMs < value.coolDownMs) ctx.issue('must be at least coolDownMs', 'maxCoolDownMs');
+});
+
+const breaker = union(boolean(), breakerSettings)
+  .optional()
+  .map((value) => (value === true ? undefined : value))
+  .describe(
+    'Circuit breaker: after `failures` consecutive failed calls the transform is no longer called and events take its `onError` path at once, until a probe event succeeds after the cool-down. `false` turns it off; unset or `true`: `{ failures: 5, coolDownMs: 1s, maxCoolDownMs: 60s }`.',
+  );
+
 const transform = object({
   name: string().nonEmpty().optional().describe('Name in logs, metrics and dead-letter records. Default: the file name of `use` without extension.'),
   use: string().nonEmpty().describe('The WebAssembly (Extism) module: a path, an npm package, or an https URL pinned by sha256.'),
@@ -113,6 +128,7 @@ const transform = object({
   timeoutMs: duration().positive().default(100).describe('Deadline per call.'),
   memoryMb: integer().positive().default(64).describe('Memory cap of the module, in MiB.'),
   onError: onError.default('deadletter'),
+  breaker,
   sha256: string()
     .pattern(/^[0-9a-fA-F]{64}$/, 'a sha256 hex digest (64 hex characters)')
     .nullable()

@@ -67,6 +67,7 @@ interface OldTransformConfig {
   timeoutMs: number;
   memoryMb: number;
   onError: OldOnError;
+  breaker?: false | { failures: number; coolDownMs: number; maxCoolDownMs: number };
   sha256: string | null;
   allowedPaths: Record<string, string>;
   allowedHosts: string[];

@@ -146,9 +146,30 @@ export function createOpsMetrics(src: MetricSources, info: { version: string; no
 
   // Transforms.
   const perTransform = (field: keyof TransformCounters) => () =>
-    Object.entries(src.transforms?.() ?? {}).map(([name, c]) => [{ transform: name }, c[field]] as [Record<'transform', string>, number]);
+    Object.entries(src.transforms?.() ?? {}).map(([name, c]) => [{ transform: name }, c[field] ?? 0] as [Record<'transform', string>, number]);
   readCounter(registry, `${p}transform_calls_total`, 'Records given to the transform.', ['transform'], perTransform('calls'));
   readCounter(registry, `${p}transform_dropped_total`, 'Records the transform dropped itself (empty output).', ['transform'], perTransform('drops'));
+  readGauge(
+    registry,
+    `${p}transform_breaker_open`,
+    "1 while the transform's circuit breaker is open or half-open (events take its onError path without calling it), else 0.",
+    ['transform'],
+    perTransform('breakerOpen'),
+  );
+  readCounter(
+    registry,
+    `${p}transform_breaker_trips_total`,
+    "Times the transform's circuit breaker opened (a failed probe re-opening it included).",
+    ['transform'],
+    perTransform('trips'),
+  );
+  readCounter(
+    registry,
+    `${p}transform_short_circuited_total`,
+    'Records given the onError policy without calling the transform, its circuit breaker being open (also counted in transform_errors_total).',
+    ['transform'],
+    perTransform('shortCircuited'),
+  );
   const transformErrors = new Counter({
     name: `${p}transform_errors_total`,
     help: 'Failed transform calls by kind (trap, timeout, error, invalid_output), whatever the onError policy.',

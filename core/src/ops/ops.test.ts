@@ -65,7 +65,10 @@ describe('the ops server', () => {
     let sink = stats({ queuedEvents: 3, queuedBytes: 300, batchesSent: 2, eventsSent: 6, bytesSent: 123, retries: 1 });
     ops.addSink('archive', 'memory', () => sink);
     ops.setPipeline(counters);
-    ops.setTransforms(() => ({ redact: { calls: 8, drops: 1, fanouts: 0, errors: 0, timeouts: 0, micros: 80 } }));
+    ops.setTransforms(() => ({
+      redact: { calls: 8, drops: 1, fanouts: 0, errors: 0, timeouts: 0, micros: 80, shortCircuited: 0, trips: 0, breakerOpen: 0 },
+      loop: { calls: 5, drops: 0, fanouts: 0, errors: 0, timeouts: 12, micros: 250_000, shortCircuited: 7, trips: 2, breakerOpen: 1 },
+    }));
     ops.onTransformError({ transform: 'redact', recordId: 'x', code: 'TRANSFORM_TRAP', message: 'boom', policy: 'deadletter' });
     ops.onKubeResponse({ method: 'GET', path: '/api/v1/events', query: { watch: true }, status: 200 });
     const hooks = ops.dispatcherHooks('archive');
@@ -95,6 +98,11 @@ describe('the ops server', () => {
     expect(m.get('k8stream_transform_calls_total{transform="redact"}')).toBe(8);
     expect(m.get('k8stream_transform_dropped_total{transform="redact"}')).toBe(1);
     expect(m.get('k8stream_transform_errors_total{transform="redact",kind="trap"}')).toBe(1);
+    expect(m.get('k8stream_transform_breaker_open{transform="redact"}')).toBe(0);
+    expect(m.get('k8stream_transform_breaker_open{transform="loop"}')).toBe(1);
+    expect(m.get('k8stream_transform_breaker_trips_total{transform="redact"}')).toBe(0);
+    expect(m.get('k8stream_transform_breaker_trips_total{transform="loop"}')).toBe(2);
+    expect(m.get('k8stream_transform_short_circuited_total{transform="loop"}')).toBe(7);
     expect(m.get('k8stream_kube_requests_total{verb="watch",resource="events",code="200"}')).toBe(1);
     expect(m.get('k8stream_ready')).toBe(0); // still "starting"
     expect(m.has('k8stream_leader')).toBe(false); // no leader election

@@ -10,7 +10,8 @@
  * is marked timed out, and the rest of the message goes to a replacement worker. After the
  * first replacement the pool keeps one warm spare, so later timeouts cost little more than the
  * deadline itself. A worker that crashes (out of memory, a host error) is handled the same way,
- * its running record failing with TRANSFORM_TRAP.
+ * its running record failing with TRANSFORM_TRAP. Before the rest of such a message is sent
+ * again, the run's `stop` callback (the stage's circuit breaker) may leave it unsent.
  */
 import { channel } from 'node:diagnostics_channel';
 import { availableParallelism } from 'node:os';
@@ -69,9 +70,20 @@ export interface PoolOptions {
 
 /** Results of one transform over a list of records, in input order. */
 export interface StepRun {
-  results: RunResult[];
+  /** One per record; null for a record never sent because `stop` said so (see {@link RunOptions}). */
+  results: (RunResult | null)[];
   /** µs spent in calls (timed-out calls count their time up to the deadline). */
   micros: number;
+}
+
+export interface RunOptions {
+  /**
+   * Asked before the rest of a message is sent again after its worker was terminated (a call
+   * overran its deadline) or died, with the results of that message's records so far: true
+   * leaves the rest unsent (their results are null). The stage's circuit breaker stops a run of
+   * timeouts this way, instead of paying a deadline and a worker replacement per record.
+   */
+  stop?: (results: readonly RunResult[]) => boolean;
 }
 
 export interface PoolStats {
@@ -91,7 +103,7 @@ export interface TransformPool {
   /** Workers started so far, one still starting included (`initialSize` to `size`). */
   readonly workers: number;
   /** Runs chain step `step` (the transform's index in the chain) over records (their JSON text); one result per record, in order. */
-  run(step: number, records: readonly string[]): Promise<StepRun>;
+  run(step: number, records: readonly string[], options?: RunOptions): Promise<StepRun>;
   stats(): PoolStats;
   /** Terminates every worker; pending runs reject. */
   close(): Promise<void>;
@@ -121,6 +133,8 @@ interface Task {
   next: number;
   /** `next` when a worker last died running this task (-1: none did). */
   diedAt: number;
+  /** See {@link RunOptions.stop}. */
+  stop: RunOptions['stop'];
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -386,6 +400,15 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     await replace(slot, task);
   };
 
+  /** Asks the task's `stop` (errors it throws count as no). */
+  const stopped = (task: Task): boolean => {
+    try {
+      return task.stop!(task.results);
+    } catch {
+      return false;
+    }
+  };
+
   /** Puts a fresh worker (the spare when there is one) in `old`'s place and resumes `task`. */
   const replace = async (old: Slot, task: Task | null): Promise<void> => {
     respawning++;
@@ -417,6 +440,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     slots = slots.map((s) => (s === old ? fresh : s));
     if (task) {
       fresh.task = task;
+      if (task.next < task.items.length && task.stop !== undefined && stopped(task)) task.next = task.items.length;
       continueTask(fresh);
     } else {
       pump();
@@ -491,7 +515,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
       return slots.length + (growing ? 1 : 0);
     },
     stats: () => ({ ...stats }),
-    run(step: number, items: readonly string[]): Promise<StepRun> {
+    run(step: number, items: readonly string[], runOptions: RunOptions = {}): Promise<StepRun> {
       if (closed) return Promise.reject(new K8streamError('TRANSFORM_FAILED', 'transform pool closed'));
       if (items.length === 0) return Promise.resolve({ results: [], micros: 0 });
       const tasks: Task[] = [];
@@ -505,16 +529,18 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
             reject = rej;
           }),
         );
-        const task: Task = { step, items: items.slice(at, at + batchSize), results: [], micros: 0, next: 0, diedAt: -1, resolve, reject };
+        const task: Task = { step, items: items.slice(at, at + batchSize), results: [], micros: 0, next: 0, diedAt: -1, stop: runOptions.stop, resolve, reject };
         tasks.push(task);
         queue.push(task);
       }
       pump();
       return Promise.all(done).then(() => {
-        const results: RunResult[] = [];
+        const results: (RunResult | null)[] = [];
         let micros = 0;
         for (const t of tasks) {
           for (const r of t.results) results.push(r);
+          // Records left unsent because `stop` said so.
+          for (let i = t.results.length; i < t.items.length; i++) results.push(null);
           micros += t.micros;
         }
         return { results, micros };

@@ -8,6 +8,10 @@
  *   destination with the error and the transform's name, then is dropped;
  * - `fail`: `apply` rejects with `TRANSFORM_FAILED` naming the transform and the record.
  * A transform's own drop (empty output) is a success and never confused with an error.
+ * Each transform has a circuit breaker (`breaker.ts`, on unless `breaker: false`): after
+ * `failures` consecutive failed calls it opens, and records take the `onError` path without
+ * calling the module (counted in `shortCircuited`, and in `errors` or `timeouts` after the kind
+ * of failure that opened it) until a probe record succeeds.
  * Every input record is, in the end, delivered (possibly changed or multiplied), dropped by a
  * transform, dropped by a `drop` policy, or dead-lettered. Output order follows input order.
  *
@@ -25,7 +29,10 @@ import type { LoadOptions } from './load.js';
 import { interpretText } from './output.js';
 import { rememberJson, serialiseRecord } from '../record/serialized.js';
 import { DEFAULT_BATCH_SIZE, createPool, defaultPoolSize } from './pool.js';
-import type { PoolStats, TransformPool } from './pool.js';
+import type { PoolStats, RunOptions, StepRun, TransformPool } from './pool.js';
+import { CircuitBreaker, DEFAULT_BREAKER } from './breaker.js';
+import type { BreakerSettings } from './breaker.js';
+import type { RunResult } from './protocol.js';
 import type { TransformStage } from './types.js';
 
 /** Per-transform counters. */
@@ -38,10 +45,23 @@ export interface TransformCounters {
   fanouts: number;
   /** Calls that failed: trap, error channel, invalid output (timeouts excluded). */
   errors: number;
-  /** Calls stopped at their deadline. */
+  /**
+   * Calls stopped at their deadline (and, while the breaker is open, records short-circuited
+   * after a timeout opened it).
+   */
   timeouts: number;
   /** µs spent in calls, in the workers. */
   micros: number;
+  /**
+   * Records given the `onError` policy without calling the module because its circuit breaker
+   * was open (or half-open with its probe in flight). Also counted in `errors` or `timeouts`,
+   * after the failure that opened the breaker; not in `calls`.
+   */
+  shortCircuited?: number;
+  /** Times the circuit breaker opened (a failed probe re-opening it included). */
+  trips?: number;
+  /** 1 while the circuit breaker is open or half-open, else 0 (a gauge). The three breaker fields are always set by the stage. */
+  breakerOpen?: number;
 }
 
 /** A transform failure, as reported to `onTransformError`. */
@@ -51,6 +71,8 @@ export interface TransformFailure {
   code: string;
   message: string;
   policy: TransformConfig['onError'];
+  /** The module was not called: its circuit breaker was open. */
+  shortCircuited?: boolean;
 }
 
 export interface TransformStageOptions extends Omit<LoadOptions, 'configDir'> {
@@ -74,6 +96,8 @@ export interface TransformStageOptions extends Omit<LoadOptions, 'configDir'> {
    * of calls and the µs they took in the worker. Errors it throws are ignored.
    */
   onRun?: (transform: string, calls: number, micros: number) => void;
+  /** The circuit breakers' clock, in ms (tests). @default performance.now */
+  now?: () => number;
 }
 
 /** The stage, with its counters. */
@@ -96,8 +120,24 @@ interface Item {
 }
 
 function zeroCounters(): TransformCounters {
-  return { calls: 0, drops: 0, fanouts: 0, errors: 0, timeouts: 0, micros: 0 };
+  return { calls: 0, drops: 0, fanouts: 0, errors: 0, timeouts: 0, micros: 0, shortCircuited: 0, trips: 0, breakerOpen: 0 };
 }
+
+/** A transform's breaker settings: its own, the defaults when unset, null when `breaker: false`. */
+export function breakerSettings(config: TransformConfig): BreakerSettings | null {
+  const own = config.breaker;
+  if (own === false) return null;
+  return own ?? DEFAULT_BREAKER;
+}
+
+/** Failed results at the end of `results` (a run of timeouts, say). */
+function trailingFailures(results: readonly RunResult[]): number {
+  let n = 0;
+  for (let i = results.length - 1; i >= 0 && results[i]!.kind === 'error'; i--) n++;
+  return n;
+}
+
+const NO_RUN: StepRun = { results: [], micros: 0 };
 
 /** Logs failures at most once per second per transform, with the number left out. */
 function failureLogger(logger: Logger): (failure: TransformFailure) => void {
@@ -155,9 +195,40 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
   const counters = configs.map(zeroCounters);
   const logFailure = failureLogger(logger);
   const report = (failure: TransformFailure): void => {
-    logFailure(failure);
-    options.onTransformError?.(failure);
+    // A short-circuited record is no new failure: the breaker logged its opening once.
+    if (failure.shortCircuited !== true) logFailure(failure);
+    try {
+      options.onTransformError?.(failure);
+    } catch {
+      // instrumentation only
+    }
   };
+  const now = options.now ?? (() => performance.now());
+  const breakers = configs.map((config, t): CircuitBreaker | null => {
+    const settings = breakerSettings(config);
+    if (settings === null) return null;
+    const c = counters[t]!;
+    return new CircuitBreaker(settings, {
+      now,
+      onOpen: (o) => {
+        c.trips = (c.trips ?? 0) + 1;
+        c.breakerOpen = 1;
+        logger.warn(o.probe ? 'transform circuit breaker re-opened: the probe failed' : 'transform circuit breaker opened', {
+          transform: config.name,
+          failures: o.failures,
+          coolDownMs: o.coolDownMs,
+          code: o.code,
+          error: o.message,
+          onError: config.onError,
+        });
+      },
+      onClose: ({ openMs }) => {
+        c.breakerOpen = 0;
+        logger.info('transform circuit breaker closed: the probe succeeded', { transform: config.name, openMs: Math.round(openMs) });
+      },
+    });
+  });
+  const stopOn = breakers.map((breaker): RunOptions | undefined => (breaker === null ? undefined : { stop: (results) => breaker.wouldOpen(trailingFailures(results)) }));
 
   const jsonOf = (item: Item): string => (item.json ??= serialiseRecord(item.record));
 
@@ -169,11 +240,16 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
     for (let t = 0; t < configs.length && items.length > 0; t++) {
       const config = configs[t]!;
       const c = counters[t]!;
-      const run = await pool.run(t, items.map(jsonOf));
+      const breaker = breakers[t]!;
+      // The breaker decides how many records go to the module: all, one probe, or none.
+      const admitted = breaker === null ? { count: items.length, probe: false } : breaker.admit(items.length);
+      const sent = admitted.count;
+      const run = sent === 0 ? NO_RUN : await pool.run(t, (sent === items.length ? items : items.slice(0, sent)).map(jsonOf), admitted.probe ? undefined : stopOn[t]);
+      const called = run.results.reduce((n, r) => (r === null ? n : n + 1), 0);
       c.micros += Math.round(run.micros);
-      if (options.onRun !== undefined) {
+      if (options.onRun !== undefined && called > 0) {
         try {
-          options.onRun(config.name, items.length, run.micros);
+          options.onRun(config.name, called, run.micros);
         } catch {
           // instrumentation only
         }
@@ -181,34 +257,48 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
       const next: Item[] = [];
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!;
-        const raw = run.results[i]!;
-        c.calls++;
+        const raw = i < sent ? run.results[i]! : null;
         let code: string;
         let message: string;
-        if (raw.kind === 'error') {
-          code = raw.code;
-          message = raw.message;
-        } else if (raw.kind === 'same') {
-          // Returned unchanged (a filter keeping it, say): the record it was given, no re-parse.
-          next.push(item);
-          continue;
+        let shortCircuited = false;
+        if (raw === null) {
+          // Not called: the breaker is open (or its probe is in flight), or it opened mid-run.
+          const last = breaker?.lastFailure ?? { code: 'TRANSFORM_ERROR', message: '' };
+          shortCircuited = true;
+          c.shortCircuited = (c.shortCircuited ?? 0) + 1;
+          code = last.code;
+          message = `circuit breaker open: "${config.name}" was not called (it opened after repeated failures; last: ${last.message})`;
         } else {
-          const result = raw.kind === 'drop' ? raw : interpretText(raw.text, raw.bytes, item.id);
-          if (result.kind === 'ok') {
-            if (result.fanout) c.fanouts++;
-            for (const out of result.outputs) next.push(out);
+          c.calls++;
+          if (raw.kind === 'error') {
+            code = raw.code;
+            message = raw.message;
+          } else if (raw.kind === 'same') {
+            // Returned unchanged (a filter keeping it, say): the record it was given, no re-parse.
+            breaker?.success(admitted.probe);
+            next.push(item);
             continue;
+          } else {
+            const result = raw.kind === 'drop' ? raw : interpretText(raw.text, raw.bytes, item.id);
+            if (result.kind === 'ok') {
+              breaker?.success(admitted.probe);
+              if (result.fanout) c.fanouts++;
+              for (const out of result.outputs) next.push(out);
+              continue;
+            }
+            if (result.kind === 'drop') {
+              breaker?.success(admitted.probe);
+              c.drops++;
+              continue;
+            }
+            code = 'TRANSFORM_OUTPUT_INVALID';
+            message = result.message;
           }
-          if (result.kind === 'drop') {
-            c.drops++;
-            continue;
-          }
-          code = 'TRANSFORM_OUTPUT_INVALID';
-          message = result.message;
+          breaker?.failure(code, message, admitted.probe);
         }
         if (code === 'TRANSFORM_TIMEOUT') c.timeouts++;
         else c.errors++;
-        report({ transform: config.name, recordId: item.id, code, message, policy: config.onError });
+        report({ transform: config.name, recordId: item.id, code, message, policy: config.onError, ...(shortCircuited ? { shortCircuited } : {}) });
         switch (config.onError) {
           case 'pass':
             next.push(item);
