@@ -230,12 +230,11 @@ export async function transformCommand(argv: readonly string[], io: TransformIo)
       const result = await benchTransform([entry], { records, chain, configDir: io.cwd });
       const counters = Object.values(result.counters);
       const errors = counters.reduce((sum, c) => sum + c.errors + c.timeouts, 0);
-      const calls = counters.reduce((sum, c) => sum + c.calls, 0);
       const fn = values.function !== undefined ? ` ${values.function}()` : '';
       io.stdout.write(
         `${arg}${fn}: ${Math.round(result.eventsPerSec)} events/s, ${result.usPerEvent.toFixed(1)} µs/event (${result.recordBytes}-byte record, chain of ${chain}, ${result.workers} workers)\n`,
       );
-      if (errors > 0) io.stdout.write(`warning: ${errors} of ${calls} calls failed (run \`k8stream transform test\` to see why)\n`);
+      if (errors > 0) io.stdout.write(`warning: ${errors} calls failed while measuring ${records} records (run \`k8stream transform test\` to see why)\n`);
       return 0;
     }
     case 'inspect': {

@@ -208,9 +208,10 @@ export async function inspectTransform(config: TransformConfig, options: LoadOpt
   try {
     module = new WebAssembly.Module(bytes);
   } catch (err) {
-    // The loader reports an invalid module in its own words.
-    await loadTransform(config, options);
-    throw asK8streamError(err);
+    throw new K8streamError('TRANSFORM_INVALID', `transform "${config.name}" (${source}): not a valid WebAssembly module: ${errorMessage(err)}`, {
+      plugin: config.name,
+      cause: err,
+    });
   }
   const signatures = readSignatures(bytes);
   const exports: InspectedItem[] = WebAssembly.Module.exports(module).map((e) => {
