@@ -115,7 +115,7 @@ async function stateReaches(stateDir: string, rv: number): Promise<void> {
 const rvOf = (id: string): number => Number(id.slice(id.lastIndexOf(':') + 1));
 
 /** Runs the binary under strace (list, then watch, then SIGTERM) and returns the parsed log and its paths. */
-async function tracedRun(fsync: 'always' | string) {
+async function tracedRun(fsync: string) {
   const kube = await server.writeKubeconfig(dir);
   const base = join(dir, fsync);
   const out = join(base, 'out');

@@ -251,7 +251,8 @@ describe('disk queue', () => {
   it('fsync interval: onDurable only after the background sync fsynced the segment and its new directory entry', async () => {
     const proto = Object.getPrototypeOf(await fsOpen(dir, 'r').then(async (fh) => (await fh.close(), fh))) as FileHandle;
     const log: string[] = [];
-    const [realDatasync, realSync] = [proto.datasync, proto.sync];
+    const realDatasync: (this: FileHandle) => Promise<void> = Reflect.get(proto, 'datasync');
+    const realSync: (this: FileHandle) => Promise<void> = Reflect.get(proto, 'sync');
     const datasync = vi.spyOn(proto, 'datasync').mockImplementation(function (this: FileHandle) {
       log.push('datasync');
       return realDatasync.call(this);
