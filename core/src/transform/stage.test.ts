@@ -7,6 +7,7 @@ import type { TransformConfig } from '../config/types.js';
 import type { DeadLetterRecord } from '../dispatch/types.js';
 import type { EventRecord } from '../record/types.js';
 import { silentLogger } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
 import { compileWatSource, transformConfig, writeWasm } from '../../../test/fixtures/wasm/compile.js';
 import type { WasmFixture } from '../../../test/fixtures/wasm/compile.js';
 import { recordJson } from '../record/serialized.js';
@@ -382,6 +383,119 @@ describe('deadlines', () => {
     const input = recs(2);
     expect(await stage.apply(input)).toEqual(input);
     expect(stage.counters().loop!.timeouts).toBe(2);
+  });
+});
+
+/** A logger that keeps its lines (message and fields), for the breaker's state changes. */
+function capturingLogger(): { logger: Logger; lines: { level: string; msg: string; fields: Record<string, unknown> }[] } {
+  const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+  const at =
+    (level: string) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      lines.push({ level, msg, fields });
+    };
+  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  return { logger, lines };
+}
+
+function breakerCounts(c: TransformCounters | undefined) {
+  return { calls: c!.calls, errors: c!.errors, timeouts: c!.timeouts, shortCircuited: c!.shortCircuited, trips: c!.trips, breakerOpen: c!.breakerOpen };
+}
+
+describe('circuit breaker', () => {
+  const breaker = { failures: 3, coolDownMs: 1000, maxCoolDownMs: 60_000 };
+
+  it('a never-returning module: after `failures` timeouts in a message the rest is not sent; events pass at once until a probe', async () => {
+    const clock = { ms: 0 };
+    const { logger, lines } = capturingLogger();
+    const { stage, failures } = await stageOf([transformConfig('./loop.wasm', { timeoutMs: 50, onError: 'pass', breaker })], { now: () => clock.ms, logger });
+    const input = recs(20);
+    expect(await stage.apply(input)).toEqual(input);
+    // Three calls timed out (three workers terminated); the other 17 records were never sent.
+    expect(breakerCounts(stage.counters().loop)).toEqual({ calls: 3, errors: 0, timeouts: 20, shortCircuited: 17, trips: 1, breakerOpen: 1 });
+    expect(stage.poolStats().timeouts).toBe(3);
+    expect(failures.filter((f) => f.shortCircuited === true)).toHaveLength(17);
+    expect(failures.every((f) => f.code === 'TRANSFORM_TIMEOUT' && f.policy === 'pass')).toBe(true);
+    const opened = lines.filter((l) => l.msg.startsWith('transform circuit breaker'));
+    expect(opened).toEqual([
+      {
+        level: 'warn',
+        msg: 'transform circuit breaker opened',
+        fields: expect.objectContaining({ transform: 'loop', failures: 3, coolDownMs: 1000, code: 'TRANSFORM_TIMEOUT', onError: 'pass' }) as unknown,
+      },
+    ]);
+    // Short-circuited records are not logged one by one (failed calls: at most once a second).
+    const logged = () => lines.filter((l) => l.msg === 'transform failed').length;
+    expect(logged()).toBeGreaterThanOrEqual(1);
+    expect(logged()).toBeLessThanOrEqual(3);
+
+    // Open: nothing is called, however many records come.
+    const t0 = performance.now();
+    const more = recs(500, 'm');
+    expect(await stage.apply(more)).toEqual(more);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(breakerCounts(stage.counters().loop)).toEqual({ calls: 3, errors: 0, timeouts: 520, shortCircuited: 517, trips: 1, breakerOpen: 1 });
+    expect(logged()).toBeLessThanOrEqual(3);
+
+    // Cool-down over: one probe (it times out too), the others pass at once; the cool-down doubles.
+    clock.ms = 1000;
+    expect(await stage.apply(recs(5, 'p'))).toHaveLength(5);
+    expect(breakerCounts(stage.counters().loop)).toEqual({ calls: 4, errors: 0, timeouts: 525, shortCircuited: 521, trips: 2, breakerOpen: 1 });
+    expect(lines.at(-1)).toMatchObject({ level: 'warn', msg: 'transform circuit breaker re-opened: the probe failed', fields: { failures: 1, coolDownMs: 2000 } });
+    clock.ms = 2999;
+    await stage.apply(recs(3, 'q'));
+    expect(stage.counters().loop!.calls).toBe(4);
+    clock.ms = 3000;
+    await stage.apply(recs(3, 's'));
+    expect(stage.counters().loop!.calls).toBe(5);
+    expect(stage.poolStats().timeouts).toBe(5);
+  });
+
+  it('closes when the probe succeeds; records arriving with the probe in flight take onError; a closed breaker calls again', async () => {
+    const clock = { ms: 0 };
+    const { logger, lines } = capturingLogger();
+    const { stage, letters } = await stageOf([transformConfig('./select.wasm', { onError: 'deadletter', breaker })], { now: () => clock.ms, logger });
+    // Fast errors come back in one message: all five were called, the breaker opened at the third.
+    expect(await stage.apply(recs(5, 'E'))).toEqual([]);
+    expect(breakerCounts(stage.counters().select)).toEqual({ calls: 5, errors: 5, timeouts: 0, shortCircuited: 0, trips: 1, breakerOpen: 1 });
+    // Open: healthy records are dead-lettered without a call, with the error that opened it.
+    expect(await stage.apply([rec('n1'), rec('n2')])).toEqual([]);
+    expect(letters.slice(5).map((l) => [l.id, l.error.code])).toEqual([
+      ['n1', 'TRANSFORM_ERROR'],
+      ['n2', 'TRANSFORM_ERROR'],
+    ]);
+    expect(letters[5]!.error.message).toMatch(/^circuit breaker open: "select" was not called .*selected error/);
+    expect(stage.counters().select!.calls).toBe(5);
+    // Cool-down over: n3 is the probe and succeeds; n4 came with it and was dead-lettered.
+    clock.ms = 1000;
+    expect((await stage.apply([rec('n3'), rec('n4')])).map((r) => r.id)).toEqual(['n3']);
+    expect(letters.slice(7).map((l) => l.id)).toEqual(['n4']);
+    expect(breakerCounts(stage.counters().select)).toEqual({ calls: 6, errors: 8, timeouts: 0, shortCircuited: 3, trips: 1, breakerOpen: 0 });
+    expect(lines.filter((l) => l.msg.startsWith('transform circuit breaker')).map((l) => [l.level, l.msg])).toEqual([
+      ['warn', 'transform circuit breaker opened'],
+      ['info', 'transform circuit breaker closed: the probe succeeded'],
+    ]);
+    // Closed: everything is called again, and two failures do not open it.
+    expect((await stage.apply([rec('E9'), rec('n5'), rec('E10'), rec('E11'), rec('n6')])).map((r) => r.id)).toEqual(['n5', 'n6']);
+    expect(breakerCounts(stage.counters().select)).toEqual({ calls: 11, errors: 11, timeouts: 0, shortCircuited: 3, trips: 1, breakerOpen: 0 });
+  });
+
+  it('fail keeps its meaning: a short-circuited record fails the stage too', async () => {
+    const { stage } = await stageOf([transformConfig('./select.wasm', { onError: 'fail', breaker: { ...breaker, failures: 1 } })], { now: () => 0 });
+    await expect(stage.apply([rec('E1')])).rejects.toMatchObject({ code: 'TRANSFORM_FAILED' });
+    const err = await Promise.resolve(stage.apply([rec('n1')])).catch((e: unknown) => e);
+    expect((err as K8streamError).message).toMatch(/^transform "select" failed on record n1: \[TRANSFORM_ERROR\] circuit breaker open/);
+    expect(stage.counters().select!.calls).toBe(1);
+  });
+
+  it('breaker: false calls the module for every record, and a hand-built config without breaker gets the default (5)', async () => {
+    const off = await stageOf([transformConfig('./error.wasm', { onError: 'drop', breaker: false })]);
+    await off.stage.apply(recs(12));
+    expect(breakerCounts(off.stage.counters().error)).toEqual({ calls: 12, errors: 12, timeouts: 0, shortCircuited: 0, trips: 0, breakerOpen: 0 });
+    const dflt = await stageOf([transformConfig('./error.wasm', { onError: 'drop' })], { now: () => 0 });
+    await dflt.stage.apply(recs(12));
+    await dflt.stage.apply(recs(3, 'x'));
+    expect(breakerCounts(dflt.stage.counters().error)).toEqual({ calls: 12, errors: 15, timeouts: 0, shortCircuited: 3, trips: 1, breakerOpen: 1 });
   });
 });
 
