@@ -67,9 +67,12 @@ export const SDK_KERNEL_FUNCTIONS: readonly string[] = [
 
 /**
  * Kernel functions of newer Extism runtimes that SDK 1.0.3 lacks, served by k8stream so
- * modules built with newer PDKs link: `log_trace` (logged at debug) and `get_log_level`.
+ * modules built with newer PDKs link: `log_trace` (logged at debug), `get_log_level`, and
+ * `http_headers` (the last `http_request`'s response headers as a JSON object; 0 unless the
+ * transform allows hosts and a request was made — the Rust PDK ≥ 1.3 imports it in every
+ * `http::request`).
  */
-export const EXTRA_KERNEL_FUNCTIONS: readonly string[] = ['log_trace', 'get_log_level'];
+export const EXTRA_KERNEL_FUNCTIONS: readonly string[] = ['log_trace', 'get_log_level', 'http_headers'];
 
 /** Every kernel function a transform may import. */
 export const KERNEL_FUNCTIONS: ReadonlySet<string> = new Set([...SDK_KERNEL_FUNCTIONS, ...EXTRA_KERNEL_FUNCTIONS]);

@@ -183,20 +183,40 @@ describe('the kernel module', () => {
 });
 
 describe('fast instances', () => {
-  it('picks the fast kernel for kernel-only modules, the SDK for WASI, and follows the switch', async () => {
-    for (const name of ['echo', 'config', 'error', 'http', 'select', 'tag'] as const) {
-      const spec = await fixtureSpec(name);
+  it('picks the fast kernel for kernel-only and WASI modules, the SDK for allowedPaths, and follows the switch', async () => {
+    for (const [name, wasi] of [
+      ['echo', false],
+      ['config', false],
+      ['error', false],
+      ['http', false],
+      ['select', false],
+      ['tag', false],
+      ['exit', true],
+      ['wasi', true],
+    ] as const) {
+      const spec = await fixtureSpec(name, { wasi });
       expect(fastPathBlocker(spec)).toBeNull();
       const instance = await createInstance(spec, hooks);
       open.push(instance);
       expect(instance.kernel).toBe('fast');
     }
-    const wasi = await fixtureSpec('exit', { wasi: true });
-    expect(fastPathBlocker(wasi)).toBe('the module uses WASI');
-    const fallback = await createInstance(wasi, hooks);
+    const files = await fixtureSpec('wasi', { wasi: true, allowedPaths: { '/data': '/tmp' } });
+    const reason = "the transform is given allowedPaths (files are served by the SDK kernel's WASI)";
+    expect(fastPathBlocker(files)).toBe(reason);
+    const fallback = await createInstance(files, hooks);
     open.push(fallback);
     expect(fallback.kernel).toBe('sdk');
-    await expect(createInstance(wasi, hooks, 'fast')).rejects.toThrow('the fast kernel cannot serve this module: the module uses WASI');
+    expect(logs).toContainEqual(['info', `runs on the Extism SDK kernel: ${reason}`]);
+    await expect(createInstance(files, hooks, 'fast')).rejects.toThrow(`the fast kernel cannot serve this module: ${reason}`);
+    const noMemory = await watSpec(`(module
+      (import "wasi_snapshot_preview1" "sched_yield" (func (result i32)))
+      (func (export "transform") (result i32) (i32.const 0)))`);
+    expect(fastPathBlocker(noMemory)).toBe('the module imports WASI but exports no memory');
+    const unknown = await watSpec(`(module
+      (import "wasi_snapshot_preview1" "fd_frobnicate" (func (result i32)))
+      (memory (export "memory") 1)
+      (func (export "transform") (result i32) (i32.const 0)))`);
+    expect(fastPathBlocker(unknown)).toBe('the module imports wasi_snapshot_preview1.fd_frobnicate (function)');
     const forced = await createInstance(await fixtureSpec('echo'), hooks, 'sdk');
     open.push(forced);
     expect(forced.kernel).toBe('sdk');

@@ -9,18 +9,25 @@
  * `fromModule: false` and the instance (guest and kernel) is recreated before the next call;
  * the output is cut to `output_set`'s length; kernel memory allocated in one call is capped at
  * `memoryBytes`; variables survive calls (not re-instantiation); an empty config value is a
- * zero-length block. As the SDK does without WASI, only `hs_init` runs after instantiation.
+ * zero-length block. After instantiation, as the SDK does: a module importing WASI has its
+ * `_initialize` run (a reactor; a command's `_start` is not run), then `hs_init` if exported.
  *
- * Only for modules whose imports are all `extism:host/env` kernel functions and that need no
- * WASI (see {@link fastPathBlocker}); others run on the SDK path.
+ * WASI preview 1 is served by wasi.ts (no files, no network; stdout/stderr to the log):
+ * `proc_exit(0)` ends a call as a success with the output set so far, another code fails it
+ * (`CallError(fromModule: true)`, "the module exited with code N"); either way the instance
+ * is recreated before the next call.
+ *
+ * Only for modules whose imports are all `extism:host/env` kernel functions or WASI, given no
+ * `allowedPaths` (see {@link fastPathBlocker}); others run on the SDK path.
  *
  * Must stay loadable by Node's type stripping (the worker imports it).
  */
-import { EXTISM_ENV, GUEST_LOG_LEVEL, KERNEL_FUNCTIONS, KERNEL_MEMORY_FUNCTIONS } from './abi.js';
+import { EXTISM_ENV, GUEST_LOG_LEVEL, KERNEL_FUNCTIONS, KERNEL_MEMORY_FUNCTIONS, WASI_PREVIEW1 } from './abi.js';
 import { CallError, GuestVars, failureMessage, truncate } from './host-api.js';
 import type { BlockIO, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
 import { FAIL_ALLOC, FAIL_ERROR_BLOCK, FAIL_GROW, FAIL_INPUT, FAIL_LOAD, FAIL_OUTPUT_BLOCK, FAIL_OUTPUT_LENGTH, FAIL_STORE, FIRST_ADDRESS, kernelModule } from './kernel-wasm.js';
 import type { WorkerTransformSpec } from './protocol.js';
+import { WASI_FUNCTIONS, WasiExit, WasiLog, exitMessage, wasiImports } from './wasi.js';
 
 /** What the kernel module exports (see kernel-wasm.ts). */
 interface KernelExports {
@@ -36,15 +43,21 @@ interface KernelExports {
 }
 
 /**
- * Why the fast kernel cannot serve `spec`'s module (null when it can): WASI, or an import
- * that is not an Extism kernel function.
+ * Why the fast kernel cannot serve `spec`'s module (null when it can): `allowedPaths` (files
+ * need the SDK's WASI), an import that is neither an Extism kernel function nor WASI preview 1,
+ * or WASI without an exported memory.
  */
 export function fastPathBlocker(spec: WorkerTransformSpec): string | null {
-  if (spec.wasi) return 'the module uses WASI';
+  if (Object.keys(spec.allowedPaths).length > 0) return "the transform is given allowedPaths (files are served by the SDK kernel's WASI)";
+  let wasi = false;
   for (const imp of WebAssembly.Module.imports(spec.module)) {
-    if (imp.module !== EXTISM_ENV || imp.kind !== 'function' || !KERNEL_FUNCTIONS.has(imp.name)) {
+    if (imp.kind === 'function' && imp.module === WASI_PREVIEW1 && WASI_FUNCTIONS.has(imp.name)) wasi = true;
+    else if (imp.module !== EXTISM_ENV || imp.kind !== 'function' || !KERNEL_FUNCTIONS.has(imp.name)) {
       return `the module imports ${imp.module}.${imp.name} (${imp.kind})`;
     }
+  }
+  if (wasi && !WebAssembly.Module.exports(spec.module).some((e) => e.name === 'memory' && e.kind === 'memory')) {
+    return 'the module imports WASI but exports no memory';
   }
   return null;
 }
@@ -68,12 +81,15 @@ export class FastInstance implements TransformInstance {
   readonly #config: Map<string, Uint8Array>;
   #live: Live | null = null;
   readonly #vars = new GuestVars();
+  /** stdout/stderr (WASI) as log lines, rate-limited across calls. */
+  readonly #wasiLog: WasiLog;
   #active = false;
 
   private constructor(spec: WorkerTransformSpec, hooks: InstanceHooks) {
     this.spec = spec;
     this.#hooks = hooks;
     this.#config = new Map(Object.entries(spec.config).map(([k, v]) => [k, encoder.encode(v)]));
+    this.#wasiLog = new WasiLog((level, message) => hooks.log(level, message));
   }
 
   /**
@@ -95,13 +111,36 @@ export class FastInstance implements TransformInstance {
     const env: Record<string, unknown> = this.#hostFunctions(kernel);
     // eslint-disable-next-line @typescript-eslint/unbound-method -- wasm exports are plain functions, no `this`
     for (const name of KERNEL_MEMORY_FUNCTIONS) env[name] = kernel[name];
-    const guest = new WebAssembly.Instance(this.spec.module, { [EXTISM_ENV]: env });
+    const imports: Record<string, Record<string, unknown>> = { [EXTISM_ENV]: env };
+    const wasi = WebAssembly.Module.imports(this.spec.module).some((imp) => imp.module === WASI_PREVIEW1);
+    let memory: WebAssembly.Memory | null = null;
+    if (wasi) {
+      imports[WASI_PREVIEW1] = wasiImports(() => memory!, this.#wasiLog);
+    }
+    const guest = new WebAssembly.Instance(this.spec.module, imports);
     const fn = guest.exports[this.spec.function];
     if (typeof fn !== 'function') throw new Error(`the module does not export a function named "${this.spec.function}"`);
-    // What the SDK runs after instantiating a module without WASI.
+    // What the SDK runs after instantiation: a WASI reactor's `_initialize`, then `hs_init`.
+    if (wasi) {
+      memory = guest.exports.memory as WebAssembly.Memory;
+      const initialize = guest.exports._initialize;
+      if (typeof initialize === 'function') this.#init(initialize as () => unknown, '_initialize');
+    }
     const hsInit = guest.exports.hs_init;
-    if (typeof hsInit === 'function') (hsInit as () => unknown)();
+    if (typeof hsInit === 'function') this.#init(hsInit as () => unknown, 'hs_init');
     return { kernel, fn: fn as () => unknown };
+  }
+
+  /** Runs an initialiser; a proc_exit in it fails the instantiation (as on the SDK path). */
+  #init(init: () => unknown, name: string): void {
+    try {
+      init();
+    } catch (err) {
+      if (err instanceof WasiExit) throw new Error(`${name}: ${exitMessage(err.code)}`, { cause: err });
+      throw err;
+    } finally {
+      this.#wasiLog.flush();
+    }
   }
 
   #failMessage(code: number, a: bigint, b: bigint, kernel: KernelExports): string {
@@ -192,6 +231,10 @@ export class FastInstance implements TransformInstance {
     if (http) {
       functions.http_request = (request: bigint, body: bigint): bigint => http.request(io, request, body);
       functions.http_status_code = (): number => http.statusCode();
+      functions.http_headers = (): bigint => {
+        const headers = http.headers();
+        return headers === null ? 0n : io.store(headers);
+      };
     } else {
       // What the SDK answers when HTTP is not enabled.
       functions.http_request = (): bigint => {
@@ -202,6 +245,8 @@ export class FastInstance implements TransformInstance {
         hooks.log('error', 'http_status_code is not enabled');
         return 0;
       };
+      // Extism answers 0 unless response headers are enabled: here, unless hosts are allowed.
+      functions.http_headers = (): bigint => 0n;
     }
     return functions;
   }
@@ -226,7 +271,11 @@ export class FastInstance implements TransformInstance {
         fn();
       } catch (err) {
         this.#live = null;
-        throw new CallError(failureMessage(err), false);
+        if (!(err instanceof WasiExit)) throw new CallError(failureMessage(err), false);
+        // proc_exit: 0 is a success with what the module set so far (Extism's runtime).
+        if (err.code !== 0) throw new CallError(exitMessage(err.code), true);
+      } finally {
+        this.#wasiLog.flush();
       }
       const errAddr = kernel.err_addr.value as number;
       if (errAddr !== 0) {

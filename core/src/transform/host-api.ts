@@ -63,8 +63,11 @@ export type HttpRequestImpl = (io: BlockIO, request: bigint, body: bigint) => bi
 export interface InstanceHooks {
   /** Guest log lines (`log_info`...) and SDK complaints. */
   log(level: LogLevel, message: string): void;
-  /** Serves `http_request`/`http_status_code` when the transform allows hosts. */
-  http?: { request: HttpRequestImpl; statusCode: () => number };
+  /**
+   * Serves `http_request`/`http_status_code`/`http_headers` when the transform allows hosts.
+   * `headers()`: the last response's headers as a JSON object (UTF-8), null before any.
+   */
+  http?: { request: HttpRequestImpl; statusCode: () => number; headers: () => Uint8Array | null };
 }
 
 /** Why a call failed. */

@@ -16,18 +16,24 @@
  *   (see wasm-memory.ts) and host blocks allocated through the kernel's `alloc` are counted
  *   against the same cap here.
  * Variables (`var_get`/`var_set`) are kept here, so they survive the resets.
+ * Kernel functions the SDK lacks are served here too (`log_trace`, `get_log_level`,
+ * `http_headers`), and so is the error channel (`error_set`), so that a WASI `proc_exit` —
+ * which the SDK turns into a rejected call, even with code 0 — follows Extism's runtime:
+ * code 0 is a success with the output set so far, another code a failed call ("the module
+ * exited with code N"); the plugin is recreated before the next call either way.
  *
  * The kernel's hot paths (`input_load_*`, `load_*`, `store_*`) are served with cached views,
  * which saves about a third of a call on a 1.2 KB record. The guest sees exactly the standard
  * Extism kernel imports. Must stay loadable by Node's type stripping.
  */
 import type { CallContext, ExtismPluginOptions, Plugin } from '@extism/extism';
-import { GUEST_LOG_LEVEL } from './abi.js';
+import { GUEST_LOG_LEVEL, WASI_PREVIEW1 } from './abi.js';
 import { CallError, GuestVars, failureMessage, truncate } from './host-api.js';
 import type { BlockIO, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
 import { FastInstance, fastPathBlocker } from './fast-instance.js';
 import type { KernelKind } from './host-api.js';
 import type { WorkerTransformSpec } from './protocol.js';
+import { WasiExit, exitMessage } from './wasi.js';
 
 export { CallError } from './host-api.js';
 export type { HttpRequestImpl, InstanceHooks, LogLevel, TransformInstance } from './host-api.js';
@@ -74,6 +80,8 @@ interface KernelState {
   input: Uint8Array;
   inputView: DataView;
   output: { addr: bigint; length: number } | null;
+  /** The block `error_set` named in this call, if any. */
+  error: bigint | null;
   /** Host bytes allocated during the current call. */
   callBytes: number;
   /** Views of the call's blocks, by block index. */
@@ -84,7 +92,7 @@ interface KernelState {
 const EMPTY = new Uint8Array(0);
 
 function newState(): KernelState {
-  return { ctx: null, input: EMPTY, inputView: new DataView(EMPTY.buffer), output: null, callBytes: 0, views: [], vars: new GuestVars() };
+  return { ctx: null, input: EMPTY, inputView: new DataView(EMPTY.buffer), output: null, error: null, callBytes: 0, views: [], vars: new GuestVars() };
 }
 
 /**
@@ -155,7 +163,19 @@ export class SdkInstance implements TransformInstance {
         runInWorker: false,
         // Config is served by the config_get override below; the SDK never sees it.
         config: {},
-        functions: { 'extism:host/env': this.#kernel() },
+        functions: {
+          'extism:host/env': this.#kernel(),
+          // Replaces node:wasi's proc_exit (which throws a bare symbol): the exit code is kept.
+          ...(this.spec.wasi
+            ? {
+                [WASI_PREVIEW1]: {
+                  proc_exit: (_ctx: CallContext, code: number) => {
+                    throw new WasiExit(code >>> 0);
+                  },
+                },
+              }
+            : {}),
+        },
         logger: this.#logger(),
       },
     );
@@ -230,6 +250,16 @@ export class SdkInstance implements TransformInstance {
         if (n > size) throw new Error(`output_set: length ${n} is longer than its block (${size} bytes)`);
         st.output = { addr, length: n };
       },
+      // The error channel is tracked here: the SDK loses it when a call unwinds (proc_exit).
+      error_set: (ctx: CallContext, addr: bigint) => {
+        st.ctx = ctx;
+        if (addr === 0n) {
+          st.error = null;
+          return;
+        }
+        if (ctx.read(addr) === null) throw new Error(`error_set: invalid memory block (addr=0x${addr.toString(16)})`);
+        st.error = addr;
+      },
       config_get: (ctx: CallContext, keyAddr: bigint) => {
         const key = textAt(ctx, keyAddr);
         if (key === null || !Object.hasOwn(spec.config, key)) return 0n;
@@ -258,6 +288,8 @@ export class SdkInstance implements TransformInstance {
       if (text !== null) this.#hooks.log('debug', text);
     };
     kernel.get_log_level = () => GUEST_LOG_LEVEL;
+    // Extism answers 0 unless response headers are enabled: here, unless hosts are allowed.
+    kernel.http_headers = () => 0n;
     if (this.#hooks.http) {
       const http = this.#hooks.http;
       kernel.http_request = (ctx: CallContext, request: bigint, body: bigint) => {
@@ -266,6 +298,12 @@ export class SdkInstance implements TransformInstance {
         return track(ctx, addr);
       };
       kernel.http_status_code = () => http.statusCode();
+      kernel.http_headers = (ctx: CallContext) => {
+        const headers = http.headers();
+        if (headers === null) return 0n;
+        charge(headers.length);
+        return track(ctx, sdkBlocks(ctx).store(headers));
+      };
     }
     return kernel;
   }
@@ -293,32 +331,50 @@ export class SdkInstance implements TransformInstance {
       st.input = exact;
       st.inputView = new DataView(exact.buffer);
       st.output = null;
+      st.error = null;
       st.callBytes = exact.length;
       try {
         // [module, function] form: the SDK then skips listing the module's exports on every call.
         await plugin.call(this.#target, exact);
       } catch (err) {
+        if (err instanceof WasiExit) {
+          await this.#discard();
+          if (err.code !== 0) throw new CallError(exitMessage(err.code), true);
+          // Exit code 0: a success with what the module set so far (Extism's runtime).
+          return this.#result();
+        }
         const message = err instanceof Error ? err.message : '';
         if (message.startsWith(PLUGIN_ERROR_PREFIX)) throw new CallError(truncate(message.slice(PLUGIN_ERROR_PREFIX.length)), true);
         // A trap or a failing host function: the instance may be inconsistent.
         await this.#discard();
         throw new CallError(failureMessage(err), false);
       }
-      const out = st.output as KernelState['output'];
-      const ctx = st.ctx as CallContext | null;
-      if (out === null || ctx === null) return null;
-      split(out.addr);
-      const cached = st.views[splitIndex];
-      const buffer = cached
-        ? (cached.buffer as ArrayBuffer)
-        : (() => {
-            const block = ctx.read(out.addr);
-            return block === null ? null : blockBuffer(block);
-          })();
-      return buffer === null ? null : new Uint8Array(buffer, 0, out.length);
+      return this.#result();
     } finally {
       this.#active = false;
     }
+  }
+
+  /** The outcome of the call that just ended: the error channel, else the output. */
+  #result(): Uint8Array | null {
+    const st = this.#state;
+    const ctx = st.ctx;
+    if (ctx === null) return null;
+    if (st.error !== null) {
+      const text = ctx.read(st.error)?.text();
+      throw new CallError(truncate(text ?? 'the module set an unreadable error'), true);
+    }
+    const out = st.output;
+    if (out === null) return null;
+    split(out.addr);
+    const cached = st.views[splitIndex];
+    const buffer = cached
+      ? (cached.buffer as ArrayBuffer)
+      : (() => {
+          const block = ctx.read(out.addr);
+          return block === null ? null : blockBuffer(block);
+        })();
+    return buffer === null ? null : new Uint8Array(buffer, 0, out.length);
   }
 
   async #discard(): Promise<void> {
@@ -362,7 +418,11 @@ export async function createInstance(spec: WorkerTransformSpec, hooks: InstanceH
       }
     }
     if (preference === 'fast') throw new Error(`the fast kernel cannot serve this module: ${blocker}`);
-    hooks.log('debug', `runs on the Extism SDK kernel: ${blocker}`);
+    // Said once per loaded transform (by the first of its workers), naming the reason.
+    const note = spec.kernelNote;
+    if (note === undefined || Atomics.compareExchange(new Int32Array(note), 0, 0, 1) === 0) {
+      hooks.log('info', `runs on the Extism SDK kernel: ${blocker}`);
+    }
   }
   return SdkInstance.create(spec, hooks);
 }

@@ -91,6 +91,23 @@ describe('loadTransform from a path', () => {
     expect(err.message).toBe(
       `transform "custom-import" (${file}): imports extism:host/user.lookup (function), extism:host/env.not_a_kernel_function (function), which k8stream does not provide`,
     );
+    expect(err.hint).toMatch(
+      /^k8stream serves the Extism kernel functions \(extism:host\/env: alloc, .*http_headers\) and WASI preview 1; host functions .*\(extism:host\/user\) do not exist here$/,
+    );
+  });
+
+  it('accepts every kernel function of Extism, http_headers included (the Rust PDK imports it)', async () => {
+    const file = path.join(dir, 'headers-import.wasm');
+    await writeFile(
+      file,
+      await compileWatSource(`(module
+        (import "extism:host/env" "http_headers" (func (result i64)))
+        (import "extism:host/env" "log_trace" (func (param i64)))
+        (import "extism:host/env" "get_log_level" (func (result i32)))
+        (func (export "transform") (result i32) (i32.const 0)))`),
+    );
+    const loaded = await loadTransform(transformConfig('./headers-import.wasm'), { configDir: dir });
+    expect(loaded.importsWasi).toBe(false);
   });
 
   it('detects WASI imports and checks allowedPaths are directories', async () => {

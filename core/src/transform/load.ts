@@ -86,7 +86,7 @@ function checkImports(module: WebAssembly.Module, config: TransformConfig, sourc
       config,
       source,
       `imports ${unknown.join(', ')}, which k8stream does not provide`,
-      `a transform may import only the Extism kernel (${EXTISM_ENV}) and WASI preview 1; k8stream offers no host functions of its own`,
+      `k8stream serves the Extism kernel functions (${EXTISM_ENV}: ${[...KERNEL_FUNCTIONS].join(', ')}) and WASI preview 1; host functions an application registers for its plugins (extism:host/user) do not exist here`,
     );
   }
   return wasi;
@@ -169,5 +169,6 @@ export function workerSpec(loaded: LoadedTransform, configDir: string): WorkerTr
     wasi: loaded.importsWasi || Object.keys(allowedPaths).length > 0,
     allowedPaths,
     allowedHosts: [...config.allowedHosts],
+    kernelNote: new SharedArrayBuffer(4),
   };
 }

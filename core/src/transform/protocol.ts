@@ -61,6 +61,11 @@ export interface WorkerTransformSpec {
   allowedPaths: Record<string, string>;
   /** Hosts `http_request` may reach; empty = no network. */
   allowedHosts: string[];
+  /**
+   * Shared by every worker of the transform (4 bytes): the first worker that falls back to the
+   * SDK kernel says why, the others keep quiet. Without it, every instantiation says it.
+   */
+  kernelNote?: SharedArrayBuffer;
 }
 
 /** `workerData` of a transform worker. */
