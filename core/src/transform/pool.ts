@@ -11,7 +11,8 @@
  * first replacement the pool keeps one warm spare, so later timeouts cost little more than the
  * deadline itself. A worker that crashes (out of memory, a host error) is handled the same way,
  * its running record failing with TRANSFORM_TRAP. Before the rest of such a message is sent
- * again, the run's `stop` callback (the stage's circuit breaker) may leave it unsent.
+ * again, the run's `stop` callback (the stage's circuit breaker) may leave it unsent; a task with
+ * nothing left to send completes at once, without waiting for the replacement worker.
  */
 import { channel } from 'node:diagnostics_channel';
 import { availableParallelism } from 'node:os';
@@ -369,7 +370,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
       task.micros += elapsed * 1000;
     }
     // else: that call finished while the worker was being stopped; the interrupted one is sent again.
-    await replace(slot, task);
+    await replace(slot, finishEarly(task) ? null : task);
   };
 
   /** A worker died on its own: fail its running record (if any) and carry on. */
@@ -397,7 +398,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     } else {
       task.diedAt = task.next;
     }
-    await replace(slot, task);
+    await replace(slot, finishEarly(task) ? null : task);
   };
 
   /** Asks the task's `stop` (errors it throws count as no). */
@@ -407,6 +408,18 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     } catch {
       return false;
     }
+  };
+
+  /**
+   * After its worker was terminated or died: completes the task at once when nothing is left to
+   * send, or `stop` says to send no more (a probe, or a breaker about to open), instead of making
+   * it wait for the replacement worker. True when it did.
+   */
+  const finishEarly = (task: Task): boolean => {
+    if (task.next < task.items.length && !(task.stop !== undefined && stopped(task))) return false;
+    task.next = task.items.length;
+    task.resolve();
+    return true;
   };
 
   /** Puts a fresh worker (the spare when there is one) in `old`'s place and resumes `task`. */
@@ -440,7 +453,6 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     slots = slots.map((s) => (s === old ? fresh : s));
     if (task) {
       fresh.task = task;
-      if (task.next < task.items.length && task.stop !== undefined && stopped(task)) task.next = task.items.length;
       continueTask(fresh);
     } else {
       pump();
