@@ -234,7 +234,13 @@ export async function transformCommand(argv: readonly string[], io: TransformIo)
       io.stdout.write(
         `${arg}${fn}: ${Math.round(result.eventsPerSec)} events/s, ${result.usPerEvent.toFixed(1)} µs/event (${result.recordBytes}-byte record, chain of ${chain}, ${result.workers} workers)\n`,
       );
-      if (errors > 0) io.stdout.write(`warning: ${errors} calls failed while measuring ${records} records (run \`k8stream transform test\` to see why)\n`);
+      const shortCircuited = counters.reduce((sum, c) => sum + (c.shortCircuited ?? 0), 0);
+      if (errors > 0) {
+        const breaker = shortCircuited > 0 ? `, ${shortCircuited} of them short-circuited by the circuit breaker without calling the module` : '';
+        io.stdout.write(
+          `warning: ${errors} calls failed while measuring ${records} records${breaker}: the numbers above are not the module's (run \`k8stream transform test\` to see why)\n`,
+        );
+      }
       return 0;
     }
     case 'inspect': {

@@ -143,9 +143,11 @@ export async function benchTransform(transforms: readonly BenchTransform[], opti
     const counters = stage.counters();
     for (const [name, c] of Object.entries(counters)) {
       const w = warm[name]!;
-      // Fields not listed here (added later) keep their totals, warm-up included.
+      // Gauges (breakerOpen) keep their value at the end.
       counters[name] = {
         ...c,
+        shortCircuited: (c.shortCircuited ?? 0) - (w.shortCircuited ?? 0),
+        trips: (c.trips ?? 0) - (w.trips ?? 0),
         calls: c.calls - w.calls,
         drops: c.drops - w.drops,
         fanouts: c.fanouts - w.fanouts,

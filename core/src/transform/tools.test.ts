@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../config/validate.js';
 import type { ValidationError } from '../errors.js';
-import { transformConfig, writeWasm } from '../../../test/fixtures/wasm/compile.js';
+import { WASM_FIXTURES_DIR, compileWatSource, transformConfig, writeWasm } from '../../../test/fixtures/wasm/compile.js';
 import { benchRecord, benchTransform } from './bench.js';
 import { runTransformOnce } from './run-once.js';
 
@@ -63,6 +63,27 @@ describe('benchTransform', () => {
     expect(Object.keys(three.counters)).toEqual(['echo', 'echo-2', 'echo-3']);
     for (const c of Object.values(three.counters)) expect(c.calls).toBe(300);
     expect(three.usPerEventPerStep).toBeCloseTo(three.usPerEvent / 3, 6);
+  });
+
+  it('counts what happened while measuring, not during the warm-up (breaker counters included)', async () => {
+    const breaker = { failures: 5, coolDownMs: '1h', maxCoolDownMs: '1h' };
+    const options = { configDir: dir, records: 200, chunk: 100, workers: 1 };
+    const opened = await benchTransform([{ use: './trap.wasm', breaker }], { ...options, warmup: 0 });
+    const trap = opened.counters.trap!;
+    expect(trap).toMatchObject({ errors: 200, trips: 1, breakerOpen: 1 });
+    expect(trap.calls).toBeGreaterThanOrEqual(5); // a message already sent to the worker is run
+    expect(trap.calls + trap.shortCircuited!).toBe(200);
+    // Opened during the warm-up: the measured records were all short-circuited, no new trip.
+    const warm = await benchTransform([{ use: './trap.wasm', breaker }], { ...options, warmup: 100 });
+    expect(warm.counters.trap).toMatchObject({ calls: 0, errors: 200, shortCircuited: 200, trips: 0, breakerOpen: 1 });
+  });
+
+  it("calls the entry's `function`", async () => {
+    const echo = await readFile(path.join(WASM_FIXTURES_DIR, 'echo.wat'), 'utf8');
+    await writeFile(path.join(dir, 'run.wasm'), await compileWatSource(echo.replace('(export "transform")', '(export "run")')));
+    const named = await benchTransform([{ use: './run.wasm', function: 'run' }], { configDir: dir, records: 200, warmup: 0, chunk: 100, workers: 1 });
+    expect(named.counters.run).toMatchObject({ calls: 200, errors: 0 });
+    await expect(benchTransform(['./run.wasm'], { configDir: dir, records: 10, warmup: 0, workers: 1 })).rejects.toThrow('does not export a function named "transform"');
   });
 });
 
