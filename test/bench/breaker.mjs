@@ -183,6 +183,7 @@ async function starvedRun({ records, chunk, timeoutMs }) {
       cpuMs: round((cpu.user + cpu.system) / 1000),
       usPerCallInWorker: round(c.micros / Math.max(1, c.calls), 1),
       poolTimeouts: stage.poolStats().timeouts,
+      starved: stage.poolStats().starved ?? null,
     };
   } finally {
     await stage.close();
@@ -264,7 +265,7 @@ export function formatStarvation(result) {
     ...result.cases.map((c) =>
       c.skipped
         ? `   ${c.case}: skipped (${c.skipped})`
-        : `   timeoutMs ${c.timeoutMs}, ${c.case}: ${c.timeouts} timeouts of ${c.calls} calls; wall ${c.wallMs} ms, ${c.usPerCallInWorker} µs/call in the worker`,
+        : `   timeoutMs ${c.timeoutMs}, ${c.case}: ${c.timeouts} timeouts of ${c.calls} calls, ${c.starved ?? '-'} given more time (starved); wall ${c.wallMs} ms, ${c.usPerCallInWorker} µs/call in the worker`,
     ),
   ];
 }

@@ -96,7 +96,24 @@ export interface PoolStats {
   respawns: number;
   /** Total ms work waited for replacement workers (from a worker's end to its replacement's start). */
   respawnMs: number;
+  /**
+   * Times a call past its `timeoutMs` was given more time because its worker had not had the CPU
+   * for it (a starved process: a CPU quota, a busy core). See {@link STARVED_GRACE_MS}.
+   */
+  starved: number;
 }
+
+/**
+ * A call past its `timeoutMs` of wall-clock time is stopped only once its worker thread also used
+ * at least this share of `timeoutMs` in CPU time since the message started (a module that spins
+ * does at once), or once it ran `timeoutMs` + max(`timeoutMs`, {@link STARVED_GRACE_MS}) of wall
+ * time whatever its CPU (a module blocked in `http_request` or a WASI sleep, or one starved for
+ * that long). A healthy call whose process was throttled (a cgroup CPU quota freezes it for up
+ * to ~90 ms of each 100 ms period) or shared a busy core is then not mistaken for a runaway one.
+ */
+export const TIMEOUT_CPU_SHARE = 0.5;
+/** See {@link TIMEOUT_CPU_SHARE}. */
+export const STARVED_GRACE_MS = 250;
 
 export interface TransformPool {
   /** Most workers. */
@@ -153,6 +170,17 @@ interface Slot {
   watchdog: NodeJS.Timeout | null;
   /** Set once the worker is being terminated or has died: its messages are ignored. */
   gone: boolean;
+  /** The worker thread's CPU time when the current message was sent (null: not measurable). */
+  cpuAtSend: Promise<NodeJS.CpuUsage | null> | null;
+  /** Messages sent so far (tells a late CPU reading which message it was for). */
+  sends: number;
+}
+
+/** The worker thread's own CPU time (`Worker.cpuUsage`, Node ≥ 22.19 / 24.6); null when not available. */
+function workerCpu(worker: Worker): Promise<NodeJS.CpuUsage | null> {
+  const read = (worker as Worker & { cpuUsage?: () => Promise<NodeJS.CpuUsage> }).cpuUsage;
+  if (typeof read !== 'function') return Promise.resolve(null);
+  return read.call(worker).catch(() => null);
 }
 
 const WORKER_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -199,7 +227,7 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
   const specs: WorkerTransformSpec[] = transforms.map(({ timeoutMs: _, ...spec }) => spec);
   const resourceLimits = workerResourceLimits(options.workerHeapMb);
 
-  const stats: PoolStats = { timeouts: 0, crashes: 0, respawns: 0, respawnMs: 0 };
+  const stats: PoolStats = { timeouts: 0, crashes: 0, respawns: 0, respawnMs: 0, starved: 0 };
   const queue: Task[] = [];
   let slots: Slot[] = [];
   let spare: Promise<Slot> | null = null;
@@ -226,6 +254,8 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
       sent: 0,
       watchdog: null,
       gone: false,
+      cpuAtSend: null,
+      sends: 0,
     };
     return new Promise<Slot>((resolve, reject) => {
       let started = false;
@@ -316,7 +346,9 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
     }
     const message: RunMessage = { type: 'run', step: task.step, data, offsets, count };
     slot.sent = count;
+    slot.sends++;
     slot.worker.ref();
+    slot.cpuAtSend = workerCpu(slot.worker);
     slot.worker.postMessage(message);
     arm(slot, transforms[task.step]!.timeoutMs);
   };
@@ -347,7 +379,38 @@ export async function createPool(options: PoolOptions): Promise<TransformPool> {
       arm(slot, timeoutMs - elapsed);
       return;
     }
-    void kill(slot, item, elapsed);
+    if (elapsed >= hardDeadline(timeoutMs) || slot.cpuAtSend === null) {
+      void kill(slot, item, elapsed);
+      return;
+    }
+    void confirm(slot, item, timeoutMs);
+  };
+
+  /** Wall time after which a call is stopped whatever CPU it had. */
+  const hardDeadline = (timeoutMs: number): number => timeoutMs + Math.max(timeoutMs, STARVED_GRACE_MS);
+
+  /**
+   * The call at `item` is past its deadline: stops it if its worker had the CPU for it (see
+   * {@link TIMEOUT_CPU_SHARE}), else waits for the CPU time it lacks (up to the hard deadline).
+   */
+  const confirm = async (slot: Slot, item: number, timeoutMs: number): Promise<void> => {
+    const sends = slot.sends;
+    const [base, now] = await Promise.all([slot.cpuAtSend, workerCpu(slot.worker)]);
+    // Meanwhile the message may have finished, or the worker died: start over from its state.
+    if (slot.gone || slot.task === null || slot.sends !== sends || slot.watchdog !== null) return;
+    if (Atomics.load(slot.header, I_ITEM) !== item) {
+      check(slot);
+      return;
+    }
+    const elapsed = epochMs() - slot.floats[F_START]!;
+    const cpuMs = base === null || now === null ? Infinity : (now.user + now.system - base.user - base.system) / 1000;
+    const wantMs = timeoutMs * TIMEOUT_CPU_SHARE;
+    if (cpuMs >= wantMs || elapsed >= hardDeadline(timeoutMs)) {
+      void kill(slot, item, elapsed);
+      return;
+    }
+    stats.starved++;
+    arm(slot, Math.min(hardDeadline(timeoutMs) - elapsed, Math.max(1, wantMs - cpuMs)));
   };
 
   /** Terminates a worker whose call at `item` overran its deadline, and carries on. */

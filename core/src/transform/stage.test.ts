@@ -1,4 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +15,14 @@ import type { WasmFixture } from '../../../test/fixtures/wasm/compile.js';
 import { recordJson } from '../record/serialized.js';
 import { benchRecord } from './bench.js';
 import { createTransformStage } from './stage.js';
+import { STARVED_GRACE_MS } from './pool.js';
 import type { TransformCounters, TransformFailure, TransformStageOptions, WasmTransformStage } from './stage.js';
 import { recordKernels } from './kernels.fixture.js';
 
 // Which kernel each worker ran: the default run and the *.sdk.test.ts re-run are checked at the end.
 const kernels = recordKernels();
 
-const FIXTURES: WasmFixture[] = ['echo', 'trap', 'loop', 'membomb', 'invalid-json', 'drop', 'error', 'fanout', 'config', 'select', 'tag', 'exit'];
+const FIXTURES: WasmFixture[] = ['echo', 'trap', 'loop', 'membomb', 'invalid-json', 'drop', 'error', 'fanout', 'config', 'select', 'tag', 'exit', 'http'];
 
 let dir: string;
 beforeAll(async () => {
@@ -376,6 +379,47 @@ describe('deadlines', () => {
     expect(counts(stage.counters().select)).toEqual({ calls: 40, drops: 0, fanouts: 0, errors: 0, timeouts: 4 });
     // Later applies still work.
     expect(await stage.apply(recs(5, 'after'))).toHaveLength(5);
+  });
+
+  describe('a call past timeoutMs that did not get the CPU (a starved process, or a blocked call)', () => {
+    let server: http.Server;
+    let origin: string;
+    const hanging: http.ServerResponse[] = [];
+    const served = { schema: 'k8stream.event/v1', id: 'from-http', reason: 'Fetched' };
+    beforeAll(async () => {
+      server = http.createServer((req, res) => {
+        const m = /^\/after\/(\d+)$/.exec(req.url ?? '');
+        if (m) setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(served)), Number(m[1]));
+        else hanging.push(res);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      for (const res of hanging) res.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const waiting = (url: string) => transformConfig('./http.wasm', { config: { request: { url } }, allowedHosts: ['127.0.0.1'], timeoutMs: 100, onError: 'deadletter' });
+
+    it(`is given up to timeoutMs + max(timeoutMs, ${STARVED_GRACE_MS} ms): a worker that used no CPU is not stopped at timeoutMs`, async () => {
+      // The worker waits 200 ms without using CPU, as a call of a throttled process does.
+      const { stage, letters } = await stageOf([waiting(`${origin}/after/200`)]);
+      expect((await stage.apply([rec('slow')])).map((r) => r.id)).toEqual(['from-http']);
+      expect(letters).toEqual([]);
+      expect(stage.counters().http!.timeouts).toBe(0);
+      expect(stage.poolStats().starved).toBeGreaterThanOrEqual(1);
+      expect(stage.poolStats().timeouts).toBe(0);
+    });
+
+    it('is stopped at that hard deadline whatever its CPU', async () => {
+      const { stage, letters } = await stageOf([waiting(`${origin}/never`)]);
+      const t0 = performance.now();
+      expect(await stage.apply([rec('blocked')])).toEqual([]);
+      const ms = performance.now() - t0;
+      expect(letters.map((l) => l.error.code)).toEqual(['TRANSFORM_TIMEOUT']);
+      expect(ms).toBeGreaterThanOrEqual(100 + STARVED_GRACE_MS);
+      expect(ms).toBeLessThan(100 + STARVED_GRACE_MS + 2000);
+    });
   });
 
   it('applies pass to a timed-out record', async () => {

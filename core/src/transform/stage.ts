@@ -167,7 +167,7 @@ export function identityTransformStage(): WasmTransformStage {
     apply: (records) => records,
     close: async () => {},
     counters: () => ({}),
-    poolStats: () => ({ timeouts: 0, crashes: 0, respawns: 0, respawnMs: 0 }),
+    poolStats: () => ({ timeouts: 0, crashes: 0, respawns: 0, respawnMs: 0, starved: 0 }),
   };
 }
 
