@@ -178,9 +178,9 @@ interface Slot {
 
 /** The worker thread's own CPU time (`Worker.cpuUsage`, Node ≥ 22.19 / 24.6); null when not available. */
 function workerCpu(worker: Worker): Promise<NodeJS.CpuUsage | null> {
-  const read = (worker as Worker & { cpuUsage?: () => Promise<NodeJS.CpuUsage> }).cpuUsage;
-  if (typeof read !== 'function') return Promise.resolve(null);
-  return read.call(worker).catch(() => null);
+  const w = worker as Worker & { cpuUsage?: () => Promise<NodeJS.CpuUsage> };
+  if (typeof w.cpuUsage !== 'function') return Promise.resolve(null);
+  return w.cpuUsage().catch(() => null);
 }
 
 const WORKER_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
