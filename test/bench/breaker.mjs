@@ -59,7 +59,8 @@ function capturingLogger() {
  * pass; `breaker` as configured, default on). Accounting: every produced record (handed to the
  * transforms) is delivered, dead-lettered or dropped; `passed` are the delivered records the
  * never-returning module let through (all of them: it never succeeds). The achieved rate is the
- * delivered events over the time from the source's start to the last ack.
+ * delivered events over the time from the source's start to the last ack (when none is
+ * delivered: the produced events over the time to the run's end, shutdown included).
  */
 export async function breakerScenario(options = {}) {
   const rate = options.rate ?? 1000;
@@ -91,6 +92,7 @@ export async function breakerScenario(options = {}) {
     const p = probe(probeName);
     const { logger, lines } = capturingLogger();
     const summary = await run({ config, filepath: null, dir: repo }, { logger, signal: new AbortController().signal });
+    const endedAt = Date.now();
     const started = lines.find((l) => l.msg === 'replay source started')?.at ?? null;
     const produced = summary.counters.records;
     const delivered = p.acked;
@@ -98,8 +100,11 @@ export async function breakerScenario(options = {}) {
     const dropped = produced - summary.counters.transformed - deadLettered;
     const breakerLines = lines.filter((l) => l.msg.startsWith('transform circuit breaker'));
     const trips = breakerLines.filter((l) => l.level === 'warn').length;
-    const windowMs = started !== null && p.lastAckAt !== null ? p.lastAckAt - started : null;
-    const achievedRate = windowMs ? (delivered / windowMs) * 1000 : 0;
+    // Delivered events: up to the last ack. Otherwise (dead-lettered, dropped): up to the run's end,
+    // shutdown included (a lower bound).
+    const endAt = delivered > 0 ? p.lastAckAt : endedAt;
+    const windowMs = started !== null && endAt !== null ? endAt - started : null;
+    const achievedRate = windowMs ? ((delivered > 0 ? delivered : produced) / windowMs) * 1000 : 0;
     return {
       id: 'K',
       title: `${rate} events/s for ${seconds} s through [redact, a module that never returns (timeoutMs 50, onError ${onError})]`,
