@@ -8,17 +8,17 @@ import { I_BYTES, I_DONE, I_ITEM, RESULTS_OFFSET } from './protocol.js';
 const CRASH_WORKER = new URL('../../../test/fixtures/wasm/crash-worker.mjs', import.meta.url);
 const LIMITS_WORKER = new URL('../../../test/fixtures/wasm/limits-worker.mjs', import.meta.url);
 
-async function spec(): Promise<PoolTransform> {
+async function spec(fixture: 'echo' | 'loop' = 'echo', timeoutMs = 5000): Promise<PoolTransform> {
   return {
     name: 'fake',
-    module: await WebAssembly.compile(await compileWat('echo')),
+    module: await WebAssembly.compile(await compileWat(fixture)),
     function: 'transform',
     config: {},
     memoryBytes: 1 << 20,
     wasi: false,
     allowedPaths: {},
     allowedHosts: [],
-    timeoutMs: 5000,
+    timeoutMs,
   };
 }
 
@@ -106,5 +106,44 @@ describe('worker crashes', () => {
     const pending = expect(pool.run(0, ['{}'])).rejects.toMatchObject({ code: 'TRANSFORM_FAILED', message: 'transform pool closed' });
     await pool.close();
     await pending;
+  });
+});
+
+describe('stopping a run (the circuit breaker)', () => {
+  const record = JSON.stringify({ schema: 'k8stream.event/v1', id: 'x' });
+
+  it('after a timeout, asks `stop` before resending the rest; true leaves the rest unsent (null results)', async () => {
+    const pool = await createPool({ transforms: [await spec('loop', 50)], size: 1, logger: silentLogger });
+    pools.push(pool);
+    const asked: number[] = [];
+    const run = await pool.run(
+      0,
+      Array.from({ length: 10 }, () => record),
+      {
+        stop: (results) => {
+          asked.push(results.length);
+          return results.length >= 2;
+        },
+      },
+    );
+    expect(asked).toEqual([1, 2]);
+    expect(run.results.map((r) => (r === null ? null : r.kind === 'error' ? r.code : r.kind))).toEqual([
+      'TRANSFORM_TIMEOUT',
+      'TRANSFORM_TIMEOUT',
+      ...Array.from({ length: 8 }, () => null),
+    ]);
+    expect(pool.stats().timeouts).toBe(2);
+  });
+
+  it('a task with nothing left to send completes at once, without waiting for the replacement worker', async () => {
+    const pool = await createPool({ transforms: [await spec('loop', 50)], size: 1, logger: silentLogger, spare: false });
+    pools.push(pool);
+    const run = await pool.run(0, [record]);
+    expect(run.results).toEqual([{ kind: 'error', code: 'TRANSFORM_TIMEOUT', message: expect.stringMatching(/50 ms deadline/) as unknown }]);
+    // The replacement is still starting: the run did not wait for it.
+    expect(pool.stats()).toMatchObject({ timeouts: 1, respawns: 0 });
+    // And the next run gets it.
+    expect((await pool.run(0, [record])).results).toHaveLength(1);
+    expect(pool.stats()).toMatchObject({ timeouts: 2, respawns: 1 });
   });
 });
