@@ -366,7 +366,9 @@ describe('deadlines', () => {
     ]);
     expect(letters[0]!.error.message).toBe('call ran longer than its 100 ms deadline; the worker running loop was terminated');
     expect(counts(stage.counters().loop)).toEqual({ calls: 4, drops: 0, fanouts: 0, errors: 0, timeouts: 4 });
-    expect(stage.poolStats()).toMatchObject({ timeouts: 4, crashes: 0, respawns: 4 });
+    expect(stage.poolStats()).toMatchObject({ timeouts: 4, crashes: 0 });
+    // A task with nothing left does not wait for its replacement worker: the last may still be starting.
+    expect(stage.poolStats().respawns).toBeGreaterThanOrEqual(3);
   });
 
   it('after a timeout, the replacement worker gets the rest of the message and records keep flowing', async () => {
