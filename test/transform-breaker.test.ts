@@ -67,7 +67,7 @@ async function stream(name: string, onError: 'pass' | 'deadletter') {
   const t0 = performance.now();
   const summary = await run({ config, filepath: join(dir, '.k8streamrc'), dir }, { logger, signal: new AbortController().signal });
   const seconds = (performance.now() - t0) / 1000;
-  const breaker = lines.filter((l) => l.msg.startsWith('transform circuit breaker'));
+  const breaker = lines.filter((l) => l.level !== 'debug' && l.msg.startsWith('transform circuit breaker'));
   return { summary, seconds, breaker, delivered: await records(join(out, 'out')), deadLettered: await records(join(out, 'dl')) };
 }
 

@@ -7,8 +7,14 @@ function breaker(settings = { failures: 3, coolDownMs: 1000, maxCoolDownMs: 60_0
   const clock = { ms: 0 };
   const opened: BreakerOpening[] = [];
   const closed: number[] = [];
-  const b = new CircuitBreaker(settings, { now: () => clock.ms, onOpen: (o) => opened.push(o), onClose: ({ openMs }) => closed.push(openMs) });
-  return { b, clock, opened, closed };
+  const probes: number[] = [];
+  const b = new CircuitBreaker(settings, {
+    now: () => clock.ms,
+    onOpen: (o) => opened.push(o),
+    onProbe: () => probes.push(clock.ms),
+    onClose: ({ openMs }) => closed.push(openMs),
+  });
+  return { b, clock, opened, closed, probes };
 }
 
 const fail = (b: CircuitBreaker, n = 1, probe = false) => {
@@ -46,7 +52,7 @@ describe('CircuitBreaker', () => {
   });
 
   it('after the cool-down admits exactly one probe; others get nothing while it runs', () => {
-    const { b, clock } = breaker();
+    const { b, clock, probes } = breaker();
     fail(b, 3);
     clock.ms = 999;
     expect(b.admit(5)).toEqual({ count: 0, probe: false });
@@ -56,6 +62,7 @@ describe('CircuitBreaker', () => {
     expect(b.admit(5)).toEqual({ count: 0, probe: false });
     clock.ms = 50_000;
     expect(b.admit(5)).toEqual({ count: 0, probe: false }); // still one probe in flight
+    expect(probes).toEqual([1000]);
   });
 
   it('a successful probe closes it (logged once), and the next trip starts again at the first cool-down', () => {

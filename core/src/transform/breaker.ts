@@ -46,6 +46,8 @@ export interface BreakerHooks {
   now?: () => number;
   /** Called once each time the breaker opens (or re-opens after a failed probe). */
   onOpen?: (opening: BreakerOpening) => void;
+  /** Called once each time the cool-down ended and the probe is admitted (half-open). */
+  onProbe?: () => void;
   /** Called once each time a successful probe closes it, with how long it was not closed. */
   onClose?: (info: { openMs: number }) => void;
 }
@@ -106,6 +108,7 @@ export class CircuitBreaker {
     if (this.current === 'closed') return { count: n, probe: false };
     if (this.current === 'open' && this.now() >= this.retryAt) {
       this.current = 'half-open';
+      this.hooks.onProbe?.();
       return { count: 1, probe: true };
     }
     return { count: 0, probe: false };

@@ -519,6 +519,7 @@ describe('circuit breaker', () => {
     expect(breakerCounts(stage.counters().select)).toEqual({ calls: 6, errors: 8, timeouts: 0, shortCircuited: 3, trips: 1, breakerOpen: 0 });
     expect(lines.filter((l) => l.msg.startsWith('transform circuit breaker')).map((l) => [l.level, l.msg])).toEqual([
       ['warn', 'transform circuit breaker opened'],
+      ['debug', 'transform circuit breaker half-open: sending one probe event'],
       ['info', 'transform circuit breaker closed: the probe succeeded'],
     ]);
     // Closed: everything is called again, and two failures do not open it.

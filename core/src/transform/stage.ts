@@ -222,6 +222,7 @@ export async function createTransformStage(configs: readonly TransformConfig[], 
           onError: config.onError,
         });
       },
+      onProbe: () => logger.debug('transform circuit breaker half-open: sending one probe event', { transform: config.name }),
       onClose: ({ openMs }) => {
         c.breakerOpen = 0;
         logger.info('transform circuit breaker closed: the probe succeeded', { transform: config.name, openMs: Math.round(openMs) });
