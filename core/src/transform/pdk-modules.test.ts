@@ -10,7 +10,6 @@ import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExtismPluginOptions } from '@extism/extism';
 import type { TransformConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import { transformConfig } from '../../../test/fixtures/wasm/compile.js';
