@@ -124,7 +124,7 @@ async function viaOfficialSdk(c: Case, loaded: LoadedTransform): Promise<RunResu
     for (const input of c.inputs) {
       try {
         const out = await plugin.call(c.fn, input);
-        const bytes = out === null ? new Uint8Array(0) : new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+        const bytes = out === null ? new Uint8Array(0) : out.bytes();
         const text = new TextDecoder().decode(bytes);
         results.push(bytes.length === 0 ? { kind: 'drop' } : text === input ? { kind: 'same' } : { kind: 'output', text, bytes: bytes.length });
       } catch (err) {
