@@ -288,6 +288,22 @@ const panels = [
       12,
     ],
   ),
+  ...line(
+    8,
+    [
+      timeseries('Transform circuit breakers', '1 while a transform is open or half-open: its events take their onError path without calling it.', 'short', [
+        [`max by (transform) (k8stream_transform_breaker_open{${SEL}})`, 'open {{transform}}'],
+      ]),
+      12,
+    ],
+    [
+      timeseries('Breaker trips and short-circuited events', 'Trips per interval, and events that took the onError path because the breaker was open.', 'ops', [
+        [`sum by (transform) (increase(k8stream_transform_breaker_trips_total{${SEL}}[${RI}]))`, 'trips {{transform}}'],
+        [`sum by (transform) (rate(k8stream_transform_short_circuited_total{${SEL}}[${RI}]))`, 'short-circuited {{transform}}'],
+      ]),
+      12,
+    ],
+  ),
 
   row('Process'),
   ...line(
