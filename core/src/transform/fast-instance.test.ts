@@ -427,3 +427,183 @@ describe('the built-in transforms (Extism AssemblyScript PDK) on the fast kernel
     expect(masked).not.toContain('hunter2');
   });
 });
+
+describe('WASI on the fast kernel, compared with the SDK path', () => {
+  /** A module that calls `body` (WAT instructions) and outputs the bytes it stored at 1024.. (count at 1020). */
+  const wasiModule = (imports: string, body: string, extra = '') => `(module
+    ${imports}
+    (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+    (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+    (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+    (import "extism:host/env" "error_set" (func $error_set (param i64)))
+    (memory (export "memory") 1)
+    (data (i32.const 2048) "stdout line\\nsecond\\npartial")
+    (data (i32.const 2100) "to stderr\\n")
+    (data (i32.const 2200) "/x")
+    ${extra}
+    (func $emit (param $v i32)
+      (i32.store8 (i32.add (i32.const 1024) (i32.load (i32.const 1020))) (local.get $v))
+      (i32.store (i32.const 1020) (i32.add (i32.load (i32.const 1020)) (i32.const 1))))
+    (func $flush (result i64)
+      (local $out i64) (local $i i32)
+      (local.set $out (call $alloc (i64.extend_i32_u (i32.load (i32.const 1020)))))
+      (block $done (loop $copy
+        (br_if $done (i32.ge_u (local.get $i) (i32.load (i32.const 1020))))
+        (call $store_u8 (i64.add (local.get $out) (i64.extend_i32_u (local.get $i))) (i32.load8_u (i32.add (i32.const 1024) (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $copy)))
+      (call $output_set (local.get $out) (i64.extend_i32_u (i32.load (i32.const 1020))))
+      (local.get $out))
+    (func (export "transform") (result i32)
+      (i32.store (i32.const 1020) (i32.const 0))
+      ${body}
+      (i32.const 0)))`;
+
+  async function both(source: string): Promise<[TransformInstance, TransformInstance]> {
+    const spec = await watSpec(source, { wasi: true });
+    const f = await createInstance(spec, hooks);
+    const s = await SdkInstance.create(spec, hooks);
+    open.push(f, s);
+    expect([f.kernel, s.kernel]).toEqual(['fast', 'sdk']);
+    return [f, s];
+  }
+
+  it('answers the WASI calls the PDKs make with the errnos and values of node:wasi (no files, no network)', async () => {
+    const imports = `
+      (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_filestat_get" (func $filestat (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_filestat_get" (func $pstat (param i32 i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "args_sizes_get" (func $args (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "clock_res_get" (func $res (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))`;
+    const body = `
+      (call $emit (call $fdstat (i32.const 1) (i32.const 512)))
+      (call $emit (i32.load8_u (i32.const 512)))   ;; filetype: character device
+      (call $emit (i32.load8_u (i32.const 514)))   ;; flags: append on stdout
+      (call $emit (call $fdstat (i32.const 0) (i32.const 512)))
+      (call $emit (i32.load8_u (i32.const 514)))
+      (call $emit (call $fdstat (i32.const 7) (i32.const 512)))
+      (i32.store (i32.const 600) (i32.const 2048)) (i32.store (i32.const 604) (i32.const 3))
+      (call $emit (call $write (i32.const 0) (i32.const 600) (i32.const 1) (i32.const 608)))
+      (call $emit (call $write (i32.const 9) (i32.const 600) (i32.const 1) (i32.const 608)))
+      (call $emit (call $read (i32.const 0) (i32.const 600) (i32.const 1) (i32.const 608)))
+      (call $emit (i32.load (i32.const 608)))     ;; stdin is empty
+      (call $emit (call $read (i32.const 1) (i32.const 600) (i32.const 1) (i32.const 608)))
+      (call $emit (call $seek (i32.const 1) (i64.const 0) (i32.const 0) (i32.const 608)))
+      (call $emit (call $seek (i32.const 5) (i64.const 0) (i32.const 0) (i32.const 608)))
+      (call $emit (call $prestat (i32.const 3) (i32.const 512)))
+      (call $emit (call $filestat (i32.const 2) (i32.const 512)))
+      (call $emit (i32.load8_u (i32.const 528)))
+      (call $emit (call $filestat (i32.const 4) (i32.const 512)))
+      (call $emit (call $open (i32.const -1) (i32.const 1) (i32.const 2200) (i32.const 2) (i32.const 0) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 512)))
+      (call $emit (call $open (i32.const 3) (i32.const 1) (i32.const 2200) (i32.const 2) (i32.const 0) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 512)))
+      (call $emit (call $pstat (i32.const 5) (i32.const 0) (i32.const 2200) (i32.const 2) (i32.const 512)))
+      (i32.store (i32.const 700) (i32.const 99)) (i32.store (i32.const 704) (i32.const 99))
+      (call $emit (call $args (i32.const 700) (i32.const 704)))
+      (call $emit (i32.add (i32.load (i32.const 700)) (i32.load (i32.const 704))))
+      (i32.store (i32.const 700) (i32.const 99)) (i32.store (i32.const 704) (i32.const 99))
+      (call $emit (call $env (i32.const 700) (i32.const 704)))
+      (call $emit (i32.add (i32.load (i32.const 700)) (i32.load (i32.const 704))))
+      (call $emit (call $clock (i32.const 0) (i64.const 1) (i32.const 712)))
+      (call $emit (i64.gt_u (i64.load (i32.const 712)) (i64.const 1700000000000000000)))  ;; after 2023, in ns
+      (call $emit (call $clock (i32.const 1) (i64.const 1) (i32.const 712)))
+      (call $emit (call $clock (i32.const 9) (i64.const 1) (i32.const 712)))
+      (call $emit (call $res (i32.const 1) (i32.const 712)))
+      (i64.store (i32.const 720) (i64.const 0))
+      (call $emit (call $random (i32.const 720) (i32.const 8)))
+      (call $emit (i64.ne (i64.load (i32.const 720)) (i64.const 0)))
+      (call $emit (call $yield))
+      (call $emit (call $close (i32.const 1)))
+      (call $emit (call $write (i32.const 1) (i32.const 600) (i32.const 1) (i32.const 608)))
+      (call $emit (call $close (i32.const 1)))
+      (drop (call $flush))`;
+    const [f, s] = await both(wasiModule(imports, body));
+    const fastOut = [...(await f.call(enc('x')))!];
+    const sdkOut = [...(await s.call(enc('x')))!];
+    expect(fastOut).toEqual(sdkOut);
+    // (and the values are the expected ones, not two identical mistakes)
+    expect(fastOut).toEqual([0, 2, 1, 0, 0, 8, 8, 8, 0, 0, 8, 0, 8, 8, 0, 2, 8, 28, 8, 8, 0, 0, 0, 0, 0, 1, 0, 28, 0, 0, 1, 0, 0, 8, 8]);
+  });
+
+  it('ends a call at proc_exit: code 0 keeps the output and the error so far, another code fails the call; the instance is recreated', async () => {
+    const imports = `(import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (import "extism:host/env" "input_length" (func $input_length (result i64)))
+      (import "extism:host/env" "var_get" (func $var_get (param i64) (result i64)))
+      (import "extism:host/env" "var_set" (func $var_set (param i64 i64)))`;
+    // Input length: 1 = output "A" then exit 0; 2 = error "A" then exit 0; 3 = exit 3; 4 = exit 0
+    // with nothing set; 5 = counts the calls since instantiation (a global) and outputs it.
+    const body = `
+      (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+      (call $emit (i32.const 65))
+      (if (i64.eq (call $input_length) (i64.const 1)) (then (drop (call $flush)) (call $exit (i32.const 0)) unreachable))
+      (if (i64.eq (call $input_length) (i64.const 2)) (then (call $error_set (call $flush)) (call $exit (i32.const 0)) unreachable))
+      (if (i64.eq (call $input_length) (i64.const 3)) (then (call $exit (i32.const 3)) unreachable))
+      (if (i64.eq (call $input_length) (i64.const 4)) (then (call $exit (i32.const 0)) unreachable))
+      (call $emit (i32.add (i32.const 48) (global.get $calls)))
+      (drop (call $flush))`;
+    const [f, s] = await both(wasiModule(imports, body, '(global $calls (mut i32) (i32.const 0))'));
+    for (const instance of [f, s]) {
+      const results = [];
+      for (const input of ['12345', '12345', 'x', 'xy', 'xyz', '12345', 'xyzw', '12345']) results.push(await outcome(instance, input));
+      expect(results).toEqual([
+        { output: 'A1' },
+        { output: 'A2' },
+        { output: 'A' },
+        { error: 'A', fromModule: true },
+        { error: 'the module exited with code 3', fromModule: true },
+        { output: 'A1' }, // recreated after the exit: a fresh instance
+        { output: null },
+        { output: 'A1' },
+      ]);
+    }
+  });
+
+  it("runs a reactor's _initialize once per instantiation, before hs_init (as the SDK does)", async () => {
+    const imports = `(import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))`;
+    const extra = `(global $order (mut i32) (i32.const 0))
+      (func (export "_initialize") (global.set $order (i32.add (i32.mul (global.get $order) (i32.const 10)) (i32.const 1))))
+      (func (export "hs_init") (param i32 i32) (global.set $order (i32.add (i32.mul (global.get $order) (i32.const 10)) (i32.const 2))))
+      (func (export "_start") (global.set $order (i32.const 9)))`;
+    const body = `(call $emit (i32.add (i32.const 48) (global.get $order))) (drop (call $flush))`;
+    const [f, s] = await both(wasiModule(imports, body, extra));
+    // "12": _initialize, then hs_init, and not _start ('0' + 12 = '<').
+    expect([dec(await f.call(enc('x'))), dec(await f.call(enc('x')))]).toEqual(['<', '<']);
+    expect(dec(await s.call(enc('x')))).toBe('<');
+  });
+
+  it("logs stdout (info) and stderr (warn) line by line, an open line at the call's end", async () => {
+    const imports = `(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))`;
+    const body = `
+      (i32.store (i32.const 600) (i32.const 2048)) (i32.store (i32.const 604) (i32.const 26))
+      (i32.store (i32.const 608) (i32.const 2100)) (i32.store (i32.const 612) (i32.const 10))
+      (call $emit (call $write (i32.const 1) (i32.const 600) (i32.const 1) (i32.const 700)))
+      (call $emit (i32.load (i32.const 700)))
+      (call $emit (call $write (i32.const 2) (i32.const 608) (i32.const 1) (i32.const 700)))
+      (drop (call $flush))`;
+    const [f] = await both(wasiModule(imports, body));
+    logs.length = 0;
+    expect([...(await f.call(enc('x')))!]).toEqual([0, 26, 0]);
+    expect(logs).toEqual([
+      ['info', 'stdout line'],
+      ['info', 'second'],
+      ['warn', 'to stderr'],
+      ['info', 'partial'],
+    ]);
+  });
+
+  it('keeps a trap a trap', async () => {
+    const imports = `(import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))`;
+    const [f, s] = await both(wasiModule(imports, 'unreachable'));
+    expect(await outcome(f, 'x')).toEqual({ error: 'trap: unreachable', fromModule: false });
+    expect(await outcome(s, 'x')).toEqual({ error: 'trap: unreachable', fromModule: false });
+  });
+});
