@@ -11,7 +11,7 @@
 // cgroup CPU quota)?
 //
 //   node test/bench/breaker.mjs               both, printed (needs `npm run build` first)
-//   BREAKER_SECONDS=10 BREAKER_ONLY=K|S        one of them
+//   BREAKER_SECONDS=10 BREAKER_ONLY=K|W        one of them
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -214,7 +214,7 @@ const plain = (cmd, args, opts) => spawn(cmd, args, opts);
 const pinned = (cpu) => (cmd, args, opts) => spawn('taskset', ['-c', String(cpu), cmd, ...args], opts);
 
 /**
- * S: does a healthy module time out when its process is starved of CPU? Runs redact (`timeoutMs`,
+ * W: does a healthy module time out when its process is starved of CPU? Runs redact (`timeoutMs`,
  * default the config default 100 ms, and 20 ms) over `records` records, in chunks of `chunk`:
  * unconstrained; pinned to core 0 (`taskset -c 0`, the process's main thread and workers alike)
  * with `busy` busy loops beside it on that core; and in a cgroup limited to `millicores`
@@ -260,13 +260,13 @@ export async function timeoutStarvation(options = {}) {
       }
     }
   }
-  return { id: 'S', title: `timeouts of a healthy module (redact) under CPU starvation, ${records} records in chunks of ${chunk}, ${availableParallelism()} cores`, cases };
+  return { id: 'W', title: `timeouts of a healthy module (redact) under CPU starvation, ${records} records in chunks of ${chunk}, ${availableParallelism()} cores`, cases };
 }
 
 /** Text lines for a {@link timeoutStarvation} result. */
 export function formatStarvation(result) {
   return [
-    `S  ${result.title}`,
+    `${result.id}  ${result.title}`,
     ...result.cases.map((c) =>
       c.skipped
         ? `   ${c.case}: skipped (${c.skipped})`
@@ -283,5 +283,5 @@ if (process.argv[2] === '--starved') {
   if (!existsSync(join(repo, 'core', 'dist', 'runtime.js'))) throw new Error('build first: npm run build');
   const only = process.env.BREAKER_ONLY?.toUpperCase() ?? null;
   if (only === null || only === 'K') for (const line of formatBreaker(await breakerScenario())) console.log(line);
-  if (only === null || only === 'S') for (const line of formatStarvation(await timeoutStarvation())) console.log(line);
+  if (only === null || only === 'W') for (const line of formatStarvation(await timeoutStarvation())) console.log(line);
 }

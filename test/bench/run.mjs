@@ -7,7 +7,7 @@
 //   BENCH_QUICK=1    scaled-down counts (≈2 minutes)
 //   BENCH_PROFILE=1  also writes .bench/<scenario>.cpuprofile and prints the top 15 functions by
 //                    self time (main thread) for A–D
-//   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F G H I, plus T = transform stage, S = sinks)
+//   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F G H I P K W, plus T = transform stage, S = sinks)
 //   BENCH_STEADY_SECONDS=600  H's steady window (default 120 s; the issue's 10 minutes is 600)
 //   BENCH_COMPRESSION=none|zstd   the bench sinks' compression instead of gzip (what it costs)
 //   BENCH_NODE_ARGS="--flag …"    extra Node flags for the scenario children (experiments)
@@ -118,12 +118,21 @@ const FOOTPRINT = [
   ['G', () => footprintStartup({ events: N }), formatFootprint],
   ['H', () => footprintSteady({ rate: 1000, seconds: STEADY_S }), formatFootprint],
   ['I', () => footprintIdle({ events: 100, idleSeconds: 5 }), formatIdle],
+  // Issue 17: each PDK's hello module per call on each kernel; the circuit breaker under a steady
+  // stream; timeouts of a healthy module under CPU starvation.
+  ['P', async () => (await import('./pdk-calls.mjs')).pdkCalls(), async (r) => (await import('./pdk-calls.mjs')).formatPdkCalls(r).join('\n')],
+  ['K', async () => (await import('./breaker.mjs')).breakerScenario({ seconds: QUICK ? 5 : 10 }), async (r) => (await import('./breaker.mjs')).formatBreaker(r).join('\n')],
+  [
+    'W',
+    async () => (await import('./breaker.mjs')).timeoutStarvation({ records: QUICK ? 5_000 : 20_000 }),
+    async (r) => (await import('./breaker.mjs')).formatStarvation(r).join('\n'),
+  ],
 ];
 for (const [name, scenario, format] of FOOTPRINT) {
   if (ONLY && !ONLY.has(name)) continue;
   const r = await scenario();
   results.scenarios[name] = r;
-  console.log(format(r) + '\n');
+  console.log((await format(r)) + '\n');
 }
 if (!ONLY || ONLY.has('T')) {
   // The transform stage alone (worker pool), as before: one built-in, a chain of three.

@@ -32,6 +32,27 @@ export const TARGETS = [
   // Issue 14. G's last row is the 128 MiB one; a row that was OOM-killed or did not finish has no
   // time, so its time target is a MISS with "-". `skip`: no writable cgroups, the row did not run.
   ...footprintTargets(),
+  // Issue 17: a never-returning module (timeoutMs 50, onError pass) in a 1,000 events/s chain.
+  { id: 'K', label: 'K breaker: rate kept, never-returning module', unit: '×', get: (r) => r.ratio, goal: 0.95, ok: (v, g) => v >= g, op: '≥' },
+  {
+    id: 'K',
+    label: 'K breaker: events unaccounted',
+    unit: 'events',
+    get: (r) => (r.accounted ? 0 : Math.max(1, Math.abs(r.produced - r.delivered - r.deadLettered - r.dropped))),
+    goal: 0,
+    ok: (v, g) => v <= g,
+    op: '≤',
+  },
+  // A healthy module (redact) must not time out when the process is starved of CPU.
+  {
+    id: 'W',
+    label: 'W healthy redact: timeouts under CPU starvation',
+    unit: 'calls',
+    get: (r) => r.cases?.filter((c) => !c.skipped).reduce((n, c) => n + c.timeouts, 0),
+    goal: 0,
+    ok: (v, g) => v <= g,
+    op: '≤',
+  },
 ];
 
 function footprintTargets() {
