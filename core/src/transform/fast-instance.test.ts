@@ -495,8 +495,9 @@ describe('WASI on the fast kernel, compared with the SDK path', () => {
       (i32.store (i32.const 600) (i32.const 2048)) (i32.store (i32.const 604) (i32.const 3))
       (call $emit (call $write (i32.const 0) (i32.const 600) (i32.const 1) (i32.const 608)))
       (call $emit (call $write (i32.const 9) (i32.const 600) (i32.const 1) (i32.const 608)))
+      (i32.store (i32.const 608) (i32.const 99))
       (call $emit (call $read (i32.const 0) (i32.const 600) (i32.const 1) (i32.const 608)))
-      (call $emit (i32.load (i32.const 608)))     ;; stdin is empty
+      (call $emit (i32.load (i32.const 608)))     ;; stdin is empty: 0 bytes read
       (call $emit (call $read (i32.const 1) (i32.const 600) (i32.const 1) (i32.const 608)))
       (call $emit (call $seek (i32.const 1) (i64.const 0) (i32.const 0) (i32.const 608)))
       (call $emit (call $seek (i32.const 5) (i64.const 0) (i32.const 0) (i32.const 608)))
