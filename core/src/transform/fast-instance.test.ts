@@ -484,8 +484,18 @@ describe('WASI on the fast kernel, compared with the SDK path', () => {
       (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
       (import "wasi_snapshot_preview1" "clock_res_get" (func $res (param i32 i32) (result i32)))
       (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))`;
+      (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+      (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))`;
     const body = `
+      ;; poll_oneoff: one relative clock subscription of 1 ms (userdata 0x2a), as Go's time.Sleep
+      (i64.store (i32.const 800) (i64.const 42)) (i32.store8 (i32.const 808) (i32.const 0))
+      (i32.store (i32.const 816) (i32.const 1)) (i64.store (i32.const 824) (i64.const 1000000))
+      (i64.store (i32.const 832) (i64.const 0)) (i32.store16 (i32.const 840) (i32.const 0))
+      (call $emit (call $poll (i32.const 800) (i32.const 900) (i32.const 1) (i32.const 960)))
+      (call $emit (i32.load (i32.const 960)))                 ;; one event
+      (call $emit (i32.load8_u (i32.const 900)))              ;; its userdata
+      (call $emit (i32.load16_u (i32.const 908)))             ;; no error
+      (call $emit (i32.load8_u (i32.const 910)))              ;; type: clock
       (call $emit (call $fdstat (i32.const 1) (i32.const 512)))
       (call $emit (i32.load8_u (i32.const 512)))   ;; filetype: character device
       (call $emit (i32.load8_u (i32.const 514)))   ;; flags: append on stdout
@@ -532,7 +542,7 @@ describe('WASI on the fast kernel, compared with the SDK path', () => {
     const sdkOut = [...(await s.call(enc('x')))!];
     expect(fastOut).toEqual(sdkOut);
     // (and the values are the expected ones, not two identical mistakes)
-    expect(fastOut).toEqual([0, 2, 1, 0, 0, 8, 8, 8, 0, 0, 8, 0, 8, 8, 0, 2, 8, 28, 8, 8, 0, 0, 0, 0, 0, 1, 0, 28, 0, 0, 1, 0, 0, 8, 8]);
+    expect(fastOut).toEqual([0, 1, 42, 0, 0, 0, 2, 1, 0, 0, 8, 8, 8, 0, 0, 8, 0, 8, 8, 0, 2, 8, 28, 8, 8, 0, 0, 0, 0, 0, 1, 0, 28, 0, 0, 1, 0, 0, 8, 8]);
   });
 
   it('ends a call at proc_exit: code 0 keeps the output and the error so far, another code fails the call; the instance is recreated', async () => {
