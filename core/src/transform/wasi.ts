@@ -125,6 +125,8 @@ export class WasiLog {
   #windowStart = -Infinity;
   #inWindow = 0;
   #suppressed = 0;
+  /** Bytes were written since the last flush (most calls write none: flush is then free). */
+  #written = false;
 
   constructor(log: (level: LogLevel, message: string) => void, perSecond = WASI_LOG_LINES_PER_SECOND, now: () => number = () => performance.now()) {
     this.#log = log;
@@ -134,6 +136,7 @@ export class WasiLog {
 
   /** Bytes written to fd 1 (stream 0) or 2 (stream 1). */
   write(stream: 0 | 1, bytes: Uint8Array): void {
+    this.#written = true;
     let text = this.#pending[stream] + this.#decoders[stream]!.decode(bytes, { stream: true });
     let nl = text.indexOf('\n');
     while (nl !== -1) {
@@ -151,6 +154,8 @@ export class WasiLog {
 
   /** End of a call: logs open lines, and the count of suppressed lines once their second is over. */
   flush(): void {
+    if (!this.#written && this.#suppressed === 0) return;
+    this.#written = false;
     for (const stream of [0, 1] as const) {
       const rest = this.#pending[stream] + this.#decoders[stream]!.decode();
       this.#pending[stream] = '';
