@@ -32,6 +32,30 @@ export const TARGETS = [
   // Issue 14. G's last row is the 128 MiB one; a row that was OOM-killed or did not finish has no
   // time, so its time target is a MISS with "-". `skip`: no writable cgroups, the row did not run.
   ...footprintTargets(),
+  // Issue 17: the JS-PDK and TinyGo hello modules within 2x the AssemblyScript one's µs per call
+  // on the kernel k8stream picks, and no module slower there than on the SDK path.
+  ...['js (QuickJS)', 'go (TinyGo)'].map((pdk) => ({
+    id: 'P',
+    label: `P ${pdk} hello vs AssemblyScript, µs/call`,
+    unit: '×',
+    get: (r) => {
+      const row = r.rows?.find((x) => x.pdk === pdk);
+      const as = r.rows?.find((x) => x.pdk === 'assemblyscript');
+      return row && as ? row.usPerCall / as.usPerCall : null;
+    },
+    goal: 2,
+    ok: (v, g) => v <= g,
+    op: '≤',
+  })),
+  {
+    id: 'P',
+    label: 'P modules slower than on the SDK path',
+    unit: '',
+    get: (r) => r.rows?.filter((x) => x.usPerCall > x.sdkUsPerCall).length,
+    goal: 0,
+    ok: (v, g) => v <= g,
+    op: '≤',
+  },
   // Issue 17: a never-returning module (timeoutMs 50, onError pass) in a 1,000 events/s chain.
   { id: 'K', label: 'K breaker: rate kept, never-returning module', unit: '×', get: (r) => r.ratio, goal: 0.95, ok: (v, g) => v >= g, op: '≥' },
   {
