@@ -123,7 +123,7 @@ describe('loadTransform from a path', () => {
     await writeFile(path.join(dir, 'text.wasm'), 'hello');
     const err = await caught(loadTransform(transformConfig('./text.wasm'), { configDir: dir }));
     expect(err.code).toBe('TRANSFORM_INVALID');
-    expect(err.message).toBe('transform "text": not a WebAssembly module (missing the \\0asm header)');
+    expect(err.message).toBe('transform "text" (./text.wasm): not a WebAssembly module (missing the \\0asm header)');
   });
 
   it('reads a directory as a package', async () => {

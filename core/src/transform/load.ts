@@ -101,7 +101,8 @@ export async function loadTransform(config: TransformConfig, options: LoadOption
     ...(options.searchCore !== undefined ? { searchCore: options.searchCore } : {}),
   });
   const bytes = await readModule(source, config, options);
-  const capped = capMemory(bytes, config.memoryMb * MiB, `transform "${config.name}"`);
+  // The label names the module as written (`use`): a file that is not wasm is found by its path.
+  const capped = capMemory(bytes, config.memoryMb * MiB, `transform "${config.name}" (${config.use})`);
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(capped.bytes);

@@ -148,7 +148,7 @@ export function resolveTransformSource(use: string, options: ResolveOptions): Tr
       throw new K8streamError('PLUGIN_NOT_FOUND', `transform "${name}": no module at ${abs}`, {
         plugin: name,
         path: abs,
-        hint: `relative paths resolve against the config file's directory (${dir})`,
+        hint: `relative paths resolve against ${dir} (the config file's directory; on the command line, the current directory)`,
       });
     }
     return { kind: 'file', file: realpathSync(abs) };
