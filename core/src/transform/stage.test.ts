@@ -9,7 +9,7 @@ import type { TransformConfig } from '../config/types.js';
 import type { DeadLetterRecord } from '../dispatch/types.js';
 import type { EventRecord } from '../record/types.js';
 import { silentLogger } from '../util/logger.js';
-import type { Logger } from '../util/logger.js';
+import { recordingLogger } from '../util/logger.fixture.js';
 import { compileWatSource, transformConfig, writeWasm } from '../../../test/fixtures/wasm/compile.js';
 import type { WasmFixture } from '../../../test/fixtures/wasm/compile.js';
 import { recordJson } from '../record/serialized.js';
@@ -433,18 +433,6 @@ describe('deadlines', () => {
   });
 });
 
-/** A logger that keeps its lines (message and fields), for the breaker's state changes. */
-function capturingLogger(): { logger: Logger; lines: { level: string; msg: string; fields: Record<string, unknown> }[] } {
-  const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
-  const at =
-    (level: string) =>
-    (msg: string, fields: Record<string, unknown> = {}) => {
-      lines.push({ level, msg, fields });
-    };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
-  return { logger, lines };
-}
-
 function breakerCounts(c: TransformCounters | undefined) {
   return { calls: c!.calls, errors: c!.errors, timeouts: c!.timeouts, shortCircuited: c!.shortCircuited, trips: c!.trips, breakerOpen: c!.breakerOpen };
 }
@@ -454,7 +442,7 @@ describe('circuit breaker', () => {
 
   it('a never-returning module: after `failures` timeouts in a message the rest is not sent; events pass at once until a probe', async () => {
     const clock = { ms: 0 };
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = recordingLogger();
     const { stage, failures } = await stageOf([transformConfig('./loop.wasm', { timeoutMs: 50, onError: 'pass', breaker })], { now: () => clock.ms, logger });
     const input = recs(20);
     expect(await stage.apply(input)).toEqual(input);
@@ -500,7 +488,7 @@ describe('circuit breaker', () => {
 
   it('closes when the probe succeeds; records arriving with the probe in flight take onError; a closed breaker calls again', async () => {
     const clock = { ms: 0 };
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = recordingLogger();
     const { stage, letters } = await stageOf([transformConfig('./select.wasm', { onError: 'deadletter', breaker })], { now: () => clock.ms, logger });
     // Fast errors come back in one message: all five were called, the breaker opened at the third.
     expect(await stage.apply(recs(5, 'E'))).toEqual([]);
