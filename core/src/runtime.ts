@@ -90,7 +90,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
   const invalid = resolutionError(resolution);
   if (invalid !== null) throw invalid;
   const parts = runComponents(loaded, resolution, options);
-  if (!(await parts.lifecycle.start())) {
+  if (!(await parts.lifecycle.start(options.signal))) {
     await parts.lifecycle.stop(0);
     return standbySummary();
   }

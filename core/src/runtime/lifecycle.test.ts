@@ -58,6 +58,28 @@ describe('Lifecycle', () => {
     expect(remainingMs(contexts[0]!)).toBe(0); // nothing is flushed on a failed start
   });
 
+  it('a start that fails because the run was stopped meanwhile (SIGTERM while starting) ends the run like a stop', async () => {
+    const log: string[] = [];
+    const stop = new AbortController();
+    const aborted = new Error('This operation was aborted');
+    const life = new Lifecycle(silentLogger)
+      .register(recorder(log, 'leadership'))
+      .register(
+        recorder(log, 'resume', {
+          start: () => {
+            stop.abort();
+            return Promise.reject(aborted);
+          },
+        }),
+      )
+      .register(recorder(log, 'sink'));
+    expect(await life.start(stop.signal)).toBe(false);
+    expect(log).toEqual(['start leadership', 'start resume', 'stop leadership']);
+    // The same failure without the signal aborted is a failed start.
+    const other = new Lifecycle(silentLogger).register(recorder([], 'resume', { start: () => Promise.reject(aborted) }));
+    await expect(other.start(new AbortController().signal)).rejects.toBe(aborted);
+  });
+
   it('a start resolving false ends the run there: later components do not start', async () => {
     const log: string[] = [];
     const life = new Lifecycle(silentLogger)

@@ -66,14 +66,22 @@ export class Lifecycle {
     return this.#components.map((c) => c.name);
   }
 
-  /** Starts every component in order. Resolves false when one ended the run (see `Component.start`). */
-  async start(): Promise<boolean> {
+  /**
+   * Starts every component in order. Resolves false when one ended the run (see
+   * `Component.start`), or when one failed because `signal` aborted meanwhile (a SIGTERM while
+   * starting is a stop, not a failure); rejects with any other start failure.
+   */
+  async start(signal?: AbortSignal): Promise<boolean> {
     for (const component of this.#components) {
       let result: boolean | void;
       try {
         result = await component.start();
       } catch (err) {
         await this.stop(0);
+        if (signal?.aborted === true) {
+          this.#logger.info('stopped while starting', { component: component.name });
+          return false;
+        }
         throw err;
       }
       this.#started.push(component);
