@@ -18,11 +18,19 @@ async function writeFixture(file, n) {
   await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
 }
 
-/** Total size of the files under `dir` (recursive), in bytes. */
+/** Total size of the files under `dir` (recursive), in bytes; a file renamed or deleted between the listing and its stat (the ack file's temp file, an acked segment) counts 0. */
 async function duBytes(dir) {
   let total = 0;
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
-    if (e.isFile()) total += (await stat(join(e.parentPath, e.name))).size;
+    if (!e.isFile()) continue;
+    const size = await stat(join(e.parentPath, e.name)).then(
+      (s) => s.size,
+      (err) => {
+        if (err.code === 'ENOENT') return 0;
+        throw err;
+      },
+    );
+    total += size;
   }
   return total;
 }
