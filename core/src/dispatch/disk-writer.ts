@@ -76,14 +76,26 @@ export function createDiskWriter(options: DiskWriterOptions): DiskWriter {
     return flushing;
   }
 
-  /** Tells the caller an item is on disk; its callback cannot break the buffer. */
-  function persisted(item: DispatchItem): void {
-    if (item.persisted === undefined) return;
-    try {
-      item.persisted();
-    } catch (err) {
-      log.error('persisted callback threw', { id: item.id, error: failureMessage(err) });
-    }
+  /**
+   * The `onDurable` of one append: calls the items' `persisted` callbacks in order up to the
+   * count it is given. It keeps only the callbacks and ids, not the items: under an interval
+   * fsync it waits up to that interval, and the items' JSON must not wait with it.
+   */
+  function durableCallbacks(items: readonly DispatchItem[]): (count: number) => void {
+    const callbacks = items.map((item) => item.persisted);
+    const ids = items.map((item) => item.id);
+    let durable = 0;
+    return (count) => {
+      for (; durable < count; durable++) {
+        const callback = callbacks[durable];
+        if (callback === undefined) continue;
+        try {
+          callback();
+        } catch (err) {
+          log.error('persisted callback threw', { id: ids[durable], error: failureMessage(err) });
+        }
+      }
+    };
   }
 
   /** Appends collected items, one append at a time, until none are left. */
@@ -99,14 +111,10 @@ export function createDiskWriter(options: DiskWriterOptions): DiskWriter {
         if (queue === null) throw open.error as Error;
         // `persisted` once the records survive a power loss (under an interval fsync, after the
         // next background sync, so maybe after their `done`: a hold takes whichever comes first).
-        let durable = 0;
-        const onDurable = (count: number): void => {
-          for (; durable < count; durable++) persisted(items[durable]!);
-        };
         await queue.append(
           items.map((item) => ({ id: item.id, json: item.json })),
           (count) => (written = count),
-          onDurable,
+          durableCallbacks(items),
         );
       } catch (err) {
         const lost = items.slice(written);

@@ -142,15 +142,20 @@ class DiskQueueImpl implements DiskQueue {
   }
 
   append(items: readonly DiskQueueItem[], onWritten?: (count: number) => void, onDurable?: (count: number) => void): Promise<void> {
-    const written =
-      onDurable === undefined
-        ? onWritten
-        : (count: number): void => {
-            onWritten?.(count);
-            if (this.#s.fsyncAlways) onDurable(count);
-            else this.#unsynced.push(() => onDurable(count));
-          };
+    const written = onDurable === undefined ? onWritten : this.#withDurable(onWritten, onDurable);
     return this.#writes.run(() => appendItems(this.#s, this.#appendDeps, items, written));
+  }
+
+  /**
+   * `onWritten` that also tells `onDurable`: at once under `fsync: always`, else at the next
+   * background sync. Made outside `append` so the waiting closure does not keep the items.
+   */
+  #withDurable(onWritten: ((count: number) => void) | undefined, onDurable: (count: number) => void): (count: number) => void {
+    return (count) => {
+      onWritten?.(count);
+      if (this.#s.fsyncAlways) onDurable(count);
+      else this.#unsynced.push(() => onDurable(count));
+    };
   }
 
   /** Tells the appends waiting for a background sync (registered before it began) that they are durable. */
