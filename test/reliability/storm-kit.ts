@@ -5,31 +5,15 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { createClusterSimulation, randomFaultSchedule, startApiServer } from '@k8stream/apiserver-double';
 import type { SourceConfig } from '../../core/dist/config/types.js';
+import { validateConfig } from '../../core/dist/config/validate.js';
 import { createKubeClientFromKubeConfig } from '../../core/dist/kube/client.js';
 import { createKubernetesSource } from '../../core/dist/source/kubernetes/events-source.js';
 import { silentLogger } from '../../core/dist/util/logger.js';
 import type { StormKit } from './fault-storm.ts';
 
-/** The source section of a config with every default, cluster-wide core/v1 events. */
+/** The source section of a config with every default (from the config schema), cluster-wide core/v1 events. */
 function sourceConfig(o: { pageSize: number; watchTimeoutSeconds: number }): SourceConfig {
-  return {
-    type: 'kubernetes',
-    kubeconfig: null,
-    context: null,
-    api: 'core/v1',
-    namespaces: [],
-    excludeNamespaces: [],
-    types: [],
-    reasons: [],
-    kinds: [],
-    minCount: 0,
-    labelSelector: null,
-    maxEventAge: null,
-    sendInitialEvents: false,
-    emitDeleted: false,
-    replay: null,
-    ...o,
-  };
+  return validateConfig({ source: { type: 'kubernetes', ...o } }).source;
 }
 
 export const distKit: StormKit = {
