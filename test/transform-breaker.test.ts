@@ -51,12 +51,13 @@ async function stream(name: string, onError: 'pass' | 'deadletter') {
   const summary = await run({ config, filepath: join(dir, '.k8streamrc'), dir }, { logger, signal: new AbortController().signal });
   const seconds = (performance.now() - t0) / 1000;
   const breaker = lines.filter((l) => l.level !== 'debug' && l.msg.startsWith('transform circuit breaker'));
-  return { summary, seconds, breaker, delivered: await records(join(out, 'out')), deadLettered: await records(join(out, 'dl')) };
+  const failed = lines.filter((l) => l.msg === 'transform failed');
+  return { summary, seconds, breaker, failed, delivered: await records(join(out, 'out')), deadLettered: await records(join(out, 'dl')) };
 }
 
 describe('a never-returning transform in a chain, under a steady stream', () => {
-  it('onError pass: every event is delivered (tagged by the healthy transform, passed by the other) and the stream keeps its rate', async () => {
-    const { summary, seconds, breaker, delivered, deadLettered } = await stream('pass', 'pass');
+  it('onError pass: every event is delivered (tagged by the healthy transform, passed by the other), most without calling the module', async () => {
+    const { summary, seconds, breaker, failed, delivered, deadLettered } = await stream('pass', 'pass');
     const produced = summary.counters.records;
     expect(produced).toBe(N);
     expect(delivered).toHaveLength(N);
@@ -71,10 +72,13 @@ describe('a never-returning transform in a chain, under a steady stream', () => 
     expect(breaker[0]).toMatchObject({ level: 'warn', msg: 'transform circuit breaker opened', fields: { transform: 'loop', failures: 5, coolDownMs: 1000 } });
     expect(breaker.length).toBeGreaterThanOrEqual(1);
     expect(breaker.every((l) => l.level === 'warn' && l.fields?.transform === 'loop')).toBe(true);
-    // Without the breaker each event would cost ≥ 50 ms (≤ 20 events/s): 600 events ≥ 30 s.
-    // With it the stream takes about its 3 s (startup and the first 5 timeouts included).
+    // Calls that really failed (logged at most once a second, with the count left out): the 5
+    // that opened the breaker and one per probe. Without it, all 600 would (each a 50 ms deadline
+    // and a new worker). The rate itself is bench K's to measure, not this test's.
+    const calledAndFailed = failed.reduce((n, l) => n + 1 + Number(l.fields?.alsoFailedSinceLastLog ?? 0), 0);
+    expect(calledAndFailed).toBeGreaterThanOrEqual(5);
+    expect(calledAndFailed).toBeLessThan(20);
     console.log(`breaker, onError pass: ${N} events at ${RATE}/s in ${seconds.toFixed(2)} s; breaker log: ${breaker.map((l) => l.msg).join(' | ')}`);
-    expect(seconds).toBeLessThan(N / RATE + 4);
   });
 
   it('onError deadletter: every event is dead-lettered with the looping transform named, none delivered', async () => {
@@ -95,6 +99,5 @@ describe('a never-returning transform in a chain, under a steady stream', () => 
     expect(summary.counters.transformed).toBe(0);
     expect(breaker[0]).toMatchObject({ level: 'warn', msg: 'transform circuit breaker opened', fields: { transform: 'loop', onError: 'deadletter' } });
     console.log(`breaker, onError deadletter: ${N} events at ${RATE}/s in ${seconds.toFixed(2)} s, ${shortCircuited} short-circuited`);
-    expect(seconds).toBeLessThan(N / RATE + 4);
   });
 });
