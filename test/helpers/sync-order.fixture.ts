@@ -14,6 +14,16 @@ const SYNCS = new Set(['fsync', 'fdatasync']);
 const isWrite = (c: Syscall, path: string): boolean => WRITES.has(c.name) && c.path === path && c.ret >= 0;
 const isSync = (c: Syscall, path: string): boolean => SYNCS.has(c.name) && c.path === path && c.ret === 0;
 
+/** The first successful sync of `path` that started after `calls[i]` returned (undefined if none did). */
+function syncAfter(calls: readonly Syscall[], i: number, path: string): Syscall | undefined {
+  const call = calls[i]!;
+  for (let k = i + 1; k < calls.length; k++) {
+    const c = calls[k]!;
+    if (c.start > call.end && isSync(c, path)) return c;
+  }
+  return undefined;
+}
+
 /** One temp file renamed over its final name. */
 export interface Replace {
   from: string;
@@ -76,7 +86,7 @@ export function appends(calls: readonly Syscall[], match: (path: string) => bool
   for (const [i, call] of calls.entries()) {
     if (!WRITES.has(call.name) || call.ret < 0 || call.path === undefined || !match(call.path)) continue;
     const path = call.path;
-    const sync = calls.slice(i + 1).find((c) => c.start > call.end && isSync(c, path));
+    const sync = syncAfter(calls, i, path);
     out.push({ path, content: call.strings[0] ?? Buffer.alloc(0), writtenAt: call.end, ...(sync ? { syncedAt: sync.end } : {}) });
   }
   return out;
@@ -97,7 +107,7 @@ export function creations(calls: readonly Syscall[], match: (path: string) => bo
   for (const [i, call] of calls.entries()) {
     if (call.name !== 'openat' || call.retPath === undefined || !call.args.includes('O_CREAT') || !match(call.retPath)) continue;
     const dir = dirname(call.retPath);
-    const sync = calls.slice(i + 1).find((c) => c.start > call.end && isSync(c, dir));
+    const sync = syncAfter(calls, i, dir);
     out.push({ path: call.retPath, createdAt: call.end, ...(sync ? { dirSyncedAt: sync.end } : {}) });
   }
   return out;
@@ -122,7 +132,7 @@ export function madeDirs(calls: readonly Syscall[], match: (path: string) => boo
     const path = name.startsWith('/') || call.path === undefined ? name : `${call.path}/${name}`;
     if (!match(path)) continue;
     const parent = dirname(path);
-    const sync = calls.slice(i + 1).find((c) => c.start > call.end && isSync(c, parent));
+    const sync = syncAfter(calls, i, parent);
     out.push({ path, madeAt: call.end, ...(sync ? { parentSyncedAt: sync.end } : {}) });
   }
   return out;
