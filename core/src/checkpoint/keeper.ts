@@ -113,16 +113,14 @@ export class ResumeKeeper {
 
   /** Stops saving on acks and saves the final point (after the sinks flushed). */
   async finish(): Promise<void> {
-    this.finished = true;
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    for (const p of this.pauses) p.cancel();
+    this.abandon();
     await this.save();
   }
 
   /**
-   * Stops saving for good without a final save: the leader lease was lost, and the resume point
-   * is the next leader's now. A save already writing may still end (the Lease write is fenced).
+   * Stops saving for good without a final save (`finish` is this, then the final save): the
+   * leader lease was lost, and the resume point is the next leader's now. A save already writing
+   * may still end (the Lease write is fenced).
    */
   abandon(): void {
     this.finished = true;
