@@ -150,7 +150,7 @@ describe('a third-party sink installed from npm', () => {
   it('refuses a plugin whose API range excludes this core (PLUGIN_API_MISMATCH, both versions named)', async () => {
     const r = await k8stream(project, ['run', '-c', 'future.k8streamrc']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('[PLUGIN_API_MISMATCH] k8stream-sink-future@0.1.0 needs sink plugin API ^2.0.0, but this k8stream implements plugin API 1.1.0');
+    expect(r.stderr).toContain('[PLUGIN_API_MISMATCH] k8stream-sink-future@0.1.0 needs sink plugin API ^2.0.0, but this k8stream implements plugin API 1.2.0');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(project, 'future.jsonl'))).toBe(false);
   });

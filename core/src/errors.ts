@@ -72,6 +72,15 @@ export type ErrorCode =
   | 'STATE_UNAVAILABLE'
   /** This replica lost the leader Lease while streaming; it stopped so the new leader can take over. */
   | 'LEADERSHIP_LOST'
+  // forensics (query, timeline, report)
+  /** A command-line argument of `query`, `timeline` or `report` is invalid: a time that does not parse, a window that ends before it starts or spans more than a year, a malformed `--service`. The message names the argument. */
+  | 'ARGUMENT_INVALID'
+  /** The archive named by `--archive` or `--sink` cannot be opened: no such directory, bucket or prefix, a sink whose plugin cannot read back, access denied. */
+  | 'ARCHIVE_UNAVAILABLE'
+  /** Listing or reading the archive failed part-way (network, permissions) and the answer would be partial; nothing is printed. */
+  | 'ARCHIVE_READ_FAILED'
+  /** The SQL given to `k8stream query` failed (syntax, unknown column); the message is DuckDB's. */
+  | 'QUERY_FAILED'
   // generic
   /** A bug or an unexpected state inside k8stream (e.g. encoding a batch failed); please report it. */
   | 'INTERNAL';

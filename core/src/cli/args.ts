@@ -22,6 +22,9 @@ Usage:
   k8stream validate [options]  load the config, resolve plugins, print a summary or every error
   k8stream transform ...       write and try WebAssembly transforms (new, test, bench)
   k8stream plugins ...         install sink plugins from npm and list resolved ones (add, list)
+  k8stream query "SQL"         SQL over the archive's records in a time window (view \`events\`)
+  k8stream timeline ...        what happened to a service, workload or node, in time order
+  k8stream report ...          the same as one self-contained HTML incident report
   k8stream help | --help       this help
   k8stream version | --version print the version
 

@@ -86,12 +86,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 type CommandGroup = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 /**
- * The `transform` and `plugins` command groups, loaded only when one of them runs: `run` never
- * needs their code (scaffolding, the transform bench, plugin installs).
+ * The `transform`, `plugins` and forensics (`query`, `timeline`, `report`) command groups, loaded
+ * only when one of them runs: `run` never needs their code (scaffolding, the transform bench,
+ * plugin installs, DuckDB).
  */
 function commandGroup(name: string | undefined): Promise<CommandGroup> | null {
   if (name === 'transform') return import('./transform-commands.js').then((m) => m.transformCommand);
   if (name === 'plugins') return import('./plugins-commands.js').then((m) => m.pluginsCommand);
+  if (name === 'query') return import('./query-command.js').then((m) => m.queryCommand);
+  if (name === 'timeline') return import('./timeline-commands.js').then((m) => m.timelineCommand);
+  if (name === 'report') return import('./timeline-commands.js').then((m) => m.reportCommand);
   return null;
 }
 

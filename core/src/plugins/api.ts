@@ -7,7 +7,7 @@ import type { EventRecord } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
 
 /** Semver version of the plugin API this core implements. Plugins declare a range. */
-export const PLUGIN_API_VERSION = '1.1.0';
+export const PLUGIN_API_VERSION = '1.2.0';
 
 export type Format = 'ndjson' | 'json';
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -103,6 +103,50 @@ export interface SinkDefinition<C = unknown> {
    */
   validate(raw: unknown): C;
   create(config: C, ctx: SinkContext): SinkInstance | Promise<SinkInstance>;
+  /**
+   * Optional: read back what this sink wrote, for `k8stream query`, `timeline` and `report`.
+   * Gets the same validated config as `create` (same credentials chain, endpoint, key template).
+   * A sink without it cannot be named by `--sink`.
+   */
+  archive?(config: C, ctx: SinkContext): ArchiveReader | Promise<ArchiveReader>;
+}
+
+/** One stored batch object (a file, an S3 or GCS object). */
+export interface ArchiveObject {
+  /** The key relative to the archive root (`/`-separated): what the sink's key template rendered. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+}
+
+/** One page of a listing: objects directly matched, and (with a delimiter) the common prefixes below `prefix`. */
+export interface ArchiveListing {
+  objects: ArchiveObject[];
+  /** With `delimiter: '/'`: the next-level "directories" (`cluster=a/`), each ending in the delimiter. */
+  prefixes: string[];
+}
+
+/**
+ * Read access to what a sink wrote. Keys are relative to the archive root (the file sink's `dir`,
+ * the bucket plus nothing: the S3/GCS sinks' `{prefix}` is part of their template, and
+ * `templateValues.prefix` gives its value).
+ */
+export interface ArchiveReader {
+  /** The key template batches were written under (the sink's `key` / `path`). */
+  template: string;
+  /** Values of the template's sink-specific placeholders (`{ prefix: 'events' }`). */
+  templateValues: Readonly<Record<string, string>>;
+  /**
+   * Lists keys starting with `prefix` (`''` = everything), all pages, in key order. With
+   * `delimiter: '/'`, keys below the next `/` are folded into `prefixes`, like S3's ListObjectsV2.
+   * Throws a K8streamError (`ARCHIVE_UNAVAILABLE` when the root does not exist or access is denied).
+   */
+  list(prefix: string, options?: { delimiter?: '/'; signal?: AbortSignal }): Promise<ArchiveListing>;
+  /** The object's stored bytes (still compressed, as written). Throws `ARCHIVE_READ_FAILED` naming the key. */
+  read(key: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  /** Where it reads from, for messages (`/abs/out`, `s3://bucket/prefix`). Never includes secrets. */
+  describe(): string;
+  close?(): Promise<void>;
 }
 
 /** Identity helper that gives sink authors type checking; marks the object as a k8stream sink. */
