@@ -18,4 +18,16 @@ export { kubeconfigText, type KubeconfigOptions } from './kubeconfig.js';
 export { tlsMaterial, type TlsMaterial } from './tls.js';
 export { encodeContinue, decodeContinue } from './list.js';
 export { createClusterSimulation, type ClusterSimulation, type SimulationOptions, type SimulatedPod, type WorkloadRef, type TickResult, type RunOptions } from './simulate.js';
+export {
+  createIncidentStory,
+  laneKey,
+  STORY_START,
+  type IncidentStory,
+  type StoryOptions,
+  type StoryWrite,
+  type StoryThread,
+  type ExpectedStory,
+  type ExpectedLane,
+  type ExpectedFold,
+} from './story.js';
 export { Rng } from './rng.js';
