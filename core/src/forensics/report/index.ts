@@ -1,0 +1,2 @@
+/** The `report` command's page: one self-contained HTML file for a timeline. */
+export { renderReport } from './render.js';
