@@ -1,0 +1,61 @@
+/**
+ * `buildTimeline`: from a subject to the TimelineData the text output and the HTML report
+ * draw — the subject's records (select.ts), grouped into lanes (structure.ts, lanes.ts),
+ * folded (fold.ts), with the window's watch gaps.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Gap, ReadStats, Subject, TimeWindow, TimelineData } from '../types.js';
+import { fold, topReasons } from './fold.js';
+import { iso, layOut } from './lanes.js';
+import { objectRows, podRows, watchGaps } from './select.js';
+import { objectQuery, structureOf } from './structure.js';
+import { subjectTitle } from './subject.js';
+
+/** What buildTimeline reads: the engine's `events` view and its read counts (an EventsDb). */
+export interface TimelineDb {
+  connection: DuckDBConnection;
+  stats: ReadStats;
+}
+
+/** Where the records came from, for the header and the "nothing found" message. */
+export interface TimelineMeta {
+  window: TimeWindow;
+  /** The archive as the session describes it (`/abs/out`, `s3://bucket/prefix`). */
+  archive: string;
+  clusters: string[];
+  /** Partitions listed. */
+  partitions: string[];
+  /** What the archive part listed and fetched. */
+  fetched: { objectsListed: number; objectsFetched: number; bytesFetched: number };
+  /** The subject as written on the command line; @default subjectTitle(subject) */
+  title?: string;
+  /** @default new Date() */
+  now?: Date;
+}
+
+export async function buildTimeline(db: TimelineDb, subject: Subject, meta: TimelineMeta): Promise<TimelineData> {
+  const pods = await podRows(db.connection, subject);
+  const structure = structureOf(subject, pods);
+  const objects = await objectRows(db.connection, objectQuery(structure));
+  const { lanes, events } = layOut(structure, [...pods, ...objects]);
+  const markers = await watchGaps(db.connection);
+  const gaps: Gap[] = markers.map((m) => ({ from: iso(m.previousMs ?? meta.window.fromMs), to: iso(m.timeMs), message: m.message }));
+  return {
+    subject,
+    title: meta.title ?? subjectTitle(subject),
+    window: { from: iso(meta.window.fromMs), to: iso(meta.window.toMs) },
+    archive: meta.archive,
+    clusters: meta.clusters,
+    lanes,
+    events,
+    folded: fold(
+      events,
+      lanes.map((l) => l.key),
+    ),
+    gaps,
+    topReasons: topReasons(events),
+    warnings: events.filter((e) => e.type === 'Warning').length,
+    stats: { ...db.stats, partitions: meta.partitions, ...meta.fetched },
+    generatedAt: (meta.now ?? new Date()).toISOString(),
+  };
+}
