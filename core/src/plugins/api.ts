@@ -146,6 +146,11 @@ export interface ArchiveReader {
   read(key: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
   /** Where it reads from, for messages (`/abs/out`, `s3://bucket/prefix`). Never includes secrets. */
   describe(): string;
+  /**
+   * Optional, for archives on local disk (the file sink): the absolute path of the object, so it
+   * is read in place instead of copied. Undefined for a key that has no local file.
+   */
+  localPath?(key: string): string | undefined;
   close?(): Promise<void>;
 }
 

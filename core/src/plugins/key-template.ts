@@ -170,3 +170,10 @@ export function keyTemplateSchema(defaultTemplate: string, extraKeys: readonly s
       for (const problem of validateKeyTemplate(template, extraKeys)) ctx.issue(problem);
     });
 }
+
+/**
+ * The template parser and the value sanitisers, for readers that invert a template (the
+ * forensics commands compute partition prefixes and match keys with the same rules).
+ */
+export { parse as parseKeyTemplate, sanitizeSegment as sanitizeKeySegment, sanitizeMultiSegment as sanitizeKeyPath };
+export type { Part as KeyTemplatePart };

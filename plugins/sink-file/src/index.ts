@@ -14,6 +14,8 @@ import { createFileSink } from './sink.js';
 
 export { createFileSink, checkWritable, batchFilePath, PERMANENT_FS_ERRORS } from './sink.js';
 export type { FileSinkOptions } from './sink.js';
+export { fileArchiveReader } from './archive.js';
+export type { FileArchiveOptions } from './archive.js';
 export { DEFAULT_PATH_TEMPLATE, fileSinkConfigSchema, validateFileSinkConfig } from './config.js';
 export type { FileSinkConfig } from './config.js';
 export { ensureDirectory, fsyncDirectory, isTempFile, nodeFs, writeFileAtomic, TEMP_MARKER } from './atomic-write.js';

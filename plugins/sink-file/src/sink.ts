@@ -5,6 +5,7 @@ import { K8streamError, PermanentError, createClosedGuard, defineSink, errorMess
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
 import { ensureDirectory, nodeFs, writeFileAtomic } from './atomic-write.js';
 import type { AtomicFs } from './atomic-write.js';
+import { fileArchiveReader } from './archive.js';
 import { validateFileSinkConfig } from './config.js';
 import type { FileSinkConfig } from './config.js';
 
@@ -109,7 +110,7 @@ export function createFileSink(options: FileSinkOptions = {}): SinkDefinition<Fi
   const fs = options.fs ?? nodeFs;
   return defineSink<FileSinkConfig>({
     name: 'file',
-    apiVersion: '^1.0.0',
+    apiVersion: '^1.2.0',
     defaults: { encoding: { format: 'ndjson', compression: 'gzip' } },
     validate: validateFileSinkConfig,
     async create(config, ctx) {
@@ -117,5 +118,6 @@ export function createFileSink(options: FileSinkOptions = {}): SinkDefinition<Fi
       await checkWritable(root, ctx.name, fs);
       return createInstance(config, ctx, fs);
     },
+    archive: (config, ctx) => fileArchiveReader(path.resolve(ctx.configDir, config.dir), config.path, { sink: ctx.name }),
   });
 }
