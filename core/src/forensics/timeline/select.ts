@@ -160,3 +160,32 @@ function toRow(r: Record<string, unknown>): TimelineRow {
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * Names of the window like the subject's, for a timeline that found nothing (a typo, the wrong
+ * namespace): the same name in another namespace first, then by edit distance. At most 5,
+ * written as the option takes them (`shop/web`, `deployment/shop/web`, `node-1`).
+ */
+export async function similarNames(connection: DuckDBConnection, subject: Subject): Promise<string[]> {
+  const candidates =
+    subject.kind === 'service'
+      ? `SELECT s.namespace || '/' || s.name AS n FROM (SELECT unnest(enrichment.services) AS s FROM events)
+         UNION SELECT involvedObject.namespace || '/' || involvedObject.name FROM events WHERE involvedObject.kind = 'Service'`
+      : subject.kind === 'workload'
+        ? `SELECT involvedObject.namespace || '/' || involvedObject.name AS n FROM events WHERE involvedObject.kind = $kind
+           UNION SELECT involvedObject.namespace || '/' || enrichment.workload.name FROM events WHERE enrichment.workload.kind = $kind`
+        : `SELECT involvedObject.name AS n FROM events WHERE involvedObject.kind = 'Node'
+           UNION SELECT enrichment.node.name FROM events UNION SELECT "source".host FROM events`;
+  const target = subject.kind === 'node' ? subject.name : `${subject.namespace}/${subject.name}`;
+  const name = subject.name;
+  const reader = await connection.runAndReadAll(
+    `WITH names AS (${candidates})
+     SELECT n FROM names
+     WHERE n IS NOT NULL AND n <> '' AND n <> $target
+       AND (split_part(n, '/', 2) = $name OR levenshtein(n, $target) <= greatest(2, length($target) // 3) OR contains(n, $name))
+     ORDER BY split_part(n, '/', 2) = $name DESC, levenshtein(n, $target), n LIMIT 5`,
+    { target, name, ...(subject.kind === 'workload' ? { kind: subject.workloadKind } : {}) },
+  );
+  const prefix = subject.kind === 'workload' ? `${subject.workloadKind.toLowerCase()}/` : '';
+  return reader.getRowObjectsJson().map((r) => prefix + String(r['n']));
+}
