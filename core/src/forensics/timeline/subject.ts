@@ -39,18 +39,18 @@ export function parseSubject(args: SubjectArgs): Subject {
     throw new K8streamError('ARGUMENT_INVALID', `${given.map((k) => `--${k}`).join(' and ')} given: a timeline is about one subject`);
   }
   if (args.service !== undefined) {
-    const [namespace, name] = parts('--service', args.service, 'NS/NAME', 2);
+    const [namespace = '', name = ''] = parts('--service', args.service, 'NS/NAME', 2);
     return { kind: 'service', namespace, name };
   }
   if (args.workload !== undefined) {
-    const [kind, namespace, name] = parts('--workload', args.workload, 'KIND/NS/NAME', 3);
+    const [kind = '', namespace = '', name = ''] = parts('--workload', args.workload, 'KIND/NS/NAME', 3);
     const workloadKind = WORKLOAD_KINDS[kind.toLowerCase()];
     if (workloadKind === undefined) {
       throw new K8streamError('ARGUMENT_INVALID', `--workload "${args.workload}": unknown kind "${kind}" (expected one of: ${Object.keys(WORKLOAD_KINDS).join(', ')})`);
     }
     return { kind: 'workload', workloadKind, namespace, name };
   }
-  const [name] = parts('--node', args.node!, 'NAME', 1);
+  const [name = ''] = parts('--node', args.node!, 'NAME', 1);
   return { kind: 'node', name };
 }
 
