@@ -14,6 +14,8 @@ import { createGcsSink } from './sink.js';
 
 export { BATCH_ID_METADATA, batchObjectKey, createGcsSink, storageOptions } from './sink.js';
 export type { GcsSinkOptions } from './sink.js';
+export { gcsArchiveReader, gcsLocation } from './archive.js';
+export type { GcsArchiveOptions } from './archive.js';
 export { DEFAULT_KEY_TEMPLATE, DEFAULT_RESUMABLE_THRESHOLD, gcsSinkConfigSchema, validateGcsSinkConfig } from './config.js';
 export type { GcsSinkConfig } from './config.js';
 export { classifyGcsError, httpStatusOf } from './errors.js';

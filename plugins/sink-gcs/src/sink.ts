@@ -5,6 +5,7 @@ import { Storage } from '@google-cloud/storage';
 import type { StorageOptions } from '@google-cloud/storage';
 import { K8streamError, PermanentError, createClosedGuard, defineSink, renderKeyTemplate } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
+import { gcsArchiveReader } from './archive.js';
 import { validateGcsSinkConfig } from './config.js';
 import type { GcsSinkConfig } from './config.js';
 import { TOKEN_HINT, classifyGcsError, describeGcsError, httpStatusOf, isTokenEndpointError } from './errors.js';
@@ -149,12 +150,13 @@ export function createGcsSink(options: GcsSinkOptions = {}): SinkDefinition<GcsS
   const make = options.createStorage ?? ((o: StorageOptions) => new Storage(o));
   return defineSink<GcsSinkConfig>({
     name: 'gcs',
-    apiVersion: '^1.1.0',
+    apiVersion: '^1.2.0',
     defaults: { encoding: { format: 'ndjson', compression: 'gzip' } },
     validate: validateGcsSinkConfig,
     create(config, ctx) {
       const options = storageOptions(config, ctx.configDir);
       return createInstance(config, ctx, make(options), effectiveResumableThreshold(config, options));
     },
+    archive: (config, ctx) => gcsArchiveReader(config, make(storageOptions(config, ctx.configDir)), { sink: ctx.name }),
   });
 }

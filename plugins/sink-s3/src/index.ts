@@ -13,7 +13,9 @@
  */
 import { createS3Sink } from './sink.js';
 
-export { createS3Sink, clientConfigFor, healthcheckKey, objectKeyFor, HEALTHCHECK_OBJECT } from './sink.js';
+export { createS3Sink, clientConfigFor, healthcheckKey, objectKeyFor, s3ClientFor, s3Location, HEALTHCHECK_OBJECT } from './sink.js';
+export { s3ArchiveReader } from './archive.js';
+export type { S3ArchiveOptions } from './archive.js';
 export type { S3SinkOptions } from './sink.js';
 export { DEFAULT_KEY_TEMPLATE, STORAGE_CLASSES, s3SinkConfigSchema, validateS3SinkConfig } from './config.js';
 export type { S3SinkConfig, StorageClass } from './config.js';

@@ -4,6 +4,7 @@ import type { PutObjectCommandInput, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createClosedGuard, defineSink, renderKeyTemplate } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
+import { s3ArchiveReader } from './archive.js';
 import { validateS3SinkConfig } from './config.js';
 import type { S3SinkConfig } from './config.js';
 import { toHealthError, toSendError } from './errors.js';
@@ -30,6 +31,16 @@ export function clientConfigFor(config: S3SinkConfig): S3ClientConfig {
     forcePathStyle: config.forcePathStyle,
     maxAttempts: config.maxAttempts,
   };
+}
+
+/** The client for a config, the same for writing and for reading back: the config's settings, then the seams'. */
+export function s3ClientFor(config: S3SinkConfig, options: S3SinkOptions = {}): S3Client {
+  return new S3Client({ ...clientConfigFor(config), ...options.clientConfig });
+}
+
+/** Where a config writes, for messages: `s3://bucket/prefix`. */
+export function s3Location(config: S3SinkConfig): string {
+  return `s3://${config.bucket}${config.prefix ? `/${config.prefix.replace(/^\/+|\/+$/g, '')}` : ''}`;
 }
 
 /** The object key of a batch: the `key` template rendered with `{prefix}`. */
@@ -86,10 +97,9 @@ async function uploadMultipart(client: S3Client, config: S3SinkConfig, params: P
 }
 
 function createInstance(config: S3SinkConfig, ctx: SinkContext, options: S3SinkOptions): SinkInstance {
-  const extra = options.clientConfig ?? {};
-  const client = new S3Client({ ...clientConfigFor(config), ...extra });
-  const secrets = knownSecrets(extra);
-  const root = `s3://${config.bucket}${config.prefix ? `/${config.prefix.replace(/^\/+|\/+$/g, '')}` : ''}`;
+  const client = s3ClientFor(config, options);
+  const secrets = knownSecrets(options.clientConfig ?? {});
+  const root = s3Location(config);
   const guard = createClosedGuard('s3', ctx.name);
 
   return {
@@ -141,9 +151,11 @@ function createInstance(config: S3SinkConfig, ctx: SinkContext, options: S3SinkO
 export function createS3Sink(options: S3SinkOptions = {}): SinkDefinition<S3SinkConfig> {
   return defineSink<S3SinkConfig>({
     name: 's3',
-    apiVersion: '^1.1.0',
+    apiVersion: '^1.2.0',
     defaults: { encoding: { format: 'ndjson', compression: 'gzip' } },
     validate: validateS3SinkConfig,
     create: (config, ctx) => createInstance(config, ctx, options),
+    archive: (config, ctx) =>
+      s3ArchiveReader(config, s3ClientFor(config, options), { sink: ctx.name, secrets: knownSecrets(options.clientConfig ?? {}), location: s3Location(config) }),
   });
 }
