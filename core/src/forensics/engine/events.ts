@@ -40,10 +40,11 @@ export interface OpenEventsOptions {
 /** Opens an in-memory DuckDB (time zone UTC) with `events` over `staged`'s files, restricted to `window`. */
 export async function openEvents(staged: StagedArchive, window: TimeWindow, options: OpenEventsOptions = {}): Promise<EventsDb> {
   const threads = options.threads ?? availableParallelism();
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads), TimeZone: 'UTC' });
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
   let connection: DuckDBConnection | undefined;
   try {
     connection = await instance.connect();
+    await useUtc(connection);
     const read = await countRecords(connection, staged.files, window);
     await connection.run(`CREATE VIEW events AS ${eventsQuery(read.files, window, read.duplicates > 0)}`);
     const stats: ReadStats = {
@@ -67,6 +68,18 @@ export async function openEvents(staged: StagedArchive, window: TimeWindow, opti
     connection?.closeSync();
     instance.closeSync();
     throw err;
+  }
+}
+
+/**
+ * Session time zone UTC. Time zones are DuckDB's ICU extension; where it is not built in (the
+ * Node bindings load no extension offline), TIMESTAMPTZ values already read and print as UTC.
+ */
+async function useUtc(connection: DuckDBConnection): Promise<void> {
+  try {
+    await connection.run("SET TimeZone = 'UTC'");
+  } catch {
+    // no ICU: UTC is the only zone
   }
 }
 
