@@ -45,18 +45,29 @@ function main() {
   }
   function laneName(l) { return (l.kind ? l.kind + ' ' : '') + l.name; }
 
+  // A group is headed by its own lane (the workload, the service) when it has one, else by a caption.
+  function headOf(g) {
+    for (var k = 0; k < g.lanes.length; k++) {
+      var l = LANES[g.lanes[k]];
+      if (l.key === g.key || (g.key === 'service' && l.role === 'service')) return g.lanes[k];
+    }
+    return -1;
+  }
   var rows = [], y = 0, laneY = [], laneOrdinal = [];
   groups.forEach(function (g) {
-    rows.push({ group: g, y: y, h: GROUP_H });
-    y += GROUP_H;
-    var hasOwner = g.lanes.some(function (i) { return LANES[i].role === 'owner'; });
-    g.lanes.forEach(function (i, n) {
-      var role = LANES[i].role;
-      rows.push({ lane: i, y: y, h: LANE_H, indent: role === 'owner' ? 1 : role === 'pod' ? (hasOwner ? 2 : 1) : 0 });
+    var head = headOf(g), n = 0;
+    var place = function (i) {
+      rows.push({ lane: i, head: i === head, y: y, h: LANE_H, indent: i === head || head < 0 ? 0 : 1 });
       laneY[i] = y;
-      laneOrdinal[i] = n;
+      laneOrdinal[i] = n++;
       y += LANE_H;
-    });
+    };
+    if (head >= 0) place(head);
+    else {
+      rows.push({ group: g, y: y, h: GROUP_H });
+      y += GROUP_H;
+    }
+    g.lanes.forEach(function (i) { if (i !== head) place(i); });
   });
   var plotH = Math.max(y, 1);
 
@@ -95,7 +106,7 @@ function main() {
       d.title = groupLabel(r.group);
     } else {
       var l = LANES[r.lane];
-      d = el('div', 'lane');
+      d = el('div', r.head ? 'lane head' : 'lane');
       d.style.paddingLeft = 8 + r.indent * 14 + 'px';
       d.title = l.key + ' (' + laneEvents[r.lane].length + ' records): click to list them';
       d.dataset.laneLabel = l.key;
@@ -140,7 +151,7 @@ function main() {
     axis.innerHTML = a.join('');
     var bands = [];
     rows.forEach(function (r) {
-      if (r.group) bands.push('<line class="grp-line" x1="0" x2="' + W + '" y1="' + (r.y + 0.5) + '" y2="' + (r.y + 0.5) + '"/>');
+      if (r.group || r.head) bands.push('<line class="grp-line" x1="0" x2="' + W + '" y1="' + (r.y + 0.5) + '" y2="' + (r.y + 0.5) + '"/>');
       else if (laneOrdinal[r.lane] % 2 === 1) bands.push('<rect class="band" x="0" y="' + r.y + '" width="' + W + '" height="' + r.h + '"/>');
     });
     p = bands.concat(p);

@@ -32,6 +32,7 @@ h2{font-size:14px;margin:0}
 .tl-labels .grp{font-weight:600;font-size:12px;display:flex;align-items:flex-end;padding:0 8px 2px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;border-top:1px solid var(--line)}
 .tl-labels .lane{display:flex;align-items:center;gap:6px;padding:0 8px;white-space:nowrap;overflow:hidden;cursor:pointer}
 .tl-labels .lane:hover{background:var(--hover)}
+.tl-labels .lane.head{border-top:1px solid var(--line);font-weight:600}
 .tl-labels .lane .kind{color:var(--muted);font-size:11px;flex:none}
 .tl-labels .lane .name{overflow:hidden;text-overflow:ellipsis}
 .tl-labels .lane .n{margin-left:auto;color:var(--muted);font-size:11px;flex:none}

@@ -35,9 +35,8 @@ function header(data: TimelineData, warnings: number): string {
   if (s.duplicates > 0) items.push(meta('Duplicates dropped', formatCount(s.duplicates)));
   if (s.foreignRecords > 0) items.push(meta('Foreign records', formatCount(s.foreignRecords)));
   if (data.gaps.length > 0) items.push(meta('Gaps', formatCount(data.gaps.length), ' class="meta-problem"'));
-  items.push(meta('Generated', `${escapeHtml(formatTime(data.generatedAt))} UTC`));
   return `<header class="head">
-<p class="kicker">k8stream incident report</p>
+<p class="kicker">k8stream incident report · generated <span id="generated-at">${escapeHtml(formatTime(data.generatedAt))} UTC</span></p>
 <h1>${escapeHtml(data.title)}</h1>
 <dl class="meta">${items.join('')}</dl>
 ${skipped(data)}</header>`;
