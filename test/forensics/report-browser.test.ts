@@ -125,6 +125,10 @@ describe('the report page in headless Chromium', () => {
       await page.selectOption('#lane-filter', { label: 'Node node-b (3)' });
       expect(await rowsAfterChange(page, String(foldedWarnings))).toBe(data.folded.filter((f) => f.lane === 'Node/node-b').length);
       expect(await rows.locator('.c-reason').allTextContents()).toEqual(['NodeNotReady', 'SystemOOM', 'NodeReady']);
+      // A click on a lane's label lists that lane.
+      await page.click('[data-lane-label="Pod/shop/web-6f7c9d-p9l4m"]');
+      expect(await rowsAfterChange(page, '3')).toBe(data.folded.filter((f) => f.lane === 'Pod/shop/web-6f7c9d-p9l4m').length);
+      expect(await rows.locator('.c-object').allTextContents()).toEqual(['Pod web-6f7c9d-p9l4m', 'Pod web-6f7c9d-p9l4m']);
 
       // Not blank: the page's colours, and the Warning red of the crash loop's marks.
       const shot = pixelStats(await page.screenshot(), ['#d1242f', '#3b82c4']);
@@ -147,6 +151,21 @@ describe('the report page in headless Chromium', () => {
       const [r, g, b] = [1, 3, 5].map((i) => parseInt(shot.background.slice(i, i + 2), 16));
       expect(r! + g! + b!).toBeLessThan(3 * 64);
       expect(shot.distinctColours).toBeGreaterThan(50);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('renders a window without events', async () => {
+    const data = storyTimeline();
+    Object.assign(data, { lanes: [], events: [], folded: [], gaps: [], topReasons: [], warnings: 0 });
+    const { page, context, problems } = await openReport(data, 'empty');
+    try {
+      expect(await page.locator('[data-lane]').count()).toBe(0);
+      expect(await page.textContent('.timeline')).toContain('No events in this window.');
+      expect(await page.getAttribute('#event-list', 'data-rows')).toBe('0');
+      expect(await page.textContent('#warning-count')).toBe('0');
       expect(problems).toEqual([]);
     } finally {
       await context.close();

@@ -96,6 +96,10 @@ function main() {
 
   // ---- lane labels (HTML, so long names get an ellipsis)
   var labels = $('tl-labels');
+  if (!LANES.length) {
+    $('tl').hidden = true;
+    $('tl').after(el('p', 'empty', 'No events in this window.'));
+  }
   var corner = el('div', 'corner', 'UTC');
   corner.style.height = AXIS_H + 'px';
   labels.appendChild(corner);
@@ -157,7 +161,7 @@ function main() {
     p = bands.concat(p);
     GAPS.forEach(function (g, i) {
       var x0 = xOf(g.from), w = Math.max(3, xOf(g.to) - x0);
-      p.push('<rect class="gap" data-gap="' + i + '" x="' + x0.toFixed(1) + '" y="0" width="' + w.toFixed(1) + '" height="' + plotH + '"><title>' + esc(g.message) + '</title></rect>');
+      p.push('<rect class="gap" data-gap="' + i + '" x="' + x0.toFixed(1) + '" y="0" width="' + w.toFixed(1) + '" height="' + plotH + '"/>');
     });
     LANES.forEach(function (l, i) {
       var top = laneY[i] + 4, h = LANE_H - 8, d = { normal: [], other: [], warning: [] };
@@ -305,6 +309,7 @@ function main() {
   }
   function cursor(e) {
     var line = $('tl-cursor'), x = (xOf(e.first) + xOf(e.last)) / 2;
+    if (!line) return;
     line.setAttribute('x1', String(x));
     line.setAttribute('x2', String(x));
     line.setAttribute('visibility', 'visible');

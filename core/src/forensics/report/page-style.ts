@@ -6,6 +6,7 @@ font:13px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--panel:#151b23;--fg:#e6edf3;--muted:#9198a1;--line:#30363d;--band:#1a212b;--hover:#1f2a3a;
 --normal:#4c9be8;--warning:#f85149;--other:#a371f7;--gap:rgba(210,153,34,.16);--gap-edge:rgba(210,153,34,.6)}}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;background:var(--bg);color:var(--fg)}
 main{padding:14px 18px 24px;max-width:1800px;margin:0 auto}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
@@ -23,6 +24,7 @@ h2{font-size:14px;margin:0}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:6px;margin-top:12px;padding:10px 12px}
 .panel-head{display:flex;align-items:baseline;gap:14px;margin-bottom:8px;flex-wrap:wrap}
 .legend{color:var(--muted);font-size:12px}
+.hint{color:var(--muted);font-size:11px;margin-left:auto}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px;vertical-align:-1px}
 .k-normal{background:var(--normal)}.k-warning{background:var(--warning)}.k-other{background:var(--other)}
 .k-gap{background:var(--gap);border:1px dashed var(--gap-edge)}
