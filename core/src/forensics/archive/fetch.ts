@@ -29,6 +29,8 @@ export interface FetchOptions {
   /** Wait before the second try; doubled for each further one. @default 200 */
   retryDelayMs?: number;
   signal?: AbortSignal | undefined;
+  /** Where the temporary directory is created. @default os.tmpdir() */
+  tmpDir?: string;
   /** After each object: how many are done and the bytes staged so far. */
   onProgress?: (fetched: number, bytes: number) => void;
 }
@@ -89,7 +91,7 @@ async function inPlace(reader: ArchiveReader, candidates: readonly Candidate[], 
 
 /** Remote objects, downloaded into a temporary directory. */
 async function downloaded(reader: ArchiveReader, candidates: readonly Candidate[], options: FetchOptions): Promise<Fetched> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'k8stream-archive-'));
+  const dir = await mkdtemp(path.join(options.tmpDir ?? os.tmpdir(), 'k8stream-archive-'));
   const dispose = () => rm(dir, { recursive: true, force: true });
   const retry = { attempts: options.attempts ?? 3, retryDelayMs: options.retryDelayMs ?? 200, signal: options.signal };
   const skipped: SkippedObject[] = [];
@@ -99,6 +101,7 @@ async function downloaded(reader: ArchiveReader, candidates: readonly Candidate[
     const staged = await mapLimit(candidates, options.concurrency ?? 8, async (c, i): Promise<StagedFile | null> => {
       let body: Uint8Array;
       try {
+        if (options.signal?.aborted) throw aborted(options.signal);
         body = await readWithRetries(reader, c.key, retry);
       } catch (err) {
         if (options.signal?.aborted) throw aborted(options.signal);
@@ -106,6 +109,7 @@ async function downloaded(reader: ArchiveReader, candidates: readonly Candidate[
         options.onProgress?.(++done, bytes);
         return null;
       }
+      if (options.signal?.aborted) throw aborted(options.signal);
       const file = path.join(dir, `${String(i).padStart(6, '0')}-${path.posix.basename(c.key)}`);
       try {
         await writeFile(file, body);

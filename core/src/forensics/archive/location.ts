@@ -59,7 +59,7 @@ export function parseArchiveLocation(location: string, cwd: string, options: Loc
   }
   if (s3Only.length > 0) {
     const flags = s3Only.map((k) => (k === 'region' ? '--region' : '--force-path-style')).join(', ');
-    throw new K8streamError('ARGUMENT_INVALID', `${flags} only apply to --archive s3://…, not to ${location}`, { path: '--archive' });
+    throw new K8streamError('ARGUMENT_INVALID', `${flags} ${s3Only.length === 1 ? 'only applies' : 'only apply'} to --archive s3://…, not to ${location}`, { path: '--archive' });
   }
   if (location.startsWith('gs://')) {
     const { bucket, prefix } = bucketAndPrefix(location, 'gs://');

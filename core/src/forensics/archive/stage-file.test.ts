@@ -118,6 +118,16 @@ describe('stageArchive: a file-sink directory (--archive DIR)', () => {
     });
   });
 
+  it('checks the time fields of every key when the prefix cannot prune (a {sink} level before the time)', async () => {
+    const template = '{sink}/{yyyy}/{MM}/{dd}/{HH}/{batchId}{ext}';
+    const batches = [await batchAt('2026-12-08T08:30:00Z'), await batchAt('2026-12-08T09:30:00Z'), await batchAt('2026-12-08T11:30:00Z'), await batchAt('2026-12-08T12:00:00Z')];
+    await write('bysink', batches, template);
+    const staged = await stageArchive(base({ archive: 'bysink', layout: template }));
+    expect(staged.partitions).toEqual(['']);
+    expect(staged.stats.objectsListed).toBe(4);
+    expect(staged.files.map((f) => f.key)).toEqual(batches.slice(1, 3).map((b) => `archive/2026/12/08/${b.minTimestamp!.slice(11, 13)}/${b.id}.ndjson.gz`));
+  });
+
   it('answers an empty window with the partitions it looked at', async () => {
     await sixHours();
     const staged = await stageArchive(base({ archive: 'out', cluster: 'demo', window: window('2026-12-09T10:00:00Z', '2026-12-09T11:00:00Z') }));
@@ -137,7 +147,7 @@ describe('stageArchive: a file-sink directory (--archive DIR)', () => {
     await expect(stageArchive(base({ archive: 'out', window: { fromMs: 10, toMs: 10 } }))).rejects.toMatchObject({ code: 'ARGUMENT_INVALID' });
     await expect(stageArchive(base({ archive: 'out', region: 'eu-west-1' }))).rejects.toMatchObject({
       code: 'ARGUMENT_INVALID',
-      message: '--region only apply to --archive s3://…, not to out',
+      message: '--region only applies to --archive s3://…, not to out',
     });
     await expect(stageArchive(base({ archive: 'out', sink: 'archive' }))).rejects.toMatchObject({
       code: 'ARGUMENT_INVALID',
