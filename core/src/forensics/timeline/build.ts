@@ -7,8 +7,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Gap, ReadStats, Subject, TimeWindow, TimelineData } from '../types.js';
 import { fold, topReasons } from './fold.js';
 import { iso, layOut } from './lanes.js';
-import { objectRows, podRows, watchGaps } from './select.js';
+import { objectRows, podRows, podSummaries, stageRows, watchGaps } from './select.js';
+import type { MarkerRow, TimelineRow } from './select.js';
 import { objectQuery, structureOf } from './structure.js';
+import type { Structure } from './structure.js';
 import { subjectTitle } from './subject.js';
 
 /** What buildTimeline reads: the engine's `events` view and its read counts (an EventsDb). */
@@ -34,11 +36,20 @@ export interface TimelineMeta {
 }
 
 export async function buildTimeline(db: TimelineDb, subject: Subject, meta: TimelineMeta): Promise<TimelineData> {
-  const pods = await podRows(db.connection, subject);
-  const structure = structureOf(subject, pods);
-  const objects = await objectRows(db.connection, objectQuery(structure));
+  const rows = await stageRows(db.connection, subject);
+  let pods: TimelineRow[];
+  let objects: TimelineRow[];
+  let markers: MarkerRow[];
+  let structure: Structure;
+  try {
+    structure = structureOf(subject, await podSummaries(rows));
+    pods = await podRows(rows);
+    objects = await objectRows(rows, objectQuery(structure));
+    markers = await watchGaps(rows);
+  } finally {
+    await rows.drop();
+  }
   const { lanes, events } = layOut(structure, [...pods, ...objects]);
-  const markers = await watchGaps(db.connection);
   const gaps: Gap[] = markers.map((m) => ({ from: iso(m.previousMs ?? meta.window.fromMs), to: iso(m.timeMs), message: m.message }));
   return {
     subject,

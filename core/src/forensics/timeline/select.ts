@@ -1,13 +1,15 @@
 /**
- * The SQL side of a timeline: the records about the subject, read from the DuckDB view `events`
- * (the window's `k8stream.event/v1` records, deduplicated, with `time`) in three queries, each
- * one pass over `events` plus a small join:
+ * The SQL side of a timeline. `events` is a view over the archive's batch files: every query of
+ * it reads them all again, so the subject's candidate records are read once into a temporary
+ * table (`stageRows`: the subject's namespace, every Node record and the WatchGap markers — for a
+ * node, the pods that ran on it), and the rest runs on that table:
  *
- *   1. `podRows`: every record of the pods behind the subject (a service's pods, a workload's
- *      pods, the pods that ran on a node);
- *   2. `objectRows`: records of the other objects the pods lead to (owners, workloads, nodes,
- *      the Service with its Endpoints/EndpointSlices);
- *   3. `watchGaps`: every `WatchGap` marker of the window with the latest record before it.
+ *   - `podRows`: every record of the pods behind the subject (a service's pods, a workload's
+ *     pods, the pods that ran on a node);
+ *   - `objectRows`: records of the other objects the pods lead to (owners, workloads, nodes, the
+ *     Service with its Endpoints/EndpointSlices);
+ *   - `watchGaps`: the WatchGap markers, with the latest record of the window before each (one
+ *     more read of `events`, of its timestamps only, and only when there are markers).
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Subject } from '../types.js';
@@ -15,7 +17,6 @@ import type { Subject } from '../types.js';
 /** One record as the timeline needs it. Times are milliseconds since the epoch. */
 export interface TimelineRow {
   id: string;
-  uid: string;
   /** `time`: lastTimestamp, else eventTime, else firstTimestamp. */
   timeMs: number;
   /** firstTimestamp, else eventTime, else `time`. */
@@ -28,12 +29,28 @@ export interface TimelineRow {
   kind: string;
   namespace: string;
   name: string;
-  /** `enrichment.workload` (kind and name; same namespace as the object), or null. */
-  workload: { kind: string; name: string } | null;
+  /** `enrichment.workload` (same namespace as the object), or null. */
+  workload: OwnerName | null;
   /** `enrichment.owners`, from the direct owner up. */
-  owners: { kind: string; name: string }[];
-  /** The node: `enrichment.node.name`, else `source.host`; null when neither is set. */
-  node: string | null;
+  owners: OwnerName[];
+}
+
+/** An owner or workload, by kind and name (the namespace is the object's). */
+export interface OwnerName {
+  kind: string;
+  name: string;
+}
+
+/** What a pod's records say about it: its owner chain, its workload, the nodes it ran on. */
+export interface PodSummary {
+  namespace: string;
+  name: string;
+  /** The longest owner chain any of its records carries (the latest on a tie: an early lookup may have failed). */
+  chain: OwnerName[];
+  /** The latest workload its records name, or null. */
+  workload: OwnerName | null;
+  /** `enrichment.node.name`, else `source.host`, of its records. */
+  nodes: string[];
 }
 
 /** A `WatchGap` marker and the latest record strictly before it (null: none in the window). */
@@ -56,73 +73,127 @@ export interface ObjectQuery {
   slicesOf?: { namespace: string; name: string };
 }
 
-const COLUMNS = `id, uid, epoch_ms("time") AS t, epoch_ms(coalesce(firstTimestamp, eventTime, "time")) AS ft, "type", reason, message, "count",
-  involvedObject.kind AS okind, involvedObject.namespace AS ons, involvedObject.name AS oname,
-  enrichment.workload.kind AS wkind, enrichment.workload.name AS wname,
-  list_transform(enrichment.owners, lambda o: {'kind': o.kind, 'name': o.name}) AS owners,
-  coalesce(nullif(enrichment.node.name, ''), nullif("source".host, '')) AS node`;
+/** The staged candidate records of one timeline: a temporary table, dropped by `drop()`. */
+export interface StagedRows {
+  connection: DuckDBConnection;
+  table: string;
+  drop(): Promise<void>;
+}
 
-/** `Kind/namespace/name` of the involved object, in SQL. */
-const OBJECT_KEY = `involvedObject.kind || '/' || involvedObject.namespace || '/' || involvedObject.name`;
+let tables = 0;
 
 const IS_MARKER = `(reason = 'WatchGap' AND involvedObject.kind = 'K8stream')`;
+/** The node a record places its pod on: enrichment first, then the reporting kubelet's host. */
+const NODE_OF = `coalesce(nullif(enrichment.node.name, ''), nullif("source".host, ''))`;
 
-/** Which pods a subject covers, as a predicate over Pod records (named parameters). */
-function podPredicate(subject: Subject): { where: string; params: Record<string, DuckDBValue> } {
+/**
+ * The columns kept, computed from the record's fields; owners and workload as `Kind/name` text
+ * (names and kinds hold no `/` or `,`). `hit`: a Pod record that puts its pod on the timeline.
+ */
+function stagedColumns(hit: string): string {
+  return `id, "time", epoch_ms("time")::DOUBLE AS t, epoch_ms(coalesce(firstTimestamp, eventTime, "time"))::DOUBLE AS ft, "type", reason, message, "count"::DOUBLE AS n,
+    involvedObject.kind AS okind, involvedObject.namespace AS ons, involvedObject.name AS oname,
+    enrichment.workload.kind || '/' || enrichment.workload.name AS w,
+    array_to_string(list_transform(enrichment.owners, lambda o: o.kind || '/' || o.name), ',') AS owners,
+    len(enrichment.owners) AS depth,
+    ${NODE_OF} AS node, ${IS_MARKER} AS marker, (involvedObject.kind = 'Pod' AND ${hit}) AS hit`;
+}
+
+/** What to keep of `events` for a subject (named parameters). */
+function candidates(subject: Subject): { hit: string; where: string; params: Record<string, DuckDBValue> } {
+  const around = `involvedObject.namespace = $ns OR involvedObject.kind = 'Node' OR ${IS_MARKER}`;
   switch (subject.kind) {
     case 'service':
       return {
-        where: `involvedObject.namespace = $ns AND len(list_filter(enrichment.services, lambda s: s.namespace = $ns AND s.name = $name)) > 0`,
+        hit: `coalesce(len(list_filter(enrichment.services, lambda s: s.namespace = $ns AND s.name = $name)) > 0, false)`,
+        where: around,
         params: { ns: subject.namespace, name: subject.name },
       };
     case 'workload':
       return {
-        where: `involvedObject.namespace = $ns AND ((enrichment.workload.kind = $kind AND enrichment.workload.name = $name)
-          OR len(list_filter(enrichment.owners, lambda o: o.kind = $kind AND o.name = $name)) > 0)`,
+        hit: `coalesce((enrichment.workload.kind = $kind AND enrichment.workload.name = $name)
+          OR len(list_filter(enrichment.owners, lambda o: o.kind = $kind AND o.name = $name)) > 0, false)`,
+        where: around,
         params: { ns: subject.namespace, kind: subject.workloadKind, name: subject.name },
       };
     case 'node':
-      return { where: `coalesce(nullif(enrichment.node.name, ''), nullif("source".host, '')) = $node`, params: { node: subject.name } };
+      // Two reads: which pods ran on the node, then all of their records.
+      return {
+        hit: 'true',
+        where: `(involvedObject.kind = 'Pod' AND involvedObject.namespace || '/' || involvedObject.name IN (
+            SELECT DISTINCT involvedObject.namespace || '/' || involvedObject.name FROM events WHERE involvedObject.kind = 'Pod' AND ${NODE_OF} = $node))
+          OR (involvedObject.kind = 'Node' AND involvedObject.name = $node) OR ${IS_MARKER}`,
+        params: { node: subject.name },
+      };
   }
 }
 
-/** Every record of the pods the subject covers (all of a pod's records, once one of them matches). */
-export async function podRows(connection: DuckDBConnection, subject: Subject): Promise<TimelineRow[]> {
-  const { where, params } = podPredicate(subject);
-  const sql = `WITH pods AS (SELECT DISTINCT involvedObject.namespace AS ns, involvedObject.name AS name FROM events WHERE involvedObject.kind = 'Pod' AND ${where})
-    SELECT ${COLUMNS} FROM events SEMI JOIN pods ON involvedObject.namespace = pods.ns AND involvedObject.name = pods.name
-    WHERE involvedObject.kind = 'Pod'`;
-  return rows(connection, sql, params);
+/** Reads the subject's candidate records of `events` into a temporary table. */
+export async function stageRows(connection: DuckDBConnection, subject: Subject): Promise<StagedRows> {
+  const table = `timeline_rows_${++tables}`;
+  const { hit, where, params } = candidates(subject);
+  await connection.run(`CREATE TEMP TABLE ${table} AS SELECT ${stagedColumns(hit)} FROM events WHERE ${where}`, params);
+  return { connection, table, drop: async () => void (await connection.run(`DROP TABLE IF EXISTS ${table}`)) };
+}
+
+const ROW_COLUMNS = 'id, t, ft, "type", reason, message, n, okind, ons, oname, w, owners';
+
+/** The pods the subject covers, each summed up from all of its records. */
+export async function podSummaries(rows: StagedRows): Promise<PodSummary[]> {
+  const reader = await rows.connection.runAndReadAll(
+    `SELECT ons, oname, arg_max(owners, (depth, t)) AS chain, arg_max(w, t) FILTER (WHERE w IS NOT NULL) AS w, list(DISTINCT node) FILTER (WHERE node IS NOT NULL) AS nodes
+     FROM ${rows.table} SEMI JOIN (SELECT DISTINCT ons AS pns, oname AS pname FROM ${rows.table} WHERE hit) ON ons = pns AND oname = pname
+     WHERE okind = 'Pod' GROUP BY ons, oname ORDER BY ons, oname`,
+  );
+  return reader.getRowObjectsJson().map((r) => ({
+    namespace: String(r['ons']),
+    name: String(r['oname']),
+    chain: ownerList(r['chain']),
+    workload: ownerName(r['w']),
+    nodes: Array.isArray(r['nodes']) ? (r['nodes'] as unknown[]).map(String).sort() : [],
+  }));
+}
+
+/** Every record of the pods the subject covers (all of a pod's records, once one of them puts it there). */
+export async function podRows(rows: StagedRows): Promise<TimelineRow[]> {
+  return read(
+    rows.connection,
+    `SELECT ${ROW_COLUMNS} FROM ${rows.table} SEMI JOIN (SELECT DISTINCT ons AS pns, oname AS pname FROM ${rows.table} WHERE hit) ON ons = pns AND oname = pname
+     WHERE okind = 'Pod'`,
+    {},
+  );
 }
 
 /** Records of the objects named by `query` (never Pods, never WatchGap markers). */
-export async function objectRows(connection: DuckDBConnection, query: ObjectQuery): Promise<TimelineRow[]> {
+export async function objectRows(rows: StagedRows, query: ObjectQuery): Promise<TimelineRow[]> {
   // Lists travel as JSON text: an empty JS list has no DuckDB item type to bind.
-  const keys = (values: string[]) => JSON.stringify(values);
+  const list = (name: string) => `from_json($${name}, '["VARCHAR"]')`;
   const clauses = [
-    `(involvedObject.kind <> 'Node' AND list_contains(from_json($objects, '["VARCHAR"]'), ${OBJECT_KEY}))`,
-    `(involvedObject.kind = 'Node' AND list_contains(from_json($nodes, '["VARCHAR"]'), involvedObject.name))`,
-    `(involvedObject.kind <> 'Node' AND len(from_json($under, '["VARCHAR"]')) > 0 AND (
-       list_contains(from_json($under, '["VARCHAR"]'), enrichment.workload.kind || '/' || involvedObject.namespace || '/' || enrichment.workload.name)
-       OR list_has_any(from_json($under, '["VARCHAR"]'), list_transform(enrichment.owners, lambda o: o.kind || '/' || involvedObject.namespace || '/' || o.name))))`,
+    `(okind <> 'Node' AND list_contains(${list('objects')}, okind || '/' || ons || '/' || oname))`,
+    `(okind = 'Node' AND list_contains(${list('nodes')}, oname))`,
+    // `Kind/name` → `Kind/namespace/name`: the first slash only (regexp_replace without 'g').
+    `(okind <> 'Node' AND (list_contains(${list('under')}, regexp_replace(w, '/', '/' || ons || '/'))
+       OR list_has_any(${list('under')}, list_transform(string_split(owners, ','), lambda o: regexp_replace(o, '/', '/' || ons || '/')))))`,
   ];
-  const params: Record<string, DuckDBValue> = { objects: keys(query.objects), nodes: keys(query.nodes), under: keys(query.under) };
+  const params: Record<string, DuckDBValue> = { objects: JSON.stringify(query.objects), nodes: JSON.stringify(query.nodes), under: JSON.stringify(query.under) };
   if (query.slicesOf) {
-    clauses.push(`(involvedObject.kind = 'EndpointSlice' AND involvedObject.namespace = $sliceNs AND regexp_full_match(involvedObject.name, $slicePattern))`);
+    clauses.push(`(okind = 'EndpointSlice' AND ons = $sliceNs AND regexp_full_match(oname, $slicePattern))`);
     params['sliceNs'] = query.slicesOf.namespace;
     params['slicePattern'] = `${escapeRegex(query.slicesOf.name)}-[a-z0-9]{5}`;
   }
-  const sql = `SELECT ${COLUMNS} FROM events WHERE involvedObject.kind <> 'Pod' AND NOT ${IS_MARKER} AND (${clauses.join(' OR ')})`;
-  return rows(connection, sql, params);
+  return read(rows.connection, `SELECT ${ROW_COLUMNS} FROM ${rows.table} WHERE okind <> 'Pod' AND NOT marker AND (${clauses.join(' OR ')})`, params);
 }
 
 /** Every WatchGap marker of the window, in time order, with the latest record (any) strictly before it. */
-export async function watchGaps(connection: DuckDBConnection): Promise<MarkerRow[]> {
+export async function watchGaps(rows: StagedRows): Promise<MarkerRow[]> {
+  const { connection, table } = rows;
+  const markers = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${table} WHERE marker`);
+  if (Number(markers.getRowObjectsJson()[0]?.['n'] ?? 0) === 0) return [];
   const reader = await connection.runAndReadAll(
-    `WITH markers AS (SELECT id, "time", message FROM events WHERE ${IS_MARKER})
-     SELECT m.id, epoch_ms(m."time") AS t, m.message, epoch_ms(max(e."time")) AS prev
-     FROM markers m LEFT JOIN events e ON e."time" < m."time"
-     GROUP BY m.id, m."time", m.message ORDER BY m."time", m.id`,
+    `WITH markers AS (SELECT id, "time", t, message FROM ${table} WHERE marker)
+     SELECT m.id, m.t, m.message, epoch_ms(max(e."time")) AS prev
+     FROM markers m LEFT JOIN (SELECT "time" FROM events) e ON e."time" < m."time"
+     GROUP BY m.id, m.t, m.message ORDER BY m.t, m.id`,
   );
   return reader.getRowObjectsJson().map((r) => ({
     id: String(r['id']),
@@ -132,29 +203,45 @@ export async function watchGaps(connection: DuckDBConnection): Promise<MarkerRow
   }));
 }
 
-async function rows(connection: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>): Promise<TimelineRow[]> {
+async function read(connection: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>): Promise<TimelineRow[]> {
   const reader = await connection.runAndReadAll(sql, params);
-  return reader.getRowObjectsJson().map(toRow);
+  // Column by column: plain strings and numbers, no per-row object conversion (tens of thousands of rows).
+  const [id, t, ft, type, reason, message, n, okind, ons, oname, w, owners] = reader.getColumns() as unknown[][];
+  const out: TimelineRow[] = new Array<TimelineRow>(reader.currentRowCount);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = {
+      id: String(id![i]),
+      timeMs: t![i] as number,
+      firstMs: (ft![i] as number | null) ?? (t![i] as number),
+      type: str(type![i]),
+      reason: str(reason![i]),
+      message: str(message![i]),
+      count: (n![i] as number | null) || 1,
+      kind: str(okind![i]),
+      namespace: str(ons![i]),
+      name: str(oname![i]),
+      workload: ownerName(w![i]),
+      owners: ownerList(owners![i]),
+    };
+  }
+  return out;
 }
 
-function toRow(r: Record<string, unknown>): TimelineRow {
-  const owners = Array.isArray(r['owners']) ? (r['owners'] as { kind: unknown; name: unknown }[]) : [];
-  return {
-    id: String(r['id']),
-    uid: String(r['uid'] ?? ''),
-    timeMs: Number(r['t']),
-    firstMs: Number(r['ft']),
-    type: String(r['type'] ?? ''),
-    reason: String(r['reason'] ?? ''),
-    message: String(r['message'] ?? ''),
-    count: Number(r['count'] ?? 1) || 1,
-    kind: String(r['okind'] ?? ''),
-    namespace: String(r['ons'] ?? ''),
-    name: String(r['oname'] ?? ''),
-    workload: typeof r['wkind'] === 'string' && r['wkind'] !== '' ? { kind: r['wkind'], name: String(r['wname'] ?? '') } : null,
-    owners: owners.filter((o) => o && typeof o.kind === 'string').map((o) => ({ kind: String(o.kind), name: String(o.name) })),
-    node: typeof r['node'] === 'string' ? r['node'] : null,
-  };
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** `Kind/name` → an owner; null for NULL or empty. */
+function ownerName(v: unknown): OwnerName | null {
+  if (typeof v !== 'string' || v === '') return null;
+  const slash = v.indexOf('/');
+  return slash > 0 ? { kind: v.slice(0, slash), name: v.slice(slash + 1) } : null;
+}
+
+/** `Kind/name,Kind/name` → owners. */
+function ownerList(v: unknown): OwnerName[] {
+  if (typeof v !== 'string' || v === '') return [];
+  return v.split(',').flatMap((o) => ownerName(o) ?? []);
 }
 
 function escapeRegex(s: string): string {

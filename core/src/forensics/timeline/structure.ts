@@ -4,7 +4,7 @@
  * the nodes the pods ran on — and from that, which other objects' records to fetch.
  */
 import type { Subject } from '../types.js';
-import type { ObjectQuery, TimelineRow } from './select.js';
+import type { ObjectQuery, PodSummary } from './select.js';
 
 /** The lane key of an object: `Kind/namespace/name`, `Node/name` for nodes. */
 export function objectKey(kind: string, namespace: string, name: string): string {
@@ -30,17 +30,17 @@ export interface Structure {
   nodes: Set<string>;
 }
 
-/** Works out groups, owners and nodes from the pods' records. */
-export function structureOf(subject: Subject, pods: readonly TimelineRow[]): Structure {
+/** Works out groups, owners and nodes from what the pods' records say. */
+export function structureOf(subject: Subject, pods: readonly PodSummary[]): Structure {
   const structure: Structure = { subject, podGroup: new Map(), groups: new Map(), owners: new Map(), nodes: new Set() };
   if (subject.kind === 'node') structure.nodes.add(subject.name);
   const subjectRef: ObjectRef | null = subject.kind === 'workload' ? { kind: subject.workloadKind, namespace: subject.namespace, name: subject.name } : null;
   if (subjectRef) structure.groups.set(objectKey(subjectRef.kind, subjectRef.namespace, subjectRef.name), subjectRef);
 
-  for (const [podKey, rows] of byObject(pods)) {
-    const first = rows[0]!;
-    const pod: ObjectRef = { kind: 'Pod', namespace: first.namespace, name: first.name };
-    const { chain, workload } = ownerChain(rows);
+  for (const summary of pods) {
+    const pod: ObjectRef = { kind: 'Pod', namespace: summary.namespace, name: summary.name };
+    const podKey = objectKey('Pod', pod.namespace, pod.name);
+    const { chain, workload } = summary;
     const ref = (o: { kind: string; name: string }): ObjectRef => ({ kind: o.kind, namespace: pod.namespace, name: o.name });
     let group: ObjectRef;
     let between: { kind: string; name: string }[];
@@ -59,7 +59,7 @@ export function structureOf(subject: Subject, pods: readonly TimelineRow[]): Str
     // A node's timeline shows the pods that ran on it, not their owners' events.
     if (subject.kind !== 'node') {
       for (const o of between) structure.owners.set(objectKey(o.kind, pod.namespace, o.name), { ...ref(o), group: groupKey });
-      for (const row of rows) if (row.node !== null) structure.nodes.add(row.node);
+      for (const node of summary.nodes) structure.nodes.add(node);
     }
   }
   return structure;
@@ -87,38 +87,4 @@ export function objectQuery(structure: Structure): ObjectQuery {
     case 'node':
       return { objects: [], nodes, under: [] };
   }
-}
-
-/** Rows grouped by involved object, in first-seen order. */
-function byObject(rows: readonly TimelineRow[]): Map<string, TimelineRow[]> {
-  const out = new Map<string, TimelineRow[]>();
-  for (const row of rows) {
-    const key = objectKey(row.kind, row.namespace, row.name);
-    const list = out.get(key);
-    if (list) list.push(row);
-    else out.set(key, [row]);
-  }
-  return out;
-}
-
-/**
- * A pod's owner chain and workload, from its records: the longest chain any record carries
- * (the latest on a tie: enrichment of an early record may have failed), and the latest workload.
- */
-function ownerChain(rows: readonly TimelineRow[]): { chain: { kind: string; name: string }[]; workload: { kind: string; name: string } | null } {
-  let chain: { kind: string; name: string }[] = [];
-  let workload: { kind: string; name: string } | null = null;
-  let chainAt = -Infinity;
-  let workloadAt = -Infinity;
-  for (const row of rows) {
-    if (row.owners.length > chain.length || (row.owners.length === chain.length && row.owners.length > 0 && row.timeMs >= chainAt)) {
-      chain = row.owners;
-      chainAt = row.timeMs;
-    }
-    if (row.workload !== null && row.timeMs >= workloadAt) {
-      workload = row.workload;
-      workloadAt = row.timeMs;
-    }
-  }
-  return { chain, workload };
 }
