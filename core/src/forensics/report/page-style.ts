@@ -28,7 +28,7 @@ h2{font-size:14px;margin:0}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px;vertical-align:-1px}
 .k-normal{background:var(--normal)}.k-warning{background:var(--warning)}.k-other{background:var(--other)}
 .k-gap{background:var(--gap);border:1px dashed var(--gap-edge)}
-.tl{display:grid;grid-template-columns:minmax(140px,260px) 1fr;position:relative}
+.tl{display:grid;grid-template-columns:minmax(140px,260px) 1fr;position:relative;max-height:75vh;overflow-y:auto;overscroll-behavior:contain}
 .tl-labels{border-right:1px solid var(--line);min-width:0}
 .tl-labels .corner{position:sticky;top:0;background:var(--panel);z-index:2;color:var(--muted);font-size:11px;display:flex;align-items:flex-end;padding:0 8px 3px}
 .tl-labels .grp{font-weight:600;font-size:12px;display:flex;align-items:flex-end;padding:0 8px 2px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;border-top:1px solid var(--line)}
