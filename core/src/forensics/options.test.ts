@@ -85,7 +85,19 @@ describe('the shared options', () => {
 
   it('help lists every shared option with its value name', () => {
     const help = sharedOptionsHelp();
-    for (const flag of ['--archive LOC', '--sink NAME', '-c, --config FILE', '--from T', '--to T', '--since D', '--tz ZONE', '--endpoint URL', '--region R', '--force-path-style', '--layout TEMPLATE'])
+    for (const flag of [
+      '--archive LOC',
+      '--sink NAME',
+      '-c, --config FILE',
+      '--from T',
+      '--to T',
+      '--since D',
+      '--tz ZONE',
+      '--endpoint URL',
+      '--region R',
+      '--force-path-style',
+      '--layout TEMPLATE',
+    ])
       expect(help).toContain(flag);
   });
 });

@@ -59,9 +59,7 @@ describe('time arguments', () => {
   it('an unparseable time names the argument, the value and what is accepted', () => {
     const err = failure(() => parseTimeWindow({ from: '10:7x' }, { now: NOW }));
     expect(err.code).toBe('ARGUMENT_INVALID');
-    expect(err.message).toBe(
-      '--from "10:7x": expected RFC 3339 (2026-12-08T10:00:00Z), HH:MM[:SS] (today), YYYY-MM-DD, a relative time (-2h, -30m, -1d) or now',
-    );
+    expect(err.message).toBe('--from "10:7x": expected RFC 3339 (2026-12-08T10:00:00Z), HH:MM[:SS] (today), YYYY-MM-DD, a relative time (-2h, -30m, -1d) or now');
     expect(failure(() => parseTimeWindow({ from: '-1h', to: 'yesterday' }, { now: NOW })).message).toMatch(/^--to "yesterday": expected RFC 3339/);
     expect(failure(() => parseTimeWindow({ from: '2026-02-30' }, { now: NOW })).message).toContain('2026-02-30 is not a calendar date');
     expect(failure(() => parseTimeWindow({ from: '25:00' }, { now: NOW })).message).toContain('the hour is 00–23');

@@ -167,7 +167,12 @@ describe('openEvents', () => {
     expect(db.stats).toMatchObject({ files: 5, records: 7, duplicates: 2, malformedLines: 3, foreignRecords: 2 });
     const skipped = db.stats.skippedObjects;
     expect(skipped[0]).toEqual(FETCH_SKIP);
-    expect(skipped.slice(1).map((s) => s.key).sort()).toEqual(['demo/2026/12/08/10/f.ndjson.gz', 'demo/2026/12/08/10/g.ndjson.gz', 'demo/2026/12/08/10/h.json']);
+    expect(
+      skipped
+        .slice(1)
+        .map((s) => s.key)
+        .sort(),
+    ).toEqual(['demo/2026/12/08/10/f.ndjson.gz', 'demo/2026/12/08/10/g.ndjson.gz', 'demo/2026/12/08/10/h.json']);
     expect(skipped.slice(1).every((s) => s.code === 'EVENT_INVALID')).toBe(true);
     expect(skipped.find((s) => s.key.endsWith('f.ndjson.gz'))!.reason).toMatch(/^not readable as gzip \(truncated or corrupt\): unexpected end of file/);
     expect(skipped.find((s) => s.key.endsWith('h.json'))!.reason).toBe('not a JSON array of records');
