@@ -59,7 +59,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   const r = await k8stream(['run', '--config', config], { cwd: dir });
-  expect(r.code, r.stderr).toBe(0);
+  if (r.code !== 0) throw new Error(`k8stream run exited ${r.code}:\n${r.stderr}`);
 });
 
 afterAll(() => rm(dir, { recursive: true, force: true }));
