@@ -106,10 +106,26 @@ describe('partitions', () => {
     expect(compileLayout(FILE).partitions(win('2026-01-02T03:00:00Z', '2026-01-02T03:00:00Z'), { cluster: 'demo' })).toEqual([]);
   });
 
-  it('covers a year-long window with one prefix per hour', () => {
+  it('lists a day whose 24 hours are all needed once, at its day level', () => {
+    const layout = compileLayout(S3, { prefix: 'events' });
+    expect(layout.partitions(win('2026-12-08T00:00:00Z', '2026-12-10T02:00:00Z'), { cluster: 'demo' })).toEqual([
+      'events/cluster=demo/dt=2026-12-07/hour=23/',
+      'events/cluster=demo/dt=2026-12-08/hour=',
+      'events/cluster=demo/dt=2026-12-09/hour=',
+      'events/cluster=demo/dt=2026-12-10/hour=00/',
+      'events/cluster=demo/dt=2026-12-10/hour=01/',
+    ]);
+    // Not when the day has no level of its own (the hour comes first): then hour by hour.
+    const hourFirst = compileLayout('{HH}/{date}/{batchId}{ext}').partitions(win('2026-12-08T00:00:00Z', '2026-12-09T00:00:00Z'), { lookBackMs: 0 });
+    expect(hourFirst).toHaveLength(24);
+    expect(hourFirst[0]).toBe('00/2026-12-08/');
+  });
+
+  it('covers a year-long window with one listing per day', () => {
     const list = compileLayout(FILE).partitions(win('2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z'), { cluster: 'demo', lookBackMs: 0 });
-    expect(list).toHaveLength(365 * 24);
-    expect(list.at(-1)).toBe('demo/2026/12/31/23/');
+    expect(list).toHaveLength(365);
+    expect(list.at(-1)).toBe('demo/2026/12/31/');
+    expect(compileLayout(FILE).partitions(win('2026-01-01T00:30:00Z', '2027-01-01T00:00:00Z'), { cluster: 'demo' })).toHaveLength(1 + 365);
   });
 });
 

@@ -13,7 +13,8 @@
  * A batch is filed under the time of its EARLIEST event, so an event at time t lies in a partition
  * that starts at or before t. A batch can straddle a partition boundary: the one filed at 09:59
  * holds events up to its `maxAgeMs` later. Partitions are therefore looked at from `lookBackMs`
- * (one hour by default) before the window.
+ * (one hour by default) before the window. Each UTC hour is one prefix, except that a day whose 24
+ * hours are all needed is listed once at its day level (a week is 7 listings, not 168).
  */
 import { KEY_TEMPLATE_PLACEHOLDERS, parseKeyTemplate, sanitizeKeyPath, sanitizeKeySegment, validateKeyTemplate } from '../../plugins/key-template.js';
 import type { KeyTemplatePart } from '../../plugins/key-template.js';
@@ -23,6 +24,7 @@ import type { TimeWindow } from '../types.js';
 export const DEFAULT_LOOK_BACK_MS = 3_600_000;
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Extensions of the batch files the engine decodes, longest first. */
 export const BATCH_EXTENSIONS = ['.ndjson.gz', '.ndjson.zst', '.json.gz', '.json.zst', '.ndjson', '.json'] as const;
@@ -286,12 +288,23 @@ export function compileLayout(template: string, extra: Readonly<Record<string, s
     },
     partitions(window, options = {}) {
       const lookBack = options.lookBackMs ?? DEFAULT_LOOK_BACK_MS;
-      const out = new Set<string>();
       if (window.toMs <= window.fromMs) return [];
       const first = Math.floor((window.fromMs - lookBack) / HOUR_MS) * HOUR_MS;
       const last = Math.floor((window.toMs - 1) / HOUR_MS) * HOUR_MS;
       const cluster: Record<string, string> = options.cluster !== undefined ? { cluster: options.cluster } : {};
-      for (let hour = first; hour <= last; hour += HOUR_MS) out.add(prefixOfSegments(render({ ...cluster, ...hourValues(hour) })));
+      const timeless = prefixOfSegments(render(cluster));
+      const out = new Set<string>();
+      for (let day = Math.floor(first / DAY_MS) * DAY_MS; day <= last; day += DAY_MS) {
+        const from = Math.max(first, day);
+        const to = Math.min(last, day + DAY_MS - HOUR_MS);
+        const hours: string[] = [];
+        for (let hour = from; hour <= to; hour += HOUR_MS) hours.push(prefixOfSegments(render({ ...cluster, ...hourValues(hour) })));
+        // A whole day is one listing when the template has a level for the day: the same objects, 24 times fewer requests.
+        const { HH: _hour, ...dayValues } = hourValues(day);
+        const whole = prefixOfSegments(render({ ...cluster, ...dayValues }));
+        const useDay = hours.length === 24 && whole !== timeless && hours.every((h) => h.startsWith(whole));
+        for (const p of useDay ? [whole] : hours) out.add(p);
+      }
       return [...out];
     },
     match(key, cluster) {

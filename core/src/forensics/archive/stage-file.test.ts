@@ -89,6 +89,14 @@ describe('stageArchive: a file-sink directory (--archive DIR)', () => {
     expect(staged.clusters).toEqual(['demo', 'other']);
   });
 
+  it('lists a day whose hours are all needed once, at its day level', async () => {
+    const { demo } = await sixHours();
+    const staged = await stageArchive(base({ archive: 'out', cluster: 'demo', window: window('2026-12-08T01:00:00Z', '2026-12-09T00:00:00Z') }));
+    expect(staged.partitions).toEqual(['demo/2026/12/08/']);
+    expect(staged.files.map((f) => f.key)).toEqual(sorted(demo.map(fileKey)));
+    expect(staged.stats.objectsListed).toBe(12);
+  });
+
   it('reads a window crossing midnight and a month end', async () => {
     const batches = [await batchAt('2026-11-30T22:59:00Z'), await batchAt('2026-11-30T23:30:00Z'), await batchAt('2026-12-01T00:10:00Z'), await batchAt('2026-12-01T01:00:00Z')];
     await write('out', batches);
