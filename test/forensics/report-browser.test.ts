@@ -130,12 +130,35 @@ describe('the report page in headless Chromium', () => {
       expect(await rowsAfterChange(page, '3')).toBe(data.folded.filter((f) => f.lane === 'Pod/shop/web-6f7c9d-p9l4m').length);
       expect(await rows.locator('.c-object').allTextContents()).toEqual(['Pod web-6f7c9d-p9l4m', 'Pod web-6f7c9d-p9l4m']);
 
+      // A click on a row marks its time on the timeline.
+      const cursor = page.locator('#tl-cursor');
+      expect(await cursor.getAttribute('visibility')).toBe('hidden');
+      await rows.first().click();
+      expect(await cursor.getAttribute('visibility')).toBe('visible');
+      const markX = Number((await page.getAttribute('[data-lane="Pod/shop/web-6f7c9d-p9l4m"] path', 'd'))?.match(/^M([\d.]+)/)?.[1]);
+      expect(Math.abs(Number(await cursor.getAttribute('x1')) - markX)).toBeLessThan(1);
+
+      // A click on a mark lists its lane's records, from that one on.
+      await page.mouse.click(nodeB.x + nodeB.width / 2, nodeB.y + nodeB.height / 2);
+      expect(await rowsAfterChange(page, '2')).toBe(data.events.filter((e) => e.lane === 'Node/node-b').length);
+      expect(await page.inputValue('#mode')).toBe('all');
+
+      // The time axis: a tick every 15 minutes over the 2 hours.
+      expect(await page.locator('#tl-axis text').allTextContents()).toEqual(['10:00', '10:15', '10:30', '10:45', '11:00', '11:15', '11:30', '11:45', '12:00']);
+
       // Not blank: the page's colours, and the Warning red of the crash loop's marks.
       const shot = pixelStats(await page.screenshot(), ['#d1242f', '#3b82c4']);
       expect(shot.distinctColours).toBeGreaterThan(50);
       expect(shot.nonBackground).toBeGreaterThan(0.2);
       expect(shot.near['#d1242f']).toBeGreaterThan(500);
       expect(shot.near['#3b82c4']).toBeGreaterThan(100);
+
+      // Narrower, it draws again to the new width, every mark still there.
+      const before = await page.getAttribute('#tl-svg', 'viewBox');
+      await page.setViewportSize({ width: 800, height: 800 });
+      await page.waitForSelector(`#tl-svg:not([viewBox="${before}"])`, { state: 'attached' });
+      expect(await drawnMarks(page)).toEqual(recordsPerLane(data));
+      expect(await page.locator('#tl-axis text').allTextContents()).toEqual(['10:00', '10:30', '11:00', '11:30', '12:00']);
 
       expect(requests).toEqual([url]);
       expect(problems).toEqual([]);
