@@ -107,6 +107,21 @@ describe('the story, archived by the real pipeline into file, S3 and GCS', () =>
     expect(t.stats).toMatchObject({ records: expected.records, duplicates: 0, malformedLines: 0, foreignRecords: 0, skippedObjects: [] });
   });
 
+  it('the same story by workload (without the Service and its Endpoints) and by node (node-2 and the pod it ran)', async () => {
+    const byWorkload = await timeline(at('gcs'), ['--workload', expected.workload]);
+    expect(byWorkload.subject).toEqual({ kind: 'workload', workloadKind: 'Deployment', namespace: 'shop', name: 'web' });
+    const workloadLanes = new Set(expected.lanes.filter((l) => l.group !== 'service').map((l) => l.key));
+    expect(byWorkload.events.map((e) => ({ time: iso(e.time), lane: e.lane, reason: e.reason }))).toEqual(
+      expected.sequence.filter((s) => workloadLanes.has(s.lane)).map((s) => ({ ...s, time: iso(s.time) })),
+    );
+
+    const byNode = await timeline(at('file'), ['--node', 'node-2']);
+    expect(byNode.events.map((e) => [iso(e.time), e.lane, e.reason])).toEqual([
+      ['2026-03-02T09:58:00.000Z', 'Node/node-2', 'NodeNotReady'],
+      ['2026-03-02T09:58:05.000Z', 'Pod/shop/web-6d4cf56db6-h2b8k', 'NodeNotReady'],
+    ]);
+  });
+
   it('the three archives, and each read through its sink in the run config (--sink NAME -c FILE), give the same timeline', async () => {
     const answers = new Map<string, ReturnType<typeof answer>>();
     for (const name of ARCHIVES) {

@@ -1,6 +1,10 @@
-/** Runs a `k8stream` command in this process (as the binary would) and collects what it printed. */
+/**
+ * Runs a `k8stream` command in this process and collects what it printed. It runs the build
+ * (core/dist), as the binary does: the sink plugins' archive readers throw the `K8streamError` of
+ * `@k8stream/core` (the build), which the CLI must recognise as its own to print its code.
+ */
 import { Writable } from 'node:stream';
-import { runCli } from '../../../core/src/cli/commands.js';
+import { runCli } from '../../../core/dist/cli/commands.js';
 import { REPO } from '../../helpers/cli.fixture.js';
 
 export interface CliResult {
