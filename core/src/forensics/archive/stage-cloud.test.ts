@@ -168,6 +168,20 @@ describe('stageArchive: S3 (--archive s3://bucket/prefix)', () => {
     expect(err.message).not.toContain(TEST_CREDENTIALS.secretAccessKey);
   });
 
+  it('fails with ARCHIVE_UNAVAILABLE for a prefix that holds nothing, with or without --cluster', async () => {
+    await writeS3(await sixHours());
+    for (const cluster of ['demo', undefined]) {
+      await expect(stageArchive(s3Options({ archive: `s3://${BUCKET}/evnets`, ...(cluster ? { cluster } : {}) }))).rejects.toMatchObject({
+        code: 'ARCHIVE_UNAVAILABLE',
+        message: `s3://${BUCKET}/evnets: holds nothing: no such prefix, or nothing was archived there yet`,
+      });
+    }
+    // A cluster that is not there is a window without data, not a missing archive.
+    const staged = await stageArchive(s3Options({ cluster: 'nope' }));
+    expect(staged.files).toEqual([]);
+    expect(staged.partitions).toHaveLength(3);
+  });
+
   it('names the argument when the bucket name is invalid', async () => {
     await expect(stageArchive(s3Options({ archive: 's3://Bad_Bucket/x' }))).rejects.toMatchObject({
       code: 'ARGUMENT_INVALID',

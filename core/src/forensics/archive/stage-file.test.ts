@@ -151,6 +151,14 @@ describe('stageArchive: a file-sink directory (--archive DIR)', () => {
     });
   });
 
+  it('fails with ARCHIVE_UNAVAILABLE for an empty directory, rather than answering "no data"', async () => {
+    await mkdir(path.join(work, 'empty'));
+    await expect(stageArchive(base({ archive: 'empty', cluster: 'demo' }))).rejects.toMatchObject({
+      code: 'ARCHIVE_UNAVAILABLE',
+      message: `${path.join(work, 'empty')}: holds nothing: no such prefix, or nothing was archived there yet`,
+    });
+  });
+
   it('rejects an empty window and options that do not fit the location', async () => {
     await expect(stageArchive(base({ archive: 'out', window: { fromMs: 10, toMs: 10 } }))).rejects.toMatchObject({ code: 'ARGUMENT_INVALID' });
     await expect(stageArchive(base({ archive: 'out', region: 'eu-west-1' }))).rejects.toMatchObject({

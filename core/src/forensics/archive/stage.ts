@@ -117,6 +117,25 @@ async function plan(
   return { discovered, partitions, listed: discovered.length === 0 ? [discovery.prefix] : partitions };
 }
 
+/**
+ * Nothing in the window's partitions: tells a quiet window from a wrong location. The archive's
+ * root (the template's fixed start, `events/` for `{prefix}` = `events`) is listed one level deep;
+ * nothing at all there is ARCHIVE_UNAVAILABLE (no such prefix, an empty directory).
+ */
+async function assertNotEmpty(reader: ArchiveReader, layout: ArchiveLayout, signal: AbortSignal | undefined): Promise<void> {
+  const fixed = layout.prefixFor({});
+  const root = fixed.slice(0, fixed.lastIndexOf('/') + 1);
+  const top = await guarded(reader, `listing ${root || 'the top level'}`, signal, () => reader.list(root, { delimiter: '/', ...(signal ? { signal } : {}) }));
+  if (top.objects.length === 0 && top.prefixes.length === 0) {
+    const base = reader.describe();
+    const where = root === '' || base.endsWith(`/${root.slice(0, -1)}`) ? base : `${base} (under ${root})`;
+    throw new K8streamError('ARCHIVE_UNAVAILABLE', `${where}: holds nothing: no such prefix, or nothing was archived there yet`, {
+      path: reader.describe(),
+      hint: "check --archive (or the sink's bucket, prefix and dir) and --layout",
+    });
+  }
+}
+
 /** Lists every partition, at most `concurrency` at a time; objects in key order, each once. */
 async function listPartitions(reader: ArchiveReader, partitions: readonly string[], options: ArchiveOptions, progress: Progress): Promise<ArchiveObject[]> {
   let listed = 0;
@@ -148,6 +167,7 @@ export async function stageArchive(options: ArchiveOptions): Promise<StagedArchi
     const wanted = options.cluster ?? opened.defaultCluster;
     const { discovered, partitions, listed } = await plan(reader, layout, wanted, options);
     const objects = await listPartitions(reader, partitions, options, progress);
+    if (objects.length === 0) await assertNotEmpty(reader, layout, options.signal);
 
     const lookBackMs = options.lookBackMs ?? DEFAULT_LOOK_BACK_MS;
     const candidates: Candidate[] = [];
