@@ -146,6 +146,28 @@ describe('the report page in headless Chromium', () => {
       // The time axis: a tick every 15 minutes over the 2 hours.
       expect(await page.locator('#tl-axis text').allTextContents()).toEqual(['10:00', '10:15', '10:30', '10:45', '11:00', '11:15', '11:30', '11:45', '12:00']);
 
+      // Dragged across 10:15–10:45, it shows that stretch: only its marks, finer ticks; then all again.
+      const tick = async (label: string) => {
+        const box = (await page.locator('#tl-axis text', { hasText: label }).boundingBox())!;
+        return box.x + box.width / 2;
+      };
+      const laneY = firstLane!.y + firstLane!.height / 2;
+      await page.mouse.move(await tick('10:15'), laneY);
+      await page.mouse.down();
+      await page.mouse.move(await tick('10:45'), laneY, { steps: 4 });
+      await page.mouse.up();
+      await page.waitForSelector('#zoom-reset:not([hidden])');
+      const from = (await page.getAttribute('#tl-svg', 'data-from'))!;
+      const to = (await page.getAttribute('#tl-svg', 'data-to'))!;
+      expect(Math.abs(Date.parse(from) - Date.parse('2026-12-08T10:15:00Z'))).toBeLessThan(30_000);
+      expect(Math.abs(Date.parse(to) - Date.parse('2026-12-08T10:45:00Z'))).toBeLessThan(30_000);
+      const inView = recordsPerLane({ ...data, events: data.events.filter((e) => e.time >= from && e.time <= to) });
+      expect(await drawnMarks(page)).toEqual(inView);
+      expect(await page.locator('#tl-axis text').allTextContents()).toContain('10:35');
+      await page.click('#zoom-reset');
+      await page.waitForSelector('#zoom-reset[hidden]', { state: 'attached' });
+      expect(await drawnMarks(page)).toEqual(recordsPerLane(data));
+
       // Not blank: the page's colours, and the Warning red of the crash loop's marks.
       const shot = pixelStats(await page.screenshot(), ['#d1242f', '#3b82c4']);
       expect(shot.distinctColours).toBeGreaterThan(50);

@@ -76,6 +76,7 @@ function main() {
   EV.forEach(function (e) { if (e[0] < dMin) dMin = e[0]; if (e[0] > dMax) dMax = e[0]; });
   GAPS.forEach(function (g) { if (g.from < dMin) dMin = g.from; if (g.to > dMax) dMax = g.to; });
   if (dMax <= dMin) dMax = dMin + 60000;
+  var fullMin = dMin, fullMax = dMax; // [dMin, dMax] is what is in view: less when zoomed
   var W = 600;
   var xOf = function (t) { return PAD + (t - dMin) / (dMax - dMin) * (W - 2 * PAD); };
   var tOf = function (x) { return dMin + (x - PAD) / (W - 2 * PAD) * (dMax - dMin); };
@@ -160,20 +161,27 @@ function main() {
     });
     p = bands.concat(p);
     GAPS.forEach(function (g, i) {
-      var x0 = xOf(g.from), w = Math.max(3, xOf(g.to) - x0);
+      if (g.to < dMin || g.from > dMax) return;
+      var x0 = Math.max(-1, xOf(g.from)), w = Math.max(3, Math.min(W + 1, xOf(g.to)) - x0);
       p.push('<rect class="gap" data-gap="' + i + '" x="' + x0.toFixed(1) + '" y="0" width="' + w.toFixed(1) + '" height="' + plotH + '"/>');
     });
     LANES.forEach(function (l, i) {
-      var top = laneY[i] + 4, h = LANE_H - 8, d = { normal: [], other: [], warning: [] };
+      var top = laneY[i] + 4, h = LANE_H - 8, d = { normal: [], other: [], warning: [] }, n = 0;
       laneEvents[i].forEach(function (k) {
         var e = EV[k];
+        if (e[0] < dMin || e[0] > dMax) return;
         d[typeClass(S[e[3]])].push('M' + Math.round(xOf(e[0]) * 2) / 2 + ' ' + top + 'v' + h);
+        n++;
       });
-      p.push('<g data-lane="' + esc(l.key) + '" data-marks="' + laneEvents[i].length + '">');
+      p.push('<g data-lane="' + esc(l.key) + '" data-marks="' + n + '">');
       ['normal', 'other', 'warning'].forEach(function (c) { if (d[c].length) p.push('<path class="m-' + c + '" d="' + d[c].join('') + '"/>'); });
       p.push('</g>');
     });
     p.push('<line id="tl-cursor" class="cursor" x1="0" x2="0" y1="0" y2="' + plotH + '" visibility="hidden"/>');
+    p.push('<rect id="tl-brush" class="brush" x="0" y="0" width="0" height="' + plotH + '" visibility="hidden"/>');
+    svg.dataset.from = iso(dMin);
+    svg.dataset.to = iso(dMax);
+    $('zoom-reset').hidden = dMin === fullMin && dMax === fullMax;
     svg.setAttribute('viewBox', '0 0 ' + W + ' ' + plotH);
     svg.setAttribute('height', String(plotH));
     svg.innerHTML = p.join('');
@@ -230,9 +238,45 @@ function main() {
   });
   svg.addEventListener('mouseleave', function () { tip.hidden = true; });
   svg.addEventListener('click', function (ev) {
+    if (dragged) { dragged = false; return; }
     var at = pointer(ev);
     if (at.hits.length) showLane(at.row.lane, EV[at.hits[0]][0]);
   });
+
+  // ---- zoom: drag across the plot to see that stretch; the button or a double click shows it all again
+  var drag = null, dragged = false;
+  svg.addEventListener('mousedown', function (ev) {
+    if (ev.button !== 0) return;
+    drag = { x0: pointer(ev).px, x1: 0 };
+    dragged = false;
+    ev.preventDefault();
+  });
+  window.addEventListener('mousemove', function (ev) {
+    if (!drag) return;
+    var x = Math.max(0, Math.min(W, ev.clientX - svg.getBoundingClientRect().left));
+    if (!dragged && Math.abs(x - drag.x0) < 4) return;
+    dragged = true;
+    drag.x1 = x;
+    tip.hidden = true;
+    var b = $('tl-brush');
+    b.setAttribute('x', String(Math.min(drag.x0, x)));
+    b.setAttribute('width', String(Math.abs(x - drag.x0)));
+    b.setAttribute('visibility', 'visible');
+  });
+  window.addEventListener('mouseup', function () {
+    var d = drag;
+    drag = null;
+    if (d && dragged) zoom(tOf(Math.min(d.x0, d.x1)), tOf(Math.max(d.x0, d.x1)));
+  });
+  function zoom(from, to) {
+    if (to - from < 1000) { from = (from + to) / 2 - 500; to = from + 1000; }
+    dMin = Math.max(fullMin, from);
+    dMax = Math.min(fullMax, to);
+    draw();
+  }
+  function unzoom() { zoom(fullMin, fullMax); }
+  $('zoom-reset').addEventListener('click', unzoom);
+  svg.addEventListener('dblclick', unzoom);
 
   // ---- the event list: folded entries or all records, filtered, only the rows in view built
   var list = $('event-list'), body = $('list-body'), q = $('q'), warnOnly = $('warn-only'), laneSel = $('lane-filter'), modeSel = $('mode');

@@ -49,6 +49,9 @@ h2{font-size:14px;margin:0}
 .tl-svg path{fill:none;stroke-width:1.5;shape-rendering:crispEdges}
 .tl-svg .m-normal{stroke:var(--normal)}.tl-svg .m-warning{stroke:var(--warning);stroke-width:2}.tl-svg .m-other{stroke:var(--other)}
 .tl-svg .cursor{stroke:var(--fg);stroke-width:1;opacity:.35}
+.tl-svg{cursor:crosshair;user-select:none}
+.tl-svg .brush{fill:var(--normal);opacity:.15}
+.zoom-reset{font:inherit;font-size:12px;color:inherit;background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:1px 8px;cursor:pointer}
 .tip{position:fixed;z-index:10;max-width:440px;background:var(--panel);color:var(--fg);border:1px solid var(--line);border-radius:6px;padding:6px 9px;box-shadow:0 4px 14px rgba(0,0,0,.18);pointer-events:none;font-size:12px;overflow-wrap:anywhere}
 .tip b{font-weight:600}.tip .t{color:var(--muted)}.tip .more{color:var(--muted);margin-top:3px}
 .tip .warning{color:var(--warning)}.tip .normal{color:var(--normal)}.tip .other{color:var(--other)}

@@ -88,7 +88,7 @@ export function renderReport(data: TimelineData): string {
 <main id="report">
 ${header(data, warnings)}
 <section class="panel timeline" aria-label="Timeline">
-<div class="panel-head"><h2>Timeline</h2><span class="legend"><i class="k-normal"></i>Normal <i class="k-warning"></i>Warning <i class="k-other"></i>Other <i class="k-gap"></i>Gap (events may be missing)</span><span class="hint">Hover a mark for its event; click a mark or a lane to list its records</span></div>
+<div class="panel-head"><h2>Timeline</h2><span class="legend"><i class="k-normal"></i>Normal <i class="k-warning"></i>Warning <i class="k-other"></i>Other <i class="k-gap"></i>Gap (events may be missing)</span><span class="hint">Hover a mark for its event; click a mark or a lane to list its records; drag across the lanes to zoom</span><button type="button" id="zoom-reset" class="zoom-reset" hidden>Show the whole window</button></div>
 <div class="tl" id="tl"><div class="tl-labels" id="tl-labels"></div><div class="tl-plot" id="tl-plot"><svg id="tl-axis" class="tl-axis" aria-hidden="true"></svg><svg id="tl-svg" class="tl-svg" role="img" aria-label="Events over time, one lane per object"></svg></div></div>
 <div id="tip" class="tip" role="tooltip" hidden></div>
 </section>
