@@ -58,7 +58,7 @@ h2{font-size:14px;margin:0}
 .cols{display:grid;grid-template-columns:minmax(220px,320px) 1fr;gap:0 12px}
 @media (max-width:900px){.cols{grid-template-columns:1fr}}
 .reasons{list-style:none;margin:0;padding:0}
-.reason{display:grid;grid-template-columns:minmax(0,9em) 1fr auto;align-items:center;gap:8px;width:100%;background:none;border:0;color:inherit;font:inherit;padding:3px 2px;cursor:pointer;text-align:left;border-radius:4px}
+.reason{display:grid;grid-template-columns:minmax(0,11em) 1fr auto;align-items:center;gap:8px;width:100%;background:none;border:0;color:inherit;font:inherit;padding:3px 2px;cursor:pointer;text-align:left;border-radius:4px}
 .reason:hover{background:var(--hover)}
 .r-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .r-bar{height:10px;background:var(--band);border-radius:2px;overflow:hidden}
@@ -70,7 +70,7 @@ h2{font-size:14px;margin:0}
 .controls input,.controls select{font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:3px 6px}
 .controls select{max-width:260px}
 .row-count{color:var(--muted);font-size:12px}
-.list-head,.row{display:grid;grid-template-columns:150px minmax(80px,200px) minmax(80px,150px) 1fr 56px;gap:10px;padding:0 8px}
+.list-head,.row{display:grid;grid-template-columns:140px minmax(80px,180px) minmax(80px,140px) 1fr 56px;gap:10px;padding:0 8px}
 .list-head{color:var(--muted);font-size:11px;border-bottom:1px solid var(--line);padding-bottom:3px}
 .c-n{text-align:right}
 .list{position:relative;height:min(60vh,560px);overflow:auto;outline:none}
