@@ -2,7 +2,7 @@
 // bucket, damaged objects (truncated gzip, garbage, malformed lines, records of another schema),
 // bad time arguments and an empty window. Each gives a coded error naming what is wrong, or a
 // counted, named skip with the rest answered — never a crash or a silent loss.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -120,6 +120,19 @@ describe('damaged objects are skipped, named and counted; the rest is answered',
     expect(t.stats.skippedObjects.map((s) => [s.key.split('/').pop(), s.code]).sort()).toEqual(expected.skipped.map((k) => [k, 'EVENT_INVALID']));
     expect(t.events).toHaveLength(expected.records);
     expect(r.stderr).toContain(': 30 records (2 malformed lines, 1 record of another schema left out, 2 objects skipped: ');
+  });
+});
+
+describe('a batch archived twice (delivery is at least once)', () => {
+  it('is counted once: the same rows, and the repeats counted', async () => {
+    const copy = join(dir, 'twice');
+    await writeBadFileArchive(copy);
+    const partition = join(copy, 'test-cluster', '2026', '01', '02', '03');
+    await cp(join(partition, '20260102T030405000Z-good.ndjson.gz'), join(partition, '20260102T030405000Z-good-again.ndjson.gz'));
+    const r = await run(['query', '--archive', copy, ...hour, '--format', 'json', 'SELECT reason, count(*) AS n FROM events GROUP BY reason ORDER BY reason']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Object.fromEntries((JSON.parse(r.stdout) as { reason: string; n: number }[]).map((x) => [x.reason, x.n]))).toEqual(badObjects().reasons);
+    expect(r.stderr).toContain('read 3 objects in 2 partitions: 30 records (20 repeats dropped, 2 malformed lines');
   });
 });
 
