@@ -20,7 +20,8 @@ beforeAll(async () => {
   const replay = await writeReplayFile(work, 2_000, 4);
   events = replay.events;
   const summary = await runReplay(work, replay.file, { use: 'file', config: { dir: path.join(work, 'out'), fsync: false }, batch: { maxEvents: 100 } });
-  expect(summary.sinks[0]?.stats.eventsSent).toBe(2_000);
+  const sent = summary.sinks[0]?.stats.eventsSent;
+  if (sent !== 2_000) throw new Error(`the pipeline archived ${sent} events, not 2000`);
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
