@@ -160,7 +160,10 @@ describe('stageArchive: a file-sink directory (--archive DIR)', () => {
   });
 
   it('rejects an empty window and options that do not fit the location', async () => {
-    await expect(stageArchive(base({ archive: 'out', window: { fromMs: 10, toMs: 10 } }))).rejects.toMatchObject({ code: 'ARGUMENT_INVALID' });
+    await expect(stageArchive(base({ archive: 'out', window: { fromMs: 10, toMs: 10 } }))).rejects.toMatchObject({
+      code: 'ARGUMENT_INVALID',
+      message: 'the window 1970-01-01T00:00:00.010Z to 1970-01-01T00:00:00.010Z is empty: --to must come after --from',
+    });
     await expect(stageArchive(base({ archive: 'out', region: 'eu-west-1' }))).rejects.toMatchObject({
       code: 'ARGUMENT_INVALID',
       message: '--region only applies to --archive s3://…, not to out',

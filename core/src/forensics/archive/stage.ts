@@ -77,7 +77,8 @@ async function guarded<T>(reader: ArchiveReader, what: string, signal: AbortSign
 
 function checkWindow(window: TimeWindow): void {
   if (!Number.isFinite(window.fromMs) || !Number.isFinite(window.toMs) || window.toMs <= window.fromMs) {
-    throw new K8streamError('ARGUMENT_INVALID', `the time window [${window.fromMs}, ${window.toMs}) is empty or not a time: --to must come after --from`, { path: '--from' });
+    const show = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+    throw new K8streamError('ARGUMENT_INVALID', `the window ${show(window.fromMs)} to ${show(window.toMs)} is empty: --to must come after --from`, { path: '--from' });
   }
 }
 
