@@ -196,10 +196,10 @@ describe('buildTimeline --node', () => {
   it('pods of several workloads on one node: a group each, ordered by their first event', async () => {
     const data = await timeline({ kind: 'node', name: 'node-1' });
     expect(laneRows(data)).toEqual([
-      'workload Deployment/shop/web < Deployment/shop/web',
-      `pod Pod/shop/${POD_A} < Deployment/shop/web`,
       'workload Deployment/shop/web-api < Deployment/shop/web-api',
       'pod Pod/shop/web-api-1a2-ccccc < Deployment/shop/web-api',
+      'workload Deployment/shop/web < Deployment/shop/web',
+      `pod Pod/shop/${POD_A} < Deployment/shop/web`,
       'node Node/node-1 < nodes',
     ]);
   });

@@ -3,7 +3,7 @@
  * Service `shop/web` in front of Deployment `shop/web`:
  *
  *   10:00  a rollout: ScalingReplicaSet on the Deployment, SuccessfulCreate ×2 on the new
- *          ReplicaSet web-7f9, its pods a (node-1) and b (node-2) Scheduled/Pulled/Created/Started
+ *          ReplicaSet web-7f9, its pods a (web-7f9-zzzzz, node-1) and b (web-7f9-bbbbb, node-2) Scheduled/Pulled/Created/Started
  *   10:01  both crash-loop: BackOff, one Event per pod updated with a growing count (a: 1 → 4,
  *          the last after the watch gap; b: 1 → 2), then b Unhealthy (one record, count 3)
  *   10:03  node-2 NotReady (two Events, counts 1 and 2), and on pod b
@@ -29,7 +29,7 @@ const rsCart = { kind: 'ReplicaSet', name: 'cart-5b8', uid: 'rs-cart', apiVersio
 const webApi = { kind: 'Deployment', name: 'web-api', uid: 'd-web-api', apiVersion: 'apps/v1' };
 const rsWebApi = { kind: 'ReplicaSet', name: 'web-api-1a2', uid: 'rs-web-api', apiVersion: 'apps/v1' };
 
-export const POD_A = 'web-7f9-aaaaa';
+export const POD_A = 'web-7f9-zzzzz';
 export const POD_B = 'web-7f9-bbbbb';
 
 const node = (name: string) => ({ name, addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] });
@@ -196,6 +196,6 @@ export function incident(): EventRecord[] {
       object: { kind: 'Deployment', name: 'web', namespace: 'staging' },
     }),
     record({ uid: 'x2', at: at('10:04:30'), type: 'Warning', reason: 'FailedToUpdateEndpointSlices', message: 'web-api slice', object: shop('EndpointSlice', 'web-api-x1y2z') }),
-    record({ uid: 'x3', at: at('10:02:50'), reason: 'Started', object: shop('Pod', 'web-api-1a2-ccccc'), host: 'node-1', enrichment: webApiPod }),
+    record({ uid: 'x3', at: at('09:59:50'), reason: 'Started', object: shop('Pod', 'web-api-1a2-ccccc'), host: 'node-1', enrichment: webApiPod }),
   ];
 }

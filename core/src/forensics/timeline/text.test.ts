@@ -41,8 +41,8 @@ describe('timeline text', () => {
     const deployment = lines.slice(lines.indexOf('Deployment shop/web') + 1, lines.indexOf('Nodes') - 1);
     expect(deployment).toHaveLength(18);
     expect(deployment[0]).toMatch(/^ {2}10:00:00 {3}Deployment\/web +ScalingReplicaSet +Scaled up replica set web-7f9 to 2$/);
-    expect(deployment.find((l) => l.includes('Pod/web-7f9-aaaaa') && l.includes('BackOff'))).toMatch(
-      /^ {2}10:01:00 ⚠ Pod\/web-7f9-aaaaa +BackOff +Back-off restarting failed container web in pod web-7f9-aaaaa ×4 \(10:01:00–10:07:00\)$/,
+    expect(deployment.find((l) => l.includes('Pod/web-7f9-zzzzz') && l.includes('BackOff'))).toMatch(
+      /^ {2}10:01:00 ⚠ Pod\/web-7f9-zzzzz +BackOff +Back-off restarting failed container web in pod web-7f9-zzzzz ×4 \(10:01:00–10:07:00\)$/,
     );
     expect(deployment.find((l) => l.includes('Unhealthy'))).toMatch(/×3 \(10:02:20–10:02:40\)$/);
     // A gap line where it falls among the group's entries.
@@ -56,7 +56,7 @@ describe('timeline text', () => {
   it('cuts messages to the terminal width, keeping the repeat count', () => {
     const lines = renderTimelineText(web, { width: 100, color: false }).split('\n');
     for (const line of lines.slice(3)) expect([...line].length, line).toBeLessThanOrEqual(100);
-    const backOff = lines.find((l) => l.includes('Pod/web-7f9-aaaaa') && l.includes('BackOff'))!;
+    const backOff = lines.find((l) => l.includes('Pod/web-7f9-zzzzz') && l.includes('BackOff'))!;
     expect(backOff).toMatch(/… ×4 \(10:01:00–10:07:00\)$/);
     // Without a width (not a terminal) nothing is cut.
     expect(renderTimelineText(web, plain)).not.toContain('…');
@@ -72,9 +72,9 @@ describe('timeline text', () => {
   });
 
   it('writes the date with each time when the window spans days', async () => {
-    const twoDays = await buildTimeline(db, { kind: 'service', namespace: 'shop', name: 'web' }, { ...meta, window: { fromMs: WINDOW.fromMs - 86_400_000, toMs: WINDOW.toMs } });
+    const twoDays = await buildTimeline(db, { kind: 'service', namespace: 'shop', name: 'web' }, { ...meta, window: { fromMs: WINDOW.fromMs, toMs: WINDOW.toMs + 86_400_000 } });
     const text = renderTimelineText(twoDays, plain);
-    expect(text.split('\n')[0]).toBe('service shop/web · 2026-12-07 09:00:00 → 2026-12-08 11:00:00 UTC');
+    expect(text.split('\n')[0]).toBe('service shop/web · 2026-12-08 09:00:00 → 2026-12-09 11:00:00 UTC');
     expect(text).toMatch(/^ {2}2026-12-08 10:00:00 {3}Deployment\/web/m);
     expect(text).toContain('×4 (2026-12-08 10:01:00–2026-12-08 10:07:00)');
   });
@@ -82,7 +82,7 @@ describe('timeline text', () => {
   it('names objects outside the subject namespace in full (a node timeline)', async () => {
     const node = await buildTimeline(db, { kind: 'node', name: 'node-1' }, meta);
     const text = renderTimelineText(node, plain);
-    expect(text).toContain('Deployment shop/web-api\n  10:02:50   Pod/shop/web-api-1a2-ccccc');
+    expect(text).toContain('Deployment shop/web-api\n  09:59:50   Pod/shop/web-api-1a2-ccccc');
   });
 
   it('nothing found: which subject, which window, which partitions, and similar names', async () => {
