@@ -79,6 +79,14 @@ describe('timeline text', () => {
     expect(text).toContain('×4 (2026-12-08 10:01:00–2026-12-08 10:07:00)');
   });
 
+  it('a repeat that began the day before the window: both ends of its range dated', () => {
+    const folded = web.folded.map((f) => (f.reason === 'BackOff' && f.records === 4 ? { ...f, first: '2026-12-07T23:59:00.000Z' } : f));
+    const line = renderTimelineText({ ...web, folded }, plain)
+      .split('\n')
+      .find((l) => l.includes('×4'));
+    expect(line).toMatch(/^ {2}2026-12-07 23:59:00 ⚠ Pod\/web-7f9-zzzzz .* ×4 \(2026-12-07 23:59:00–2026-12-08 10:07:00\)$/);
+  });
+
   it('names objects outside the subject namespace in full (a node timeline)', async () => {
     const node = await buildTimeline(db, { kind: 'node', name: 'node-1' }, meta);
     const text = renderTimelineText(node, plain);

@@ -141,7 +141,7 @@ interface LineContext {
 function entryLine(entry: FoldedEntry, label: string, c: LineContext): string {
   const warning = entry.type === 'Warning';
   const mark = warning ? WARNING_MARK : ' ';
-  const repeats = entry.count > 1 || entry.records > 1 ? ` ×${groupDigits(entry.count)} (${c.clock.time(entry.first)}–${c.clock.time(entry.last)})` : '';
+  const repeats = entry.count > 1 || entry.records > 1 ? ` ×${groupDigits(entry.count)} (${c.clock.range(entry.first, entry.last)})` : '';
   const start = `  ${c.clock.time(entry.first)} ${mark} ${pad(label, c.labelWidth)}  ${pad(entry.reason, c.reasonWidth)}  `;
   const message = oneLine(entry.message);
   const room = c.options.width === null ? Infinity : c.options.width - width(start) - width(repeats);
@@ -151,7 +151,7 @@ function entryLine(entry: FoldedEntry, label: string, c: LineContext): string {
 
 function gapLine(gap: Gap, clock: Clock, options: TextOptions, paint: (style: Style, text: string) => string, shown: Set<Gap>): string {
   shown.add(gap);
-  const head = `  ── gap: ${clock.time(gap.from)}–${clock.time(gap.to)}, events may be missing: `;
+  const head = `  ── gap: ${clock.range(gap.from, gap.to)}, events may be missing: `;
   const tail = ' ──';
   const room = options.width === null ? Infinity : options.width - width(head) - width(tail);
   return paint('dim', head + cut(oneLine(gap.message), room) + tail);
@@ -160,6 +160,8 @@ function gapLine(gap: Gap, clock: Clock, options: TextOptions, paint: (style: St
 interface Clock {
   /** `10:04:05`, or `2026-12-08 10:04:05` when the window spans days or the time is on another day. */
   time(iso: string): string;
+  /** `10:01:00–10:07:00`; both with their date when either needs it. */
+  range(from: string, to: string): string;
   window(from: string, to: string): string;
 }
 
@@ -169,8 +171,11 @@ function clockFormat(data: TimelineData): Clock {
   const lastMs = Date.parse(data.window.to) - 1;
   const spansDays = Number.isFinite(lastMs) && new Date(lastMs).toISOString().slice(0, 10) !== startDay;
   const full = (iso: string) => new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
+  const dated = (iso: string) => spansDays || day(iso) !== startDay;
+  const time = (iso: string) => (dated(iso) ? full(iso) : full(iso).slice(11));
   return {
-    time: (iso) => (spansDays || day(iso) !== startDay ? full(iso) : full(iso).slice(11)),
+    time,
+    range: (from, to) => (dated(from) || dated(to) ? `${full(from)}–${full(to)}` : `${time(from)}–${time(to)}`),
     window: (from, to) => {
       const a = full(from);
       const b = full(to);
