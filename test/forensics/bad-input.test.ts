@@ -68,10 +68,10 @@ function codedError(stderr: string): { code: string; line: string } {
   return { code: m[1]!, line: m[2]! };
 }
 
-/** A command that must fail with `code`, not crash: exit 1 or 2, one coded line, no stack trace. */
+/** A command that must fail with `code`, not crash: exit 2 for bad arguments, else 1; a coded line, no stack trace. */
 async function fails(argv: string[], code: string): Promise<string> {
   const r = await run(argv);
-  expect(r.code, r.stderr).not.toBe(0);
+  expect(r.code, r.stderr).toBe(code === 'ARGUMENT_INVALID' ? 2 : 1);
   expect(r.stdout).toBe('');
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.stderr).not.toContain('[INTERNAL]');
@@ -160,6 +160,7 @@ describe('other bad input', () => {
   it('a window with no data names the partitions it looked at', async () => {
     const r = await run(['query', '--archive', archive, '--from', '2026-01-05T10:00:00Z', '--to', '2026-01-05T11:00:00Z', 'SELECT count(*) AS n FROM events']);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/no records/i);
     // The window's hour and the hour before it (the look-back).
     expect(r.stderr).toContain('2026/01/05/09');
