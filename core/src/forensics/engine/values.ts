@@ -1,7 +1,7 @@
 /**
  * DuckDB values as plain JSON values, the way the forensics commands print them: timestamps as
- * ISO-8601 UTC strings, BIGINTs as numbers while they are exact (strings beyond 2^53), structs as
- * objects, lists as arrays, MAPs as objects.
+ * ISO-8601 UTC strings, BIGINTs and DECIMALs as numbers while they are exact (strings beyond), structs
+ * as objects, lists as arrays, MAPs as objects.
  */
 import { DuckDBTypeId, createDuckDBValueConverter, JsonDuckDBValueConverter } from '@duckdb/node-api';
 import type { DuckDBMapValue, DuckDBResultReader, DuckDBValue, DuckDBValueConverter } from '@duckdb/node-api';
@@ -30,6 +30,13 @@ const integer = (value: DuckDBValue): number | string => {
   return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(n) : String(n);
 };
 
+/** A DECIMAL as a number when a double holds it exactly (15 significant digits or fewer), else its text. */
+const decimal = (value: DuckDBValue): number | string => {
+  const text = String(value);
+  const digits = text.replace(/[-+.]/g, '').replace(/^0+/, '').length;
+  return digits <= 15 ? Number(text) : text;
+};
+
 const mapToObject: DuckDBValueConverter<JsonValue> = (value, type, converter) => {
   const out: Record<string, JsonValue> = {};
   const mapType = type as unknown as { keyType: Parameters<DuckDBValueConverter<JsonValue>>[1]; valueType: Parameters<DuckDBValueConverter<JsonValue>>[1] };
@@ -53,6 +60,7 @@ export const jsonValueConverter: DuckDBValueConverter<JsonValue> = (() => {
     [DuckDBTypeId.TIMESTAMP_S]: toIso(1000n),
     [DuckDBTypeId.TIMESTAMP_MS]: toIso(1000n),
     [DuckDBTypeId.TIMESTAMP_NS]: toIso(1000n),
+    [DuckDBTypeId.DECIMAL]: decimal,
     [DuckDBTypeId.MAP]: mapToObject,
   };
   const byId = {} as Record<DuckDBTypeId, DuckDBValueConverter<JsonValue> | undefined>;
