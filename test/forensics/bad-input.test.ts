@@ -12,7 +12,7 @@ import type { TimelineData } from '../../core/src/forensics/types.js';
 import { TEST_CREDENTIALS, startS3, testClient } from '../../plugins/sink-s3/src/s3.fixture.js';
 import { startGcsServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
 import type { GcsTestServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
-import { BAD_WINDOW, badObjects, putBadS3Archive, writeBadFileArchive } from './helpers/bad-archive.fixture.js';
+import { BAD_WINDOW, badObjects, putBadGcsArchive, putBadS3Archive, writeBadFileArchive } from './helpers/bad-archive.fixture.js';
 import { k8stream } from './helpers/cli.fixture.js';
 
 const BUCKET = 'k8stream-bad';
@@ -42,6 +42,7 @@ beforeAll(async () => {
   client = testClient(s3.endpoint);
   await writeBadFileArchive(archive);
   await putBadS3Archive(client, BUCKET, 'events');
+  putBadGcsArchive(gcs, BUCKET, 'events');
   restoreEnv = setEnvironment({
     AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
@@ -97,8 +98,8 @@ describe('an archive that is not there', () => {
 describe('damaged objects are skipped, named and counted; the rest is answered', () => {
   const expected = badObjects();
 
-  it.each(['file', 's3'] as const)('from the %s archive: a truncated gzip object and a garbage object', async (where) => {
-    const location = where === 'file' ? ['--archive', archive] : ['--archive', `s3://${BUCKET}/events`, ...s3Options()];
+  it.each(['file', 's3', 'gcs'] as const)('from the %s archive: a truncated gzip object and a garbage object', async (where) => {
+    const location = { file: ['--archive', archive], s3: ['--archive', `s3://${BUCKET}/events`, ...s3Options()], gcs: ['--archive', `gs://${BUCKET}/events`] }[where];
     const r = await run(['query', ...location, ...hour, '--format', 'json', 'SELECT reason, count(*) AS n FROM events GROUP BY reason ORDER BY reason']);
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as { reason: string; n: number | string }[];

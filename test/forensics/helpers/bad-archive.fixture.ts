@@ -2,7 +2,7 @@
  * An archive with damage of every kind the forensics commands must survive, in one hour
  * (2026-01-02 03:00-04:00 UTC) of cluster `test-cluster`: two good batches, one of them with
  * malformed lines and a record of another schema, a truncated gzip object and a garbage object.
- * Written in the file sink's layout to a directory, or in the S3 sink's layout to a bucket.
+ * Written in the file sink's layout to a directory, or in the S3/GCS sinks' layout to a bucket.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { sampleRecords } from '../../../core/src/testing/records.js';
+import type { GcsTestServer } from '../../../plugins/sink-gcs/src/gcs-server.fixture.js';
 
 export const BAD_CLUSTER = 'test-cluster';
 /** The hour holding every object. */
@@ -77,4 +78,13 @@ export async function putBadS3Archive(client: S3Client, bucket: string, prefix: 
     keys.push(key);
   }
   return keys;
+}
+
+/** Stores the objects in the GCS test server's `bucket` as the GCS sink lays them out; returns their names. */
+export function putBadGcsArchive(gcs: GcsTestServer, bucket: string, prefix: string): string[] {
+  return Object.entries(badObjects().objects).map(([name, body]) => {
+    const key = `${prefix}/cluster=${BAD_CLUSTER}/dt=2026-01-02/hour=03/${name}`;
+    gcs.putObject(bucket, { name: key, data: Buffer.from(body), contentType: 'application/x-ndjson', contentEncoding: undefined, metadata: {} });
+    return key;
+  });
 }
