@@ -216,6 +216,15 @@ describe('k8stream report', () => {
     expect(html).not.toContain('cart-5b8');
   });
 
+  it('nothing found: still writes the (empty) page, and says on stderr what was not found', async () => {
+    const file = join(dir, 'empty.html');
+    const r = await k8stream(['report', '--archive', archive, ...WINDOW, '--service', 'shop/none', '-o', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`wrote ${file} (0 events, 0 lanes)\n`);
+    expect(r.stderr).toContain('no events about service shop/none in 2026-12-08 09:30:00 → 11:00:00 UTC');
+    expect(await readFile(file, 'utf8')).toMatch(/^<!doctype html>/i);
+  });
+
   it('needs -o, refuses a directory, and checks the subject like timeline', async () => {
     const missing = await k8stream(['report', '--archive', archive, ...WINDOW, '--service', 'shop/web']);
     expect(missing.code).toBe(2);
