@@ -52,6 +52,24 @@ function oldRecord(n: number, time: string): Record<string, unknown> {
 
 const ndjson = (items: readonly unknown[]): string => items.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
 
+/** Record 2, archived twice (at-least-once): the same record in two objects. */
+const RECORD_2 = record(2, '2026-12-08T10:15:00.123Z', {
+  type: 'Warning',
+  reason: 'BackOff',
+  count: 7,
+  enrichment: {
+    ...emptyEnrichment(),
+    labels: { app: 'web', 'app.kubernetes.io/name': 'web' },
+    services: [{ name: 'web', namespace: 'shop' }],
+    owners: [
+      { kind: 'ReplicaSet', name: 'web-5d9', uid: 'rs', apiVersion: 'apps/v1' },
+      { kind: 'Deployment', name: 'web', uid: 'd', apiVersion: 'apps/v1' },
+    ],
+    workload: { kind: 'Deployment', name: 'web', uid: 'd', apiVersion: 'apps/v1' },
+    node: { name: 'node-1', addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] },
+  },
+});
+
 let dir: string;
 let files: StagedFile[];
 let db: EventsDb;
@@ -85,28 +103,7 @@ beforeAll(async () => {
       'a.ndjson.gz',
       '.ndjson.gz',
       gzipSync(
-        ndjson([
-          record(1, '2026-12-08T10:00:00Z'),
-          record(2, '2026-12-08T10:15:00.123Z', {
-            type: 'Warning',
-            reason: 'BackOff',
-            count: 7,
-            enrichment: {
-              ...emptyEnrichment(),
-              labels: { app: 'web', 'app.kubernetes.io/name': 'web' },
-              services: [{ name: 'web', namespace: 'shop' }],
-              owners: [
-                { kind: 'ReplicaSet', name: 'web-5d9', uid: 'rs', apiVersion: 'apps/v1' },
-                { kind: 'Deployment', name: 'web', uid: 'd', apiVersion: 'apps/v1' },
-              ],
-              workload: { kind: 'Deployment', name: 'web', uid: 'd', apiVersion: 'apps/v1' },
-              node: { name: 'node-1', addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] },
-            },
-          }),
-          record(3, '2026-12-08T10:59:59.999Z'),
-          record(4, '2026-12-08T09:59:59.999Z'),
-          record(5, '2026-12-08T11:00:00Z'),
-        ]),
+        ndjson([record(1, '2026-12-08T10:00:00Z'), RECORD_2, record(3, '2026-12-08T10:59:59.999Z'), record(4, '2026-12-08T09:59:59.999Z'), record(5, '2026-12-08T11:00:00Z')]),
       ),
     ),
     // zstd: record 2 again (a repeat), and an events-API record timed by eventTime only.
@@ -115,7 +112,7 @@ beforeAll(async () => {
       '.ndjson.zst',
       zstdCompressSync(
         ndjson([
-          record(2, '2026-12-08T10:15:00.123Z'),
+          RECORD_2,
           record(6, '', {
             firstTimestamp: null,
             lastTimestamp: null,
@@ -149,6 +146,10 @@ beforeAll(async () => {
     // Not gzip at all, and a .json that is not a JSON array.
     await put('g.ndjson.gz', '.ndjson.gz', Buffer.from('this is not gzip\n')),
     await put('h.json', '.json', '{"schema": "k8stream.event/v1"}'),
+    // Not zstd: DuckDB's error names no file, so the files are tried one by one.
+    await put('i.ndjson.zst', '.ndjson.zst', Buffer.from('not zstd at all')),
+    // A JSON array with a record and two elements that are not objects.
+    await put('j.json', '.json', JSON.stringify([record(10, '2026-12-08T10:50:00Z'), 42, 'text'])),
   ];
   db = await openEvents(staged(files, [FETCH_SKIP]), WINDOW, { threads: 2 });
 });
@@ -164,7 +165,7 @@ async function query(sql: string) {
 
 describe('openEvents', () => {
   it('counts exactly: records once per id inside the window, repeats, malformed lines, foreign records, objects left out', () => {
-    expect(db.stats).toMatchObject({ files: 5, records: 7, duplicates: 2, malformedLines: 3, foreignRecords: 2 });
+    expect(db.stats).toMatchObject({ files: 6, records: 8, duplicates: 2, malformedLines: 5, foreignRecords: 2 });
     const skipped = db.stats.skippedObjects;
     expect(skipped[0]).toEqual(FETCH_SKIP);
     expect(
@@ -172,10 +173,11 @@ describe('openEvents', () => {
         .slice(1)
         .map((s) => s.key)
         .sort(),
-    ).toEqual(['demo/2026/12/08/10/f.ndjson.gz', 'demo/2026/12/08/10/g.ndjson.gz', 'demo/2026/12/08/10/h.json']);
+    ).toEqual(['demo/2026/12/08/10/f.ndjson.gz', 'demo/2026/12/08/10/g.ndjson.gz', 'demo/2026/12/08/10/h.json', 'demo/2026/12/08/10/i.ndjson.zst']);
     expect(skipped.slice(1).every((s) => s.code === 'EVENT_INVALID')).toBe(true);
     expect(skipped.find((s) => s.key.endsWith('f.ndjson.gz'))!.reason).toMatch(/^not readable as gzip \(truncated or corrupt\): unexpected end of file/);
     expect(skipped.find((s) => s.key.endsWith('h.json'))!.reason).toBe('not a JSON array of records');
+    expect(skipped.find((s) => s.key.endsWith('i.ndjson.zst'))!.reason).toMatch(/^not readable as zstd \(truncated or corrupt\)/);
   });
 
   it('events holds the window’s records once each, in [from, to), by lastTimestamp, else eventTime', async () => {
@@ -187,9 +189,10 @@ describe('openEvents', () => {
       ['uid-7:107', '2026-12-08T10:40:00.000Z'],
       ['uid-8:108', '2026-12-08T10:41:00.000Z'],
       ['uid-9:109', '2026-12-08T10:45:00.000Z'],
+      ['uid-10:110', '2026-12-08T10:50:00.000Z'],
       ['uid-3:103', '2026-12-08T10:59:59.999Z'],
     ]);
-    expect((await query('SELECT count(*), count(DISTINCT id) FROM events')).rows).toEqual([[7, 7]]);
+    expect((await query('SELECT count(*), count(DISTINCT id) FROM events')).rows).toEqual([[8, 8]]);
   });
 
   it('has exactly the record’s fields as typed columns, plus time', async () => {

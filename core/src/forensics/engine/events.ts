@@ -83,7 +83,10 @@ async function useUtc(connection: DuckDBConnection): Promise<void> {
   }
 }
 
-/** `read_json` over `files` (NDJSON and JSON arrays), `columns` (all by default), as one relation. */
+/**
+ * `read_json` over `files` (NDJSON and JSON arrays), `columns` (all by default), as one relation.
+ * `records = true`: with a single column DuckDB would otherwise take each whole line for it.
+ */
 function source(files: readonly StagedFile[], columns?: readonly string[], extra = ''): string {
   const parts: string[] = [];
   const ndjson = files.filter((f) => !isJsonArray(f));
@@ -95,7 +98,7 @@ function source(files: readonly StagedFile[], columns?: readonly string[], extra
   ] as const) {
     if (group.length === 0) continue;
     const list = `[${group.map((f) => sqlString(f.path)).join(', ')}]`;
-    parts.push(`SELECT * FROM read_json(${list}, columns = ${cols}, format = '${format}', ignore_errors = true${extra})`);
+    parts.push(`SELECT * FROM read_json(${list}, columns = ${cols}, format = '${format}', records = true, ignore_errors = true${extra})`);
   }
   return parts.join(' UNION ALL BY NAME ');
 }
