@@ -29,9 +29,9 @@ export interface TimelineRow {
   kind: string;
   namespace: string;
   name: string;
-  /** `enrichment.workload` (same namespace as the object), or null. */
+  /** `enrichment.workload` (same namespace as the object), or null; null on pod rows (see PodSummary). */
   workload: OwnerName | null;
-  /** `enrichment.owners`, from the direct owner up. */
+  /** `enrichment.owners`, from the direct owner up; empty on pod rows (see PodSummary). */
   owners: OwnerName[];
 }
 
@@ -137,6 +137,8 @@ export async function stageRows(connection: DuckDBConnection, subject: Subject):
 }
 
 const ROW_COLUMNS = 'id, t, ft, "type", reason, message, n, okind, ons, oname, w, owners';
+/** A pod's owners come from its summary: its rows leave them out (tens of thousands of rows to convert). */
+const POD_ROW_COLUMNS = 'id, t, ft, "type", reason, message, n, okind, ons, oname, NULL AS w, NULL AS owners';
 
 /** The pods the subject covers, each summed up from all of its records. */
 export async function podSummaries(rows: StagedRows): Promise<PodSummary[]> {
@@ -158,7 +160,7 @@ export async function podSummaries(rows: StagedRows): Promise<PodSummary[]> {
 export async function podRows(rows: StagedRows): Promise<TimelineRow[]> {
   return read(
     rows.connection,
-    `SELECT ${ROW_COLUMNS} FROM ${rows.table} SEMI JOIN (SELECT DISTINCT ons AS pns, oname AS pname FROM ${rows.table} WHERE hit) ON ons = pns AND oname = pname
+    `SELECT ${POD_ROW_COLUMNS} FROM ${rows.table} SEMI JOIN (SELECT DISTINCT ons AS pns, oname AS pname FROM ${rows.table} WHERE hit) ON ons = pns AND oname = pname
      WHERE okind = 'Pod'`,
     {},
   );
