@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Subject, TimelineData } from '../types.js';
 import { buildTimeline } from './build.js';
-import { eventsDb } from './events-table.fixture.js';
+import { eventsDb, record } from './events-table.fixture.js';
 import type { TestEventsDb } from './events-table.fixture.js';
 import { POD_A, POD_B, WINDOW, at, incident } from './story.fixture.js';
 
@@ -201,6 +201,93 @@ describe('buildTimeline --node', () => {
       'workload Deployment/shop/web < Deployment/shop/web',
       `pod Pod/shop/${POD_A} < Deployment/shop/web`,
       'node Node/node-1 < nodes',
+    ]);
+  });
+});
+
+describe('buildTimeline: other owner chains', () => {
+  // A CronJob's Job and pod behind Service ops/backup, a StatefulSet's pod behind Service db/pg,
+  // and a bare pod (no owner) selected by Service ops/backup too.
+  const cron = { kind: 'CronJob', name: 'backup', uid: 'cj', apiVersion: 'batch/v1' };
+  const job = { kind: 'Job', name: 'backup-2912', uid: 'job', apiVersion: 'batch/v1' };
+  const sts = { kind: 'StatefulSet', name: 'pg', uid: 'sts', apiVersion: 'apps/v1' };
+  const node = { name: 'node-9', addresses: [] };
+  let chains: TestEventsDb;
+  beforeAll(async () => {
+    chains = await eventsDb([
+      record({ uid: 'c1', at: at('10:00:00'), reason: 'SuccessfulCreate', message: 'Created job backup-2912', object: { kind: 'CronJob', name: 'backup', namespace: 'ops' } }),
+      record({
+        uid: 'c2',
+        at: at('10:00:01'),
+        reason: 'SuccessfulCreate',
+        message: 'Created pod: backup-2912-x',
+        object: { kind: 'Job', name: 'backup-2912', namespace: 'ops' },
+        enrichment: { owners: [cron], workload: cron },
+      }),
+      record({
+        uid: 'c3',
+        at: at('10:00:05'),
+        type: 'Warning',
+        reason: 'BackOff',
+        object: { kind: 'Pod', name: 'backup-2912-x', namespace: 'ops' },
+        host: 'node-9',
+        enrichment: { owners: [job, cron], workload: cron, node, services: [{ name: 'backup', namespace: 'ops' }] },
+      }),
+      record({
+        uid: 'c4',
+        at: at('10:00:02'),
+        reason: 'Started',
+        object: { kind: 'Pod', name: 'debug', namespace: 'ops' },
+        host: 'node-9',
+        enrichment: { node, services: [{ name: 'backup', namespace: 'ops' }] },
+      }),
+      record({
+        uid: 'p1',
+        at: at('10:00:03'),
+        reason: 'Started',
+        object: { kind: 'Pod', name: 'pg-0', namespace: 'db' },
+        host: 'node-9',
+        enrichment: { owners: [sts], workload: sts, node, services: [{ name: 'pg', namespace: 'db' }] },
+      }),
+    ]);
+  });
+  afterAll(() => chains.close());
+
+  it('Job → CronJob: the Job an owner lane under the CronJob; a pod without owner is its own group', async () => {
+    const data = await buildTimeline(chains, { kind: 'service', namespace: 'ops', name: 'backup' }, meta);
+    expect(laneRows(data)).toEqual([
+      'service Service/ops/backup < service',
+      'workload CronJob/ops/backup < CronJob/ops/backup',
+      'owner Job/ops/backup-2912 < CronJob/ops/backup',
+      'pod Pod/ops/backup-2912-x < CronJob/ops/backup',
+      'pod Pod/ops/debug < Pod/ops/debug',
+      'node Node/node-9 < nodes',
+    ]);
+    expect(reasonsByLane(data)).toEqual({
+      'CronJob/ops/backup': ['SuccessfulCreate'],
+      'Job/ops/backup-2912': ['SuccessfulCreate'],
+      'Pod/ops/backup-2912-x': ['BackOff'],
+      'Pod/ops/debug': ['Started'],
+    });
+  });
+
+  it('--workload cronjob: its Job below it and its pod', async () => {
+    const data = await buildTimeline(chains, { kind: 'workload', workloadKind: 'CronJob', namespace: 'ops', name: 'backup' }, meta);
+    expect(laneRows(data)).toEqual([
+      'workload CronJob/ops/backup < CronJob/ops/backup',
+      'owner Job/ops/backup-2912 < CronJob/ops/backup',
+      'pod Pod/ops/backup-2912-x < CronJob/ops/backup',
+      'node Node/node-9 < nodes',
+    ]);
+  });
+
+  it('a StatefulSet owns its pods directly: no owner lane between', async () => {
+    const data = await buildTimeline(chains, { kind: 'service', namespace: 'db', name: 'pg' }, meta);
+    expect(laneRows(data)).toEqual([
+      'service Service/db/pg < service',
+      'workload StatefulSet/db/pg < StatefulSet/db/pg',
+      'pod Pod/db/pg-0 < StatefulSet/db/pg',
+      'node Node/node-9 < nodes',
     ]);
   });
 });
