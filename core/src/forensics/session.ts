@@ -7,7 +7,7 @@
 import { stageArchive } from './archive/index.js';
 import type { ArchiveOptions } from './archive/index.js';
 import { openEvents } from './engine/index.js';
-import type { EventsDb } from './engine/index.js';
+import type { EventsDb, OpenEventsOptions, Prefetch } from './engine/index.js';
 import type { ParsedCommand } from './options.js';
 import { iso, parseTimeWindow } from './time-args.js';
 import type { ReadStats, StagedArchive, TimeWindow } from './types.js';
@@ -27,6 +27,8 @@ export interface SessionOptions {
   stage?: (options: ArchiveOptions) => Promise<StagedArchive>;
   /** DuckDB threads. @default the number of cores */
   threads?: number;
+  /** Rows to copy into a temporary table during the counting read (see engine `Prefetch`). */
+  prefetch?: Prefetch;
 }
 
 export interface Session {
@@ -60,7 +62,11 @@ export async function openSession(parsed: ParsedCommand, io: SessionIo, options:
   const staged = await (options.stage ?? stageArchive)(archiveOptions);
   let db: EventsDb;
   try {
-    db = await openEvents(staged, window, options.threads === undefined ? {} : { threads: options.threads });
+    const engine: OpenEventsOptions = {
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(options.prefetch !== undefined ? { prefetch: options.prefetch } : {}),
+    };
+    db = await openEvents(staged, window, engine);
   } catch (err) {
     await staged.dispose();
     throw err;

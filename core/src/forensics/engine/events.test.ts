@@ -237,4 +237,37 @@ describe('openEvents', () => {
       clean.close();
     }
   });
+
+  it('prefetch: the same read also fills a table with the wanted rows of events, once per id, and counts the same', async () => {
+    const fetched = await openEvents(staged(files, [FETCH_SKIP]), WINDOW, {
+      threads: 2,
+      prefetch: {
+        table: 'wanted',
+        select: 'id, "time" AS t, enrichment.services AS services',
+        where: "involvedObject.name IN ($a, $b) OR eventAction = 'Binding'",
+        params: { a: 'web-2', b: 'web-9' },
+      },
+    });
+    try {
+      expect(fetched.stats).toEqual(db.stats);
+      const r = resultRows(await fetched.connection.runAndReadAll('SELECT * FROM wanted ORDER BY t'));
+      expect(r.columns).toEqual(['id', 't', 'services']);
+      expect(r.rows).toEqual([
+        ['uid-2:102', '2026-12-08T10:15:00.123Z', [{ name: 'web', namespace: 'shop' }]],
+        ['uid-6:106', '2026-12-08T10:20:00.654321Z', []],
+        ['uid-9:109', '2026-12-08T10:45:00.000Z', []],
+      ]);
+      expect(resultRows(await fetched.connection.runAndReadAll('SELECT count(*) FROM events')).rows).toEqual([[8]]);
+      const tables = await fetched.connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'k8stream%'");
+      expect(tables.getRows()).toEqual([]);
+    } finally {
+      fetched.close();
+    }
+    const none = await openEvents(staged([]), WINDOW, { threads: 1, prefetch: { table: 'wanted', select: 'id, message', where: 'true' } });
+    try {
+      expect(resultRows(await none.connection.runAndReadAll('SELECT * FROM wanted'))).toEqual({ columns: ['id', 'message'], rows: [] });
+    } finally {
+      none.close();
+    }
+  });
 });
