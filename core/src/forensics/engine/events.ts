@@ -239,7 +239,7 @@ async function scanQuery(connection: DuckDBConnection, files: readonly StagedFil
       count(DISTINCT k8s_id) FILTER (WHERE ${inside})
     FROM ${SCAN}`);
   const row = reader.getRows()[0]!;
-  const n = (i: number): number => Number(row[i] as bigint);
+  const n = (i: number): number => Number(row[i]);
   return { notRecords: n(0), foreign: n(1), inWindow: n(2), ids: n(3) };
 }
 
