@@ -2,18 +2,27 @@
  * The engine: the staged batch files as the DuckDB view `events` (columns: engine/columns.ts),
  * holding the window's `k8stream.event/v1` records once each, and the counts of what was read.
  *
- * How (measured on 1,000,000 records, 1,000 gzip NDJSON objects, 2 cores; see the bench, L):
- * - one counting pass reads only `schema`, `id` and the timestamps (`read_json` with explicit
- *   columns and `ignore_errors`: about 1.5 s); a line that is not a JSON object comes back as a
- *   row of NULLs, so `schema IS NULL` finds the few files to look at exactly (engine/inspect.ts);
- * - `events` is a view, not a table: DuckDB parses only the columns a query uses (a service's
- *   timeline about 2.5 s; materialising every column took 5.8–7.2 s);
- * - deduplication by `id` (a window function, which holds every selected column) is in the view
- *   only when the counting pass found repeats.
+ * How, and why (measured on 1,000,000 records = 1.6 GB of NDJSON in 1,000 gzip objects, 2 cores;
+ * bench L): every read of the archive costs about 3 CPU-seconds, most of it gunzip, so the design
+ * keeps reads few and cheap.
+ * - One counting read of `schema`, `id` and the timestamps (`read_json`, explicit columns,
+ *   `ignore_errors`): ~1.5 s. A line that is not a JSON object comes back as a row of NULLs, so
+ *   `schema IS NULL` points at the few files to look at exactly (engine/inspect.ts).
+ *   (`read_ndjson_objects` + `json_valid`/`json_transform`, or lines through `read_csv`, cost
+ *   as much before any parsing.)
+ * - `events` is a view, not a table: DuckDB converts only the columns a query uses (a service's
+ *   timeline rows ~2.5 s). Materialising every column took 5.8–7.2 s (13 CPU-s); nested columns
+ *   kept as JSON text, 9.4 CPU-s.
+ * - `prefetch` fuses a caller's first read with the counting one (count + timeline rows
+ *   4.4–4.7 s → 3.0–3.2 s).
+ * - Deduplication by `id` (a window function: +15–20 % CPU on a read) is in the view only when
+ *   the counting read found repeats.
  * An object DuckDB cannot read at all (not gzip, not a JSON array) fails the bulk read with an
- * error naming it: it is left out (`EVENT_INVALID`) and the read retried without it. A truncated
- * gzip object reads as its readable part: the cut line is the tell, and the object is then left
- * out whole rather than half read.
+ * error naming it (or, when the error names no file, found by reading them one by one): it is left
+ * out (`EVENT_INVALID`) and the read retried without it. DuckDB reads a truncated gzip object as
+ * far as it goes without an error: the cut line is the tell, and the object is then left out whole
+ * rather than half read (a cut that falls exactly between two lines cannot be seen without
+ * inflating every object in full, ~2 CPU-s more per day).
  */
 import { availableParallelism } from 'node:os';
 import { DuckDBInstance } from '@duckdb/node-api';
