@@ -1,20 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { HEAP_REEXEC_ENV, HEAP_RESIZE_ENV, planHeapLimit, planHeapResize } from './heap-limit.js';
-import type { HeapPlanInput } from './heap-limit.js';
+import { DEFER_FLAGS, DEFER_MAX_MS, HEAP_REEXEC_ENV, HEAP_RESIZE_ENV, RESUME_FLAGS, deferOptimization, planHeapLimit, planHeapResize } from './heap-limit.js';
+import type { DeferOptions, HeapPlanInput } from './heap-limit.js';
+
+const TIERS = ['--no-turbofan', '--no-maglev'];
 
 const base: HeapPlanInput = { argv: ['run', '--config', 'x.yaml'], execArgv: [], env: {}, heapMb: 70, semiSpaceMb: 4, canExec: true };
 
 describe('planHeapLimit', () => {
   it('re-execs `run` (also the default command) with the budget heap', () => {
-    const flags = ['--max-old-space-size=70', '--max-semi-space-size=4'];
+    const flags = ['--max-old-space-size=70', '--max-semi-space-size=4', ...TIERS];
     expect(planHeapLimit(base)).toEqual({ reexec: true, flags });
     expect(planHeapLimit({ ...base, argv: ['-c', 'x.yaml'] })).toEqual({ reexec: true, flags });
     expect(planHeapLimit({ ...base, argv: [] })).toEqual({ reexec: true, flags });
   });
 
   it("keeps the operator's semi-space (the image sets --max-semi-space-size=8 in NODE_OPTIONS)", () => {
-    expect(planHeapLimit({ ...base, env: { NODE_OPTIONS: '--max-semi-space-size=8' } })).toEqual({ reexec: true, flags: ['--max-old-space-size=70'] });
-    expect(planHeapLimit({ ...base, execArgv: ['--max-semi-space-size=2'] })).toEqual({ reexec: true, flags: ['--max-old-space-size=70'] });
+    expect(planHeapLimit({ ...base, env: { NODE_OPTIONS: '--max-semi-space-size=8' } })).toEqual({ reexec: true, flags: ['--max-old-space-size=70', ...TIERS] });
+    expect(planHeapLimit({ ...base, execArgv: ['--max-semi-space-size=2'] })).toEqual({ reexec: true, flags: ['--max-old-space-size=70', ...TIERS] });
   });
 
   it('keeps a heap limit the operator set in Node flags or NODE_OPTIONS', () => {
@@ -27,8 +29,9 @@ describe('planHeapLimit', () => {
   });
 
   it('no limit: re-execs for the semi-space alone, once; nothing to add means no re-exec', () => {
-    expect(planHeapLimit({ ...base, heapMb: null, semiSpaceMb: 8 })).toEqual({ reexec: true, flags: ['--max-semi-space-size=8'] });
-    expect(planHeapLimit({ ...base, heapMb: null, semiSpaceMb: 8, execArgv: ['--max-semi-space-size=8'], env: { [HEAP_REEXEC_ENV]: '--max-semi-space-size=8' } })).toEqual({
+    expect(planHeapLimit({ ...base, heapMb: null, semiSpaceMb: 8 })).toEqual({ reexec: true, flags: ['--max-semi-space-size=8', ...TIERS] });
+    const added = ['--max-semi-space-size=8', ...TIERS];
+    expect(planHeapLimit({ ...base, heapMb: null, semiSpaceMb: 8, execArgv: added, env: { [HEAP_REEXEC_ENV]: added.join(' ') } })).toEqual({
       reexec: false,
       setBy: 'V8 default',
     });
@@ -39,6 +42,18 @@ describe('planHeapLimit', () => {
     for (const argv of [['validate'], ['version'], ['--help'], ['transform', 'test'], ['plugins', 'list'], ['run', '--nope']]) {
       expect(planHeapLimit({ ...base, argv })).toEqual({ reexec: false, setBy: 'V8 default' });
     }
+  });
+
+  it("adds the start-up tier flags only beside another reason to re-exec, and never over the operator's", () => {
+    expect(planHeapLimit({ ...base, heapMb: null, semiSpaceMb: 8, env: { NODE_OPTIONS: '--max-semi-space-size=8' } })).toEqual({ reexec: false, setBy: 'V8 default' });
+    for (const flag of ['--maglev', '--no-opt', '--no_turbofan', '--jitless', '--nomaglev']) {
+      expect(planHeapLimit({ ...base, execArgv: [flag] })).toEqual({ reexec: true, flags: ['--max-old-space-size=70', '--max-semi-space-size=4'] });
+    }
+    // Flags that only look alike are not the operator's choice of tiers.
+    expect(planHeapLimit({ ...base, execArgv: ['--maglev-inlining', '--optimize-for-size'] })).toEqual({
+      reexec: true,
+      flags: ['--max-old-space-size=70', '--max-semi-space-size=4', ...TIERS],
+    });
   });
 
   it('without process.execve (Windows, old Node) the run goes on with V8 default and says why', () => {
@@ -61,5 +76,67 @@ describe('planHeapResize', () => {
     expect(planHeapResize({ env, heapMb: 70, semiSpaceMb: 4 })).toBeNull();
     expect(planHeapResize({ env: {}, heapMb: 57, semiSpaceMb: 3 })).toBeNull();
     expect(planHeapResize({ env: { ...env, [HEAP_RESIZE_ENV]: '1' }, heapMb: 57, semiSpaceMb: 3 })).toBeNull();
+  });
+});
+
+describe('deferOptimization', () => {
+  /** A fake V8 and timer: the flags set, in order; the pending timer (fired by hand). */
+  function harness(options: Partial<DeferOptions> = {}) {
+    const set: string[] = [];
+    const timers: { fn: () => void; ms: number; unref: boolean; cleared: boolean }[] = [];
+    const resume = deferOptimization({
+      execArgv: [],
+      env: {},
+      setFlags: (f) => set.push(f),
+      setTimer: (fn, ms) => {
+        const t = { fn, ms, unref: false, cleared: false };
+        timers.push(t);
+        return { unref: () => (t.unref = true) };
+      },
+      clearTimer: () => {
+        for (const t of timers) t.cleared = true;
+      },
+      ...options,
+    });
+    return { resume, set, timers };
+  }
+
+  it('turns the optimizing tiers off now and back on once, at the first resume', () => {
+    const { resume, set, timers } = harness();
+    expect(set).toEqual([DEFER_FLAGS.join(' ')]);
+    expect(resume).not.toBeNull();
+    resume!();
+    resume!();
+    expect(set).toEqual([DEFER_FLAGS.join(' '), RESUME_FLAGS]);
+    expect(timers[0]!.cleared).toBe(true);
+  });
+
+  it('resumes by itself after DEFER_MAX_MS (an unref-ed timer) when nothing did', () => {
+    const { resume, set, timers } = harness();
+    expect(timers).toHaveLength(1);
+    expect(timers[0]).toMatchObject({ ms: DEFER_MAX_MS, unref: true });
+    timers[0]!.fn();
+    expect(set).toEqual([DEFER_FLAGS.join(' '), RESUME_FLAGS]);
+    resume!();
+    expect(set).toHaveLength(2);
+  });
+
+  it('in a process the binary re-executed with the flags, only resumes (they are off already)', () => {
+    const added = ['--max-semi-space-size=8', ...DEFER_FLAGS];
+    const { resume, set } = harness({ execArgv: added, env: { [HEAP_REEXEC_ENV]: added.join(' ') } });
+    expect(set).toEqual([]);
+    resume!();
+    expect(set).toEqual([RESUME_FLAGS]);
+  });
+
+  it("leaves the operator's choice of tiers alone, also beside the re-exec's flags", () => {
+    for (const flag of ['--no-maglev', '--turbofan', '--no_opt', '--jitless', '--lite-mode']) {
+      const { resume, set, timers } = harness({ execArgv: [flag] });
+      expect(resume).toBeNull();
+      expect(set).toEqual([]);
+      expect(timers).toEqual([]);
+    }
+    const added = ['--max-semi-space-size=8'];
+    expect(harness({ execArgv: ['--no-maglev', ...added], env: { [HEAP_REEXEC_ENV]: added.join(' ') } }).resume).toBeNull();
   });
 });

@@ -14,6 +14,7 @@
  * the re-executed one; there is nothing to add (no limit, and the semi-space already set); or `process.execve` is missing (then the run goes on
  * with V8's default heap and the start-up line says so).
  */
+import { setFlagsFromString } from 'node:v8';
 import { parseCli } from './args.js';
 import { hasHeapFlag, hasSemiSpaceFlag, memoryBudget, readMemoryLimit } from '../util/memory-limit.js';
 
@@ -26,6 +27,26 @@ import { hasHeapFlag, hasSemiSpaceFlag, memoryBudget, readMemoryLimit } from '..
  * ignores it.
  */
 export const MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: String(128 * 1024) };
+
+/**
+ * Added to the re-exec's flags (unless the operator chose the tiers): no optimizing compiler
+ * during start-up; {@link deferOptimization} turns them back on once the pipeline works.
+ */
+export const DEFER_FLAGS: readonly string[] = ['--no-turbofan', '--no-maglev'];
+
+/** What undoes {@link DEFER_FLAGS} (`v8.setFlagsFromString`). */
+export const RESUME_FLAGS = '--turbofan --maglev';
+
+/** The optimizing tiers come back this long after start-up at the latest. */
+export const DEFER_MAX_MS = 5000;
+
+/** A V8 flag that decides the optimizing tiers (V8 also accepts `_` for `-` and `--nofoo`). */
+const TIER_FLAG = /^--(no-?)?(turbofan|opt|maglev|jitless|lite-mode|always-turbofan|always-opt)(=|$)/;
+
+/** Whether one of `flags` (Node's) decides the optimizing tiers. */
+export function hasTierFlag(flags: readonly string[]): boolean {
+  return flags.some((f) => TIER_FLAG.test(f.replace(/_/g, '-')));
+}
 
 /** Set (to the flags added) in the environment of the re-executed process. */
 export const HEAP_REEXEC_ENV = 'K8STREAM_HEAP_REEXEC';
@@ -52,8 +73,8 @@ export type HeapSetBy = 're-exec' | 'operator' | 'V8 default' | 'V8 default (no 
 /** `flags`: what to add to Node's flags when re-executing. */
 export type HeapPlan = { reexec: true; flags: string[] } | { reexec: false; setBy: HeapSetBy };
 
-/** Whether `argv` is the `run` command (the default) and parses. */
-function isRun(argv: readonly string[]): boolean {
+/** Whether `argv` (the CLI arguments) is the `run` command (the default) and parses. */
+export function isRun(argv: readonly string[]): boolean {
   if (argv[0] === 'transform' || argv[0] === 'plugins') return false;
   try {
     return parseCli(argv).command === 'run';
@@ -78,6 +99,8 @@ export function planHeapLimit(input: HeapPlanInput): HeapPlan {
     flags.push(`--max-semi-space-size=${input.semiSpaceMb}`);
   }
   if (flags.length === 0) return { reexec: false, setBy: 'V8 default' };
+  // Only with another reason to re-exec: on its own it would not pay for a second start-up.
+  if (!hasTierFlag(input.execArgv)) flags.push(...DEFER_FLAGS);
   if (!input.canExec) return { reexec: false, setBy: 'V8 default (no process.execve)' };
   return { reexec: true, flags };
 }
@@ -156,4 +179,53 @@ export function applyHeapResize(budget: { heapMb: number; semiSpaceMb: number | 
     process.argv.slice(2),
     { [HEAP_RESIZE_ENV]: '1' },
   );
+}
+
+export interface DeferOptions {
+  /** Node's flags of this process. @default process.execArgv */
+  execArgv?: readonly string[];
+  /** Where the re-exec said which flags it added ({@link HEAP_REEXEC_ENV}). @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** @default v8.setFlagsFromString */
+  setFlags?: (flags: string) => void;
+  /** Resume after this long if nothing did before. @default {@link DEFER_MAX_MS} */
+  maxMs?: number;
+  /** @default setTimeout (the timer is unref'd: it never keeps the process alive) */
+  setTimer?: (fn: () => void, ms: number) => { unref(): unknown };
+  /** @default clearTimeout */
+  clearTimer?: (timer: { unref(): unknown }) => void;
+}
+
+/**
+ * Keeps V8's optimizing compilers (Maglev, TurboFan) off until the returned `resume` is called
+ * (idempotent and cheap: call it when the real work starts; the binary does at the pipeline's
+ * first chunk) or `maxMs` passed. They are off already in a process the binary re-executed with
+ * {@link DEFER_FLAGS}; otherwise this turns them off (`v8.setFlagsFromString`). Returns null,
+ * changing nothing, when the operator chose the tiers with a Node flag.
+ *
+ * Why (issue 14, idle RSS): loading `run`'s ~390 modules makes Node's module loader hot
+ * (`normalizeString`, `URL`, the resolve hook…), so V8 compiles some forty of its functions with
+ * Maglev and two with TurboFan, code that never runs again. Running a compiler once maps its
+ * code: ~7 MB of the node binary's pages (TurboFan, Turboshaft, Maglev) that stay resident, most
+ * of what an idle `run` had above a process that never optimised anything (bench I in
+ * docs/performance.md). Work that is hot for real is optimised as before once they are back; a
+ * process that goes on to optimise pays those pages then. The flags are process-wide: transform
+ * workers follow them.
+ */
+export function deferOptimization(options: DeferOptions = {}): (() => void) | null {
+  const added = new Set((options.env ?? process.env)[HEAP_REEXEC_ENV]?.split(' ') ?? []);
+  if (hasTierFlag((options.execArgv ?? process.execArgv).filter((f) => !added.has(f)))) return null;
+  const setFlags = options.setFlags ?? setFlagsFromString;
+  const clearTimer = options.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout));
+  if (!DEFER_FLAGS.every((f) => added.has(f))) setFlags(DEFER_FLAGS.join(' '));
+  let deferred = true;
+  const resume = (): void => {
+    if (!deferred) return;
+    deferred = false;
+    clearTimer(timer);
+    setFlags(RESUME_FLAGS);
+  };
+  const timer = (options.setTimer ?? setTimeout)(resume, options.maxMs ?? DEFER_MAX_MS);
+  timer.unref();
+  return resume;
 }

@@ -6,18 +6,29 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { applyHeapLimit } from './heap-limit.js';
+import { applyHeapLimit, deferOptimization, isRun } from './heap-limit.js';
 import { setupProcess } from './process-setup.js';
 
 /** Runs the CLI with this process's arguments and streams; sets `process.exitCode`. */
 export async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
   // `run` under a memory limit: replaces this process with one whose V8 heap fits (heap-limit.ts).
-  applyHeapLimit(process.argv.slice(2));
+  applyHeapLimit(argv);
   // Before anything loads @kubernetes/client-node, hence the dynamic import of the rest of k8stream
   // (a static import would be evaluated before this line). See process-setup.ts.
   setupProcess();
+  // `run`: no optimizing compiler for start-up's module loading; back at the pipeline's first chunk (heap-limit.ts).
+  const resume = isRun(argv) ? deferOptimization() : null;
   const { runCli } = await import('./commands.js');
-  process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), idleGc: true, heapResize: true });
+  process.exitCode = await runCli(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    idleGc: true,
+    heapResize: true,
+    ...(resume !== null ? { onProgress: resume } : {}),
+  });
 }
 
 const self = fileURLToPath(import.meta.url);
