@@ -263,9 +263,12 @@ describe('openEvents', () => {
     } finally {
       fetched.close();
     }
-    const none = await openEvents(staged([]), WINDOW, { threads: 1, prefetch: { table: 'wanted', select: 'id, message', where: 'true' } });
+    const none = await openEvents(staged([]), WINDOW, {
+      threads: 1,
+      prefetch: { table: 'wanted', select: 'id, message, $n AS n', where: 'namespace = $ns', params: { n: 1, ns: 'shop' } },
+    });
     try {
-      expect(resultRows(await none.connection.runAndReadAll('SELECT * FROM wanted'))).toEqual({ columns: ['id', 'message'], rows: [] });
+      expect(resultRows(await none.connection.runAndReadAll('SELECT * FROM wanted'))).toEqual({ columns: ['id', 'message', 'n'], rows: [] });
     } finally {
       none.close();
     }

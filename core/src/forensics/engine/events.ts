@@ -167,7 +167,12 @@ async function countRecords(connection: DuckDBConnection, staged: readonly Stage
   };
   for (;;) {
     if (files.length === 0) {
-      if (prefetch !== undefined) await connection.run(`CREATE OR REPLACE TEMP TABLE ${prefetch.table} AS SELECT ${prefetch.select} FROM (${emptyEventsRelation()})`);
+      if (prefetch !== undefined) {
+        await connection.run(
+          `CREATE OR REPLACE TEMP TABLE ${prefetch.table} AS SELECT ${prefetch.select} FROM (${emptyEventsRelation()}) WHERE ${prefetch.where}`,
+          prefetch.params,
+        );
+      }
       return { files, records: 0, duplicates: 0, malformedLines: 0, foreignRecords: 0, skipped };
     }
     const counts = await withUnreadableLeftOut(connection, files, skip, (fs) =>
