@@ -15,7 +15,7 @@ import { openSession } from '../forensics/session.js';
 import type { Session, SessionOptions } from '../forensics/session.js';
 import { buildTimeline } from '../forensics/timeline/build.js';
 import type { TimelineMeta } from '../forensics/timeline/build.js';
-import { similarNames } from '../forensics/timeline/select.js';
+import { similarNames, stagePrefetch } from '../forensics/timeline/select.js';
 import { parseSubject } from '../forensics/timeline/subject.js';
 import { renderNotFound, renderTimelineText } from '../forensics/timeline/text.js';
 import type { Subject, TimelineData } from '../forensics/types.js';
@@ -131,9 +131,10 @@ async function withTimeline(
   options: SessionOptions,
   use: (data: TimelineData, opened: Session) => Promise<number>,
 ): Promise<number> {
+  const prefetch = stagePrefetch(subject);
   let opened: Session;
   try {
-    opened = await openSession(parsed, io, options);
+    opened = await openSession(parsed, io, prefetch === null ? options : { ...options, prefetch });
   } catch (err) {
     if (err instanceof K8streamError && err.code === 'ARGUMENT_INVALID') return usageError(err, io);
     throw err;
@@ -146,7 +147,7 @@ async function withTimeline(
       partitions: opened.staged.partitions,
       fetched: opened.staged.stats,
     };
-    return await use(await buildTimeline(opened.db, subject, meta), opened);
+    return await use(await buildTimeline(opened.db, subject, meta, prefetch?.table), opened);
   } finally {
     await opened.dispose();
   }

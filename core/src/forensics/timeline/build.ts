@@ -35,8 +35,8 @@ export interface TimelineMeta {
   now?: Date;
 }
 
-export async function buildTimeline(db: TimelineDb, subject: Subject, meta: TimelineMeta): Promise<TimelineData> {
-  const rows = await stageRows(db.connection, subject);
+export async function buildTimeline(db: TimelineDb, subject: Subject, meta: TimelineMeta, prefetched?: string): Promise<TimelineData> {
+  const rows = await stageRows(db.connection, subject, prefetched);
   let pods: TimelineRow[];
   let objects: TimelineRow[];
   let markers: MarkerRow[];

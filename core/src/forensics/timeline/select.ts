@@ -12,6 +12,7 @@
  *     more read of `events`, of its timestamps only, and only when there are markers).
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { Prefetch } from '../engine/index.js';
 import type { Subject } from '../types.js';
 
 /** One record as the timeline needs it. Times are milliseconds since the epoch. */
@@ -128,8 +129,20 @@ function candidates(subject: Subject): { hit: string; where: string; params: Rec
   }
 }
 
-/** Reads the subject's candidate records of `events` into a temporary table. */
-export async function stageRows(connection: DuckDBConnection, subject: Subject): Promise<StagedRows> {
+/**
+ * The staging read as an engine prefetch (done by the read that counts: one read of the archive
+ * instead of two), or null for a node (its candidates read `events` itself).
+ */
+export function stagePrefetch(subject: Subject): Prefetch | null {
+  if (subject.kind === 'node') return null;
+  const { hit, where, params } = candidates(subject);
+  return { table: `timeline_rows_${++tables}`, select: stagedColumns(hit), where, params };
+}
+
+/** Reads the subject's candidate records of `events` into a temporary table (or takes the one `prefetched` filled). */
+export async function stageRows(connection: DuckDBConnection, subject: Subject, prefetched?: string): Promise<StagedRows> {
+  const drop = (table: string) => async () => void (await connection.run(`DROP TABLE IF EXISTS ${table}`));
+  if (prefetched !== undefined) return { connection, table: prefetched, drop: drop(prefetched) };
   const table = `timeline_rows_${++tables}`;
   const { hit, where, params } = candidates(subject);
   await connection.run(`CREATE TEMP TABLE ${table} AS SELECT ${stagedColumns(hit)} FROM events WHERE ${where}`, params);
