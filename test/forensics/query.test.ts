@@ -153,6 +153,37 @@ describe('k8stream query', () => {
     expect(r.stderr).toBe('read 4 objects in 3 partitions: 5 records (2 repeats dropped)\n');
   });
 
+  it('reads what the file sink writes as JSON arrays with zstd, and as plain NDJSON, the same', async () => {
+    const counts: string[] = [];
+    for (const [name, encoding] of [
+      ['zstd-json', '{ format: json, compression: zstd }'],
+      ['plain', '{ format: ndjson, compression: none }'],
+    ] as const) {
+      const config = join(dir, `${name}.yaml`);
+      await writeFile(
+        config,
+        [
+          'cluster: q',
+          'source: { type: replay, replay: { file: events.json } }',
+          'sinks:',
+          '  - name: archive',
+          '    use: file',
+          '    batch: { maxEvents: 2, maxAgeMs: 1h }',
+          `    encoding: ${encoding}`,
+          `    config: { dir: ${name}, fsync: false }`,
+          '',
+        ].join('\n'),
+      );
+      const run = await k8stream(['run', '--config', config], { cwd: dir });
+      expect(run.code, run.stderr).toBe(0);
+      const r = await k8stream(['query', '--archive', join(dir, name), ...WINDOW, '--format', 'csv', 'SELECT count(*) AS n, sum(count) AS c, max(time) AS last FROM events']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('read 3 objects in 3 partitions: 5 records\n');
+      counts.push(r.stdout);
+    }
+    expect(counts).toEqual(['n,c,last\r\n5,18,2026-12-08T11:15:00.000Z\r\n', 'n,c,last\r\n5,18,2026-12-08T11:15:00.000Z\r\n']);
+  });
+
   it('SQL that fails is QUERY_FAILED with DuckDB’s message, exit 1', async () => {
     const r = await k8stream(['query', '--archive', archive, ...WINDOW, 'SELECT nosuchcolumn FROM events']);
     expect(r.code).toBe(1);
