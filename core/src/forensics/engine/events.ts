@@ -228,29 +228,31 @@ async function countQuery(connection: DuckDBConnection, files: readonly StagedFi
 }
 
 const SCAN = 'k8stream_scan';
-const SCAN_COLUMNS = 'k8s_schema, k8s_id, k8s_time, k8s_keep';
+const SCAN_COLUMNS = 'k8s_kind, k8s_id, k8s_keep';
 
 /**
- * The counting read fused with a prefetch: one table of every row's schema, id and time, plus the
- * prefetch's columns for the rows it wants (NULL elsewhere: the reader converts every row's
- * columns anyway, only what is kept costs memory). The counts come from that table.
+ * The counting read fused with a prefetch: one table with, for every row, what it is (0: not a
+ * record, 1: a record inside the window, 2: one outside it, 3: another schema) and, inside the
+ * window, its id; plus the prefetch's columns for the rows it wants (NULL elsewhere: the reader
+ * converts every row's columns anyway, only what is kept costs memory). The counts come from it.
  */
 async function scanQuery(connection: DuckDBConnection, files: readonly StagedFile[], window: TimeWindow, prefetch: Prefetch): Promise<Counts> {
-  const inWindow = `schema = ${sqlString(RECORD_SCHEMA)} AND ${windowCondition(window)}`;
+  const v1 = `schema = ${sqlString(RECORD_SCHEMA)}`;
+  const inWindow = `${v1} AND ${windowCondition(window)}`;
+  const kind = `CASE WHEN schema IS NULL THEN 0 WHEN ${inWindow} THEN 1 WHEN ${v1} THEN 2 ELSE 3 END::UTINYINT`;
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE ${SCAN} AS
      WITH r AS (SELECT ${eventsSelectList()} FROM (${source(files)})),
-          s AS (SELECT schema AS k8s_schema, id AS k8s_id, "time" AS k8s_time, coalesce(${inWindow} AND (${prefetch.where}), false) AS k8s_keep, ${prefetch.select} FROM r)
+          s AS (SELECT ${kind} AS k8s_kind, CASE WHEN ${inWindow} THEN id END AS k8s_id,
+                       coalesce(${inWindow} AND (${prefetch.where}), false) AS k8s_keep, ${prefetch.select} FROM r)
      SELECT ${SCAN_COLUMNS}, CASE WHEN k8s_keep THEN COLUMNS(* EXCLUDE (${SCAN_COLUMNS})) END FROM s`,
     prefetch.params,
   );
-  const v1 = `k8s_schema = ${sqlString(RECORD_SCHEMA)}`;
-  const inside = `${v1} AND ${windowCondition(window).replaceAll('"time"', 'k8s_time')}`;
   const reader = await connection.runAndReadAll(`SELECT
-      count(*) FILTER (WHERE k8s_schema IS NULL),
-      count(*) FILTER (WHERE k8s_schema IS NOT NULL AND NOT (${v1})),
-      count(*) FILTER (WHERE ${inside}),
-      count(DISTINCT k8s_id) FILTER (WHERE ${inside})
+      count(*) FILTER (WHERE k8s_kind = 0),
+      count(*) FILTER (WHERE k8s_kind = 3),
+      count(*) FILTER (WHERE k8s_kind = 1),
+      count(DISTINCT k8s_id)
     FROM ${SCAN}`);
   const row = reader.getRows()[0]!;
   const n = (i: number): number => Number(row[i]);
