@@ -4,7 +4,9 @@
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../core/src/cli/commands.js';
 import { k8stream } from './helpers/cli.fixture.js';
 
 let dir: string;
@@ -182,6 +184,33 @@ describe('k8stream query', () => {
       counts.push(r.stdout);
     }
     expect(counts).toEqual(['n,c,last\r\n5,18,2026-12-08T11:15:00.000Z\r\n', 'n,c,last\r\n5,18,2026-12-08T11:15:00.000Z\r\n']);
+  });
+
+  it('a reader of stdout that goes away (| head) ends the query quietly, exit 0', async () => {
+    let writes = 0;
+    const stdout = new Writable({
+      highWaterMark: 1,
+      write(_chunk, _encoding, done) {
+        writes++;
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    let stderr = '';
+    const err = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        stderr += chunk.toString();
+        done();
+      },
+    });
+    const code = await runCli(['query', '--archive', archive, ...WINDOW, '--format', 'ndjson', 'SELECT * FROM events, range(2000)'], {
+      stdout,
+      stderr: err,
+      env: process.env,
+      cwd: dir,
+    });
+    expect(code).toBe(0);
+    expect(writes).toBe(1);
+    expect(stderr).toBe('read 3 objects in 3 partitions: 5 records\n');
   });
 
   it('SQL that fails is QUERY_FAILED with DuckDB’s message, exit 1', async () => {

@@ -69,6 +69,10 @@ export async function queryCommand(argv: readonly string[], io: CliIo, session: 
   try {
     await printQuery(opened.db.connection, sql, format, io.stdout);
     return 0;
+  } catch (err) {
+    // The reader of stdout went away (`| head`): not an error of the query.
+    if ((err as { code?: unknown }).code === 'EPIPE') return 0;
+    throw err;
   } finally {
     await opened.dispose();
   }
@@ -101,22 +105,30 @@ async function printQuery(connection: Connection, sql: string, format: OutputFor
     throw failed(err);
   }
   const formatter = createFormatter(format);
-  await write(out, formatter.begin(result.columnNames()));
-  for (;;) {
-    let chunk;
-    try {
-      chunk = await result.fetchChunk();
-    } catch (err) {
-      throw failed(err);
+  // A write error (EPIPE) arrives as an event: kept here and thrown by the next write.
+  let broken: unknown = null;
+  const onError = (err: unknown): void => {
+    broken = err;
+  };
+  out.on('error', onError);
+  const write = async (text: string): Promise<void> => {
+    if (broken !== null) throw broken;
+    if (text !== '' && !out.write(text)) await once(out, 'drain');
+  };
+  try {
+    await write(formatter.begin(result.columnNames()));
+    for (;;) {
+      let chunk;
+      try {
+        chunk = await result.fetchChunk();
+      } catch (err) {
+        throw failed(err);
+      }
+      if (chunk === null || chunk.rowCount === 0) break;
+      await write(formatter.rows(chunk.convertRows(jsonValueConverter)));
     }
-    if (chunk === null || chunk.rowCount === 0) break;
-    await write(out, formatter.rows(chunk.convertRows(jsonValueConverter)));
+    await write(formatter.end());
+  } finally {
+    out.off('error', onError);
   }
-  await write(out, formatter.end());
-}
-
-/** Writes `text`, waiting for the stream to drain when it asks to. */
-async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
-  if (text === '') return;
-  if (!out.write(text)) await once(out, 'drain');
 }
