@@ -4,6 +4,7 @@
  * as a table, JSON, NDJSON or CSV. Exit 0 (also for an empty result), 1 (error), 2 (bad arguments).
  */
 import { once } from 'node:events';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { K8streamError, errorMessage } from '../errors.js';
 import { formatOptions, parseCommandArgs, sharedOptionsHelp } from '../forensics/options.js';
 import type { OptionSpecs, ParsedCommand } from '../forensics/options.js';
@@ -92,10 +93,8 @@ function queryArguments(parsed: ParsedCommand): { sql: string; format: OutputFor
   return { sql: parsed.positionals[0]!, format: format as OutputFormat };
 }
 
-type Connection = Awaited<ReturnType<typeof openSession>>['db']['connection'];
-
 /** Runs `sql` and writes its rows chunk by chunk; DuckDB's failure becomes `QUERY_FAILED`. */
-async function printQuery(connection: Connection, sql: string, format: OutputFormat, out: NodeJS.WritableStream): Promise<void> {
+async function printQuery(connection: DuckDBConnection, sql: string, format: OutputFormat, out: NodeJS.WritableStream): Promise<void> {
   const failed = (err: unknown): K8streamError =>
     new K8streamError('QUERY_FAILED', errorMessage(err), { cause: err, hint: 'the view is events; k8stream query --help lists its columns' });
   let result;
