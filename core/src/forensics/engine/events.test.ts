@@ -273,4 +273,17 @@ describe('openEvents', () => {
       none.close();
     }
   });
+
+  it('events reads only the files holding a record of the window (a look-back hour’s objects are counted, then left alone)', async () => {
+    const before = await put('k.ndjson', '.ndjson', ndjson([record(20, '2026-12-08T09:10:00Z'), record(21, '2026-12-08T09:50:00Z')]));
+    const pruned = await openEvents(staged([files[0]!, before]), WINDOW, { threads: 1 });
+    try {
+      expect(pruned.stats).toMatchObject({ files: 2, records: 3 });
+      // Gone from disk: a view still reading it would fail.
+      await rm(before.path);
+      expect(resultRows(await pruned.connection.runAndReadAll('SELECT count(*) FROM events')).rows).toEqual([[3]]);
+    } finally {
+      pruned.close();
+    }
+  });
 });
