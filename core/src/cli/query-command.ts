@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { K8streamError, errorMessage } from '../errors.js';
-import { formatOptions, parseCommandArgs, sharedOptionsHelp } from '../forensics/options.js';
+import { SHARED_OPTIONS, formatOptions, parseCommandArgs } from '../forensics/options.js';
 import type { OptionSpecs, ParsedCommand } from '../forensics/options.js';
 import { openSession } from '../forensics/session.js';
 import type { SessionOptions } from '../forensics/session.js';
@@ -27,8 +27,7 @@ row per id. Columns: every record field (timestamps as TIMESTAMPTZ; involvedObje
 series and enrichment as structs) plus time = coalesce(lastTimestamp, eventTime, firstTimestamp).
 
 Options:
-${formatOptions(QUERY_OPTIONS)}
-${sharedOptionsHelp()}
+${formatOptions({ ...QUERY_OPTIONS, ...SHARED_OPTIONS })}
 
 Examples:
   k8stream query --archive ./out --since 2h "SELECT reason, count(*) AS n FROM events GROUP BY ALL ORDER BY n DESC"
