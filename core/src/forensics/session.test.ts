@@ -94,6 +94,27 @@ describe('openSession', () => {
         `no records between 2026-12-08T06:00:00.000Z and 2026-12-08T07:00:00.000Z in ${dir}; partitions looked at: demo/2026/12/08/05/, demo/2026/12/08/06/ (1 object listed)\n`,
     );
   });
+
+  it('on a TTY, a reading line while DuckDB reads, erased before the summary', async () => {
+    const err = collector();
+    Object.assign(err.stream, { isTTY: true });
+    const parsed = parseCommandArgs('query', ['--archive', dir, '--from', '2026-12-08T10:00:00Z', '--to', '2026-12-08T12:00:00Z']);
+    let progress: unknown;
+    const session = await openSession(
+      parsed,
+      { stderr: err.stream, env: {}, cwd: dir },
+      {
+        threads: 1,
+        stage: (o) => {
+          progress = o.progress;
+          return Promise.resolve(staged(['demo/2026/12/08/11/'], []));
+        },
+      },
+    );
+    await session.dispose();
+    expect(progress).toBe(err.stream);
+    expect(err.text()).toBe('reading 1 object (0.0 MB)…\r\x1b[Kread 1 object in 1 partition: 2 records (1 malformed line)\n');
+  });
 });
 
 describe('the summary lines', () => {

@@ -61,6 +61,8 @@ export async function openSession(parsed: ParsedCommand, io: SessionIo, options:
   };
   const staged = await (options.stage ?? stageArchive)(archiveOptions);
   let db: EventsDb;
+  // On a TTY, a line while DuckDB reads (seconds for a day of a busy cluster), erased after.
+  if (tty) io.stderr.write(readingLine(staged));
   try {
     const engine: OpenEventsOptions = {
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
@@ -68,9 +70,11 @@ export async function openSession(parsed: ParsedCommand, io: SessionIo, options:
     };
     db = await openEvents(staged, window, engine);
   } catch (err) {
+    if (tty) io.stderr.write('\r\x1b[K');
     await staged.dispose();
     throw err;
   }
+  if (tty) io.stderr.write('\r\x1b[K');
   io.stderr.write(summaryLine(staged, db.stats) + '\n');
   if (db.stats.records === 0) io.stderr.write(noDataLine(staged, window) + '\n');
   return {
@@ -82,6 +86,12 @@ export async function openSession(parsed: ParsedCommand, io: SessionIo, options:
       await staged.dispose();
     },
   };
+}
+
+/** `reading 1,000 objects (105.2 MB)…`, the TTY line while DuckDB reads. */
+function readingLine(staged: StagedArchive): string {
+  const bytes = staged.files.reduce((n, f) => n + f.size, 0);
+  return `reading ${plural(staged.files.length, 'object')} (${(bytes / 1_000_000).toFixed(1)} MB)…`;
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${groupDigits(n)} ${n === 1 ? one : many}`;
