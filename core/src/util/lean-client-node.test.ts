@@ -144,4 +144,56 @@ report({ sameKubeConfig: index.KubeConfig === (await import('@kubernetes/client-
 `);
     expect(out).toEqual({ sameKubeConfig: true, coreV1: 'function', createConfigurationThrew: false });
   });
+
+  it("loads config.js's SOCKS packages only when a cluster's proxy-url asks for one, and then the real agent", () => {
+    const socks = join(dir, 'kubeconfig-socks');
+    writeFileSync(
+      socks,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{ name: c, cluster: { server: "https://k8s.example:6443", proxy-url: "socks5://127.0.0.1:1080" } }]',
+        'users: [{ name: u, user: { token: sekret } }]',
+        'contexts: [{ name: ctx, context: { cluster: c, user: u } }]',
+        'current-context: ctx',
+        '',
+      ].join('\n'),
+    );
+    const out = runWithHook(`
+const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
+const realLoaded = () => resolved.filter((r) => /\\/node_modules\\/(socks|socks-proxy-agent|ip-address|smart-buffer)\\//.test(r.url)).length;
+const plain = new KubeConfig();
+plain.loadFromFile(${JSON.stringify(kubeconfig)});
+await plain.applyToHTTPSOptions({});
+const before = realLoaded();
+const kc = new KubeConfig();
+kc.loadFromFile(${JSON.stringify(socks)});
+const opts = {};
+await kc.applyToHTTPSOptions(opts);
+const after = realLoaded();
+const { SocksProxyAgent } = await import('socks-proxy-agent');
+const { SocksClient } = await import('socks');
+const served = resolved.filter((r) => r.parent.endsWith('/client-node/dist/config.js') && ['socks', 'socks-proxy-agent'].includes(r.specifier));
+const standIn = await import(served.find((r) => r.specifier === 'socks').url);
+report({
+  served: served.map((r) => r.specifier + ' ' + r.url.slice(0, 5)).sort(),
+  before,
+  loadedAfter: after > 0,
+  realAgent: opts.agent instanceof SocksProxyAgent,
+  proxy: opts.agent?.proxy,
+  createConnection: standIn.SocksClient.createConnection.name === SocksClient.createConnection.bind(SocksClient).name,
+  client: new standIn.SocksClient({ proxy: { host: '127.0.0.1', port: 1080, type: 5 }, command: 'connect', destination: { host: 'x', port: 1 } }) instanceof SocksClient,
+});
+`);
+    expect(out).toEqual({
+      // config.js's imports get the stand-ins; the agent's stand-in then required the real package.
+      served: ['socks data:', 'socks-proxy-agent data:', 'socks-proxy-agent file:'],
+      before: 0,
+      loadedAfter: true,
+      realAgent: true,
+      proxy: { host: '127.0.0.1', port: 1080, type: 5 },
+      createConnection: true,
+      client: true,
+    });
+  });
 });

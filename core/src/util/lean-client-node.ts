@@ -20,7 +20,9 @@
  * in-thread) that answers exactly those two imports *of `dist/config.js`* with small stub
  * modules; every other importer, including client-node's own index and k8stream's plugins, gets
  * the real modules. It also answers the ES-module imports of `node:http` by dist/config.js and
- * agent-base with `node:http` minus its undici-loading getters (see {@link HTTP_UNDICI_EXPORTS}). It has to run before anything imports client-node, so the CLI entry (and
+ * agent-base with `node:http` minus its undici-loading getters (see {@link HTTP_UNDICI_EXPORTS}),
+ * and config.js's imports of the SOCKS proxy packages with stand-ins that load them on first use
+ * (see {@link LAZY_SOCKS}). It has to run before anything imports client-node, so the CLI entry (and
  * the bench child, so that the benchmark measures what the binary runs) installs it first and
  * loads the rest of k8stream with a dynamic `import()`.
  *
@@ -95,6 +97,45 @@ function importsHttpForKubeConfig(parentURL: string | undefined): boolean {
   return parentURL !== undefined && (parentURL.endsWith(CONFIG_MODULE) || parentURL.includes('/node_modules/agent-base/'));
 }
 
+/**
+ * What dist/config.js imports only for a SOCKS proxy (a cluster's `proxy-url: socks5://…`):
+ * `SocksProxyAgent` (its agent) and `SocksClient` (its undici connector, stubbed anyway). It gets
+ * stand-ins that load the real package on first use, with a synchronous `require` of the ES
+ * module (Node ≥ 22.12), resolved from config.js as its own import would be: a run without a SOCKS
+ * proxy loads neither package nor what they bring (agent-base, ip-address, smart-buffer, debug,
+ * Node's `dns` and `tty`), ~1 MB of idle RSS (issue 14, docs/performance.md).
+ */
+const LAZY_SOCKS: ReadonlyMap<string, (load: string) => string> = new Map([
+  [
+    'socks-proxy-agent',
+    (load) => `${load}
+export class SocksProxyAgent { constructor(...args) { return new (load().SocksProxyAgent)(...args); } }
+export const k8streamLazy = true;
+`,
+  ],
+  [
+    'socks',
+    (load) => `${load}
+const real = () => load().SocksClient;
+export const SocksClient = new Proxy(function SocksClient() {}, {
+  get: (_, key) => { const v = real()[key]; return typeof v === 'function' ? v.bind(real()) : v; },
+  construct: (_, args) => new (real())(...args),
+});
+export const k8streamLazy = true;
+`,
+  ],
+]);
+
+/** The stand-in module for `specifier` (a key of {@link LAZY_SOCKS}) as imported by `parentURL`. */
+function lazySocks(specifier: string, parentURL: string): string | undefined {
+  const make = LAZY_SOCKS.get(specifier);
+  if (make === undefined) return undefined;
+  const load = `import { createRequire } from 'node:module';
+let mod;
+const load = () => (mod ??= createRequire(${JSON.stringify(parentURL)})(${JSON.stringify(specifier)}));`;
+  return dataUrl(make(load));
+}
+
 let installed = false;
 
 /**
@@ -110,6 +151,11 @@ export function installLeanClientNode(): void {
       const stub = STUBS.get(specifier);
       if (stub !== undefined && context.parentURL?.endsWith(CONFIG_MODULE) === true) {
         return { url: stub, format: 'module', shortCircuit: true };
+      }
+      // ES-module imports only: the stand-ins' own `require` gets the real package.
+      if (context.parentURL?.endsWith(CONFIG_MODULE) === true && context.conditions.includes('import')) {
+        const lazy = lazySocks(specifier, context.parentURL);
+        if (lazy !== undefined) return { url: lazy, format: 'module', shortCircuit: true };
       }
       // ES-module imports only: `require('http')` never reads the getters (and wants a CommonJS answer).
       if ((specifier === 'node:http' || specifier === 'http') && context.conditions.includes('import') && importsHttpForKubeConfig(context.parentURL)) {
