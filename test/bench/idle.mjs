@@ -6,11 +6,15 @@
 // the row's idle RSS, the window's max beside it. Rows:
 //   (a) one file sink; (b) one file sink + the `redact` transform (its .wasm in an Extism worker);
 //   (c) one s3 sink, against fauxqs (the S3 double the sink's own tests use) in this process, so
-//       it acks like (a) and the AWS SDK's cost is what differs.
+//       it acks like (a) and the AWS SDK's cost is what differs;
+//   (d) (a) with /metrics scraped every 250 ms through the idle window (no target): the binary
+//       starts without optimizing compilers (cli/heap-limit.ts), this shows what it weighs once
+//       some JavaScript has run hot again (here the scrapes: ~20 of them, minutes of Prometheus).
 // And the breakdown: a bare `node` idling, then `node` after the binary's process set-up (the lean
 // @kubernetes/client-node, cli/process-setup.js) and importing core's package entry
 // (core/dist/index.js), the CLI with the run command (core/dist/cli/commands.js), and the file and
-// s3 sink plugins, none of them run: what the code costs before it does anything.
+// s3 sink plugins, none of them run: what the code costs before it does anything (loaded with
+// the binary's start-up flags: no optimizing compiler).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,12 +27,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const EVERY_MS = 250;
 const S3_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIATESTFAUXQS000001', AWS_SECRET_ACCESS_KEY: 'test-secret-not-real-0001' };
 
-/** Samples VmRSS (MB) of `run` every 250 ms for `seconds`; stops early if it exits. */
-async function idleWindow(run, seconds) {
+/** Samples VmRSS (MB) of `run` every 250 ms for `seconds`; stops early if it exits. `scrapePort`: GET /metrics before each sample. */
+async function idleWindow(run, seconds, scrapePort = null) {
   const values = [];
   const until = performance.now() + seconds * 1000;
   while (performance.now() < until) {
     await sleep(EVERY_MS);
+    if (scrapePort !== null) await scrape(scrapePort);
     run.take();
     const s = run.last();
     if (s) values.push(s.rss / 1e6);
@@ -37,7 +42,7 @@ async function idleWindow(run, seconds) {
 }
 
 /** One binary row: start, wait for `total` acked by `sink`, idle, sample, SIGTERM. */
-async function binaryRow({ label, api, total, workDir, sinks, transforms = [], env = {}, idleSeconds }) {
+async function binaryRow({ label, api, total, workDir, sinks, transforms = [], env = {}, idleSeconds, scrapeWhileIdle = false }) {
   const dir = join(workDir, label.replace(/\W+/g, '-'));
   await mkdir(dir, { recursive: true });
   const port = await freePort();
@@ -56,7 +61,7 @@ async function binaryRow({ label, api, total, workDir, sinks, transforms = [], e
       await sleep(100);
     }
     const ackedS = round((performance.now() - run.t0) / 1000, 1);
-    const values = dead === null ? await idleWindow(run, idleSeconds) : [];
+    const values = dead === null ? await idleWindow(run, idleSeconds, scrapeWhileIdle ? port : null) : [];
     return {
       row: label,
       acked,
@@ -76,7 +81,8 @@ async function importRow(label, modules, idleSeconds) {
   // As the binary does before it loads the rest of k8stream (the lean @kubernetes/client-node).
   const setup = modules.length === 0 ? '' : `(await import(${JSON.stringify(pathToFileURL(join(repo, 'core', 'dist', 'cli', 'process-setup.js')).href)})).setupProcess();`;
   const code = `${setup}${modules.map((m) => `await import(${JSON.stringify(pathToFileURL(m).href)});`).join('')}setInterval(() => {}, 1 << 30);`;
-  const run = launch(['--max-semi-space-size=8', '--input-type=module', '-e', code], { everyMs: EVERY_MS });
+  // The binary's start-up flags (cli/heap-limit.ts): no optimizing compiler while modules load.
+  const run = launch(['--max-semi-space-size=8', '--no-turbofan', '--no-maglev', '--input-type=module', '-e', code], { everyMs: EVERY_MS });
   try {
     const values = await idleWindow(run, idleSeconds);
     return { row: label, ...idleRss(values), stderrTail: run.last() === null ? run.stderr().slice(-600) : undefined };
@@ -123,6 +129,9 @@ export async function footprintIdle({ events = 100, idleSeconds = 5 } = {}) {
           },
         ],
       }),
+      // Not a target: (a) while something keeps running JavaScript (here /metrics, every 250 ms as a
+      // compressed Prometheus), V8 optimises it and the compilers' pages come back.
+      await binaryRow({ ...common, label: '(d) (a), /metrics scraped every 250 ms while idle', sinks: [fileSink('I-file', join(workDir, 'd-out'))], scrapeWhileIdle: true }),
     ];
     return {
       id: 'I',
