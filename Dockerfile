@@ -68,6 +68,9 @@ USER 1000:1000
 # container's memory limit it picks the old space and a small young generation (at most 8 MB
 # semi-spaces even without a limit: V8 otherwise keeps ~200 MB committed under load for no
 # throughput gain), and re-executes itself once with those flags. Flags set in NODE_OPTIONS win.
+# The re-exec also starts V8 without its optimizing compilers, back on at the first events (loading
+# the modules made Node's loader hot: ~8 MB of compiler pages then stayed resident at idle), unless
+# a tier flag such as --maglev is passed, and sets MALLOC_ARENA_MAX=2 unless set (docs/performance.md).
 # The binary also loads @kubernetes/client-node without its generated API and undici, which
 # k8stream never runs (core/src/util/lean-client-node.ts, installed by core/src/cli/process-setup.ts
 # before anything else loads): its dist/config.js then costs 65 MB of RSS instead of 125. The bench
