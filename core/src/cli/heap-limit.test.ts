@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFER_FLAGS, DEFER_MAX_MS, HEAP_REEXEC_ENV, HEAP_RESIZE_ENV, RESUME_FLAGS, deferOptimization, planHeapLimit, planHeapResize } from './heap-limit.js';
+import { DEFER_FLAGS, DEFER_MAX_MS, HEAP_REEXEC_ENV, HEAP_RESIZE_ENV, RESUME_FLAGS, deferOptimization, planHeapLimit, planHeapResize, reexecEnv } from './heap-limit.js';
 import type { DeferOptions, HeapPlanInput } from './heap-limit.js';
 
 const TIERS = ['--no-turbofan', '--no-maglev'];
@@ -76,6 +76,22 @@ describe('planHeapResize', () => {
     expect(planHeapResize({ env, heapMb: 70, semiSpaceMb: 4 })).toBeNull();
     expect(planHeapResize({ env: {}, heapMb: 57, semiSpaceMb: 3 })).toBeNull();
     expect(planHeapResize({ env: { ...env, [HEAP_RESIZE_ENV]: '1' }, heapMb: 57, semiSpaceMb: 3 })).toBeNull();
+  });
+});
+
+describe('reexecEnv', () => {
+  it("sets glibc's mmap threshold and two arenas, says which flags it added, and keeps the rest", () => {
+    expect(reexecEnv({ PATH: '/bin', [HEAP_REEXEC_ENV]: 'stale' }, ['--max-semi-space-size=8', ...TIERS], { [HEAP_RESIZE_ENV]: '1' })).toEqual({
+      PATH: '/bin',
+      MALLOC_MMAP_THRESHOLD_: '131072',
+      MALLOC_ARENA_MAX: '2',
+      [HEAP_RESIZE_ENV]: '1',
+      [HEAP_REEXEC_ENV]: '--max-semi-space-size=8 --no-turbofan --no-maglev',
+    });
+  });
+
+  it("keeps the operator's malloc settings", () => {
+    expect(reexecEnv({ MALLOC_ARENA_MAX: '8', MALLOC_MMAP_THRESHOLD_: '65536' }, [])).toMatchObject({ MALLOC_ARENA_MAX: '8', MALLOC_MMAP_THRESHOLD_: '65536' });
   });
 });
 

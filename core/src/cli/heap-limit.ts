@@ -136,6 +136,18 @@ export function applyHeapLimit(argv: readonly string[]): void {
 }
 
 /**
+ * The re-executed process's environment (pure): {@link MALLOC_ENV} unless the operator set those,
+ * the current environment, `extra`, and the flags added in {@link HEAP_REEXEC_ENV}.
+ */
+export function reexecEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  flags: readonly string[],
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string | undefined> {
+  return { ...MALLOC_ENV, ...env, ...extra, [HEAP_REEXEC_ENV]: flags.join(' ') };
+}
+
+/**
  * Replaces this process (`process.execve`, same pid) with the same Node, `execArgv` plus `flags`,
  * the same script and `argv`; the flags go in {@link HEAP_REEXEC_ENV}, `env` is added. Returns
  * only when that is not possible or execve failed.
@@ -146,7 +158,7 @@ function reexec(execArgv: readonly string[], flags: readonly string[], argv: rea
   if (execve === undefined || script === undefined) return;
   try {
     // The experimental-feature warning is emitted on the next tick, which this process never reaches.
-    execve(process.execPath, [process.execPath, ...execArgv, ...flags, script, ...argv], { ...MALLOC_ENV, ...process.env, ...env, [HEAP_REEXEC_ENV]: flags.join(' ') });
+    execve(process.execPath, [process.execPath, ...execArgv, ...flags, script, ...argv], reexecEnv(process.env, flags, env));
   } catch {
     // the caller runs on with the heap it has
   }
