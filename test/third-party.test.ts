@@ -162,7 +162,7 @@ describe('a third-party sink installed from npm', () => {
     const file = join(project, 'node_modules', 'k8stream-sink-example', 'index.js');
     expect(r.stdout).toBe(
       [
-        `config: ${join(project, '.k8streamrc')} (plugin API 1.1.0)`,
+        `config: ${join(project, '.k8streamrc')} (plugin API 1.2.0)`,
         'NAME        PACKAGE                      API     PATH',
         `example     k8stream-sink-example@0.1.0  ^1.0.0  ${file}`,
         `deadLetter  k8stream-sink-example@0.1.0  ^1.0.0  ${file}`,
