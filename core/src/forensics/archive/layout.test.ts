@@ -214,6 +214,16 @@ describe('clusterDiscovery', () => {
     expect(suffixed.clusterOf('a-logs/')).toBeNull();
   });
 
+  it('checks the level below a cluster against the template, when there is one', () => {
+    const file = compileLayout(FILE).clusterDiscovery()!;
+    expect(file.fitsBelow!('2026')).toBe(true);
+    expect(file.fitsBelow!('demo')).toBe(false);
+    const hive = compileLayout(S3, { prefix: 'events' }).clusterDiscovery()!;
+    expect(hive.fitsBelow!('dt=2026-12-08')).toBe(true);
+    expect(hive.fitsBelow!('2026')).toBe(false);
+    expect(compileLayout('{cluster}/{batchId}{ext}').clusterDiscovery()!.fitsBelow).toBeNull();
+  });
+
   it('is not needed when the time comes first or there is no {cluster}', () => {
     expect(compileLayout('{yyyy}/{MM}/{dd}/{HH}/{cluster}/{batchId}{ext}').clusterDiscovery()).toBeNull();
     expect(compileLayout('{yyyy}/{batchId}{ext}').clusterDiscovery()).toBeNull();

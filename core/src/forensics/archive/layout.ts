@@ -82,6 +82,20 @@ export interface KeyMatch {
 }
 
 /** A template compiled for reading back. */
+/** How to find the clusters of an archive whose template starts with `{cluster}` levels. */
+export interface ClusterDiscovery {
+  /** The prefix to list with a `/` delimiter. */
+  prefix: string;
+  /** The cluster a common prefix of that listing names, or null for one that does not fit the template. */
+  clusterOf(commonPrefix: string): string | null;
+  /**
+   * Whether a level below a cluster's prefix (`2026/` under `demo/`) fits the template's next
+   * directory level; null when the cluster's level is the last one (files sit right under it).
+   * It tells a cluster from a sibling folder of another layout (`warnings/`, `deadletter/`).
+   */
+  fitsBelow: ((childSegment: string) => boolean) | null;
+}
+
 export interface ArchiveLayout {
   template: string;
   /** Whether the template has `{cluster}`. */
@@ -94,7 +108,7 @@ export interface ArchiveLayout {
    * (null for one that does not fit the template). Null when the template has no `{cluster}`
    * or a time field comes first (then each partition's listing covers every cluster).
    */
-  clusterDiscovery(): { prefix: string; clusterOf(commonPrefix: string): string | null } | null;
+  clusterDiscovery(): ClusterDiscovery | null;
   /** The partition prefixes that can hold batches of `window`, in time order, without repeats. */
   partitions(window: TimeWindow, options?: { cluster?: string | undefined; lookBackMs?: number }): string[];
   /**
@@ -274,8 +288,11 @@ export function compileLayout(template: string, extra: Readonly<Record<string, s
       if (open === null || open.name !== 'cluster') return null;
       const prefix = prefixOfSegments(segments);
       const level = compile([segments[open.segment]!]);
+      // The next level is a directory only when a further level (the file name at least) follows it.
+      const below = open.segment + 2 < segments.length ? compile([segments[open.segment + 1]!]).regex : null;
       return {
         prefix,
+        fitsBelow: below === null ? null : (childSegment: string) => below.test(childSegment),
         clusterOf(commonPrefix: string): string | null {
           if (!commonPrefix.startsWith(prefix)) return null;
           const lastSlash = prefix.lastIndexOf('/');

@@ -89,6 +89,16 @@ describe('stageArchive: a file-sink directory (--archive DIR)', () => {
     expect(staged.clusters).toEqual(['demo', 'other']);
   });
 
+  it("leaves out sibling folders of another layout (the demo's warnings/ and deadletter/ next to its cluster)", async () => {
+    const { demo } = await sixHours();
+    await write('out/warnings', [await batchAt('2026-12-08T10:40:00Z')]);
+    await mkdir(path.join(work, 'out', 'deadletter', 'demo'), { recursive: true });
+    const staged = await stageArchive(base({ archive: path.join(work, 'out'), window: window('2026-12-08T10:30:00Z', '2026-12-08T11:00:00Z') }));
+    expect(staged.partitions.filter((p) => !p.startsWith('other/'))).toEqual(['demo/2026/12/08/09/', 'demo/2026/12/08/10/']);
+    expect(staged.clusters).toEqual(['demo', 'other']);
+    expect(staged.files.filter((f) => f.key.startsWith('demo/')).map((f) => f.key)).toEqual(sorted(demo.slice(4, 8).map(fileKey)));
+  });
+
   it('lists a day whose hours are all needed once, at its day level', async () => {
     const { demo } = await sixHours();
     const staged = await stageArchive(base({ archive: 'out', cluster: 'demo', window: window('2026-12-08T01:00:00Z', '2026-12-09T00:00:00Z') }));

@@ -17,7 +17,7 @@ import type { StagedArchive, TimeWindow } from '../types.js';
 import { fetchObjects } from './fetch.js';
 import type { Candidate } from './fetch.js';
 import { DEFAULT_LOOK_BACK_MS, compileLayout, inWindow, layoutProblems } from './layout.js';
-import type { ArchiveLayout } from './layout.js';
+import type { ArchiveLayout, ClusterDiscovery } from './layout.js';
 import { openArchive } from './open.js';
 import { mapLimit } from './pool.js';
 import { progressLine } from './progress.js';
@@ -113,9 +113,27 @@ async function plan(
   const level = await guarded(reader, `listing ${discovery.prefix || 'the top level'}`, options.signal, () =>
     reader.list(discovery.prefix, { delimiter: '/', ...(options.signal ? { signal: options.signal } : {}) }),
   );
-  const discovered = [...new Set(level.prefixes.map((p) => discovery.clusterOf(p)).filter((c): c is string => c !== null))].sort();
+  const named = new Map<string, string>();
+  for (const p of level.prefixes) {
+    const cluster = discovery.clusterOf(p);
+    if (cluster !== null && !named.has(cluster)) named.set(cluster, p);
+  }
+  const discovered = (await mapLimit([...named], options.concurrency ?? 8, async ([cluster, p]) => ((await fitsLayout(reader, discovery, p, options.signal)) ? [cluster] : [])))
+    .flat()
+    .sort();
   const partitions = discovered.flatMap((cluster) => layout.partitions(window, { cluster, lookBackMs }));
   return { discovered, partitions, listed: discovered.length === 0 ? [discovery.prefix] : partitions };
+}
+
+/**
+ * Whether a discovered cluster's folder holds the template's next level: `demo/2026/` does under
+ * `{cluster}/{yyyy}/…`, a sibling folder of another layout (`warnings/demo/`) does not.
+ */
+async function fitsLayout(reader: ArchiveReader, discovery: ClusterDiscovery, commonPrefix: string, signal: AbortSignal | undefined): Promise<boolean> {
+  const fits = discovery.fitsBelow;
+  if (fits === null) return true;
+  const below = await guarded(reader, `listing ${commonPrefix}`, signal, () => reader.list(commonPrefix, { delimiter: '/', ...(signal ? { signal } : {}) }));
+  return below.prefixes.some((p) => fits(p.slice(commonPrefix.length).replace(/\/$/, '')));
 }
 
 /**
