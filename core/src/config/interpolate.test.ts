@@ -95,4 +95,12 @@ describe('interpolateConfig', () => {
     expect(() => interpolateConfig({ a: '${SECRET} ${MISSING}' }, { SECRET: 'hunter2' })).toThrow(/MISSING/);
     expect(() => interpolateConfig({ a: '${SECRET} ${MISSING}' }, { SECRET: 'hunter2' })).not.toThrow(/hunter2/);
   });
+
+  it('with needed, counts only the problems at the paths it accepts; an unset variable elsewhere reads as empty', () => {
+    const raw = { cluster: 'c', source: { kubeconfig: '${NOPE}' }, sinks: [{ config: { bucket: '${B}' } }] };
+    const needed = (p: string) => p.startsWith('sinks');
+    expect(interpolateConfig(raw, { B: 'bkt' }, { needed })).toEqual({ cluster: 'c', source: { kubeconfig: '' }, sinks: [{ config: { bucket: 'bkt' } }] });
+    expect(() => interpolateConfig(raw, {}, { needed })).toThrow(/sinks\[0\]\.config\.bucket.*B is not set/s);
+    expect(() => interpolateConfig(raw, {}, { needed })).not.toThrow(/NOPE/);
+  });
 });

@@ -99,12 +99,16 @@ export function interpolate(value: unknown, env: Env): { value: unknown; issues:
 
 /**
  * Interpolates `value` or throws a ValidationError (code CONFIG_INTERPOLATION) listing every
- * problem. Messages name variables, never their values.
+ * problem. Messages name variables, never their values. With `needed`, only the problems at the
+ * paths it accepts count; an unset variable elsewhere reads as empty (the forensics commands
+ * need a config's sinks, not the kubeconfig of the cluster it streams from).
  */
-export function interpolateConfig(value: unknown, env: Env, options: { source?: string } = {}): unknown {
+export function interpolateConfig(value: unknown, env: Env, options: { source?: string; needed?: (path: string) => boolean } = {}): unknown {
   const result = interpolate(value, env);
-  if (result.issues.length > 0) {
-    throw new ValidationError('CONFIG_INTERPOLATION', result.issues, {
+  const needed = options.needed;
+  const issues = needed === undefined ? result.issues : result.issues.filter((issue) => needed(issue.path));
+  if (issues.length > 0) {
+    throw new ValidationError('CONFIG_INTERPOLATION', issues, {
       ...(options.source !== undefined ? { source: options.source, path: options.source } : {}),
       hint: 'set the variables in the environment, give defaults with ${NAME:-value}, or write $${...} for a literal ${...}',
     });

@@ -42,6 +42,11 @@ export interface LoadConfigOptions {
   stopDir?: string;
   /** When no config is found, return the defaults (filepath null) instead of throwing CONFIG_NOT_FOUND. */
   optional?: boolean;
+  /**
+   * Config paths (`sinks[0].config.bucket`) whose unset `${VAR}` is an error; an unset variable
+   * anywhere else reads as empty. @default every path
+   */
+  variablesNeededAt?: (path: string) => boolean;
 }
 
 const SUPPORTED = '.json, .yaml, .yml, .js, .mjs, .cjs, .ts, or no extension for YAML/JSON';
@@ -179,7 +184,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   }
   const filepath = resolve(found.filepath);
   const raw: unknown = found.isEmpty || found.config === undefined || found.config === null ? {} : found.config;
-  const interpolated = interpolateConfig(raw, options.env ?? process.env, { source: filepath });
+  const interpolated = interpolateConfig(raw, options.env ?? process.env, {
+    source: filepath,
+    ...(options.variablesNeededAt !== undefined ? { needed: options.variablesNeededAt } : {}),
+  });
   const config: K8streamConfig = validateConfig(interpolated, { source: filepath });
   return { config, filepath, dir: dirname(filepath) };
 }

@@ -124,6 +124,12 @@ export async function openArchive(options: OpenArchiveOptions): Promise<OpenedAr
     throw new K8streamError('ARGUMENT_INVALID', '--archive and --sink are exclusive: give one', { path: '--archive' });
   }
   if (options.archive !== undefined) return openLocation(options.archive, options);
-  const loaded = await loadConfig({ cwd: options.cwd, env: options.env, ...(options.configPath !== undefined ? { configPath: options.configPath } : {}) });
+  // Reading an archive needs the sinks and the cluster name, not the source's kubeconfig or a transform's secrets.
+  const loaded = await loadConfig({
+    cwd: options.cwd,
+    env: options.env,
+    variablesNeededAt: (path) => path === 'cluster' || path.startsWith('sinks'),
+    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
+  });
   return options.sink !== undefined ? openSink(loaded, options.sink) : openOnlySink(loaded);
 }

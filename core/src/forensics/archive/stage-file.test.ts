@@ -222,6 +222,20 @@ describe('stageArchive: a sink of the .k8streamrc (--sink NAME)', () => {
     expect(staged.files.map((f) => f.key)).toEqual([fileKey(other[0]!)]);
   });
 
+  it("needs only the sinks' and the cluster's variables: an unset kubeconfig variable does not stop it, an unset sink one does", async () => {
+    const { demo } = await sixHours();
+    const write = (dir: string) =>
+      writeFile(
+        path.join(work, '.k8streamrc.json'),
+        JSON.stringify({ cluster: 'demo', source: { type: 'kubernetes', kubeconfig: '${K8STREAM_TEST_KUBECONFIG}' }, sinks: [{ name: 'archive', use: 'file', config: { dir } }] }),
+      );
+    await write('out');
+    const staged = await stageArchive(base({ sink: 'archive' }));
+    expect(staged.files.map((f) => f.key)).toEqual(sorted(demo.slice(4, 10).map(fileKey)));
+    await write('${K8STREAM_TEST_OUT}');
+    await expect(stageArchive(base({ sink: 'archive' }))).rejects.toMatchObject({ code: 'CONFIG_INTERPOLATION', message: expect.stringContaining('K8STREAM_TEST_OUT') as unknown });
+  });
+
   it('loads the config given with configPath', async () => {
     await sixHours();
     await mkdir(path.join(work, 'conf'));
