@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { encodeBatch } from '../../core/dist/dispatch/body-writer.js';
 import { batchId } from '../../core/dist/dispatch/batch-id.js';
 import { repo } from './harness.mjs';
+import { Rng } from '@k8stream/apiserver-double';
 
 export const DAY = '2026-12-08';
 const DAY_MS = Date.parse(`${DAY}T00:00:00Z`);
@@ -36,18 +37,6 @@ const NODE_REASONS = [
   ['Warning', 'NodeNotReady', 'Node {node} status is now: NodeNotReady'],
   ['Warning', 'EvictionThresholdMet', 'Attempting to reclaim memory'],
 ];
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (n, width) => n.toString(16).padStart(width, '0');
 const uidOf = (kind, n) => `${hex(kind, 8)}-${hex((n >>> 16) & 0xffff, 4)}-4c1d-9e7a-${hex(n, 12)}`;
@@ -201,7 +190,8 @@ export async function ensureArchive({ records = 1_000_000, root = join(repo, '.b
   const tmp = `${dir}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   const services = topology();
-  const rand = random(18);
+  const rng = new Rng(18);
+  const rand = () => rng.next();
   const step = 86_400_000 / records;
   let objects = 0;
   let bytes = 0;

@@ -4,6 +4,7 @@
  * going NotReady, a gap in the archive) and a generated one of any size.
  */
 import type { FoldedEntry, Lane, TimelineData, TimelineEvent } from '../types.js';
+import { Rng } from '@k8stream/apiserver-double';
 
 const NS = 'shop';
 const lane = (role: Lane['role'], kind: string, name: string, group: string, namespace = NS): Lane => ({
@@ -154,21 +155,10 @@ export function storyTimeline(): TimelineData {
   });
 }
 
-/** A deterministic pseudo-random sequence in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `n` events over 6 hours on a Deployment with 5 ReplicaSets of 12 pods each and 6 nodes, one gap. */
 export function generatedTimeline(n: number, seed = 18): TimelineData {
-  const rand = random(seed);
+  const rng = new Rng(seed);
+  const rand = () => rng.next();
   const deploy = 'Deployment/shop/checkout';
   const lanes: Lane[] = [lane('service', 'Service', 'checkout', 'service'), lane('workload', 'Deployment', 'checkout', deploy)];
   for (let r = 0; r < 5; r++) {
