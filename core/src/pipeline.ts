@@ -100,6 +100,13 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     const invalid: DeadLetterRecord[] = [];
     for (const item of chunk) {
       counters.received++;
+      if (item.record !== undefined) {
+        if (filter(item.record)) {
+          counters.records++;
+          records.push(item.record);
+        } else counters.filtered++;
+        continue;
+      }
       if (item.type === 'DELETED' && !options.emitDeleted) {
         counters.deletedSkipped++;
         continue;

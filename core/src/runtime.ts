@@ -19,6 +19,7 @@ import type { KubeClient } from './kube/client.js';
 import type { KubernetesSource } from './source/kubernetes/events-source.js';
 import type { Enricher } from './enrich/enricher.js';
 import { runPipeline } from './pipeline.js';
+import { archiveIdentity } from './source/archive/index.js';
 import type { PipelineCounters } from './pipeline.js';
 import type { Logger } from './util/logger.js';
 import { memoryBudget } from './util/memory-limit.js';
@@ -124,8 +125,10 @@ export function runComponents(loaded: LoadedConfig, resolution: Resolution, opti
     leadership.lost.addEventListener('abort', () => lifecycle.skipFlush(), { once: true });
     lifecycle.register(leadership);
   }
-  const store = client !== null ? resumeStore(config, dir, leadership?.leadership ?? null) : null;
-  const resume = store !== null && client !== null ? resumeComponent(store, { config, server: client.server, ops, logger, signal }) : null;
+  // A resume point belongs to an API server, or (the archive source) to the archive being replayed.
+  const resumeOwner = client !== null ? client.server : config.source.type === 'archive' && config.source.archive !== null ? archiveIdentity(config.source.archive, dir) : null;
+  const store = resumeOwner !== null ? resumeStore(config, dir, leadership?.leadership ?? null) : null;
+  const resume = store !== null && resumeOwner !== null ? resumeComponent(store, { config, server: resumeOwner, ops, logger, signal }) : null;
   if (resume !== null) lifecycle.register(resume);
   // A lost lease: the acks still arriving must not move the point the next leader now owns.
   if (leadership !== null && resume !== null) leadership.lost.addEventListener('abort', () => resume.abandon(), { once: true });

@@ -39,6 +39,7 @@ describe('defaults', () => {
         sendInitialEvents: false,
         emitDeleted: false,
         replay: null,
+        archive: null,
       },
       enrich: { objects: true, owners: true, nodes: true, services: true, cacheTtlMs: 60_000, cacheMaxEntries: 10_000, qps: 20, burst: 40, serviceChanges: false },
       transforms: [],

@@ -40,8 +40,29 @@ const replay = object({
   follow: boolean().default(false).describe('Keep streaming (loop the file with fresh uids and resourceVersions) instead of stopping at its end.'),
 }).describe('Replay recorded events from a file instead of watching a cluster.');
 
+/** An instant of the archive window: an ISO-8601 date-time. */
+function instant(description: string) {
+  return string()
+    .nonEmpty()
+    .refine((value, ctx) => {
+      if (!Number.isFinite(Date.parse(value))) ctx.issue(`is not a date-time: ${JSON.stringify(value)} (use ISO-8601, e.g. 2026-12-08T10:00:00Z)`);
+    })
+    .describe(description);
+}
+
+const archive = object({
+  location: string().nonEmpty().describe('What k8stream archived: a file-sink directory (relative to the config file), `s3://bucket/prefix` or `gs://bucket/prefix`.'),
+  from: instant('Start of the window (inclusive): records whose timestamp is before it are not replayed.'),
+  to: instant('End of the window (exclusive).'),
+  cluster: string().nonEmpty().nullable().default(null).describe('The archived cluster to replay; null: every cluster the archive holds.'),
+  endpoint: string().nonEmpty().nullable().default(null).describe('S3-compatible endpoint for s3://, or the GCS API endpoint for gs://; null: the provider default.'),
+  region: string().nonEmpty().nullable().default(null).describe('S3 region; null: the SDK default.'),
+  forcePathStyle: boolean().default(false).describe('S3 path-style addressing (MinIO and most S3-compatible stores).'),
+  layout: string().nonEmpty().nullable().default(null).describe("Key template the archive was written with; null: the sink's default (detected for a directory)."),
+}).describe('Replay what k8stream archived (file, S3 or GCS) through the transforms into the sinks, then stop.');
+
 const source = object({
-  type: enumOf(['kubernetes', 'replay']).default('kubernetes').describe('Watch a cluster, or replay recorded events.'),
+  type: enumOf(['kubernetes', 'replay', 'archive']).default('kubernetes').describe('Watch a cluster, replay recorded events, or replay an archive.'),
   kubeconfig: string().nullable().default(null).describe('Kubeconfig path (`~` expanded). Null: the in-cluster service account, then the default kubeconfig.'),
   context: string().nullable().default(null).describe('Kubeconfig context; null = the current context.'),
   api: enumOf(['core/v1', 'events.k8s.io/v1']).default('core/v1').describe('Which Events API to watch.'),
@@ -76,10 +97,13 @@ const source = object({
   sendInitialEvents: boolean().default(false).describe('Start with a streaming list (`sendInitialEvents=true`) where the server supports it, else a paginated list.'),
   emitDeleted: boolean().default(false).describe('Also deliver a record when an event object is deleted (action DELETED).'),
   replay: replay.nullable().default(null),
+  archive: archive.nullable().default(null),
 })
   .checkPartial((value, ctx) => {
     if (value.type === 'replay' && value.replay === null) ctx.issue('is required when source.type is "replay"', 'replay');
     if (value.type === 'kubernetes' && value.replay) ctx.issue('is only allowed when source.type is "replay"', 'replay');
+    if (value.type === 'archive' && value.archive === null) ctx.issue('is required when source.type is "archive"', 'archive');
+    if (value.type !== 'archive' && value.archive) ctx.issue('is only allowed when source.type is "archive"', 'archive');
   })
   .describe('Where events come from, and which ones to keep.');
 

@@ -28,7 +28,7 @@ interface OldReplayConfig {
 }
 
 interface OldSourceConfig {
-  type: 'kubernetes' | 'replay';
+  type: 'kubernetes' | 'replay' | 'archive';
   kubeconfig: string | null;
   context: string | null;
   api: 'core/v1' | 'events.k8s.io/v1';
@@ -45,6 +45,16 @@ interface OldSourceConfig {
   sendInitialEvents: boolean;
   emitDeleted: boolean;
   replay: OldReplayConfig | null;
+  archive: {
+    location: string;
+    from: string;
+    to: string;
+    cluster: string | null;
+    endpoint: string | null;
+    region: string | null;
+    forcePathStyle: boolean;
+    layout: string | null;
+  } | null;
 }
 
 interface OldEnrichConfig {

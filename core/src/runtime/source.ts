@@ -58,7 +58,7 @@ function makeSource(
   signal: AbortSignal,
 ): SourceParts {
   const { client, dir, logger } = options;
-  if (client === null) return { source: createSource(config.source, { dir }), events: null, enricher: null };
+  if (client === null) return { source: createSource(config.source, { dir, resumeFrom: options.resumeFrom }), events: null, enricher: null };
   const resume = options.resumeFrom();
   const stack = createKubernetesStack(config, {
     dir,

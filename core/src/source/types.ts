@@ -4,6 +4,7 @@
  * unboundedly while the consumer is not asking for the next chunk.
  */
 import type { Position } from '../checkpoint/position.js';
+import type { EventRecord } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -17,6 +18,12 @@ export interface SourceItem {
   object: Record<string, unknown>;
   /** When k8stream received it (ms since epoch), for lag and latency. */
   receivedAt: number;
+  /**
+   * Set by a source of already-mapped records (the `archive` source): the record goes to the
+   * filter and transforms as it is, keeping its id, cluster and enrichment (`object` is the same
+   * record). Not mapped again, and delivered whatever its action.
+   */
+  record?: EventRecord;
 }
 
 /**

@@ -50,7 +50,11 @@ function aborted(signal: AbortSignal): Error {
 }
 
 /** Reads `key`, trying up to `attempts` times; the last error is thrown. */
-async function readWithRetries(reader: ArchiveReader, key: string, options: Required<Pick<FetchOptions, 'attempts' | 'retryDelayMs'>> & { signal?: AbortSignal | undefined }) {
+export async function readWithRetries(
+  reader: ArchiveReader,
+  key: string,
+  options: Required<Pick<FetchOptions, 'attempts' | 'retryDelayMs'>> & { signal?: AbortSignal | undefined },
+) {
   let wait = options.retryDelayMs;
   for (let attempt = 1; ; attempt++) {
     try {

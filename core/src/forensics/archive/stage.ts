@@ -66,7 +66,7 @@ function isCoded(err: unknown): err is K8streamError {
 }
 
 /** Runs a reader call; anything but a coded error becomes `code` naming what was being done. */
-async function guarded<T>(reader: ArchiveReader, what: string, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+export async function guarded<T>(reader: ArchiveReader, what: string, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
@@ -75,7 +75,7 @@ async function guarded<T>(reader: ArchiveReader, what: string, signal: AbortSign
   }
 }
 
-function checkWindow(window: TimeWindow): void {
+export function checkWindow(window: TimeWindow): void {
   if (!Number.isFinite(window.fromMs) || !Number.isFinite(window.toMs) || window.toMs <= window.fromMs) {
     const show = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
     throw new K8streamError('ARGUMENT_INVALID', `the window ${show(window.fromMs)} to ${show(window.toMs)} is empty: --to must come after --from`, { path: '--from' });
@@ -83,7 +83,7 @@ function checkWindow(window: TimeWindow): void {
 }
 
 /** The key template to read with: `--layout`, else detected for a directory, else the sink's. */
-async function templateOf(reader: ArchiveReader, options: ArchiveOptions, detect: boolean): Promise<string> {
+export async function templateOf(reader: ArchiveReader, options: ArchiveOptions, detect: boolean): Promise<string> {
   if (options.layout !== undefined) {
     const problems = layoutProblems(options.layout, Object.keys(reader.templateValues));
     if (problems.length > 0) throw new K8streamError('ARGUMENT_INVALID', `--layout ${JSON.stringify(options.layout)}: ${problems.join('; ')}`, { path: '--layout' });
@@ -97,7 +97,7 @@ async function templateOf(reader: ArchiveReader, options: ArchiveOptions, detect
 }
 
 /** The clusters to read (undefined: every cluster, sorted out by the key match) and the partitions to list. */
-async function plan(
+export async function plan(
   reader: ArchiveReader,
   layout: ArchiveLayout,
   wanted: string | undefined,
@@ -141,7 +141,7 @@ async function fitsLayout(reader: ArchiveReader, discovery: ClusterDiscovery, co
  * root (the template's fixed start, `events/` for `{prefix}` = `events`) is listed one level deep;
  * nothing at all there is ARCHIVE_UNAVAILABLE (no such prefix, an empty directory).
  */
-async function assertNotEmpty(reader: ArchiveReader, layout: ArchiveLayout, signal: AbortSignal | undefined): Promise<void> {
+export async function assertNotEmpty(reader: ArchiveReader, layout: ArchiveLayout, signal: AbortSignal | undefined): Promise<void> {
   const fixed = layout.prefixFor({});
   const root = fixed.slice(0, fixed.lastIndexOf('/') + 1);
   const top = await guarded(reader, `listing ${root || 'the top level'}`, signal, () => reader.list(root, { delimiter: '/', ...(signal ? { signal } : {}) }));

@@ -45,6 +45,7 @@ export function sourceConfig(overrides: Partial<SourceConfig> = {}): SourceConfi
     sendInitialEvents: false,
     emitDeleted: false,
     replay: null,
+    archive: null,
     ...overrides,
   };
 }

@@ -1,0 +1,75 @@
+/**
+ * One archived batch object back into records: its extension names the encoding, and the body is
+ * decoded by the dispatch module's own decoder (so every encoding the sinks write reads back).
+ * Each entry is checked to be a `k8stream.event/v1` record with an id; others are returned as
+ * problems naming the object key and the entry's index.
+ */
+import { decodeBody } from '../../dispatch/encode.js';
+import { errorMessage } from '../../errors.js';
+import type { Compression, EncodingOptions, Format } from '../../plugins/api.js';
+import { recordTimestamp } from '../../record/map.js';
+import { RECORD_SCHEMA } from '../../record/types.js';
+import type { EventRecord } from '../../record/types.js';
+
+const COMPRESSIONS: Readonly<Record<string, Compression>> = { '.gz': 'gzip', '.zst': 'zstd' };
+
+/** The encoding of a batch extension: `.ndjson.gz` → ndjson/gzip, `.json` → json/none, `.parquet` → parquet/none. */
+export function encodingOf(extension: string): EncodingOptions {
+  const parts = extension.split('.').filter((p) => p !== '');
+  const last = `.${parts[parts.length - 1] ?? ''}`;
+  const compression = COMPRESSIONS[last];
+  const format = (compression === undefined ? parts : parts.slice(0, -1)).join('.') as Format;
+  return { format, compression: compression ?? 'none' };
+}
+
+/** An entry that is no record this version of k8stream replays. */
+export interface EntryProblem {
+  index: number;
+  input: unknown;
+  message: string;
+}
+
+export interface DecodedObject {
+  /** The object's records, in time order (stable: equal timestamps keep their archived order). */
+  records: EventRecord[];
+  problems: EntryProblem[];
+}
+
+/** Checks one decoded entry; null when it is a record to replay. */
+function problemOf(entry: unknown): string | null {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return 'is not a JSON object';
+  const r = entry as Record<string, unknown>;
+  if (r['schema'] !== RECORD_SCHEMA) return `has schema ${JSON.stringify(r['schema'])}, not ${RECORD_SCHEMA} (an unknown schema version)`;
+  if (typeof r['id'] !== 'string' || r['id'] === '') return 'has no id';
+  return null;
+}
+
+/**
+ * Decodes `body` (stored as `extension`). Throws a K8streamError `EVENT_INVALID` when the body as a
+ * whole cannot be decoded (truncated compression, not NDJSON/JSON, an unreadable Parquet file).
+ */
+export async function decodeObject(body: Uint8Array, extension: string): Promise<DecodedObject> {
+  const entries = await decodeBody(body, encodingOf(extension));
+  const records: { record: EventRecord; at: number; index: number }[] = [];
+  const problems: EntryProblem[] = [];
+  entries.forEach((entry, index) => {
+    const problem = problemOf(entry);
+    if (problem !== null) {
+      problems.push({ index, input: entry, message: `record ${index} ${problem}` });
+      return;
+    }
+    const record = entry as EventRecord;
+    const ts = recordTimestamp(record);
+    const at = ts === null ? Number.NaN : Date.parse(ts);
+    records.push({ record, at, index });
+  });
+  // Records without a timestamp keep their place at the end of the object.
+  records.sort((a, b) => (Number.isNaN(a.at) ? 1 : 0) - (Number.isNaN(b.at) ? 1 : 0) || a.at - b.at || a.index - b.index);
+  return { records: records.map((r) => r.record), problems };
+}
+
+/** The message of a body that cannot be decoded, with its cause. */
+export function decodeFailure(err: unknown): string {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return cause !== undefined ? `${errorMessage(err)}: ${errorMessage(cause)}` : errorMessage(err);
+}

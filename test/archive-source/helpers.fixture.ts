@@ -1,0 +1,82 @@
+/**
+ * Helpers for the archive-source tests: record an archive with the real pipeline (replay → a
+ * storage sink, small batches over several hours), then replay it with `source.type: archive`
+ * through the `redact` transform into a file sink, and read back what arrived.
+ */
+import { join } from 'node:path';
+import { validateConfig } from '../../core/src/config/index.js';
+import { run } from '../../core/src/runtime.js';
+import type { RunSummary } from '../../core/src/runtime.js';
+import { silentLogger } from '../../core/src/util/logger.js';
+import { readAllRecords } from '../../plugins/sink-file/src/read-back.fixture.js';
+import { BASE_MS, CLUSTER, REPO, runReplay, writeReplayFile } from '../cloud/helpers/pipeline.fixture.js';
+import type { InputEvent, RawSink } from '../cloud/helpers/pipeline.fixture.js';
+
+export { BASE_MS, CLUSTER, REPO };
+
+/** Events recorded, over HOURS hours, in batches of BATCH: 12 objects in 3 hourly partitions. */
+export const EVENTS = 600;
+export const HOURS = 3;
+export const BATCH = 50;
+
+/** The whole recorded window. */
+export const WINDOW = { from: new Date(BASE_MS - 3_600_000).toISOString(), to: new Date(BASE_MS + (HOURS + 1) * 3_600_000).toISOString() };
+
+/** Records the archive into `sink` (its `batch` set to BATCH events); returns the input events. */
+export async function recordArchive(dir: string, sink: RawSink): Promise<InputEvent[]> {
+  const { file, events } = await writeReplayFile(dir, EVENTS, HOURS);
+  const summary = await runReplay(join(dir, 'recording'), file, { batch: { maxEvents: BATCH, maxAgeMs: 60_000 }, ...sink });
+  if (summary.sinks[0]!.stats.eventsSent !== EVENTS) throw new Error(`recording sent ${summary.sinks[0]!.stats.eventsSent} of ${EVENTS} events`);
+  return events;
+}
+
+/** The `.k8streamrc` of a replay of `archive` into a file sink at `dir/out`, through `redact`. */
+export function archiveConfig(dir: string, archive: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    cluster: 'replayed',
+    source: { type: 'archive', archive: { ...WINDOW, ...archive } },
+    transforms: [{ use: 'redact' }],
+    sinks: [{ use: 'file', name: 'out', batch: { maxEvents: 100, maxAgeMs: 60_000 }, config: { dir: join(dir, 'out') } }],
+    deadLetter: { use: 'file', config: { dir: join(dir, 'deadletter') } },
+    shutdown: { graceMs: 30_000 },
+    ...extra,
+  };
+}
+
+/** Runs the archive replay in this process. */
+export async function runArchive(dir: string, archive: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<RunSummary> {
+  const config = validateConfig(archiveConfig(dir, archive, extra));
+  return run({ config, filepath: null, dir: REPO }, { logger: silentLogger, signal: new AbortController().signal });
+}
+
+export interface OutRecord {
+  id: string;
+  cluster: string;
+  message: string;
+  reason: string;
+  schema: string;
+}
+
+/** What the file sink at `dir/out` holds. */
+export async function readOut(dir: string): Promise<OutRecord[]> {
+  return (await readAllRecords(join(dir, 'out')).catch(() => [])) as OutRecord[];
+}
+
+/** Dead-letter records at `dir/deadletter`. */
+export async function readDeadLetter(dir: string): Promise<{ error: { code: string; message: string }; stage: string; record: unknown }[]> {
+  return (await readAllRecords(join(dir, 'deadletter')).catch(() => [])) as { error: { code: string; message: string }; stage: string; record: unknown }[];
+}
+
+/** Checks `out` is exactly the input, once each, redacted, with the recorded cluster and ids. */
+export function expectExactReplay(out: readonly OutRecord[], input: readonly InputEvent[]): string | null {
+  const ids = out.map((r) => r.id);
+  if (new Set(ids).size !== ids.length) return `${ids.length - new Set(ids).size} duplicates`;
+  const want = new Set(input.map((e) => e.id));
+  const missing = [...want].filter((id) => !ids.includes(id));
+  if (missing.length > 0 || ids.length !== want.size) return `${missing.length} missing, ${ids.length} delivered of ${want.size}`;
+  const wrongCluster = out.filter((r) => r.cluster !== CLUSTER).length;
+  if (wrongCluster > 0) return `${wrongCluster} records lost their recorded cluster`;
+  const unredacted = out.filter((r) => /\b10\.1\.\d+\.7\b/.test(r.message)).length;
+  if (unredacted > 0) return `${unredacted} messages still hold an IPv4 address`;
+  return null;
+}
