@@ -146,7 +146,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
           break;
         case 'rejected':
           counters.invalid++;
-          invalid.push(sourceDeadLetter(notice.input, notice.error));
+          invalid.push(sourceDeadLetter(notice.input, notice.error, notice.id));
           break;
       }
     }
@@ -241,8 +241,8 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
 }
 
 /** The dead-letter record of a raw entry that is no valid event. */
-function sourceDeadLetter(raw: unknown, error: DeadLetterError): DeadLetterRecord {
+function sourceDeadLetter(raw: unknown, error: DeadLetterError, given?: string): DeadLetterRecord {
   const meta = (raw as { metadata?: { uid?: unknown; resourceVersion?: unknown } } | null)?.metadata;
-  const id = typeof meta?.uid === 'string' ? `${meta.uid}:${String(meta.resourceVersion ?? '')}` : 'unknown';
+  const id = given ?? (typeof meta?.uid === 'string' ? `${meta.uid}:${String(meta.resourceVersion ?? '')}` : 'unknown');
   return deadLetterRecord({ stage: 'source', component: 'record', id, error, record: raw });
 }

@@ -3,6 +3,7 @@
  * storage sink, small batches over several hours), then replay it with `source.type: archive`
  * through the `redact` transform into a file sink, and read back what arrived.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateConfig } from '../../core/src/config/index.js';
 import { run } from '../../core/src/runtime.js';
@@ -24,6 +25,7 @@ export const WINDOW = { from: new Date(BASE_MS - 3_600_000).toISOString(), to: n
 
 /** Records the archive into `sink` (its `batch` set to BATCH events); returns the input events. */
 export async function recordArchive(dir: string, sink: RawSink): Promise<InputEvent[]> {
+  await mkdir(dir, { recursive: true });
   const { file, events } = await writeReplayFile(dir, EVENTS, HOURS);
   const summary = await runReplay(join(dir, 'recording'), file, { batch: { maxEvents: BATCH, maxAgeMs: 60_000 }, ...sink });
   if (summary.sinks[0]!.stats.eventsSent !== EVENTS) throw new Error(`recording sent ${summary.sinks[0]!.stats.eventsSent} of ${EVENTS} events`);
@@ -62,9 +64,16 @@ export async function readOut(dir: string): Promise<OutRecord[]> {
   return (await readAllRecords(join(dir, 'out')).catch(() => [])) as OutRecord[];
 }
 
+export interface DeadLetterEntry {
+  id: string;
+  stage: string;
+  error: { code: string; message: string };
+  record: unknown;
+}
+
 /** Dead-letter records at `dir/deadletter`. */
-export async function readDeadLetter(dir: string): Promise<{ error: { code: string; message: string }; stage: string; record: unknown }[]> {
-  return (await readAllRecords(join(dir, 'deadletter')).catch(() => [])) as { error: { code: string; message: string }; stage: string; record: unknown }[];
+export async function readDeadLetter(dir: string): Promise<DeadLetterEntry[]> {
+  return (await readAllRecords(join(dir, 'deadletter')).catch(() => [])) as DeadLetterEntry[];
 }
 
 /** Checks `out` is exactly the input, once each, redacted, with the recorded cluster and ids. */

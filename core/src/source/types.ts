@@ -33,12 +33,19 @@ export interface SourceItem {
  * - `watch-error`: a watch `ERROR` entry (a Status, e.g. 410 Expired), skipped with a warning;
  * - `rejected`: an entry that is valid JSON but no Kubernetes Event (another kind, not an
  *   object, a List whose `items` is not an array). It is dead-lettered (stage `source`) with
- *   `error`, whose message names the input and the entry (file, line or item index).
+ *   `error`, whose message names the input and the entry (file, line or item index), under `id`
+ *   when given (distinct ids keep single-entry dead-letter batches from sharing a batch id).
  */
 export type SourceNotice =
   | { readonly kind: 'bookmark' }
   | { readonly kind: 'watch-error' }
-  | { readonly kind: 'rejected'; readonly input: unknown; readonly error: { readonly code: string; readonly message: string } };
+  | {
+      readonly kind: 'rejected';
+      readonly input: unknown;
+      readonly error: { readonly code: string; readonly message: string };
+      /** The dead-letter record's id when `input` has no Event metadata to build one from (`<object key>#<entry>`). */
+      readonly id?: string;
+    };
 
 /**
  * One chunk of a source's stream. `position` (live sources): once this chunk and every chunk

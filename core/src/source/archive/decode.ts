@@ -4,8 +4,8 @@
  * Each entry is checked to be a `k8stream.event/v1` record with an id; others are returned as
  * problems naming the object key and the entry's index.
  */
-import { decodeBody } from '../../dispatch/encode.js';
-import { errorMessage } from '../../errors.js';
+import { decodeBody, decompressSync } from '../../dispatch/encode.js';
+import { K8streamError, errorMessage } from '../../errors.js';
 import type { Compression, EncodingOptions, Format } from '../../plugins/api.js';
 import { recordTimestamp } from '../../record/map.js';
 import { RECORD_SCHEMA } from '../../record/types.js';
@@ -49,10 +49,19 @@ function problemOf(entry: unknown): string | null {
  * whole cannot be decoded (truncated compression, not NDJSON/JSON, an unreadable Parquet file).
  */
 export async function decodeObject(body: Uint8Array, extension: string): Promise<DecodedObject> {
-  const entries = await decodeBody(body, encodingOf(extension));
+  const encoding = encodingOf(extension);
   const records: { record: EventRecord; at: number; index: number }[] = [];
   const problems: EntryProblem[] = [];
+  let entries: unknown[];
+  try {
+    entries = await decodeBody(body, encoding);
+  } catch (err) {
+    // NDJSON that decompresses but has bad lines: keep the good lines, reject the others.
+    if (encoding.format !== 'ndjson') throw err;
+    entries = ndjsonLines(body, encoding.compression, err, problems);
+  }
   entries.forEach((entry, index) => {
+    if (entry === BAD_LINE) return;
     const problem = problemOf(entry);
     if (problem !== null) {
       problems.push({ index, input: entry, message: `record ${index} ${problem}` });
@@ -66,6 +75,32 @@ export async function decodeObject(body: Uint8Array, extension: string): Promise
   // Records without a timestamp keep their place at the end of the object.
   records.sort((a, b) => (Number.isNaN(a.at) ? 1 : 0) - (Number.isNaN(b.at) ? 1 : 0) || a.at - b.at || a.index - b.index);
   return { records: records.map((r) => r.record), problems };
+}
+
+const BAD_LINE = Symbol('bad line');
+
+/** The entries of an NDJSON body line by line; a line that is no JSON becomes a problem (and a BAD_LINE placeholder). */
+function ndjsonLines(body: Uint8Array, compression: Compression, failure: unknown, problems: EntryProblem[]): unknown[] {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(decompressSync(body, compression));
+  } catch {
+    throw failure;
+  }
+  const entries: unknown[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    try {
+      entries.push(JSON.parse(line));
+    } catch (err) {
+      problems.push({ index: entries.length, input: line, message: `record ${entries.length} is not JSON: ${errorMessage(err)}` });
+      entries.push(BAD_LINE);
+    }
+  }
+  if (entries.length > 0 && entries.every((e) => e === BAD_LINE)) {
+    throw new K8streamError('EVENT_INVALID', 'cannot parse ndjson body: no line is JSON', { cause: failure });
+  }
+  return entries;
 }
 
 /** The message of a body that cannot be decoded, with its cause. */

@@ -121,7 +121,7 @@ export function createArchiveSource(config: ArchiveSourceConfig, options: Archiv
 
 /** A whole object dead-lettered: its key is the entry, the reason names it too. */
 function objectNotice(key: string, code: string, message: string): SourceNotice {
-  return { kind: 'rejected', input: { archiveKey: key }, error: { code, message: `${key}: ${message}` } };
+  return { kind: 'rejected', input: { archiveKey: key }, error: { code, message: `${key}: ${message}` }, id: key };
 }
 
 async function* replayArchive(
@@ -192,7 +192,7 @@ async function* replayArchive(
             records = decoded.records;
             for (const p of decoded.problems) {
               counters.entriesRejected++;
-              notices.push({ kind: 'rejected', input: p.input, error: { code: 'EVENT_INVALID', message: `${object.key}: ${p.message}` } });
+              notices.push({ kind: 'rejected', input: p.input, error: { code: 'EVENT_INVALID', message: `${object.key}: ${p.message}` }, id: `${object.key}#${p.index}` });
             }
           } catch (err) {
             if (signal.aborted) return;

@@ -1,0 +1,165 @@
+// Resume after `kill -9` mid-replay (state.dir): `k8stream run` replays a 12-object file archive
+// (3 hourly partitions of 4 objects) into an HTTP receiver that acknowledges 4 batches of 50 and
+// then holds every request. Once the resume point lists those 4 objects the process is killed
+// with SIGKILL; the restart delivers the rest and ends. Nothing is lost, and the first partition,
+// finished before the kill, is not sent again: the restart sends exactly the 400 other records.
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/cli.fixture.js';
+import type { InputEvent } from '../cloud/helpers/pipeline.fixture.js';
+import { BATCH, EVENTS, archiveConfig, recordArchive } from './helpers.fixture.js';
+
+/** Batches acknowledged before the receiver holds every request (the first partition's 4 objects). */
+const ACKED = 4;
+
+interface Receiver {
+  url: string;
+  /** Ids of the records of acknowledged requests, per run. */
+  acked: string[][];
+  /** Requests held, not answered. */
+  held: ServerResponse[];
+  /** From now on: hold after `limit` acknowledged requests (null: acknowledge everything). */
+  startRun(limit: number | null): void;
+  /** Resolves once a request is being held. */
+  holding(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const acked: string[][] = [];
+  const held: ServerResponse[] = [];
+  let limit: number | null = null;
+  let onHold: (() => void) | null = null;
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const run = acked[acked.length - 1]!;
+      if (limit !== null && acked.length === 1 && run.length >= limit * BATCH) {
+        held.push(res);
+        onHold?.();
+        return;
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      for (const line of text.split('\n')) if (line !== '') run.push((JSON.parse(line) as { id: string }).id);
+      res.writeHead(200).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ingest`,
+    acked,
+    held,
+    startRun(n) {
+      limit = n;
+      acked.push([]);
+    },
+    holding: () => (held.length > 0 ? Promise.resolve() : new Promise<void>((resolve) => (onHold = resolve))),
+    async close() {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** The object keys the saved resume point lists as replayed. */
+async function savedObjects(stateDir: string): Promise<string[]> {
+  try {
+    return Object.keys((JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { watches: Record<string, string> }).watches).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Polls `read` until `done` holds for its value (the state file is written by another process). */
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await delay(20);
+  }
+}
+
+let dir: string;
+let input: InputEvent[];
+let receiver: Receiver;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'k8stream-archive-kill-'));
+  input = await recordArchive(dir, { use: 'file', config: { dir: join(dir, 'archive') } });
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await receiver?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('archive source: kill -9 mid-replay, then resume (state.dir)', () => {
+  it('loses nothing and does not send a finished partition again', async () => {
+    const stateDir = join(dir, 'state');
+    const config = join(dir, 'backfill.yaml');
+    await writeFile(
+      config,
+      JSON.stringify(
+        archiveConfig(
+          dir,
+          { location: join(dir, 'archive') },
+          {
+            sinks: [
+              {
+                use: 'http',
+                name: 'receiver',
+                batch: { maxEvents: BATCH, maxAgeMs: 60_000 },
+                encoding: { format: 'ndjson', compression: 'none' },
+                retry: { maxAttempts: null, initialBackoffMs: 10, maxBackoffMs: 100 },
+                config: { url: receiver.url },
+              },
+            ],
+            state: { dir: stateDir },
+          },
+        ),
+      ),
+    );
+
+    receiver.startRun(ACKED);
+    const first = startCli(['run', '--config', config]);
+    await receiver.holding();
+    const done = await until(
+      () => savedObjects(stateDir),
+      (keys) => keys.length >= ACKED,
+      `${ACKED} objects in the resume point`,
+    );
+    first.child.kill('SIGKILL');
+    expect((await first.exit).signal).toBe('SIGKILL');
+    expect(done).toHaveLength(ACKED);
+    // Exactly the first partition (hour) is done.
+    expect(new Set(done.map((k) => k.split('/').slice(0, -1).join('/'))).size).toBe(1);
+    expect(receiver.acked[0]).toHaveLength(ACKED * BATCH);
+
+    receiver.startRun(null);
+    const second = startCli(['run', '--config', config]);
+    const exit = await second.exit;
+    expect(exit.code, second.stderr()).toBe(0);
+
+    const [before, after] = [receiver.acked[0]!, receiver.acked[1]!];
+    // The restart sends every record not acknowledged before the kill, once; none of the finished partition's.
+    expect(after).toHaveLength(EVENTS - ACKED * BATCH);
+    expect(new Set(after).size).toBe(after.length);
+    expect(after.filter((id) => before.includes(id))).toEqual([]);
+    expect(new Set([...before, ...after])).toEqual(new Set(input.map((e) => e.id)));
+    expect(await savedObjects(stateDir)).toHaveLength(EVENTS / BATCH);
+  });
+});
