@@ -17,6 +17,11 @@ import { archiveConfig, readDeadLetter, readOut, runArchive } from './helpers.fi
 
 const BUCKET = 'k8stream-damaged';
 const FOREIGN = 'notes.txt';
+/** A Parquet object that is no Parquet file (a cut upload). */
+const BROKEN_PARQUET = '20260102T030510000Z-broken.parquet';
+const EXTRA: Record<string, Buffer> = { [FOREIGN]: Buffer.from('not a batch'), [BROKEN_PARQUET]: Buffer.from('PAR1 cut short') };
+/** Dead-lettered: 2 lines that are no JSON, 1 record of another schema, 2 undecodable objects, the foreign one, the broken Parquet. */
+const DEAD = 7;
 
 let dir: string;
 let s3: { server: FauxqsServer; endpoint: string };
@@ -40,27 +45,27 @@ afterAll(async () => {
 
 const window = { from: BAD_WINDOW.from, to: BAD_WINDOW.to, cluster: BAD_CLUSTER };
 
-/** Checks one replay of the damaged hour: 30 records delivered, 6 entries dead-lettered with their object's key. */
+/** Checks one replay of the damaged hour: 30 records delivered, 7 entries dead-lettered with their object's key. */
 async function assertDamageHandled(at: string, summary: Awaited<ReturnType<typeof runArchive>>, keyOf: (name: string) => string): Promise<void> {
   const bad = badObjects();
   expect(summary.counters.records).toBe(bad.records);
-  expect(summary.counters.invalid).toBe(6);
-  expect(summary.counters.received).toBe(bad.records + 6);
+  expect(summary.counters.invalid).toBe(DEAD);
+  expect(summary.counters.received).toBe(bad.records + DEAD);
   expect(summary.sinks[0]!.stats.eventsSent).toBe(bad.records);
   const out = await readOut(at);
   expect(out).toHaveLength(bad.records);
   expect(new Set(out.map((r) => r.id)).size).toBe(bad.records);
   const dead = await readDeadLetter(at);
-  expect(dead).toHaveLength(6);
+  expect(dead).toHaveLength(DEAD);
   // Each has its own id (the key, or the key and the entry): single-entry dead-letter batches never share a file.
-  expect(new Set(dead.map((d) => d.id)).size).toBe(6);
-  expect(summary.deadLetter.stats.eventsSent).toBe(6);
+  expect(new Set(dead.map((d) => d.id)).size).toBe(DEAD);
+  expect(summary.deadLetter.stats.eventsSent).toBe(DEAD);
   expect(dead.every((d) => d.stage === 'source')).toBe(true);
   const messages = dead.map((d) => d.error.message).sort();
   const damaged = keyOf('20260102T030425000Z-damaged-lines.ndjson');
   expect(messages.filter((m) => m.startsWith(`${damaged}: `))).toHaveLength(3);
   expect(messages.some((m) => m.includes('k8stream.deadletter/v1') && m.includes('unknown schema version'))).toBe(true);
-  for (const name of bad.skipped) expect(messages.filter((m) => m.startsWith(`${keyOf(name)}: cannot decode`))).toHaveLength(1);
+  for (const name of [...bad.skipped, BROKEN_PARQUET]) expect(messages.filter((m) => m.startsWith(`${keyOf(name)}: cannot decode`))).toHaveLength(1);
   expect(messages.filter((m) => m.startsWith(`${keyOf(FOREIGN)}: not a batch of the layout`))).toHaveLength(1);
 }
 
@@ -69,7 +74,7 @@ describe('archive source: damaged archives', () => {
     const at = join(dir, 'file');
     const archive = join(at, 'archive');
     await writeBadFileArchive(archive);
-    await writeFile(join(archive, BAD_CLUSTER, '2026', '01', '02', '03', FOREIGN), 'not a batch');
+    for (const [name, body] of Object.entries(EXTRA)) await writeFile(join(archive, BAD_CLUSTER, '2026', '01', '02', '03', name), body);
     const summary = await runArchive(at, { location: archive, ...window });
     await assertDamageHandled(at, summary, (name) => `${BAD_CLUSTER}/2026/01/02/03/${name}`);
   });
@@ -79,8 +84,9 @@ describe('archive source: damaged archives', () => {
     const client = testClient(s3.endpoint);
     try {
       await putBadS3Archive(client, BUCKET, 'events');
-      const foreign = `events/cluster=${BAD_CLUSTER}/dt=2026-01-02/hour=03/${FOREIGN}`;
-      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: foreign, Body: 'not a batch' }));
+      for (const [name, body] of Object.entries(EXTRA)) {
+        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `events/cluster=${BAD_CLUSTER}/dt=2026-01-02/hour=03/${name}`, Body: body }));
+      }
     } finally {
       client.destroy();
     }
@@ -91,13 +97,15 @@ describe('archive source: damaged archives', () => {
   it('GCS: the same damage, the same counts', async () => {
     const at = join(dir, 'gcs');
     putBadGcsArchive(gcs, BUCKET, 'events');
-    gcs.putObject(BUCKET, {
-      name: `events/cluster=${BAD_CLUSTER}/dt=2026-01-02/hour=03/${FOREIGN}`,
-      data: Buffer.from('not a batch'),
-      contentType: 'text/plain',
-      contentEncoding: undefined,
-      metadata: {},
-    });
+    for (const [name, data] of Object.entries(EXTRA)) {
+      gcs.putObject(BUCKET, {
+        name: `events/cluster=${BAD_CLUSTER}/dt=2026-01-02/hour=03/${name}`,
+        data,
+        contentType: 'application/octet-stream',
+        contentEncoding: undefined,
+        metadata: {},
+      });
+    }
     const summary = await runArchive(at, { location: `gs://${BUCKET}/events`, endpoint: gcs.url, ...window });
     await assertDamageHandled(at, summary, (name) => `events/cluster=${BAD_CLUSTER}/dt=2026-01-02/hour=03/${name}`);
   });

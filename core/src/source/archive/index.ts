@@ -27,6 +27,7 @@ import { openArchive } from '../../forensics/archive/open.js';
 import { assertNotEmpty, checkWindow, guarded, plan, templateOf } from '../../forensics/archive/stage.js';
 import type { ArchiveOptions } from '../../forensics/archive/stage.js';
 import { DEFAULT_LOOK_BACK_MS, compileLayout, inWindow } from '../../forensics/archive/layout.js';
+import type { ArchiveLayout, KeyMatch } from '../../forensics/archive/layout.js';
 import { readWithRetries } from '../../forensics/archive/fetch.js';
 import { recordTimestamp } from '../../record/map.js';
 import type { EventRecord } from '../../record/types.js';
@@ -119,6 +120,20 @@ export function createArchiveSource(config: ArchiveSourceConfig, options: Archiv
   };
 }
 
+const PARQUET = '.parquet';
+
+/**
+ * The key's place in the layout. A Parquet object matches as its NDJSON name would (the layouts'
+ * `{ext}` predates Parquet), and is decoded as Parquet.
+ */
+function matchObject(layout: ArchiveLayout, key: string, cluster: string | undefined): KeyMatch | null {
+  if (key.endsWith(PARQUET) && key.length > PARQUET.length && !key.endsWith(`/${PARQUET}`)) {
+    const m = layout.match(`${key.slice(0, -PARQUET.length)}.ndjson`, cluster);
+    return m === null ? null : { ...m, extension: PARQUET };
+  }
+  return layout.match(key, cluster);
+}
+
 /** A whole object dead-lettered: its key is the entry, the reason names it too. */
 function objectNotice(key: string, code: string, message: string): SourceNotice {
   return { kind: 'rejected', input: { archiveKey: key }, error: { code, message: `${key}: ${message}` }, id: key };
@@ -173,7 +188,7 @@ async function* replayArchive(
       let partitionRecords = 0;
       for (const object of objects) {
         seen.add(object.key);
-        const match = layout.match(object.key, wanted);
+        const match = matchObject(layout, object.key, wanted);
         if (match !== null && !inWindow(match, window, DEFAULT_LOOK_BACK_MS)) continue;
         counters.objects++;
         if (done[object.key] !== undefined) {
@@ -185,8 +200,10 @@ async function* replayArchive(
           notices.push(objectNotice(object.key, 'EVENT_INVALID', `not a batch of the layout ${template} (a foreign object under the archive)`));
         } else {
           let records: EventRecord[] = [];
+          let stage: 'read' | 'decode' = 'read';
           try {
             const body = await readWithRetries(reader, object.key, { attempts: options.attempts ?? 3, retryDelayMs: options.retryDelayMs ?? 200, signal });
+            stage = 'decode';
             const decoded = await decodeObject(body, match.extension);
             counters.objectsRead++;
             records = decoded.records;
@@ -197,8 +214,11 @@ async function* replayArchive(
           } catch (err) {
             if (signal.aborted) return;
             counters.objectsFailed++;
-            const code = (err as { code?: unknown }).code === 'EVENT_INVALID' ? 'EVENT_INVALID' : 'ARCHIVE_READ_FAILED';
-            notices.push(objectNotice(object.key, code, code === 'EVENT_INVALID' ? `cannot decode: ${decodeFailure(err)}` : errorMessage(err)));
+            notices.push(
+              stage === 'decode'
+                ? objectNotice(object.key, 'EVENT_INVALID', `cannot decode: ${decodeFailure(err)}`)
+                : objectNotice(object.key, 'ARCHIVE_READ_FAILED', errorMessage(err)),
+            );
           }
           const now = Date.now();
           for (const record of records) {
