@@ -11,6 +11,7 @@ import type { FauxqsServer } from 'fauxqs';
 import { startGcsServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
 import type { GcsTestServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
 import { TEST_CREDENTIALS, startS3, testClient } from '../../plugins/sink-s3/src/s3.fixture.js';
+import { sampleRecords } from '../../core/src/testing/records.js';
 import { runCli } from '../helpers/cli.fixture.js';
 import { BAD_CLUSTER, BAD_WINDOW, badObjects, putBadGcsArchive, putBadS3Archive, writeBadFileArchive } from '../forensics/helpers/bad-archive.fixture.js';
 import { archiveConfig, readDeadLetter, readOut, runArchive } from './helpers.fixture.js';
@@ -125,5 +126,18 @@ describe('archive source: damaged archives', () => {
     expect(errors[0]).toContain('nothing to replay: none of the 2 archived objects between 2026-01-02T03:00:00Z and 2026-01-02T04:00:00Z could be read');
     const dead = await readDeadLetter(at);
     expect(dead.map((d) => d.error.code).sort()).toEqual(['EVENT_INVALID', 'EVENT_INVALID']);
+  });
+
+  it('nothing but records of another schema: the run fails saying so, each record dead-lettered', async () => {
+    const at = join(dir, 'foreign-schema');
+    const partition = join(at, 'archive', BAD_CLUSTER, '2026', '01', '02', '03');
+    await mkdir(partition, { recursive: true });
+    const future = sampleRecords(3, 0).map((r) => JSON.stringify({ ...r, schema: 'k8stream.event/v2' }));
+    await writeFile(join(partition, '20260102T030405000Z-future.ndjson'), future.join('\n') + '\n');
+    await expect(runArchive(at, { location: join(at, 'archive'), ...window })).rejects.toThrow(
+      /nothing to replay: the 1 readable objects between 2026-01-02T03:00:00Z and 2026-01-02T04:00:00Z hold no k8stream.event\/v1 record \(3 entries dead-lettered\)/,
+    );
+    const dead = await readDeadLetter(at);
+    expect(dead.map((d) => d.error.message)).toEqual([0, 1, 2].map((i) => expect.stringContaining(`future.ndjson: record ${i} has schema "k8stream.event/v2"`)));
   });
 });

@@ -30,6 +30,7 @@ import { DEFAULT_LOOK_BACK_MS, compileLayout, inWindow } from '../../forensics/a
 import type { ArchiveLayout, KeyMatch } from '../../forensics/archive/layout.js';
 import { readWithRetries } from '../../forensics/archive/fetch.js';
 import { recordTimestamp } from '../../record/map.js';
+import { RECORD_SCHEMA } from '../../record/types.js';
 import type { EventRecord } from '../../record/types.js';
 import type { Source, SourceChunk, SourceContext, SourceItem, SourceNotice } from '../types.js';
 import { decodeFailure, decodeObject } from './decode.js';
@@ -243,12 +244,17 @@ async function* replayArchive(
       logger.info('archive partition replayed', { partition, objects: objects.length, records: partitionRecords, done: `${counters.partitionsDone}/${partitions.length}` });
     }
 
-    if (counters.objectsRead === 0 && counters.objectsResumed === 0) {
+    if (counters.records === 0 && counters.objectsResumed === 0) {
       if (counters.objects === 0) await assertNotEmpty(reader, layout, signal);
+      const between = `between ${config.from} and ${config.to}`;
       const why =
         counters.objects === 0
-          ? `no archived batch between ${config.from} and ${config.to} (partitions listed: ${partitions.length})`
-          : `none of the ${counters.objects} archived objects between ${config.from} and ${config.to} could be read (each is in the dead letter)`;
+          ? `no archived batch ${between} (partitions listed: ${partitions.length})`
+          : counters.objectsRead === 0
+            ? `none of the ${counters.objects} archived objects ${between} could be read (each is in the dead letter)`
+            : counters.entriesRejected > 0
+              ? `the ${counters.objectsRead} readable objects ${between} hold no ${RECORD_SCHEMA} record (${counters.entriesRejected} entries dead-lettered)`
+              : `no archived record ${between} (the ${counters.objectsRead} objects read hold records outside the window only)`;
       throw new K8streamError('ARCHIVE_UNAVAILABLE', `${reader.describe()}: nothing to replay: ${why}`, {
         path: 'source.archive',
         hint: 'check source.archive.location, from, to and cluster',
