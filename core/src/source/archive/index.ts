@@ -34,9 +34,16 @@ import { RECORD_SCHEMA } from '../../record/types.js';
 import type { EventRecord } from '../../record/types.js';
 import type { Source, SourceChunk, SourceContext, SourceItem, SourceNotice } from '../types.js';
 import { decodeFailure, decodeObject } from './decode.js';
+import type { DecodedObject } from './decode.js';
 
 /** `source.archive`. */
 export type ArchiveSourceConfig = NonNullable<SourceConfig['archive']>;
+
+/** Objects read ahead of the one being replayed. */
+export const DEFAULT_PREFETCH = 4;
+
+/** One object read: its records, or the notice that dead-letters it. */
+type Loaded = { decoded: DecodedObject } | { notice: SourceNotice };
 
 /** Largest chunk the archive source yields. */
 export const ARCHIVE_MAX_CHUNK = 256;
@@ -50,6 +57,8 @@ export interface ArchiveSourceOptions {
   env?: NodeJS.ProcessEnv;
   /** The saved resume point (objects already replayed), read when the stream starts. */
   resumeFrom?: () => ResumePoint | undefined;
+  /** Objects read ahead of the one being replayed (memory: that many decoded objects). @default 4 */
+  prefetch?: number;
   /** Tries per object read. @default 3 */
   attempts?: number;
   /** Wait before the second read try, doubled after. @default 200 */
@@ -181,63 +190,85 @@ async function* replayArchive(
     };
     const full = (): boolean => chunk.length + notices.length >= ARCHIVE_MAX_CHUNK;
     const seen = new Set<string>();
+    const prefetch = Math.max(1, options.prefetch ?? DEFAULT_PREFETCH);
+    /** Reads and decodes one object; never rejects (a failure is the object's dead-letter notice). */
+    const load = async (key: string, extension: string): Promise<Loaded> => {
+      let body: Uint8Array;
+      try {
+        body = await readWithRetries(reader, key, { attempts: options.attempts ?? 3, retryDelayMs: options.retryDelayMs ?? 200, signal });
+      } catch (err) {
+        return { notice: objectNotice(key, 'ARCHIVE_READ_FAILED', errorMessage(err)) };
+      }
+      try {
+        return { decoded: await decodeObject(body, extension) };
+      } catch (err) {
+        return { notice: objectNotice(key, 'EVENT_INVALID', `cannot decode: ${decodeFailure(err)}`) };
+      }
+    };
 
     for (const partition of partitions) {
       if (signal.aborted) return;
       const listing = await guarded(reader, `listing ${partition}`, signal, () => reader.list(partition, { signal }));
       const objects = listing.objects.filter((o) => !seen.has(o.key)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      let partitionRecords = 0;
+      // The partition's work, in key order: the objects of the window not finished by an earlier run.
+      const work: { key: string; match: KeyMatch | null }[] = [];
       for (const object of objects) {
         seen.add(object.key);
         const match = matchObject(layout, object.key, wanted);
         if (match !== null && !inWindow(match, window, DEFAULT_LOOK_BACK_MS)) continue;
         counters.objects++;
-        if (done[object.key] !== undefined) {
-          counters.objectsResumed++;
-          continue;
+        if (done[object.key] !== undefined) counters.objectsResumed++;
+        else work.push({ key: object.key, match });
+      }
+      // Reads run up to `prefetch` objects ahead of the one being yielded (in order; memory: that many objects).
+      const loads = new Map<number, Promise<Loaded>>();
+      const startLoads = (from: number): void => {
+        for (let i = from; i < Math.min(work.length, from + prefetch); i++) {
+          const item = work[i]!;
+          if (!loads.has(i) && item.match !== null) loads.set(i, load(item.key, item.match.extension));
         }
-        if (match === null) {
+      };
+      let partitionRecords = 0;
+      for (let i = 0; i < work.length; i++) {
+        const { key } = work[i]!;
+        startLoads(i);
+        const loaded = loads.get(i);
+        loads.delete(i);
+        let records: EventRecord[] = [];
+        if (loaded === undefined) {
           counters.objectsFailed++;
-          notices.push(objectNotice(object.key, 'EVENT_INVALID', `not a batch of the layout ${template} (a foreign object under the archive)`));
+          notices.push(objectNotice(key, 'EVENT_INVALID', `not a batch of the layout ${template} (a foreign object under the archive)`));
         } else {
-          let records: EventRecord[] = [];
-          let stage: 'read' | 'decode' = 'read';
-          try {
-            const body = await readWithRetries(reader, object.key, { attempts: options.attempts ?? 3, retryDelayMs: options.retryDelayMs ?? 200, signal });
-            stage = 'decode';
-            const decoded = await decodeObject(body, match.extension);
-            counters.objectsRead++;
-            records = decoded.records;
-            for (const p of decoded.problems) {
-              counters.entriesRejected++;
-              notices.push({ kind: 'rejected', input: p.input, error: { code: 'EVENT_INVALID', message: `${object.key}: ${p.message}` }, id: `${object.key}#${p.index}` });
-            }
-          } catch (err) {
-            if (signal.aborted) return;
+          const result = await loaded;
+          if (signal.aborted) return;
+          if ('notice' in result) {
             counters.objectsFailed++;
-            notices.push(
-              stage === 'decode'
-                ? objectNotice(object.key, 'EVENT_INVALID', `cannot decode: ${decodeFailure(err)}`)
-                : objectNotice(object.key, 'ARCHIVE_READ_FAILED', errorMessage(err)),
-            );
-          }
-          const now = Date.now();
-          for (const record of records) {
-            const ts = recordTimestamp(record);
-            const at = ts === null ? Number.NaN : Date.parse(ts);
-            if (!Number.isNaN(at) && (at < window.fromMs || at >= window.toMs)) {
-              counters.outsideWindow++;
-              continue;
+            notices.push(result.notice);
+          } else {
+            counters.objectsRead++;
+            records = result.decoded.records;
+            for (const p of result.decoded.problems) {
+              counters.entriesRejected++;
+              notices.push({ kind: 'rejected', input: p.input, error: { code: 'EVENT_INVALID', message: `${key}: ${p.message}` }, id: `${key}#${p.index}` });
             }
-            chunk.push({ type: record.action, object: record as unknown as Record<string, unknown>, receivedAt: now, record });
-            counters.records++;
-            partitionRecords++;
-            if (full()) yield take();
-            if (signal.aborted) return;
           }
+        }
+        const now = Date.now();
+        for (const record of records) {
+          const ts = recordTimestamp(record);
+          const at = ts === null ? Number.NaN : Date.parse(ts);
+          if (!Number.isNaN(at) && (at < window.fromMs || at >= window.toMs)) {
+            counters.outsideWindow++;
+            continue;
+          }
+          chunk.push({ type: record.action, object: record as unknown as Record<string, unknown>, receivedAt: now, record });
+          counters.records++;
+          partitionRecords++;
+          if (full()) yield take();
+          if (signal.aborted) return;
         }
         // The object's last chunk: once it is delivered, the object is done for a restart.
-        yield take({ key: object.key, rv: DONE });
+        yield take({ key, rv: DONE });
         if (signal.aborted) return;
       }
       counters.partitionsDone++;
