@@ -1,5 +1,5 @@
-// Resume after `kill -9` mid-replay (state.dir): `k8stream run` replays a 12-object file archive
-// (3 hourly partitions of 4 objects) into an HTTP receiver that acknowledges 4 batches of 50 and
+// Resume after `kill -9` mid-replay (state.dir): `k8stream run` replays a 12-object archive (a
+// directory, S3, GCS) of 3 hourly partitions of 4 objects into an HTTP receiver that acknowledges 4 batches of 50 and
 // then holds every request. Once the resume point lists those 4 objects the process is killed
 // with SIGKILL; the restart delivers the rest and ends. Nothing is lost, and the first partition,
 // finished before the kill, is not sent again: the restart sends exactly the 400 other records.
@@ -11,9 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FauxqsServer } from 'fauxqs';
+import { startGcsServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
+import type { GcsTestServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
+import { TEST_CREDENTIALS, startS3 } from '../../plugins/sink-s3/src/s3.fixture.js';
 import { startCli } from '../helpers/cli.fixture.js';
-import type { InputEvent } from '../cloud/helpers/pipeline.fixture.js';
+import type { InputEvent, RawSink } from '../cloud/helpers/pipeline.fixture.js';
 import { BATCH, EVENTS, archiveConfig, recordArchive } from './helpers.fixture.js';
 
 /** Batches acknowledged before the receiver holds every request (the first partition's 4 objects). */
@@ -92,50 +96,80 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: s
   }
 }
 
+const BUCKET = 'k8stream-resume';
 let dir: string;
-let input: InputEvent[];
-let receiver: Receiver;
+let s3: { server: FauxqsServer; endpoint: string };
+let gcs: GcsTestServer;
+const AWS_ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_PROFILE: '' };
 
 beforeAll(async () => {
+  vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+  vi.stubEnv('AWS_PROFILE', undefined);
   dir = await mkdtemp(join(tmpdir(), 'k8stream-archive-kill-'));
-  input = await recordArchive(dir, { use: 'file', config: { dir: join(dir, 'archive') } });
-  receiver = await startReceiver();
+  s3 = await startS3([BUCKET]);
+  gcs = await startGcsServer({ buckets: [BUCKET] });
 });
 
 afterAll(async () => {
-  await receiver?.close();
+  vi.unstubAllEnvs();
+  await s3?.server.stop();
+  await gcs?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Each store: the sink that records the archive, and the `source.archive` that reads it back. */
+const STORES: Record<string, (at: string) => { sink: RawSink; archive: Record<string, unknown> }> = {
+  file: (at) => ({ sink: { use: 'file', config: { dir: join(at, 'archive') } }, archive: { location: join(at, 'archive') } }),
+  s3: () => ({
+    sink: { use: 's3', config: { bucket: BUCKET, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, prefix: 'events' } },
+    archive: { location: `s3://${BUCKET}/events`, endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true },
+  }),
+  gcs: () => ({
+    sink: { use: 'gcs', config: { bucket: BUCKET, apiEndpoint: gcs.url, projectId: 'test-project', prefix: 'events' } },
+    archive: { location: `gs://${BUCKET}/events`, endpoint: gcs.url },
+  }),
+};
+
 describe('archive source: kill -9 mid-replay, then resume (state.dir)', () => {
-  it('loses nothing and does not send a finished partition again', async () => {
-    const stateDir = join(dir, 'state');
-    const config = join(dir, 'backfill.yaml');
+  it.each(Object.keys(STORES))('%s: loses nothing and does not send a finished partition again', async (store) => {
+    const at = join(dir, store);
+    const { sink, archive } = STORES[store]!(at);
+    const input = await recordArchive(at, sink);
+    const receiver = await startReceiver();
+    try {
+      await assertKillAndResume(at, archive, receiver, input);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+async function assertKillAndResume(at: string, archive: Record<string, unknown>, receiver: Receiver, input: readonly InputEvent[]): Promise<void> {
+  {
+    const stateDir = join(at, 'state');
+    const config = join(at, 'backfill.yaml');
     await writeFile(
       config,
       JSON.stringify(
-        archiveConfig(
-          dir,
-          { location: join(dir, 'archive') },
-          {
-            sinks: [
-              {
-                use: 'http',
-                name: 'receiver',
-                batch: { maxEvents: BATCH, maxAgeMs: 60_000 },
-                encoding: { format: 'ndjson', compression: 'none' },
-                retry: { maxAttempts: null, initialBackoffMs: 10, maxBackoffMs: 100 },
-                config: { url: receiver.url },
-              },
-            ],
-            state: { dir: stateDir },
-          },
-        ),
+        archiveConfig(at, archive, {
+          sinks: [
+            {
+              use: 'http',
+              name: 'receiver',
+              batch: { maxEvents: BATCH, maxAgeMs: 60_000 },
+              encoding: { format: 'ndjson', compression: 'none' },
+              retry: { maxAttempts: null, initialBackoffMs: 10, maxBackoffMs: 100 },
+              config: { url: receiver.url },
+            },
+          ],
+          state: { dir: stateDir },
+        }),
       ),
     );
 
     receiver.startRun(ACKED);
-    const first = startCli(['run', '--config', config]);
+    const first = startCli(['run', '--config', config], { env: AWS_ENV });
     await receiver.holding();
     const done = await until(
       () => savedObjects(stateDir),
@@ -150,9 +184,10 @@ describe('archive source: kill -9 mid-replay, then resume (state.dir)', () => {
     expect(receiver.acked[0]).toHaveLength(ACKED * BATCH);
 
     receiver.startRun(null);
-    const second = startCli(['run', '--config', config]);
+    const second = startCli(['run', '--config', config], { env: AWS_ENV });
     const exit = await second.exit;
     expect(exit.code, second.stderr()).toBe(0);
+    expect(second.stderr()).toMatch(/run finished/);
 
     const [before, after] = [receiver.acked[0]!, receiver.acked[1]!];
     // The restart sends every record not acknowledged before the kill, once; none of the finished partition's.
@@ -161,5 +196,5 @@ describe('archive source: kill -9 mid-replay, then resume (state.dir)', () => {
     expect(after.filter((id) => before.includes(id))).toEqual([]);
     expect(new Set([...before, ...after])).toEqual(new Set(input.map((e) => e.id)));
     expect(await savedObjects(stateDir)).toHaveLength(EVENTS / BATCH);
-  });
-});
+  }
+}
