@@ -7,7 +7,7 @@
 //   BENCH_QUICK=1    scaled-down counts (≈2 minutes)
 //   BENCH_PROFILE=1  also writes .bench/<scenario>.cpuprofile and prints the top 15 functions by
 //                    self time (main thread) for A–D
-//   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F G H I P K W L, plus T = transform stage, S = sinks)
+//   BENCH_ONLY=A,B   run only these scenarios (R A B C D E F G H I P K W L Q, plus T = transform stage, S = sinks)
 //   BENCH_STEADY_SECONDS=600  H's steady window (default 120 s; the issue's 10 minutes is 600)
 //   BENCH_COMPRESSION=none|zstd   the bench sinks' compression instead of gzip (what it costs)
 //   BENCH_NODE_ARGS="--flag …"    extra Node flags for the scenario children (experiments)
@@ -129,6 +129,8 @@ const FOOTPRINT = [
   ],
   // Issue 18: timeline and query over a day's archive of 1M events (generated once under .bench/).
   ['L', async () => (await import('./timeline.mjs')).timelineScenario({ records: QUICK ? 200_000 : 1_000_000 }), async (r) => (await import('./timeline.mjs')).formatTimeline(r)],
+  // Issue 19: Parquet batches vs gzip NDJSON, CPU and bytes per event.
+  ['Q', async () => (await import('./parquet.mjs')).parquetScenario({ records: QUICK ? 50_000 : 200_000 }), async (r) => (await import('./parquet.mjs')).formatParquet(r)],
 ];
 for (const [name, scenario, format] of FOOTPRINT) {
   if (ONLY && !ONLY.has(name)) continue;

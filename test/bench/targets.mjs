@@ -80,6 +80,9 @@ export const TARGETS = [
   // Issue 18: a service's timeline over a day's 1,000,000 archived events (24 hour partitions,
   // 1,000 gzip objects) in 5 s; a one-hour window reads its own hour's objects and the look-back
   // hour's (a batch is filed under its earliest event's hour), about 2/24 of the day's.
+  // Issue 19: a Parquet (zstd) batch costs no more CPU per event than gzip NDJSON, and is at most 60% of its bytes.
+  { id: 'Q', label: 'Q Parquet CPU per event vs gzip NDJSON', unit: '%', get: (r) => r.costRatio * 100, goal: 100, ok: (v, g) => v <= g, op: '≤' },
+  { id: 'Q', label: 'Q Parquet bytes vs gzip NDJSON', unit: '%', get: (r) => r.sizeRatio * 100, goal: 60, ok: (v, g) => v <= g, op: '≤' },
   { id: 'L', label: 'L timeline, 1M events over a day', unit: 'ms', get: (r) => r.timeline?.ms, goal: 5_000, ok: (v, g) => v <= g, op: '≤' },
   {
     id: 'L',

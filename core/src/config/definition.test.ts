@@ -341,7 +341,7 @@ describe('errors', () => {
       },
       { path: 'sinks[0].batch.maxAge', message: 'unknown key (did you mean "maxAgeMs"?)' },
       { path: 'sinks[0].encoding.compression', message: 'expected one of "gzip", "zstd", "none", got "gz"' },
-      { path: 'sinks[0].encoding.format', message: 'expected one of "ndjson", "json", got "ndjosn" (did you mean "ndjson"?)' },
+      { path: 'sinks[0].encoding.format', message: 'expected one of "ndjson", "json", "parquet", got "ndjosn" (did you mean "ndjson"?)' },
       { path: 'sinks[0].retry.initialBackoffMs', message: 'must not be greater than maxBackoffMs' },
       { path: 'sinks[2].use', message: 'is required' },
       { path: 'sinks[1].name', message: 'duplicate sink name "archive" (also used by sinks[0])' },

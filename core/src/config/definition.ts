@@ -31,7 +31,9 @@ function names(description: string, item: Schema<string> = string().nonEmpty()) 
 
 const eventType = union(enumOf(['Normal', 'Warning']), string().nonEmpty());
 
-const encodingFormat = enumOf(['ndjson', 'json']).describe('`ndjson`: one record per line; `json`: one JSON array per batch.');
+const encodingFormat = enumOf(['ndjson', 'json', 'parquet']).describe(
+  '`ndjson`: one record per line; `json`: one JSON array per batch; `parquet`: one Parquet file per batch, `compression` applied inside the file (docs/record.md).',
+);
 const encodingCompression = enumOf(['gzip', 'zstd', 'none']).describe('Compression of each batch body.');
 
 const replay = object({

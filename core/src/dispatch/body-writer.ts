@@ -17,7 +17,9 @@ import { Buffer } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import type { Compression, EncodingOptions } from '../plugins/api.js';
 import { escapeLineSeparators } from '../util/ndjson.js';
+import { K8streamError } from '../errors.js';
 import { type EncodedBody, decompressSync, encodingInfo } from './encode.js';
+import { createParquetColumns } from './parquet/writer.js';
 
 /** Raw bytes gathered before a chunk goes to the compressor: few thread-pool round trips, little held. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -51,7 +53,16 @@ export interface BodyWriter {
 /** A finished body and the UTF-8 length of each record in it, in order. */
 export interface WrittenBody extends EncodedBody {
   recordBytes: Uint32Array;
+  /**
+   * Parquet: the records again as zstd NDJSON (`RECORDS_COPY`), which {@link decodeRecords} cuts
+   * them out of on the calling thread (`batch.records` is synchronous; a Parquet file is read
+   * asynchronously). A few bytes per record, compressed on the thread pool.
+   */
+  recordsCopy?: Uint8Array;
 }
+
+/** The encoding of a Parquet body's {@link WrittenBody.recordsCopy}. */
+export const RECORDS_COPY: EncodingOptions = { format: 'ndjson', compression: 'zstd', level: 1 };
 
 function compact(parts: readonly Buffer[]): Buffer {
   let size = 0;
@@ -75,6 +86,7 @@ function compressor(compression: Compression, level: number | undefined): zlib.G
 }
 
 export function createBodyWriter(encoding: EncodingOptions): BodyWriter {
+  if (encoding.format === 'parquet') return createParquetBodyWriter(encoding);
   const info = encodingInfo(encoding);
   const json = encoding.format === 'json';
   const stream = compressor(encoding.compression, encoding.level);
@@ -174,6 +186,37 @@ export function createBodyWriter(encoding: EncodingOptions): BodyWriter {
 }
 
 /**
+ * A Parquet body (`parquet/writer.ts`): each record parsed into the columns as it arrives (a
+ * record that is not JSON is kept as its text), the file written when the batch closes; the
+ * records' NDJSON goes to a zstd copy meanwhile ({@link WrittenBody.recordsCopy}).
+ */
+function createParquetBodyWriter(encoding: EncodingOptions): BodyWriter {
+  const info = encodingInfo(encoding);
+  const columns = createParquetColumns();
+  const copy = createBodyWriter(RECORDS_COPY);
+  return {
+    get count() {
+      return columns.count;
+    },
+    add(recordJson: string, bytes?: number): void {
+      let record: unknown;
+      try {
+        record = JSON.parse(recordJson);
+      } catch {
+        record = recordJson;
+      }
+      columns.add(record);
+      copy.add(recordJson, bytes);
+    },
+    async finish(): Promise<WrittenBody> {
+      const records = await copy.finish();
+      const body = columns.write(encoding.compression, encoding.level);
+      return { ...info, body, rawBytes: records.rawBytes, recordBytes: records.recordBytes, recordsCopy: records.body };
+    },
+  };
+}
+
+/**
  * Encodes already-serialised records (`JSON.stringify(record)` each) as one body.
  * `ndjson`: one record per line, each line ending in `\n` (an empty batch is an empty body).
  * `json`: a JSON array `[a,b,...]`.
@@ -181,8 +224,14 @@ export function createBodyWriter(encoding: EncodingOptions): BodyWriter {
 export async function encodeBatch(jsonLines: readonly string[], encoding: EncodingOptions): Promise<EncodedBody> {
   const writer = createBodyWriter(encoding);
   for (const line of jsonLines) writer.add(line);
-  const { recordBytes: _, ...body } = await writer.finish();
+  const { recordBytes: _, recordsCopy: __, ...body } = await writer.finish();
   return body;
+}
+
+/** The records of a finished body, on the calling thread ({@link decodeRecords}; Parquet: from its records copy). */
+export function writtenRecords(written: WrittenBody, encoding: EncodingOptions): unknown[] {
+  if (written.recordsCopy !== undefined) return decodeRecords(written.recordsCopy, RECORDS_COPY, written.recordBytes);
+  return decodeRecords(written.body, encoding, written.recordBytes);
 }
 
 /**
@@ -190,6 +239,7 @@ export async function encodeBatch(jsonLines: readonly string[], encoding: Encodi
  * parsed as JSON, or its text when it is not JSON (a damaged record stays a record).
  */
 export function decodeRecords(body: Uint8Array, encoding: EncodingOptions, recordBytes: Uint32Array): unknown[] {
+  if (encoding.format === 'parquet') throw new K8streamError('INTERNAL', 'a parquet body is read with writtenRecords() or decodeBody()');
   const raw = decompressSync(body, encoding.compression);
   const records = new Array<unknown>(recordBytes.length);
   let pos = encoding.format === 'json' ? 1 : 0; // past the [

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Compression, EncodingOptions, Format } from '../plugins/api.js';
 import { K8streamError } from '../errors.js';
+import { decodeParquet } from './parquet/reader.js';
 
 const gunzip = promisify(zlib.gunzip);
 const zstdDecompress = promisify(zlib.zstdDecompress);
@@ -14,11 +15,11 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** What a sink needs to know about an encoding besides the body. */
 export interface EncodingInfo {
-  /** `application/x-ndjson` or `application/json`. */
+  /** `application/x-ndjson`, `application/json` or `application/vnd.apache.parquet`. */
   contentType: string;
-  /** `gzip`, `zstd`, or undefined when uncompressed. */
+  /** `gzip`, `zstd`, or undefined when uncompressed (always for Parquet, compressed inside). */
   contentEncoding: string | undefined;
-  /** File extension with a leading dot: `.ndjson`, `.json.gz`, `.ndjson.zst`. */
+  /** File extension with a leading dot: `.ndjson`, `.json.gz`, `.ndjson.zst`, `.parquet`. */
   extension: string;
 }
 
@@ -33,6 +34,7 @@ export interface EncodedBody extends EncodingInfo {
 const CONTENT_TYPES: Record<Format, string> = {
   ndjson: 'application/x-ndjson',
   json: 'application/json',
+  parquet: 'application/vnd.apache.parquet',
 };
 
 const COMPRESSION_SUFFIX: Record<Compression, string> = { gzip: '.gz', zstd: '.zst', none: '' };
@@ -44,6 +46,8 @@ export function encodingInfo(encoding: EncodingOptions): EncodingInfo {
   if (contentType === undefined || suffix === undefined) {
     throw new K8streamError('INTERNAL', `unknown encoding ${JSON.stringify(encoding.format)}/${JSON.stringify(encoding.compression)}`);
   }
+  // Parquet compresses its pages inside the file: the file itself is not compressed.
+  if (encoding.format === 'parquet') return { contentType, contentEncoding: undefined, extension: '.parquet' };
   return {
     contentType,
     contentEncoding: encoding.compression === 'none' ? undefined : encoding.compression,
@@ -80,6 +84,7 @@ async function decompress(body: Uint8Array, compression: Compression): Promise<U
  */
 export async function decodeBody(body: Uint8Array, encoding: EncodingOptions): Promise<unknown[]> {
   encodingInfo(encoding);
+  if (encoding.format === 'parquet') return decodeParquet(body);
   let text: string;
   try {
     text = utf8Decoder.decode(await decompress(body, encoding.compression));

@@ -16,7 +16,7 @@ import type { ClosedBatch } from './batcher.js';
 import type { ItemReceipt } from './types.js';
 import type { Stop } from './shutdown.js';
 import { batchId } from './batch-id.js';
-import { decodeRecords } from './body-writer.js';
+import { writtenRecords } from './body-writer.js';
 import { type SendFailure, failureMessage } from './retry.js';
 
 /** A closed batch after encoding: `batch` is null when encoding failed (`error` says why). */
@@ -85,7 +85,7 @@ export function createEncoder(options: EncoderOptions, stop: Stop, next: (prepar
         cluster,
         count: items.length,
         get records() {
-          return (records ??= decodeRecords(encoded.body, encoding, encoded.recordBytes));
+          return (records ??= writtenRecords(encoded, encoding));
         },
         body: encoded.body,
         rawBytes: encoded.rawBytes,

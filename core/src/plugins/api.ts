@@ -9,7 +9,8 @@ import type { Logger } from '../util/logger.js';
 /** Semver version of the plugin API this core implements. Plugins declare a range. */
 export const PLUGIN_API_VERSION = '1.2.0';
 
-export type Format = 'ndjson' | 'json';
+/** `parquet`: one Parquet file per batch, compressed inside (docs/record.md, "Parquet"). */
+export type Format = 'ndjson' | 'json' | 'parquet';
 export type Compression = 'gzip' | 'zstd' | 'none';
 
 export interface EncodingOptions {

@@ -1,0 +1,134 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parquetMetadata } from 'hyparquet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Compression, EncodingOptions } from '../../plugins/api.js';
+import { sampleRecord, sampleRecords } from '../../testing/records.js';
+import { createBodyWriter, encodeBatch, writtenRecords } from '../body-writer.js';
+import { decodeBody, encodingInfo } from '../encode.js';
+
+/** Records a pipeline can hand a sink, and some it should never but must not lose: every one must come back as it went in. */
+function records(): unknown[] {
+  const recs: unknown[] = sampleRecords(40);
+  recs.push(
+    sampleRecord(40, { message: `${'ü'.repeat(1024 * 1024)}✓ 🚀` }), // 2 MiB of UTF-8
+    sampleRecord(41, { related: { kind: 'Pod', name: 'preemptor', namespace: 'shop', uid: 'p-1', apiVersion: 'v1', fieldPath: '' } }),
+    sampleRecord(42, { series: { count: 7, lastObservedTime: '2026-01-02T03:04:05.123Z' }, eventTime: '2026-01-02T03:04:05.120Z' }),
+    sampleRecord(43, { series: { count: 0, lastObservedTime: null } }),
+    { ...sampleRecord(44), addedByTransform: { team: 'shop', n: [1, 2] } }, // a field outside the schema
+    { ...sampleRecord(45), count: 2.5, firstTimestamp: '2026-01-02T03:04:05Z' }, // values the typed columns cannot hold exactly
+    { ...sampleRecord(46), involvedObject: { kind: 'Pod', name: 'p', extra: true } }, // a group of another shape
+    { ...sampleRecord(47), enrichment: null, source: null },
+    'a damaged record',
+    null,
+    [1, 'two'],
+  );
+  const { series: _s, eventAction: _e, ...older } = sampleRecord(48); // archived before these fields existed
+  recs.push(older);
+  return recs;
+}
+
+async function written(encoding: EncodingOptions, recs: readonly unknown[]) {
+  const writer = createBodyWriter(encoding);
+  for (const r of recs) writer.add(typeof r === 'string' ? r : JSON.stringify(r));
+  return writer.finish();
+}
+
+const COMPRESSIONS: Compression[] = ['zstd', 'gzip', 'none'];
+
+describe('parquet body', () => {
+  it.each(COMPRESSIONS)('%s: hyparquet and the synchronous records copy both give back every record exactly', async (compression) => {
+    const encoding: EncodingOptions = { format: 'parquet', compression };
+    const recs = records();
+    const body = await written(encoding, recs);
+    expect(await decodeBody(body.body, encoding)).toStrictEqual(recs);
+    expect(writtenRecords(body, encoding)).toStrictEqual(recs);
+    expect(body).toMatchObject({ contentType: 'application/vnd.apache.parquet', contentEncoding: undefined, extension: '.parquet' });
+  });
+
+  it('is one row group with statistics, its pages compressed with the chosen codec', async () => {
+    const body = await encodeBatch(
+      sampleRecords(100).map((r) => JSON.stringify(r)),
+      { format: 'parquet', compression: 'zstd' },
+    );
+    const file = body.body.buffer.slice(body.body.byteOffset, body.body.byteOffset + body.body.byteLength) as ArrayBuffer;
+    const meta = parquetMetadata(file);
+    expect(meta.row_groups).toHaveLength(1);
+    expect(meta.num_rows).toBe(100n);
+    const id = meta.row_groups[0]!.columns.find((c) => c.meta_data?.path_in_schema.join('.') === 'id')!.meta_data!;
+    expect(id.codec).toBe('ZSTD');
+    expect(id.statistics?.min_value).toBeDefined();
+  });
+
+  it('an empty batch is a valid file of no rows', async () => {
+    const encoding: EncodingOptions = { format: 'parquet', compression: 'gzip' };
+    const body = await written(encoding, []);
+    expect(await decodeBody(body.body, encoding)).toEqual([]);
+  });
+
+  it('compression is inside the file: .parquet whatever the codec, no content encoding', () => {
+    for (const compression of COMPRESSIONS) {
+      expect(encodingInfo({ format: 'parquet', compression })).toEqual({ contentType: 'application/vnd.apache.parquet', contentEncoding: undefined, extension: '.parquet' });
+    }
+  });
+
+  it('a body that is not Parquet is EVENT_INVALID', async () => {
+    await expect(decodeBody(new TextEncoder().encode('{"a":1}\n'), { format: 'parquet', compression: 'zstd' })).rejects.toMatchObject({ code: 'EVENT_INVALID' });
+  });
+});
+
+describe('parquet body read by DuckDB', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'k8stream-parquet-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('typed columns, UTC timestamps, groups as structs, enrichment as JSON', async () => {
+    const recs = sampleRecords(20);
+    recs[3] = sampleRecord(3, { series: { count: 4, lastObservedTime: '2026-01-02T03:04:05.123Z' } });
+    const body = await encodeBatch(
+      recs.map((r) => JSON.stringify(r)),
+      { format: 'parquet', compression: 'zstd', level: 3 },
+    );
+    const file = join(dir, 'batch.parquet');
+    await writeFile(file, body.body);
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjectsJson();
+      const typeOf = Object.fromEntries(types.map((t) => [t.column_name, t.column_type]));
+      expect(typeOf).toMatchObject({
+        id: 'VARCHAR',
+        firstTimestamp: 'TIMESTAMP WITH TIME ZONE',
+        count: 'INTEGER',
+        involvedObject: 'STRUCT(kind VARCHAR, "name" VARCHAR, namespace VARCHAR, uid VARCHAR, apiVersion VARCHAR, fieldPath VARCHAR)',
+        series: 'STRUCT(count INTEGER, lastObservedTime TIMESTAMP WITH TIME ZONE)',
+        enrichment: 'JSON',
+      });
+      const rows = (
+        await conn.runAndReadAll(
+          `SET TimeZone = 'UTC'; SELECT id, epoch_ms(firstTimestamp) AS ms, involvedObject.name AS pod, enrichment->>'$.workload.name' AS workload,
+             series.count AS sc, epoch_ms(series.lastObservedTime) AS lot
+           FROM read_parquet('${file}') ORDER BY id LIMIT 4`,
+        )
+      ).getRowObjectsJson();
+      expect(rows[3]).toEqual({
+        id: recs[3].id,
+        ms: String(Date.parse(recs[3].firstTimestamp!)),
+        pod: recs[3].involvedObject.name,
+        workload: 'web',
+        sc: 4,
+        lot: String(Date.parse('2026-01-02T03:04:05.123Z')),
+      });
+      expect(rows[0]!.sc).toBeNull();
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  });
+});
