@@ -74,34 +74,3 @@ export const EXTRA = '_extra';
 export const ABSENT = '_absent';
 /** `_absent` of a record that is not a JSON object: the record is `_extra`'s value. */
 export const NOT_AN_OBJECT = '*';
-
-/** Does `value` fit `leaf` exactly, so that it decodes back to itself? (null fits every leaf.) */
-export function fits(leaf: Leaf, value: unknown): boolean {
-  if (value === null) return true;
-  switch (leaf) {
-    case 'string':
-      return typeof value === 'string';
-    case 'int32':
-      return typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 && !Object.is(value, -0);
-    case 'timestamp': {
-      if (typeof value !== 'string') return false;
-      const ms = Date.parse(value);
-      return !Number.isNaN(ms) && new Date(ms).toISOString() === value;
-    }
-    case 'json':
-      return value !== undefined;
-  }
-}
-
-/** Does `value` fit a group exactly: null, or an object with exactly the group's fields, each fitting? */
-export function fitsGroup(fields: NonNullable<Column['fields']>, value: unknown): boolean {
-  if (value === null) return true;
-  if (typeof value !== 'object' || Array.isArray(value)) return false;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  if (keys.length !== fields.length) return false;
-  for (const f of fields) {
-    if (!Object.hasOwn(obj, f.name) || !fits(f.leaf, obj[f.name])) return false;
-  }
-  return true;
-}

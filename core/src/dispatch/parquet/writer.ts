@@ -9,7 +9,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer';
 import type { Compression } from '../../plugins/api.js';
 import { K8streamError } from '../../errors.js';
-import { ABSENT, COLUMNS, type Column, EXTRA, type Leaf, NOT_AN_OBJECT, fits, fitsGroup } from './schema.js';
+import { ABSENT, COLUMNS, type Column, EXTRA, type Leaf, NOT_AN_OBJECT } from './schema.js';
 
 /** The `created_by` of every file. */
 export const CREATED_BY = 'k8stream';
@@ -55,12 +55,58 @@ export const SCHEMA: SchemaElement[] = [
 ];
 
 const KNOWN = new Set(COLUMNS.map((c) => c.name));
+/** Columns written without a dictionary. */
+const PLAIN = new Set(['id', 'uid', 'resourceVersion', 'message']);
 
-/** A value as hyparquet-writer takes it: timestamps as milliseconds (JSON values as they are: it writes their text). */
-function stored(leaf: Leaf, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (leaf === 'timestamp') return Date.parse(value as string);
-  return value;
+/** What {@link toStored} returns for a value its leaf cannot hold exactly. */
+const NO_FIT = Symbol('no fit');
+
+/** Converts values to what hyparquet-writer takes; remembers the last timestamp (a record's often repeat). */
+function storer() {
+  let lastText = '';
+  let lastMs = 0;
+  /** Milliseconds of an ISO-8601 UTC text in `toISOString()` form, else NO_FIT (other forms would not read back the same). */
+  function timestamp(text: string): number | typeof NO_FIT {
+    if (text === lastText) return lastMs;
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms) || new Date(ms).toISOString() !== text) return NO_FIT;
+    lastText = text;
+    lastMs = ms;
+    return ms;
+  }
+  /** The stored form of a leaf's value (null stays null; JSON values as they are: the writer writes their text). */
+  function leaf(kind: Leaf, value: unknown): unknown {
+    if (value === null) return null;
+    switch (kind) {
+      case 'string':
+        return typeof value === 'string' ? value : NO_FIT;
+      case 'int32':
+        return typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 && !Object.is(value, -0) ? value : NO_FIT;
+      case 'timestamp':
+        return typeof value === 'string' ? timestamp(value) : NO_FIT;
+      case 'json':
+        return value;
+    }
+  }
+  /** The stored form of a group: null, or an object with exactly the group's fields, each fitting (the record's own object when it needs no conversion). */
+  function group(fields: NonNullable<Column['fields']>, value: unknown): unknown {
+    if (value === null) return null;
+    if (typeof value !== 'object' || Array.isArray(value)) return NO_FIT;
+    const obj = value as Record<string, unknown>;
+    let keys = 0;
+    for (const _ in obj) keys++;
+    if (keys !== fields.length) return NO_FIT;
+    let converted: Record<string, unknown> | null = null;
+    for (const f of fields) {
+      const v = obj[f.name];
+      if (v === undefined) return NO_FIT;
+      const out = leaf(f.leaf, v);
+      if (out === NO_FIT) return NO_FIT;
+      if (out !== v) (converted ??= { ...obj })[f.name] = out;
+    }
+    return converted ?? obj;
+  }
+  return { leaf, group };
 }
 
 /** Gathers a batch's column values, record by record. */
@@ -77,6 +123,7 @@ export function createParquetColumns(): ParquetColumns {
   const extra = data[COLUMNS.length]!;
   const absent = data[COLUMNS.length + 1]!;
   let count = 0;
+  const store = storer();
   return {
     get count() {
       return count;
@@ -93,34 +140,41 @@ export function createParquetColumns(): ParquetColumns {
       const rec = record as Record<string, unknown>;
       let rest: Record<string, unknown> | null = null;
       let missing: string[] | null = null;
+      let present = 0;
       for (let i = 0; i < COLUMNS.length; i++) {
         const col = COLUMNS[i]!;
         const value = rec[col.name];
-        if (value === undefined && !Object.hasOwn(rec, col.name)) {
-          (missing ??= []).push(col.name);
+        if (value === undefined) {
+          if (Object.hasOwn(rec, col.name)) (rest ??= {})[col.name] = value;
+          else (missing ??= []).push(col.name);
           data[i]!.push(null);
-        } else if (col.fields !== undefined ? fitsGroup(col.fields, value) : fits(col.leaf!, value)) {
-          if (col.fields === undefined || value === null) data[i]!.push(stored(col.leaf ?? 'json', value));
-          else {
-            const obj = value as Record<string, unknown>;
-            const row: Record<string, unknown> = {};
-            for (const f of col.fields) row[f.name] = stored(f.leaf, obj[f.name]);
-            data[i]!.push(row);
-          }
-        } else {
+          continue;
+        }
+        present++;
+        const out = col.fields !== undefined ? store.group(col.fields, value) : store.leaf(col.leaf!, value);
+        if (out === NO_FIT) {
           (rest ??= {})[col.name] = value;
           data[i]!.push(null);
-        }
+        } else data[i]!.push(out);
       }
-      for (const key of Object.keys(rec)) {
-        if (!KNOWN.has(key)) (rest ??= {})[key] = rec[key];
+      let keys = 0;
+      for (const _ in rec) keys++;
+      if (keys !== present) {
+        for (const key of Object.keys(rec)) if (!KNOWN.has(key)) (rest ??= {})[key] = rec[key];
       }
       extra.push(rest);
       absent.push(missing);
     },
     write(compression: Compression, level: number | undefined): Uint8Array {
       const codec = codecOf(compression);
-      const columnData: ColumnSource[] = ALL_COLUMNS.map((c, i) => ({ name: c.name, data: data[i]! }));
+      // Ids and messages are nearly all distinct: a dictionary for them is built only to be dropped (measured:
+      // plain is both faster and smaller once compressed). One row group of a few pages: no page offset index.
+      const columnData: ColumnSource[] = ALL_COLUMNS.map((c, i) => ({
+        name: c.name,
+        data: data[i]!,
+        offsetIndex: false,
+        ...(PLAIN.has(c.name) ? { encoding: 'PLAIN' as const } : {}),
+      }));
       const buffer = parquetWriteBuffer({
         columnData,
         schema: SCHEMA,
