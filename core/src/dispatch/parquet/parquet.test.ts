@@ -3,11 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetMetadata } from 'hyparquet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Compression, EncodingOptions } from '../../plugins/api.js';
 import { sampleRecord, sampleRecords } from '../../testing/records.js';
 import { createBodyWriter, encodeBatch, writtenRecords } from '../body-writer.js';
 import { decodeBody, encodingInfo } from '../encode.js';
+import { type PreparedBatch, createEncoder } from '../encoder.js';
+import { createStop } from '../shutdown.js';
+import { silentLogger } from '../../util/logger.js';
 
 /** Records a pipeline can hand a sink, and some it should never but must not lose: every one must come back as it went in. */
 function records(): unknown[] {
@@ -76,6 +79,26 @@ describe('parquet body', () => {
 
   it('a body that is not Parquet is EVENT_INVALID', async () => {
     await expect(decodeBody(new TextEncoder().encode('{"a":1}\n'), { format: 'parquet', compression: 'zstd' })).rejects.toMatchObject({ code: 'EVENT_INVALID' });
+  });
+});
+
+describe('parquet batches from the encoder', () => {
+  it('a sink gets the .parquet body and, from batch.records, the records themselves (a dead letter reads them so)', async () => {
+    const encoding: EncodingOptions = { format: 'parquet', compression: 'zstd', level: 5 };
+    const recs = records();
+    const writer = createBodyWriter(encoding);
+    for (const r of recs) writer.add(typeof r === 'string' ? r : JSON.stringify(r));
+    const items = recs.map((_, i) => ({ id: `r${i}`, json: '', timestamp: null }));
+    const prepared: PreparedBatch[] = [];
+    const encoder = createEncoder({ name: 'lake', cluster: 'c1', encoding, log: silentLogger }, createStop(), async (p) => {
+      prepared.push(p);
+    });
+    encoder.enqueue({ items, body: writer.finish(), queueBytes: 0, closedAt: 1 });
+    await vi.waitFor(() => expect(prepared).toHaveLength(1));
+    const batch = prepared[0]!.batch!;
+    expect(batch).toMatchObject({ count: recs.length, extension: '.parquet', contentType: 'application/vnd.apache.parquet', contentEncoding: undefined, encoding });
+    expect(batch.records).toStrictEqual(recs);
+    expect(await decodeBody(batch.body, encoding)).toStrictEqual(recs);
   });
 });
 
