@@ -75,7 +75,7 @@ export type ErrorCode =
   // forensics (query, timeline, report)
   /** A command-line argument of `query`, `timeline` or `report` is invalid: a time that does not parse, a window that ends before it starts or spans more than a year, a malformed `--service`. The message names the argument. */
   | 'ARGUMENT_INVALID'
-  /** The archive named by `--archive` or `--sink` cannot be opened: no such directory, bucket or prefix, a sink whose plugin cannot read back, access denied. */
+  /** The archive named by `--archive` or `--sink` (or by an `archive` source) cannot be opened: no such directory, bucket or prefix, a sink whose plugin cannot read back, access denied; for an `archive` source also a window with nothing readable to replay. */
   | 'ARCHIVE_UNAVAILABLE'
   /** Listing or reading the archive failed part-way (network, permissions) and the answer would be partial; nothing is printed. */
   | 'ARCHIVE_READ_FAILED'
