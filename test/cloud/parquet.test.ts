@@ -148,7 +148,7 @@ beforeAll(async () => {
       runReplay(join(dir, 'gcs'), join(dir, 'events.ndjson'), {
         use: 'gcs',
         batch: { maxEvents: BATCH, maxAgeMs: 60_000 },
-        encoding: { format: 'parquet', compression: 'gzip' },
+        encoding: { format: 'parquet', compression: 'snappy' },
         config: { bucket: PARQUET, apiEndpoint: gcs.url, projectId: 'test-project', prefix: 'events' },
       }),
   ];
@@ -192,7 +192,7 @@ describe('Parquet archives written by the real pipeline', () => {
     expect(viaHyparquet.sort(byId)).toStrictEqual(reference);
   });
 
-  it('GCS (gzip inside): DuckDB and hyparquet each read back exactly the records', async () => {
+  it('GCS (snappy inside): DuckDB and hyparquet each read back exactly the records', async () => {
     const root = join(dir, 'gcs-archive');
     const keys = await listGcsKeys(storage, PARQUET, 'events/');
     const viaHyparquet: Rec[] = [];
@@ -205,7 +205,7 @@ describe('Parquet archives written by the real pipeline', () => {
       const to = join(root, ...key.split('/'));
       await mkdir(dirname(to), { recursive: true });
       await writeFile(to, data);
-      viaHyparquet.push(...((await decodeBody(data, { format: 'parquet', compression: 'gzip' })) as Rec[]));
+      viaHyparquet.push(...((await decodeBody(data, { format: 'parquet', compression: 'snappy' })) as Rec[]));
     }
     expect(viaHyparquet.sort(byId)).toStrictEqual(reference);
     expect(await duckRecords(root)).toStrictEqual(reference);

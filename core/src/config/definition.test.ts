@@ -340,7 +340,7 @@ describe('errors', () => {
         message: 'expected a positive size (a number of bytes, or a string such as 512KB, 8MiB or 1.5GiB), got "8 potatoes"',
       },
       { path: 'sinks[0].batch.maxAge', message: 'unknown key (did you mean "maxAgeMs"?)' },
-      { path: 'sinks[0].encoding.compression', message: 'expected one of "gzip", "zstd", "none", got "gz"' },
+      { path: 'sinks[0].encoding.compression', message: 'expected one of "gzip", "zstd", "snappy", "none", got "gz"' },
       { path: 'sinks[0].encoding.format', message: 'expected one of "ndjson", "json", "parquet", got "ndjosn" (did you mean "ndjson"?)' },
       { path: 'sinks[0].retry.initialBackoffMs', message: 'must not be greater than maxBackoffMs' },
       { path: 'sinks[2].use', message: 'is required' },

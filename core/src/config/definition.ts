@@ -34,7 +34,12 @@ const eventType = union(enumOf(['Normal', 'Warning']), string().nonEmpty());
 const encodingFormat = enumOf(['ndjson', 'json', 'parquet']).describe(
   '`ndjson`: one record per line; `json`: one JSON array per batch; `parquet`: one Parquet file per batch, `compression` applied inside the file (docs/record.md).',
 );
-const encodingCompression = enumOf(['gzip', 'zstd', 'none']).describe('Compression of each batch body.');
+const encodingCompression = enumOf(['gzip', 'zstd', 'snappy', 'none']).describe(
+  'Compression of each batch body (parquet: of the pages inside the file; `snappy` only with parquet).',
+);
+/** The problem with a compression for a format, or null. */
+const snappyProblem = (format: string | undefined, compression: string | undefined): string | null =>
+  compression === 'snappy' && format !== 'parquet' ? 'snappy needs format parquet (set encoding.format: parquet)' : null;
 
 const replay = object({
   file: string().nonEmpty().describe('A `kubectl get events -o json` list, or NDJSON of watch events; relative to the config file.'),
@@ -205,6 +210,8 @@ const encoding = object({
     .describe('Compression level (gzip 1–9, zstd 1–22); unset: the library default (gzip 6, zstd 3). gzip 1 costs about a third of the CPU of gzip 6 for ~25% more bytes.'),
 })
   .checkPartial((value, ctx) => {
+    const snappy = snappyProblem(value.format, value.compression);
+    if (snappy !== null) ctx.issue(snappy, 'compression');
     if (value.level === undefined || value.compression === undefined) return;
     const problem = compressionLevelProblem(value.compression, value.level);
     if (problem !== null) ctx.issue(problem, 'level');
@@ -318,7 +325,12 @@ const deadLetter = object({
   encoding: object({
     format: encodingFormat.default('ndjson'),
     compression: encodingCompression.default('none'),
-  }).default({}),
+  })
+    .checkPartial((value, ctx) => {
+      const snappy = snappyProblem(value.format, value.compression);
+      if (snappy !== null) ctx.issue(snappy, 'compression');
+    })
+    .default({}),
 })
   .refine(({ use, config, encoding }) => ({
     use,

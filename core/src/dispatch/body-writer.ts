@@ -81,6 +81,7 @@ function compressor(compression: Compression, level: number | undefined): zlib.G
     case 'zstd':
       return zlib.createZstdCompress({ chunkSize: OUTPUT_CHUNK_BYTES, ...(level !== undefined ? { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } } : {}) });
     case 'none':
+    case 'snappy': // parquet only: encodingInfo() refused any other format before this
       return null;
   }
 }

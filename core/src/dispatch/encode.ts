@@ -37,7 +37,7 @@ const CONTENT_TYPES: Record<Format, string> = {
   parquet: 'application/vnd.apache.parquet',
 };
 
-const COMPRESSION_SUFFIX: Record<Compression, string> = { gzip: '.gz', zstd: '.zst', none: '' };
+const COMPRESSION_SUFFIX: Record<Compression, string> = { gzip: '.gz', zstd: '.zst', snappy: '', none: '' };
 
 /** Content type, content encoding and file extension of an encoding, without encoding anything. */
 export function encodingInfo(encoding: EncodingOptions): EncodingInfo {
@@ -48,6 +48,8 @@ export function encodingInfo(encoding: EncodingOptions): EncodingInfo {
   }
   // Parquet compresses its pages inside the file: the file itself is not compressed.
   if (encoding.format === 'parquet') return { contentType, contentEncoding: undefined, extension: '.parquet' };
+  if (encoding.compression === 'snappy')
+    throw new K8streamError('CONFIG_INVALID', `encoding.compression snappy needs format parquet, not ${encoding.format}`, { path: 'encoding.compression' });
   return {
     contentType,
     contentEncoding: encoding.compression === 'none' ? undefined : encoding.compression,
@@ -64,6 +66,8 @@ export function decompressSync(body: Uint8Array, compression: Compression): Buff
       return zlib.zstdDecompressSync(body);
     case 'none':
       return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    case 'snappy':
+      throw new K8streamError('INTERNAL', 'snappy compresses only inside a parquet file');
   }
 }
 
@@ -75,6 +79,8 @@ async function decompress(body: Uint8Array, compression: Compression): Promise<U
       return zstdDecompress(body);
     case 'none':
       return body;
+    case 'snappy':
+      throw new K8streamError('INTERNAL', 'snappy compresses only inside a parquet file');
   }
 }
 

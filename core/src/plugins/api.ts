@@ -11,7 +11,8 @@ export const PLUGIN_API_VERSION = '1.2.0';
 
 /** `parquet`: one Parquet file per batch, compressed inside (docs/record.md, "Parquet"). */
 export type Format = 'ndjson' | 'json' | 'parquet';
-export type Compression = 'gzip' | 'zstd' | 'none';
+/** `snappy` only with format `parquet` (it compresses the pages inside the file). */
+export type Compression = 'gzip' | 'zstd' | 'snappy' | 'none';
 
 export interface EncodingOptions {
   format: Format;

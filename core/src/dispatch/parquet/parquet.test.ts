@@ -10,6 +10,7 @@ import { createBodyWriter, encodeBatch, writtenRecords } from '../body-writer.js
 import { decodeBody, encodingInfo } from '../encode.js';
 import { type PreparedBatch, createEncoder } from '../encoder.js';
 import { createStop } from '../shutdown.js';
+import { validateConfig } from '../../config/index.js';
 import { silentLogger } from '../../util/logger.js';
 
 /** Records a pipeline can hand a sink, and some it should never but must not lose: every one must come back as it went in. */
@@ -39,7 +40,7 @@ async function written(encoding: EncodingOptions, recs: readonly unknown[]) {
   return writer.finish();
 }
 
-const COMPRESSIONS: Compression[] = ['zstd', 'gzip', 'none'];
+const COMPRESSIONS: Compression[] = ['zstd', 'snappy', 'gzip', 'none'];
 
 describe('parquet body', () => {
   it.each(COMPRESSIONS)('%s: hyparquet and the synchronous records copy both give back every record exactly', async (compression) => {
@@ -77,6 +78,18 @@ describe('parquet body', () => {
     }
   });
 
+  it('snappy is for parquet only: refused with ndjson or json in the config and by the core', () => {
+    expect(() => validateConfig({ cluster: 'c', sinks: [{ use: 'file', encoding: { format: 'ndjson', compression: 'snappy' } }] })).toThrow(
+      /sinks\[0\]\.encoding\.compression.*snappy needs format parquet/s,
+    );
+    expect(() => validateConfig({ cluster: 'c', deadLetter: { encoding: { compression: 'snappy' } } })).toThrow(/deadLetter\.encoding\.compression.*snappy needs format parquet/s);
+    expect(validateConfig({ cluster: 'c', sinks: [{ use: 'file', encoding: { format: 'parquet', compression: 'snappy' } }] }).sinks[0]!.encoding).toEqual({
+      format: 'parquet',
+      compression: 'snappy',
+    });
+    expect(() => createBodyWriter({ format: 'json', compression: 'snappy' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }) as Error);
+  });
+
   it('a body that is not Parquet is EVENT_INVALID', async () => {
     await expect(decodeBody(new TextEncoder().encode('{"a":1}\n'), { format: 'parquet', compression: 'zstd' })).rejects.toMatchObject({ code: 'EVENT_INVALID' });
   });
@@ -109,6 +122,27 @@ describe('parquet body read by DuckDB', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(COMPRESSIONS)('%s: DuckDB reads every row', async (compression) => {
+    const recs = sampleRecords(300);
+    const body = await encodeBatch(
+      recs.map((r) => JSON.stringify(r)),
+      { format: 'parquet', compression },
+    );
+    const file = join(dir, `${compression}.parquet`);
+    await writeFile(file, body.body);
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      const rows = (
+        await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids, max(strlen(message))::INTEGER AS longest FROM read_parquet('${file}')`)
+      ).getRowObjectsJson();
+      expect(rows).toEqual([{ n: 300, ids: 300, longest: Math.max(...recs.map((r) => Buffer.byteLength(r.message))) }]);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
   });
 
   it('typed columns, UTC timestamps, groups as structs, enrichment as JSON', async () => {

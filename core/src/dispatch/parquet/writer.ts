@@ -14,7 +14,7 @@ import { ABSENT, COLUMNS, type Column, EXTRA, type Leaf, NOT_AN_OBJECT } from '.
 /** The `created_by` of every file. */
 export const CREATED_BY = 'k8stream';
 
-type Codec = 'ZSTD' | 'GZIP' | 'UNCOMPRESSED';
+type Codec = 'ZSTD' | 'GZIP' | 'SNAPPY' | 'UNCOMPRESSED';
 
 function codecOf(compression: Compression): Codec {
   switch (compression) {
@@ -22,6 +22,8 @@ function codecOf(compression: Compression): Codec {
       return 'ZSTD';
     case 'gzip':
       return 'GZIP';
+    case 'snappy':
+      return 'SNAPPY'; // hyparquet-writer's own snappy
     case 'none':
       return 'UNCOMPRESSED';
     default:
