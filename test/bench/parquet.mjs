@@ -15,6 +15,7 @@ import { benchEvent } from './events.mjs';
 const ENCODINGS = [
   { label: 'gzip NDJSON', encoding: { format: 'ndjson', compression: 'gzip' } },
   { label: 'Parquet zstd', encoding: { format: 'parquet', compression: 'zstd' } },
+  { label: 'Parquet snappy', encoding: { format: 'parquet', compression: 'snappy' } },
   { label: 'Parquet gzip', encoding: { format: 'parquet', compression: 'gzip' } },
 ];
 
@@ -136,7 +137,7 @@ export function formatParquet(r) {
     `Q: ${r.title}`,
     ...r.rows.map(
       (x) =>
-        `   ${x.label.padEnd(13)} ${String(x.usPerEvent).padStart(6)} µs/event CPU (${x.eventsPerSecPerCore.toLocaleString('en-US')} events/s per core), ${x.bytesPerEvent} bytes/event, open batch ${x.heapPerBatchMb} MB heap`,
+        `   ${x.label.padEnd(14)} ${String(x.usPerEvent).padStart(6)} µs/event CPU (${x.eventsPerSecPerCore.toLocaleString('en-US')} events/s per core), ${x.bytesPerEvent} bytes/event, open batch ${x.heapPerBatchMb} MB heap`,
     ),
     `   Parquet zstd / gzip NDJSON: CPU per event ${(r.costRatio * 100).toFixed(0)}%, bytes ${(r.sizeRatio * 100).toFixed(0)}%`,
     `   DuckDB, involvedObject as a group vs as JSON text: GROUP BY kind ${r.layout.groupByKind.group} vs ${r.layout.groupByKind.json} ms, WHERE name = … ${r.layout.filterByName.group} vs ${r.layout.filterByName.json} ms`,
