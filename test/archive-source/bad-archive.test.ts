@@ -2,19 +2,17 @@
 // lines that are no JSON and a record of an unknown schema are each counted and dead-lettered
 // with the object key; everything else is delivered. The same from a directory, S3 and GCS.
 // A run where nothing is readable exits non-zero with one line saying why.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FauxqsServer } from 'fauxqs';
-import { startGcsServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
 import type { GcsTestServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
-import { TEST_CREDENTIALS, startS3, testClient } from '../../plugins/sink-s3/src/s3.fixture.js';
+import { testClient } from '../../plugins/sink-s3/src/s3.fixture.js';
 import { sampleRecords } from '../../core/src/testing/records.js';
 import { runCli } from '../helpers/cli.fixture.js';
 import { BAD_CLUSTER, BAD_WINDOW, badObjects, putBadGcsArchive, putBadS3Archive, writeBadFileArchive } from '../forensics/helpers/bad-archive.fixture.js';
-import { archiveConfig, readDeadLetter, readOut, runArchive } from './helpers.fixture.js';
+import { archiveConfig, readDeadLetter, readOut, runArchive, useCloudServers } from './helpers.fixture.js';
 
 const BUCKET = 'k8stream-damaged';
 const FOREIGN = 'notes.txt';
@@ -28,21 +26,7 @@ let dir: string;
 let s3: { server: FauxqsServer; endpoint: string };
 let gcs: GcsTestServer;
 
-beforeAll(async () => {
-  vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
-  vi.stubEnv('AWS_PROFILE', undefined);
-  dir = await mkdtemp(join(tmpdir(), 'k8stream-archive-bad-'));
-  s3 = await startS3([BUCKET]);
-  gcs = await startGcsServer({ buckets: [BUCKET] });
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await s3?.server.stop();
-  await gcs?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+useCloudServers(BUCKET, 'k8stream-archive-bad-', (servers) => ({ dir, s3, gcs } = servers));
 
 const window = { from: BAD_WINDOW.from, to: BAD_WINDOW.to, cluster: BAD_CLUSTER };
 

@@ -1,15 +1,12 @@
 // The archive source over S3 (the real AWS SDK against fauxqs) and GCS (the real client against the
 // GCS test server): an archive recorded by the real pipeline's S3/GCS sink is replayed through
 // `redact` into a file sink: every record exactly once, with its recorded id and cluster.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FauxqsServer } from 'fauxqs';
-import { startGcsServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
 import type { GcsTestServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
-import { TEST_CREDENTIALS, listKeys, startS3, testClient } from '../../plugins/sink-s3/src/s3.fixture.js';
-import { EVENTS, BATCH, expectExactReplay, readDeadLetter, readOut, recordArchive, runArchive } from './helpers.fixture.js';
+import { listKeys, testClient } from '../../plugins/sink-s3/src/s3.fixture.js';
+import { EVENTS, BATCH, expectExactReplay, readDeadLetter, readOut, recordArchive, runArchive, useCloudServers } from './helpers.fixture.js';
 
 const BUCKET = 'k8stream-backfill';
 
@@ -17,21 +14,7 @@ let dir: string;
 let s3: { server: FauxqsServer; endpoint: string };
 let gcs: GcsTestServer;
 
-beforeAll(async () => {
-  vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
-  vi.stubEnv('AWS_PROFILE', undefined);
-  dir = await mkdtemp(join(tmpdir(), 'k8stream-archive-cloud-'));
-  s3 = await startS3([BUCKET]);
-  gcs = await startGcsServer({ buckets: [BUCKET] });
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await s3?.server.stop();
-  await gcs?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+useCloudServers(BUCKET, 'k8stream-archive-cloud-', (servers) => ({ dir, s3, gcs } = servers));
 
 describe('archive source: S3 and GCS', () => {
   it('replays an S3 archive (s3://bucket/prefix) exactly once into the new sink', async () => {

@@ -3,17 +3,54 @@
  * storage sink, small batches over several hours), then replay it with `source.type: archive`
  * through the `redact` transform into a file sink, and read back what arrived.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FauxqsServer } from 'fauxqs';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { validateConfig } from '../../core/src/config/index.js';
 import { run } from '../../core/src/runtime.js';
 import type { RunSummary } from '../../core/src/runtime.js';
 import { silentLogger } from '../../core/src/util/logger.js';
 import { readAllRecords } from '../../plugins/sink-file/src/read-back.fixture.js';
+import { startGcsServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
+import type { GcsTestServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
+import { TEST_CREDENTIALS, startS3 } from '../../plugins/sink-s3/src/s3.fixture.js';
 import { BASE_MS, CLUSTER, REPO, runReplay, writeReplayFile } from '../cloud/helpers/pipeline.fixture.js';
 import type { InputEvent, RawSink } from '../cloud/helpers/pipeline.fixture.js';
 
 export { BASE_MS, CLUSTER, REPO };
+
+/** A test file's temp directory and the S3 and GCS test servers, each holding the bucket. */
+export interface CloudServers {
+  dir: string;
+  s3: { server: FauxqsServer; endpoint: string };
+  gcs: GcsTestServer;
+}
+
+/**
+ * Registers the test file's hooks: before all, the test credentials in the environment, a temp
+ * directory (`tmpPrefix`), and the S3 and GCS servers with `bucket` (handed to `ready`); after
+ * all, everything stopped and removed.
+ */
+export function useCloudServers(bucket: string, tmpPrefix: string, ready: (servers: CloudServers) => void): void {
+  const servers: Partial<CloudServers> = {};
+  beforeAll(async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+    vi.stubEnv('AWS_PROFILE', undefined);
+    servers.dir = await mkdtemp(join(tmpdir(), tmpPrefix));
+    servers.s3 = await startS3([bucket]);
+    servers.gcs = await startGcsServer({ buckets: [bucket] });
+    ready(servers as CloudServers);
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await servers.s3?.server.stop();
+    await servers.gcs?.close();
+    if (servers.dir) await rm(servers.dir, { recursive: true, force: true });
+  });
+}
 
 /** Events recorded, over HOURS hours, in batches of BATCH: 12 objects in 3 hourly partitions. */
 export const EVENTS = 600;

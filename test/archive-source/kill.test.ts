@@ -4,21 +4,19 @@
 // with SIGKILL; the restart delivers the rest and ends. Nothing is lost, and the first partition,
 // finished before the kill, is not sent again: the restart sends exactly the 400 other records.
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FauxqsServer } from 'fauxqs';
-import { startGcsServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
 import type { GcsTestServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
-import { TEST_CREDENTIALS, startS3 } from '../../plugins/sink-s3/src/s3.fixture.js';
+import { TEST_CREDENTIALS } from '../../plugins/sink-s3/src/s3.fixture.js';
 import { startCli } from '../helpers/cli.fixture.js';
 import type { InputEvent, RawSink } from '../cloud/helpers/pipeline.fixture.js';
-import { BATCH, EVENTS, archiveConfig, recordArchive } from './helpers.fixture.js';
+import { BATCH, EVENTS, archiveConfig, recordArchive, useCloudServers } from './helpers.fixture.js';
 
 /** Batches acknowledged before the receiver holds every request (the first partition's 4 objects). */
 const ACKED = 4;
@@ -102,21 +100,7 @@ let s3: { server: FauxqsServer; endpoint: string };
 let gcs: GcsTestServer;
 const AWS_ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_PROFILE: '' };
 
-beforeAll(async () => {
-  vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
-  vi.stubEnv('AWS_PROFILE', undefined);
-  dir = await mkdtemp(join(tmpdir(), 'k8stream-archive-kill-'));
-  s3 = await startS3([BUCKET]);
-  gcs = await startGcsServer({ buckets: [BUCKET] });
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await s3?.server.stop();
-  await gcs?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+useCloudServers(BUCKET, 'k8stream-archive-kill-', (servers) => ({ dir, s3, gcs } = servers));
 
 /** Each store: the sink that records the archive, and the `source.archive` that reads it back. */
 const STORES: Record<string, (at: string) => { sink: RawSink; archive: Record<string, unknown> }> = {
