@@ -57,6 +57,20 @@ export function encodingInfo(encoding: EncodingOptions): EncodingInfo {
   };
 }
 
+const COMPRESSION_OF_SUFFIX: Readonly<Record<string, Compression>> = { '.gz': 'gzip', '.zst': 'zstd' };
+
+/**
+ * The encoding a batch extension names, the inverse of `encodingInfo(...).extension`:
+ * `.ndjson.gz` → ndjson/gzip, `.json` → json/none, `.parquet` → parquet/none.
+ */
+export function encodingOf(extension: string): EncodingOptions {
+  const parts = extension.split('.').filter((p) => p !== '');
+  const last = `.${parts[parts.length - 1] ?? ''}`;
+  const compression = COMPRESSION_OF_SUFFIX[last];
+  const format = (compression === undefined ? parts : parts.slice(0, -1)).join('.') as Format;
+  return { format, compression: compression ?? 'none' };
+}
+
 /** Decompresses a body on the calling thread (a sink reading `batch.records`, a dead letter, tests: the rare paths). */
 export function decompressSync(body: Uint8Array, compression: Compression): Buffer {
   switch (compression) {
@@ -71,7 +85,8 @@ export function decompressSync(body: Uint8Array, compression: Compression): Buff
   }
 }
 
-async function decompress(body: Uint8Array, compression: Compression): Promise<Uint8Array> {
+/** Decompresses a body on libuv's thread pool. */
+export async function decompress(body: Uint8Array, compression: Compression): Promise<Uint8Array> {
   switch (compression) {
     case 'gzip':
       return gunzip(body);

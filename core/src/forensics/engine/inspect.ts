@@ -4,28 +4,21 @@
  * exactly and to tell a truncated or corrupt object (left out whole) from a few bad lines.
  */
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gunzip, zstdDecompress } from 'node:zlib';
+import { decompress, encodingOf } from '../../dispatch/encode.js';
 import { errorMessage } from '../../errors.js';
 import type { StagedFile } from '../types.js';
-
-const gunzipAsync = promisify(gunzip);
-const zstdAsync = promisify(zstdDecompress);
 
 /** What one file holds: lines that are not JSON objects, objects with no `schema` string, and objects. */
 export type FileInspection = { ok: true; malformed: number; noSchema: number; objects: number } | { ok: false; reason: string };
 
 /** True for the JSON-array encodings (`.json`, `.json.gz`, `.json.zst`); NDJSON otherwise. */
 export function isJsonArray(file: StagedFile): boolean {
-  return /^\.json(\.|$)/.test(file.extension);
+  return encodingOf(file.extension).format === 'json';
 }
 
 /** The file's decompressed text; throws with the decompressor's reason. */
-async function decompressed(file: StagedFile): Promise<Buffer> {
-  const bytes = await readFile(file.path);
-  if (file.extension.endsWith('.gz')) return gunzipAsync(bytes);
-  if (file.extension.endsWith('.zst')) return zstdAsync(bytes);
-  return bytes;
+async function decompressed(file: StagedFile): Promise<Uint8Array> {
+  return decompress(await readFile(file.path), encodingOf(file.extension).compression);
 }
 
 function classify(value: unknown): 'malformed' | 'noSchema' | 'record' {

@@ -4,23 +4,12 @@
  * Each entry is checked to be a `k8stream.event/v1` record with an id; others are returned as
  * problems naming the object key and the entry's index.
  */
-import { decodeBody, decompressSync } from '../../dispatch/encode.js';
+import { decodeBody, decompressSync, encodingOf } from '../../dispatch/encode.js';
 import { K8streamError, errorMessage } from '../../errors.js';
-import type { Compression, EncodingOptions, Format } from '../../plugins/api.js';
 import { recordTimestamp } from '../../record/map.js';
+import type { Compression } from '../../plugins/api.js';
 import { RECORD_SCHEMA } from '../../record/types.js';
 import type { EventRecord } from '../../record/types.js';
-
-const COMPRESSIONS: Readonly<Record<string, Compression>> = { '.gz': 'gzip', '.zst': 'zstd' };
-
-/** The encoding of a batch extension: `.ndjson.gz` → ndjson/gzip, `.json` → json/none, `.parquet` → parquet/none. */
-export function encodingOf(extension: string): EncodingOptions {
-  const parts = extension.split('.').filter((p) => p !== '');
-  const last = `.${parts[parts.length - 1] ?? ''}`;
-  const compression = COMPRESSIONS[last];
-  const format = (compression === undefined ? parts : parts.slice(0, -1)).join('.') as Format;
-  return { format, compression: compression ?? 'none' };
-}
 
 /** An entry that is no record this version of k8stream replays. */
 export interface EntryProblem {
