@@ -27,7 +27,7 @@ export interface SkippedObject {
 export interface StagedFile {
   path: string;
   key: string;
-  /** `.ndjson`, `.ndjson.gz`, `.ndjson.zst`, `.json`, `.json.gz`, `.json.zst`. */
+  /** `.ndjson`, `.ndjson.gz`, `.ndjson.zst`, `.json`, `.json.gz`, `.json.zst`, `.parquet`. */
   extension: string;
   size: number;
 }

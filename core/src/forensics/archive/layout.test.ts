@@ -152,6 +152,9 @@ describe('match', () => {
     const layout = compileLayout(S3, { prefix: 'events' });
     const key = renderKeyTemplate(S3, batch('2026-12-08T10:59:00Z', { cluster: 'prod-eu-1', extension: '.json.zst' }), { prefix: 'events' });
     expect(layout.match(key)).toEqual({ cluster: 'prod-eu-1', extension: '.json.zst', startMs: at('2026-12-08T10:00:00Z'), endMs: at('2026-12-08T11:00:00Z') });
+    const parquet = renderKeyTemplate(S3, batch('2026-12-08T10:59:00Z', { cluster: 'prod-eu-1', extension: '.parquet' }), { prefix: 'events' });
+    expect(layout.match(parquet)).toEqual({ cluster: 'prod-eu-1', extension: '.parquet', startMs: at('2026-12-08T10:00:00Z'), endMs: at('2026-12-08T11:00:00Z') });
+    expect(layout.match(`${parquet}.gz`)).toBeNull();
   });
 
   it('takes the day for the span of a template without {HH}, the minute for one with {mm}', () => {
@@ -232,18 +235,10 @@ describe('clusterDiscovery', () => {
 });
 
 describe('extensionOf and layoutProblems', () => {
-  it('knows the six batch extensions', () => {
-    expect(['a.ndjson', 'a.ndjson.gz', 'a.ndjson.zst', 'a.json', 'a.json.gz', 'a.json.zst', 'a.txt', 'a.gz', '.json'].map(extensionOf)).toEqual([
-      '.ndjson',
-      '.ndjson.gz',
-      '.ndjson.zst',
-      '.json',
-      '.json.gz',
-      '.json.zst',
-      null,
-      null,
-      null,
-    ]);
+  it('knows the seven batch extensions', () => {
+    expect(
+      ['a.ndjson', 'a.ndjson.gz', 'a.ndjson.zst', 'a.json', 'a.json.gz', 'a.json.zst', 'a.parquet', 'a.txt', 'a.gz', '.json', '.parquet', 'a.parquet.gz'].map(extensionOf),
+    ).toEqual(['.ndjson', '.ndjson.gz', '.ndjson.zst', '.json', '.json.gz', '.json.zst', '.parquet', null, null, null, null, null]);
   });
 
   it("reports a template's problems with the sinks' own check", () => {

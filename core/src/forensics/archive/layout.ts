@@ -26,8 +26,8 @@ export const DEFAULT_LOOK_BACK_MS = 3_600_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** Extensions of the batch files the engine decodes, longest first. */
-export const BATCH_EXTENSIONS = ['.ndjson.gz', '.ndjson.zst', '.json.gz', '.json.zst', '.ndjson', '.json'] as const;
+/** Extensions of the batch files the engine decodes, longest first (`.parquet`: compressed inside, if at all). */
+export const BATCH_EXTENSIONS = ['.ndjson.gz', '.ndjson.zst', '.json.gz', '.json.zst', '.parquet', '.ndjson', '.json'] as const;
 
 /** The batch extension a key ends with (`.ndjson.gz`), or null for a file that is no batch. */
 export function extensionOf(key: string): string | null {
@@ -52,7 +52,7 @@ const PATTERNS: Record<string, string> = {
   cluster: '[^/]+',
   sink: '[^/]+',
   batchId: '[^/]+?',
-  ext: '\\.(?:nd)?json(?:\\.gz|\\.zst)?',
+  ext: '\\.(?:(?:nd)?json(?:\\.gz|\\.zst)?|parquet)',
 };
 
 function escapeRegExp(text: string): string {

@@ -93,6 +93,27 @@ export function columnsArgument(names?: readonly string[]): string {
   return `{${wanted.map(([n, t]) => `${sqlString(n)}: ${sqlString(t)}`).join(', ')}}`;
 }
 
+/**
+ * The select list mapping a Parquet batch (core/src/dispatch/parquet/schema.ts) to the columns
+ * `read_json` gives for the same records in NDJSON, `names` (all by default), same names and types:
+ * `count` INT32 and `series.count` widened to BIGINT, `enrichment` (JSON text) cast to its STRUCT,
+ * and a value the writer kept in `_extra` (one its column could not hold exactly: a timestamp
+ * in another form, a group with other fields...) read from there as `read_json` reads it from a
+ * line. `_absent` needs nothing: an absent field is NULL in both.
+ */
+export function parquetSelectList(names?: readonly string[]): string {
+  const wanted = names === undefined ? RECORD_COLUMNS : RECORD_COLUMNS.filter(([n]) => names.includes(n));
+  return wanted
+    .map(([n, t]) => {
+      const id = sqlIdentifier(n);
+      const path = sqlString(`$.${sqlIdentifier(n)}`);
+      const typed = n === 'enrichment' ? `TRY_CAST(CAST(${id} AS JSON) AS ${t})` : t === 'VARCHAR' ? id : `CAST(${id} AS ${t})`;
+      const fallback = t === 'VARCHAR' ? `json_extract_string(_extra, ${path})` : `TRY_CAST(json_extract(_extra, ${path}) AS ${t})`;
+      return `coalesce(${typed}, ${fallback}) AS ${id}`;
+    })
+    .join(', ');
+}
+
 /** The select list of `events`, in order: every record column, then `time`. */
 export function eventsSelectList(): string {
   return [...RECORD_COLUMNS.map(([n]) => sqlIdentifier(n)), `${TIME_EXPRESSION} AS "time"`].join(', ');

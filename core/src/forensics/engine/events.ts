@@ -25,6 +25,10 @@
  * far as it goes without an error: the cut line is the tell, and the object is then left out whole
  * rather than half read (a cut that falls exactly between two lines cannot be seen without
  * inflating every object in full, ~2 CPU-s more per day).
+ * Parquet objects (`.parquet`) are read with `read_parquet`, mapped to the same columns and types
+ * (columns.ts) and unioned with the JSON ones by name: the counting, the deduplication by `id` and
+ * the leaving out of unreadable objects (a truncated one has no footer: DuckDB fails naming it) are
+ * the same across formats; the exact look decodes their rows with the sinks' own reader.
  */
 import { availableParallelism } from 'node:os';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -32,8 +36,8 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { K8streamError, errorMessage } from '../../errors.js';
 import { RECORD_SCHEMA } from '../../record/types.js';
 import type { ReadStats, SkippedObject, StagedArchive, StagedFile, TimeWindow } from '../types.js';
-import { TIME_EXPRESSION, columnsArgument, emptyEventsRelation, eventsSelectList, sqlString } from './columns.js';
-import { fileNamedIn, inspectFile, isJsonArray } from './inspect.js';
+import { TIME_EXPRESSION, columnsArgument, emptyEventsRelation, eventsSelectList, parquetSelectList, sqlString } from './columns.js';
+import { fileNamedIn, inspectFile, isJsonArray, isParquet } from './inspect.js';
 
 /** An open DuckDB database holding the view `events`. */
 export interface EventsDb {
@@ -112,21 +116,29 @@ async function useUtc(connection: DuckDBConnection): Promise<void> {
 }
 
 /**
- * `read_json` over `files` (NDJSON and JSON arrays), `columns` (all by default), as one relation.
- * `records = true`: with a single column DuckDB would otherwise take each whole line for it.
+ * `read_json` over `files`' NDJSON and JSON arrays, `read_parquet` over their Parquet files
+ * (mapped to the same columns: columns.ts), `columns` (all by default), as one relation; with
+ * `withFilename`, a `filename` column too. `records = true`: with a single column DuckDB would
+ * otherwise take each whole line for it.
  */
-function source(files: readonly StagedFile[], columns?: readonly string[], extra = ''): string {
+function source(files: readonly StagedFile[], columns?: readonly string[], withFilename = false): string {
   const parts: string[] = [];
-  const ndjson = files.filter((f) => !isJsonArray(f));
+  const parquet = files.filter((f) => isParquet(f));
+  const ndjson = files.filter((f) => !isJsonArray(f) && !isParquet(f));
   const arrays = files.filter((f) => isJsonArray(f));
+  const list = (group: readonly StagedFile[]): string => `[${group.map((f) => sqlString(f.path)).join(', ')}]`;
   const cols = columnsArgument(columns);
+  const filename = withFilename ? ', filename = true' : '';
   for (const [group, format] of [
     [ndjson, 'newline_delimited'],
     [arrays, 'array'],
   ] as const) {
     if (group.length === 0) continue;
-    const list = `[${group.map((f) => sqlString(f.path)).join(', ')}]`;
-    parts.push(`SELECT * FROM read_json(${list}, columns = ${cols}, format = '${format}', records = true, ignore_errors = true${extra})`);
+    parts.push(`SELECT * FROM read_json(${list(group)}, columns = ${cols}, format = '${format}', records = true, ignore_errors = true${filename})`);
+  }
+  if (parquet.length > 0) {
+    // union_by_name: a file written before a column existed reads it as NULL.
+    parts.push(`SELECT ${parquetSelectList(columns)}${withFilename ? ', filename' : ''} FROM read_parquet(${list(parquet)}, union_by_name = true${filename})`);
   }
   return parts.join(' UNION ALL BY NAME ');
 }
@@ -229,7 +241,7 @@ async function countQuery(connection: DuckDBConnection, files: readonly StagedFi
       count(*) FILTER (WHERE ${inWindow}) AS in_window,
       count(DISTINCT id) FILTER (WHERE ${inWindow}) AS ids,
       list(DISTINCT filename) FILTER (WHERE ${inWindow}) AS holding
-    FROM (SELECT *, ${TIME_EXPRESSION} AS "time" FROM (${source(files, COUNT_COLUMNS, ', filename = true')}))`;
+    FROM (SELECT *, ${TIME_EXPRESSION} AS "time" FROM (${source(files, COUNT_COLUMNS, true)}))`;
   const reader = await connection.runAndReadAll(sql);
   const row = reader.getRowsJS()[0]!;
   const n = (i: number): number => Number(row[i]);
@@ -279,7 +291,7 @@ async function keepPrefetched(connection: DuckDBConnection, prefetch: Prefetch, 
 
 /** The paths of the files with rows that are not records (a truncated object's cut line is one). */
 async function filesWithNotRecords(connection: DuckDBConnection, files: readonly StagedFile[]): Promise<string[]> {
-  const sql = `SELECT DISTINCT filename FROM (${source(files, ['schema'], ', filename = true')}) WHERE schema IS NULL`;
+  const sql = `SELECT DISTINCT filename FROM (${source(files, ['schema'], true)}) WHERE schema IS NULL`;
   const reader = await connection.runAndReadAll(sql);
   return reader.getRows().map((r) => String(r[0]));
 }

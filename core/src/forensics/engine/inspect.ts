@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { decompress, encodingOf } from '../../dispatch/encode.js';
+import { decodeParquet } from '../../dispatch/parquet/reader.js';
 import { errorMessage } from '../../errors.js';
 import type { StagedFile } from '../types.js';
 
@@ -14,6 +15,11 @@ export type FileInspection = { ok: true; malformed: number; noSchema: number; ob
 /** True for the JSON-array encodings (`.json`, `.json.gz`, `.json.zst`); NDJSON otherwise. */
 export function isJsonArray(file: StagedFile): boolean {
   return encodingOf(file.extension).format === 'json';
+}
+
+/** True for Parquet batch files (`.parquet`). */
+export function isParquet(file: StagedFile): boolean {
+  return encodingOf(file.extension).format === 'parquet';
 }
 
 /** The file's decompressed text; throws with the decompressor's reason. */
@@ -26,15 +32,8 @@ function classify(value: unknown): 'malformed' | 'noSchema' | 'record' {
   return typeof (value as { schema?: unknown }).schema === 'string' ? 'record' : 'noSchema';
 }
 
-/** Reads and classifies every line (NDJSON) or element (JSON array) of `file`. */
+/** Reads and classifies every line (NDJSON), element (JSON array) or row (Parquet) of `file`. */
 export async function inspectFile(file: StagedFile): Promise<FileInspection> {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await decompressed(file));
-  } catch (err) {
-    const what = file.extension.endsWith('.gz') ? 'gzip' : file.extension.endsWith('.zst') ? 'zstd' : 'UTF-8 text';
-    return { ok: false, reason: `not readable as ${what} (truncated or corrupt): ${errorMessage(err)}` };
-  }
   const counts = { malformed: 0, noSchema: 0, objects: 0 };
   const count = (value: unknown): void => {
     const kind = classify(value);
@@ -44,6 +43,25 @@ export async function inspectFile(file: StagedFile): Promise<FileInspection> {
       if (kind === 'noSchema') counts.noSchema++;
     }
   };
+  if (isParquet(file)) {
+    // The rows decoded back into their records (the sinks' own reader): a row that held no JSON object is malformed.
+    let records: unknown[];
+    try {
+      records = await decodeParquet(await readFile(file.path));
+    } catch (err) {
+      const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : '';
+      return { ok: false, reason: `not readable as Parquet (truncated or corrupt)${cause}` };
+    }
+    for (const record of records) count(record);
+    return { ok: true, ...counts };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await decompressed(file));
+  } catch (err) {
+    const what = file.extension.endsWith('.gz') ? 'gzip' : file.extension.endsWith('.zst') ? 'zstd' : 'UTF-8 text';
+    return { ok: false, reason: `not readable as ${what} (truncated or corrupt): ${errorMessage(err)}` };
+  }
   if (isJsonArray(file)) {
     let parsed: unknown;
     try {
