@@ -35,6 +35,8 @@ export interface StoryArchives {
   summary: RunSummary;
   /** `--archive` arguments reading each sink's archive. */
   archives: { file: string; s3: string; gcs: string };
+  /** The `parquet` sink's file archive, when recorded with `parquet`. */
+  parquetArchive?: string;
   /** Options the S3 archive needs besides `--archive` (an S3-compatible server). */
   s3Options: string[];
   api: ApiServerDouble;
@@ -66,7 +68,15 @@ function setEnvironment(gcsUrl: string): () => void {
   };
 }
 
-function configText(dir: string, kubeconfig: string, s3Endpoint: string, gcsUrl: string): string {
+export interface RecordOptions {
+  /**
+   * A fourth sink, `parquet`: a file sink writing the same batches as Parquet (zstd inside) to
+   * `dir/out-parquet` (the `archive` sink writes gzip NDJSON to `dir/out`).
+   */
+  parquet?: boolean;
+}
+
+function configText(dir: string, kubeconfig: string, s3Endpoint: string, gcsUrl: string, options: RecordOptions): string {
   // Small batches that close by age: the story spans two hours, so batches land in both partitions.
   const batch = '    batch: { maxEvents: 6, maxAgeMs: 200 }';
   const retry = '    retry: { initialBackoffMs: 50, maxBackoffMs: 200 }';
@@ -90,14 +100,17 @@ function configText(dir: string, kubeconfig: string, s3Endpoint: string, gcsUrl:
     batch,
     retry,
     `    config: { bucket: ${BUCKET}, apiEndpoint: "${gcsUrl}", projectId: test-project, prefix: ${PREFIX} }`,
+    ...(options.parquet === true
+      ? ['  - name: parquet', '    use: file', batch, '    encoding: { format: parquet, compression: zstd }', `    config: { dir: ${join(dir, 'out-parquet')}, fsync: false }`]
+      : []),
     `deadLetter: { use: file, config: { dir: ${join(dir, 'deadletter')} } }`,
     'shutdown: { graceMs: 10s }',
     '',
   ].join('\n');
 }
 
-/** Plays the story into a running pipeline with three sinks; resolves once all three hold every write. */
-export async function recordStory(): Promise<StoryArchives> {
+/** Plays the story into a running pipeline with three sinks (four with `parquet`); resolves once all hold every write. */
+export async function recordStory(options: RecordOptions = {}): Promise<StoryArchives> {
   const dir = await mkdtemp(join(tmpdir(), 'k8stream-story-'));
   const [api, s3, gcs] = await Promise.all([startApiServer({ https: true, token: randomBytes(12).toString('hex') }), startS3([BUCKET]), startGcsServer({ buckets: [BUCKET] })]);
   const restoreEnv = setEnvironment(gcs.url);
@@ -110,7 +123,7 @@ export async function recordStory(): Promise<StoryArchives> {
     const story = createIncidentStory(api.store);
     const kubeconfig = await api.writeKubeconfig(join(dir, 'kube'));
     const config = join(dir, 'k8stream.yaml');
-    await writeFile(config, configText(dir, kubeconfig, s3.endpoint, gcs.url));
+    await writeFile(config, configText(dir, kubeconfig, s3.endpoint, gcs.url, options));
 
     const writes = story.writes.length;
     const stop = new AbortController();
@@ -133,6 +146,7 @@ export async function recordStory(): Promise<StoryArchives> {
       story,
       summary,
       archives: { file: join(dir, 'out'), s3: `s3://${BUCKET}/${PREFIX}`, gcs: `gs://${BUCKET}/${PREFIX}` },
+      ...(options.parquet === true ? { parquetArchive: join(dir, 'out-parquet') } : {}),
       s3Options: ['--endpoint', s3.endpoint, '--force-path-style', '--region', 'us-east-1'],
       api,
       s3,
