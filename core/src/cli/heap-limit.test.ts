@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DEFER_FLAGS, DEFER_MAX_MS, HEAP_REEXEC_ENV, HEAP_RESIZE_ENV, RESUME_FLAGS, deferOptimization, planHeapLimit, planHeapResize, reexecEnv } from './heap-limit.js';
+import {
+  DEFER_BUSY_SAMPLES,
+  DEFER_BUSY_SHARE,
+  DEFER_FLAGS,
+  DEFER_SAMPLE_MS,
+  HEAP_REEXEC_ENV,
+  HEAP_RESIZE_ENV,
+  RESUME_FLAGS,
+  deferOptimization,
+  planHeapLimit,
+  planHeapResize,
+  reexecEnv,
+} from './heap-limit.js';
 import type { DeferOptions, HeapPlanInput } from './heap-limit.js';
 
 const TIERS = ['--no-turbofan', '--no-maglev'];
@@ -96,14 +108,18 @@ describe('reexecEnv', () => {
 });
 
 describe('deferOptimization', () => {
-  /** A fake V8 and timer: the flags set, in order; the pending timer (fired by hand). */
+  /** A fake V8, CPU clock, wall clock and interval timer (fired by hand with `tick`). */
   function harness(options: Partial<DeferOptions> = {}) {
     const set: string[] = [];
     const timers: { fn: () => void; ms: number; unref: boolean; cleared: boolean }[] = [];
-    const resume = deferOptimization({
+    let cpuUs = 0;
+    let nowMs = 0;
+    const tiers = deferOptimization({
       execArgv: [],
       env: {},
       setFlags: (f) => set.push(f),
+      cpuMicros: () => cpuUs,
+      now: () => nowMs,
       setTimer: (fn, ms) => {
         const t = { fn, ms, unref: false, cleared: false };
         timers.push(t);
@@ -114,45 +130,75 @@ describe('deferOptimization', () => {
       },
       ...options,
     });
-    return { resume, set, timers };
+    /** One sample period passes with `share` of a core used. */
+    const tick = (share: number): void => {
+      nowMs += DEFER_SAMPLE_MS;
+      cpuUs += share * DEFER_SAMPLE_MS * 1000;
+      for (const t of timers) if (!t.cleared) t.fn();
+    };
+    return { tiers, set, timers, tick };
   }
 
-  it('turns the optimizing tiers off now and back on once, at the first resume', () => {
-    const { resume, set, timers } = harness();
+  it('turns the optimizing tiers off now, and watches the CPU only once the pipeline works', () => {
+    const { tiers, set, timers, tick } = harness();
     expect(set).toEqual([DEFER_FLAGS.join(' ')]);
-    expect(resume).not.toBeNull();
-    resume!();
-    resume!();
+    expect(timers).toEqual([]);
+    tick(1); // start-up's own work: not watched
+    tiers!.watch();
+    tiers!.watch();
+    expect(timers).toHaveLength(1);
+    expect(timers[0]).toMatchObject({ ms: DEFER_SAMPLE_MS, unref: true });
+    expect(tiers!.deferred).toBe(true);
+  });
+
+  it(`resumes once, after ${DEFER_BUSY_SAMPLES} busy samples in a row, and stops sampling`, () => {
+    const { tiers, set, timers, tick } = harness();
+    tiers!.watch();
+    tick(DEFER_BUSY_SHARE);
+    expect(set).toHaveLength(1);
+    tick(0.9);
+    expect(set).toEqual([DEFER_FLAGS.join(' '), RESUME_FLAGS]);
+    expect(timers[0]!.cleared).toBe(true);
+    expect(tiers!.deferred).toBe(false);
+    tiers!.resume();
+    tiers!.watch();
+    expect(set).toHaveLength(2);
+    expect(timers).toHaveLength(1);
+  });
+
+  it('stays deferred under light or bursty load: a quiet sample resets the count', () => {
+    const { tiers, set, tick } = harness();
+    tiers!.watch();
+    for (let i = 0; i < 50; i++) tick(DEFER_BUSY_SHARE * 0.9); // e.g. 1,000 events/s at ~18% of a core
+    for (let i = 0; i < 10; i++) tick(i % 2 === 0 ? 1 : 0.05); // bursts, never two in a row
+    expect(set).toEqual([DEFER_FLAGS.join(' ')]);
+    expect(tiers!.deferred).toBe(true);
+  });
+
+  it('resume() turns them back on at once', () => {
+    const { tiers, set, timers } = harness();
+    tiers!.watch();
+    tiers!.resume();
     expect(set).toEqual([DEFER_FLAGS.join(' '), RESUME_FLAGS]);
     expect(timers[0]!.cleared).toBe(true);
   });
 
-  it('resumes by itself after DEFER_MAX_MS (an unref-ed timer) when nothing did', () => {
-    const { resume, set, timers } = harness();
-    expect(timers).toHaveLength(1);
-    expect(timers[0]).toMatchObject({ ms: DEFER_MAX_MS, unref: true });
-    timers[0]!.fn();
-    expect(set).toEqual([DEFER_FLAGS.join(' '), RESUME_FLAGS]);
-    resume!();
-    expect(set).toHaveLength(2);
-  });
-
   it('in a process the binary re-executed with the flags, only resumes (they are off already)', () => {
     const added = ['--max-semi-space-size=8', ...DEFER_FLAGS];
-    const { resume, set } = harness({ execArgv: added, env: { [HEAP_REEXEC_ENV]: added.join(' ') } });
+    const { tiers, set } = harness({ execArgv: added, env: { [HEAP_REEXEC_ENV]: added.join(' ') } });
     expect(set).toEqual([]);
-    resume!();
+    tiers!.resume();
     expect(set).toEqual([RESUME_FLAGS]);
   });
 
   it("leaves the operator's choice of tiers alone, also beside the re-exec's flags", () => {
     for (const flag of ['--no-maglev', '--turbofan', '--no_opt', '--jitless', '--lite-mode']) {
-      const { resume, set, timers } = harness({ execArgv: [flag] });
-      expect(resume).toBeNull();
+      const { tiers, set, timers } = harness({ execArgv: [flag] });
+      expect(tiers).toBeNull();
       expect(set).toEqual([]);
       expect(timers).toEqual([]);
     }
     const added = ['--max-semi-space-size=8'];
-    expect(harness({ execArgv: ['--no-maglev', ...added], env: { [HEAP_REEXEC_ENV]: added.join(' ') } }).resume).toBeNull();
+    expect(harness({ execArgv: ['--no-maglev', ...added], env: { [HEAP_REEXEC_ENV]: added.join(' ') } }).tiers).toBeNull();
   });
 });

@@ -37,15 +37,12 @@ export const MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESH
 
 /**
  * Added to the re-exec's flags (unless the operator chose the tiers): no optimizing compiler
- * during start-up; {@link deferOptimization} turns them back on once the pipeline works.
+ * during start-up; {@link deferOptimization} turns them back on once the pipeline keeps the process busy.
  */
 export const DEFER_FLAGS: readonly string[] = ['--no-turbofan', '--no-maglev'];
 
 /** What undoes {@link DEFER_FLAGS} (`v8.setFlagsFromString`). */
 export const RESUME_FLAGS = '--turbofan --maglev';
-
-/** The optimizing tiers come back this long after start-up at the latest. */
-export const DEFER_MAX_MS = 5000;
 
 /** A V8 flag that decides the optimizing tiers (V8 also accepts `_` for `-` and `--nofoo`). */
 const TIER_FLAG = /^--(no-?)?(turbofan|opt|maglev|jitless|lite-mode|always-turbofan|always-opt)(=|$)/;
@@ -207,44 +204,106 @@ export interface DeferOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** @default v8.setFlagsFromString */
   setFlags?: (flags: string) => void;
-  /** Resume after this long if nothing did before. @default {@link DEFER_MAX_MS} */
-  maxMs?: number;
-  /** @default setTimeout (the timer is unref'd: it never keeps the process alive) */
+  /** This process's CPU time so far, µs (user + system, every thread). @default process.cpuUsage() */
+  cpuMicros?: () => number;
+  /** A clock in ms. @default performance.now */
+  now?: () => number;
+  /** Calls `fn` every `ms` (unref'd: it never keeps the process alive). @default setInterval */
   setTimer?: (fn: () => void, ms: number) => { unref(): unknown };
-  /** @default clearTimeout */
+  /** @default clearInterval */
   clearTimer?: (timer: { unref(): unknown }) => void;
 }
 
+/** How often a deferred process looks at its CPU use. */
+export const DEFER_SAMPLE_MS = 500;
+
+/** The share of one core a sample must reach to count as busy. */
+export const DEFER_BUSY_SHARE = 0.3;
+
+/** Busy samples in a row that bring the optimizing tiers back. */
+export const DEFER_BUSY_SAMPLES = 2;
+
+/** What {@link deferOptimization} returns. */
+export interface DeferredTiers {
+  /**
+   * The pipeline works: from now on, look at the process's CPU every {@link DEFER_SAMPLE_MS}.
+   * Idempotent and cheap (the binary calls it at every chunk).
+   */
+  watch(): void;
+  /** Turns the optimizing tiers back on now (once) and stops watching. */
+  resume(): void;
+  /** Whether they are still off. */
+  readonly deferred: boolean;
+}
+
 /**
- * Keeps V8's optimizing compilers (Maglev, TurboFan) off until the returned `resume` is called
- * (idempotent and cheap: call it when the real work starts; the binary does at the pipeline's
- * first chunk) or `maxMs` passed. They are off already in a process the binary re-executed with
- * {@link DEFER_FLAGS}; otherwise this turns them off (`v8.setFlagsFromString`). Returns null,
- * changing nothing, when the operator chose the tiers with a Node flag.
+ * Keeps V8's optimizing compilers (Maglev, TurboFan) off until the process is busy: once
+ * {@link DeferredTiers.watch} was called (the binary does at the pipeline's first chunk, when
+ * start-up's own work is over), {@link DEFER_BUSY_SAMPLES} samples in a row that each used at
+ * least {@link DEFER_BUSY_SHARE} of a core turn them back on for good. They are off already in a
+ * process the binary re-executed with {@link DEFER_FLAGS}; otherwise this turns them off
+ * (`v8.setFlagsFromString`). Returns null, changing nothing, when the operator chose the tiers
+ * with a Node flag.
  *
- * Why (issue 14, idle RSS): loading `run`'s ~390 modules makes Node's module loader hot
- * (`normalizeString`, `URL`, the resolve hook…), so V8 compiles some forty of its functions with
- * Maglev and two with TurboFan, code that never runs again. Running a compiler once maps its
- * code: ~7 MB of the node binary's pages (TurboFan, Turboshaft, Maglev) that stay resident, most
- * of what an idle `run` had above a process that never optimised anything (bench I in
- * docs/performance.md). Work that is hot for real is optimised as before once they are back; a
- * process that goes on to optimise pays those pages then. The flags are process-wide: transform
- * workers follow them.
+ * Why (issue 14, idle RSS): running a compiler once maps its code: ~7 MB of the node binary's
+ * pages (TurboFan, Turboshaft, Maglev) that stay resident, and what it compiled stays too.
+ * Loading `run`'s modules makes Node's module loader hot enough for V8 to optimise some forty of
+ * its functions, code that never runs again; later, a few hundred events or a handful of
+ * Prometheus scrapes are enough for it to optimise something. Measured (bench I and H, the
+ * binary): a file sink idling after 100 events, 78 MB RSS with the tiers back at the first chunk
+ * (the rule before this one), 70.6 MB with them off; 1,000 events/s with `redact` and two sinks,
+ * 15.5% of a core and 129 MB with them on, 18.5% and 115 MB off. So they come back only when
+ * there is work worth compiling for, at which point the ~0.4 s of interpreted work before is noise:
+ * an initial sync, a transform chain under load. A cluster whose events cost little CPU keeps the
+ * memory instead. The flags are process-wide: transform workers follow them.
  */
-export function deferOptimization(options: DeferOptions = {}): (() => void) | null {
+export function deferOptimization(options: DeferOptions = {}): DeferredTiers | null {
   const added = new Set((options.env ?? process.env)[HEAP_REEXEC_ENV]?.split(' ') ?? []);
   if (hasTierFlag((options.execArgv ?? process.execArgv).filter((f) => !added.has(f)))) return null;
   const setFlags = options.setFlags ?? setFlagsFromString;
-  const clearTimer = options.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout));
+  const cpuMicros =
+    options.cpuMicros ??
+    (() => {
+      const u = process.cpuUsage();
+      return u.user + u.system;
+    });
+  const now = options.now ?? (() => performance.now());
+  const setTimer = options.setTimer ?? setInterval;
+  const clearTimer = options.clearTimer ?? ((t) => clearInterval(t as NodeJS.Timeout));
   if (!DEFER_FLAGS.every((f) => added.has(f))) setFlags(DEFER_FLAGS.join(' '));
   let deferred = true;
+  let timer: { unref(): unknown } | null = null;
+  let busy = 0;
+  let lastCpu = 0;
+  let lastAt = 0;
+
   const resume = (): void => {
     if (!deferred) return;
     deferred = false;
-    clearTimer(timer);
+    if (timer !== null) clearTimer(timer);
+    timer = null;
     setFlags(RESUME_FLAGS);
   };
-  const timer = (options.setTimer ?? setTimeout)(resume, options.maxMs ?? DEFER_MAX_MS);
-  timer.unref();
-  return resume;
+  const sample = (): void => {
+    const cpu = cpuMicros();
+    const at = now();
+    const share = at > lastAt ? (cpu - lastCpu) / 1000 / (at - lastAt) : 0;
+    lastCpu = cpu;
+    lastAt = at;
+    busy = share >= DEFER_BUSY_SHARE ? busy + 1 : 0;
+    if (busy >= DEFER_BUSY_SAMPLES) resume();
+  };
+  return {
+    watch(): void {
+      if (!deferred || timer !== null) return;
+      lastCpu = cpuMicros();
+      lastAt = now();
+      timer = setTimer(sample, DEFER_SAMPLE_MS);
+      timer.unref();
+    },
+    resume,
+    get deferred() {
+      return deferred;
+    },
+  };
 }

@@ -17,8 +17,8 @@ export async function main(): Promise<void> {
   // Before anything loads @kubernetes/client-node, hence the dynamic import of the rest of k8stream
   // (a static import would be evaluated before this line). See process-setup.ts.
   setupProcess();
-  // `run`: no optimizing compiler for start-up's module loading; back at the pipeline's first chunk (heap-limit.ts).
-  const resume = isRun(argv) ? deferOptimization() : null;
+  // `run`: no optimizing compiler until the pipeline keeps the process busy (heap-limit.ts).
+  const tiers = isRun(argv) ? deferOptimization() : null;
   const { runCli } = await import('./commands.js');
   process.exitCode = await runCli(argv, {
     stdout: process.stdout,
@@ -27,7 +27,7 @@ export async function main(): Promise<void> {
     cwd: process.cwd(),
     idleGc: true,
     heapResize: true,
-    ...(resume !== null ? { onProgress: resume } : {}),
+    ...(tiers !== null ? { onProgress: () => tiers.watch() } : {}),
   });
 }
 
