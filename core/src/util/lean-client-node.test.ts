@@ -196,4 +196,56 @@ report({
       client: true,
     });
   });
+  it("loads config.js's OIDC and cloud auth providers only for a user that has one, and then authenticates with the real one", () => {
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const idToken = `${b64({ alg: 'none' })}.${b64({ sub: 'u', exp })}.sig`;
+    const users = [
+      `{ name: oidc, user: { auth-provider: { name: oidc, config: { id-token: "${idToken}", client-id: k8s, idp-issuer-url: "https://idp.invalid" } } } }`,
+      `{ name: azure, user: { auth-provider: { name: azure, config: { access-token: az-token, expires-on: "${exp}" } } } }`,
+    ];
+    const file = join(dir, 'kubeconfig-auth-providers');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{ name: c, cluster: { server: "https://k8s.example:6443" } }]',
+        `users: [${users.join(', ')}, { name: plain, user: { token: sekret } }]`,
+        'contexts: [{ name: oidc, context: { cluster: c, user: oidc } }, { name: azure, context: { cluster: c, user: azure } }, { name: plain, context: { cluster: c, user: plain } }]',
+        'current-context: plain',
+        '',
+      ].join('\n'),
+    );
+    const out = runWithHook(`
+const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
+const loaded = (re) => resolved.filter((r) => re.test(r.url)).length > 0;
+const oidcLoaded = () => loaded(/\\/node_modules\\/(openid-client|oauth4webapi|jose)\\//);
+const jsonpathLoaded = () => loaded(/\\/node_modules\\/jsonpath-plus\\//);
+const headers = async (context) => {
+  const kc = new KubeConfig();
+  kc.loadFromFile(${JSON.stringify(file)});
+  kc.setCurrentContext(context);
+  const opts = { headers: {} };
+  await kc.applyToHTTPSOptions(opts);
+  return opts.headers.Authorization;
+};
+const plain = await headers('plain');
+const before = { oidc: oidcLoaded(), jsonpath: jsonpathLoaded() };
+const oidc = await headers('oidc');
+const afterOidc = { oidc: oidcLoaded(), jsonpath: jsonpathLoaded() };
+const azure = await headers('azure');
+const served = resolved.filter((r) => r.parent.endsWith('/client-node/dist/config.js') && /_auth\\.js$/.test(r.specifier) && r.url.startsWith('data:')).map((r) => r.specifier).sort();
+report({ plain, before, oidc, afterOidc, azure, jsonpath: jsonpathLoaded(), served });
+`);
+    expect(out).toEqual({
+      plain: 'Bearer sekret',
+      before: { oidc: false, jsonpath: false },
+      oidc: `Bearer ${idToken}`,
+      afterOidc: { oidc: true, jsonpath: false },
+      azure: 'Bearer az-token',
+      jsonpath: true,
+      served: ['./azure_auth.js', './gcp_auth.js', './oidc_auth.js'],
+    });
+  });
 });

@@ -22,7 +22,8 @@
  * the real modules. It also answers the ES-module imports of `node:http` by dist/config.js and
  * agent-base with `node:http` minus its undici-loading getters (see {@link HTTP_UNDICI_EXPORTS}),
  * and config.js's imports of the SOCKS proxy packages with stand-ins that load them on first use
- * (see {@link LAZY_SOCKS}). It has to run before anything imports client-node, so the CLI entry (and
+ * (see {@link LAZY_SOCKS}), and its auth-provider modules with stand-ins that load them when a
+ * user's auth provider is one of theirs (see {@link LAZY_AUTH}). It has to run before anything imports client-node, so the CLI entry (and
  * the bench child, so that the benchmark measures what the binary runs) installs it first and
  * loads the rest of k8stream with a dynamic `import()`.
  *
@@ -136,6 +137,39 @@ const load = () => (mod ??= createRequire(${JSON.stringify(parentURL)})(${JSON.s
   return dataUrl(make(load));
 }
 
+/**
+ * config.js's cloud and OIDC auth providers, `[class, auth-provider name]` by the specifier
+ * config.js imports them with. They import `openid-client` (with `oauth4webapi` and `jose`) and
+ * `jsonpath-plus`, ~1.2 MB of idle RSS (issue 14) for a kubeconfig `users[].user.auth-provider`
+ * that in-cluster runs and most kubeconfigs never have. config.js gets a stand-in class: its
+ * `isAuthProvider` is the real one's test (`user.authProvider.name`, done without loading
+ * anything, as config.js asks it of every user), and its `applyAuthentication`, the only other
+ * method config.js calls, loads the real module (`require` of the ES module, resolved from
+ * config.js) and hands over to a real instance made then.
+ */
+const LAZY_AUTH: ReadonlyMap<string, readonly [className: string, provider: string]> = new Map([
+  ['./oidc_auth.js', ['OpenIDConnectAuth', 'oidc']],
+  ['./azure_auth.js', ['AzureAuth', 'azure']],
+  ['./gcp_auth.js', ['GoogleCloudPlatformAuth', 'gcp']],
+]);
+
+/** The stand-in module for `specifier` (a key of {@link LAZY_AUTH}) as imported by `parentURL`. */
+function lazyAuth(specifier: string, parentURL: string): string | undefined {
+  const entry = LAZY_AUTH.get(specifier);
+  if (entry === undefined) return undefined;
+  const [className, provider] = entry;
+  return dataUrl(`import { createRequire } from 'node:module';
+let mod;
+const load = () => (mod ??= createRequire(${JSON.stringify(parentURL)})(${JSON.stringify(specifier)}));
+export class ${className} {
+  #real;
+  isAuthProvider(user) { return Boolean(user && user.authProvider) && user.authProvider.name === ${JSON.stringify(provider)}; }
+  applyAuthentication(...args) { return (this.#real ??= new (load().${className})()).applyAuthentication(...args); }
+}
+export const k8streamLazy = true;
+`);
+}
+
 let installed = false;
 
 /**
@@ -154,7 +188,7 @@ export function installLeanClientNode(): void {
       }
       // ES-module imports only: the stand-ins' own `require` gets the real package.
       if (context.parentURL?.endsWith(CONFIG_MODULE) === true && context.conditions.includes('import')) {
-        const lazy = lazySocks(specifier, context.parentURL);
+        const lazy = lazySocks(specifier, context.parentURL) ?? lazyAuth(specifier, context.parentURL);
         if (lazy !== undefined) return { url: lazy, format: 'module', shortCircuit: true };
       }
       // ES-module imports only: `require('http')` never reads the getters (and wants a CommonJS answer).
