@@ -166,8 +166,9 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
       }
       for (let i = 0; i < targets.length; i++) {
         counters.routed++;
-        // The queue keeps the JSON text only: one representation per queued record.
-        const item: DispatchItem = { id: record.id, json, bytes, timestamp };
+        // The queue keeps the JSON text only: one representation per queued record. `record` is
+        // read while pushing only (a Parquet batch's columns come from it, not from parsing `json`).
+        const item: DispatchItem = { id: record.id, json, bytes, record, timestamp };
         if (handle !== undefined) {
           const hold = handle.hold();
           item.done = hold.done;

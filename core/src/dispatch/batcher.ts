@@ -78,7 +78,7 @@ export function createBatcher(limits: BatchOptions, encoding: EncodingOptions, o
       const size = (item.bytes ?? Buffer.byteLength(item.json, 'utf8')) + 1;
       if (open.length > 0 && openBytes + size > limits.maxBytes) flush();
       writer ??= createBodyWriter(encoding);
-      writer.add(item.json, size - 1);
+      writer.add(item.json, size - 1, item.record); // the record is read now, not kept
       open.push({ id: item.id, timestamp: item.timestamp, done: item.done, checkpoint: item.checkpoint, resourceVersion: item.resourceVersion });
       openBytes += size;
       openQueueBytes += item.json.length;

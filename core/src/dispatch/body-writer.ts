@@ -19,7 +19,26 @@ import type { Compression, EncodingOptions } from '../plugins/api.js';
 import { escapeLineSeparators } from '../util/ndjson.js';
 import { K8streamError } from '../errors.js';
 import { type EncodedBody, decompressSync, encodingInfo } from './encode.js';
-import { createParquetColumns } from './parquet/writer.js';
+import type * as ParquetWriter from './parquet/writer.js';
+
+/**
+ * The Parquet writer (hyparquet-writer and `parquet/`), loaded only once a Parquet batch is
+ * wanted: a process whose sinks write NDJSON never loads it (issue 14: ~1.3 MB of heap).
+ */
+let parquetWriter: typeof ParquetWriter | null = null;
+let parquetLoading: Promise<void> | null = null;
+
+/**
+ * Loads the Parquet writer; resolves once {@link createBodyWriter} writes Parquet bodies straight
+ * from their records. The dispatcher of a Parquet sink awaits it in `opened()`; a batch opened
+ * before it resolved still comes out right (its records are put into columns at `finish`).
+ */
+export function loadParquetWriter(): Promise<void> {
+  parquetLoading ??= import('./parquet/writer.js').then((module) => {
+    parquetWriter = module;
+  });
+  return parquetLoading;
+}
 
 /** Raw bytes gathered before a chunk goes to the compressor: few thread-pool round trips, little held. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -44,8 +63,11 @@ export interface BodyWriter {
   /**
    * Appends one record's JSON text (`bytes`: its UTF-8 length when the caller knows it). U+2028 and
    * U+2029 are written escaped (`util/ndjson.ts`), so every line stays one line for any reader.
+   * `record`, when the caller has it, is the value `json` was made from (`JSON.stringify(record)`
+   * is `json`): a Parquet body takes its columns from it instead of parsing `json` again. It is
+   * read during the call only, never kept.
    */
-  add(json: string, bytes?: number): void;
+  add(json: string, bytes?: number, record?: unknown): void;
   /** Ends the body. Resolves with it and each record's UTF-8 length; rejects if compression failed. */
   finish(): Promise<WrittenBody>;
 }
@@ -187,30 +209,42 @@ export function createBodyWriter(encoding: EncodingOptions): BodyWriter {
 }
 
 /**
- * A Parquet body (`parquet/writer.ts`): each record parsed into the columns as it arrives (a
- * record that is not JSON is kept as its text), the file written when the batch closes; the
- * records' NDJSON goes to a zstd copy meanwhile ({@link WrittenBody.recordsCopy}).
+ * A Parquet body (`parquet/writer.ts`): each record put into the columns as it arrives (the
+ * caller's record object, else its JSON parsed; a record that is not JSON is kept as its text),
+ * the file written when the batch closes; the records' NDJSON goes to a zstd copy meanwhile
+ * ({@link WrittenBody.recordsCopy}). Before the Parquet writer is loaded
+ * ({@link loadParquetWriter}) the copy alone is written, and the columns are filled from it at
+ * `finish`, once the writer is there.
  */
 function createParquetBodyWriter(encoding: EncodingOptions): BodyWriter {
   const info = encodingInfo(encoding);
-  const columns = createParquetColumns();
   const copy = createBodyWriter(RECORDS_COPY);
+  let columns: ParquetWriter.ParquetColumns | null = null;
+  if (parquetWriter !== null) columns = parquetWriter.createParquetColumns();
+  else void loadParquetWriter().catch(() => undefined); // finish() reports a failure
   return {
     get count() {
-      return columns.count;
+      return copy.count;
     },
-    add(recordJson: string, bytes?: number): void {
-      let record: unknown;
-      try {
-        record = JSON.parse(recordJson);
-      } catch {
-        record = recordJson;
+    add(recordJson: string, bytes?: number, record?: unknown): void {
+      copy.add(recordJson, bytes);
+      if (columns === null) return;
+      if (record === undefined) {
+        try {
+          record = JSON.parse(recordJson);
+        } catch {
+          record = recordJson;
+        }
       }
       columns.add(record);
-      copy.add(recordJson, bytes);
     },
     async finish(): Promise<WrittenBody> {
       const records = await copy.finish();
+      if (columns === null) {
+        await loadParquetWriter();
+        columns = parquetWriter!.createParquetColumns();
+        for (const record of decodeRecords(records.body, RECORDS_COPY, records.recordBytes)) columns.add(record);
+      }
       const body = columns.write(encoding.compression, encoding.level);
       return { ...info, body, rawBytes: records.rawBytes, recordBytes: records.recordBytes, recordsCopy: records.body };
     },

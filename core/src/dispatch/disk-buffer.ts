@@ -164,9 +164,11 @@ export function createDiskBufferedDispatcher(options: DispatcherOptions, buffer:
 
   return {
     name,
-    push(item) {
-      if (closing) throw closedError(name, `cannot accept record ${item.id}`);
+    push(pushed) {
+      if (closing) throw closedError(name, `cannot accept record ${pushed.id}`);
       if (open.error !== null) throw open.error;
+      // The item waits for its append as its text alone, without the record object (types.ts).
+      const item = pushed.record === undefined ? pushed : { ...pushed, record: undefined };
       acks.register(item);
       writer.add(item);
       return unwritten.full() ? unwritten.room() : undefined;

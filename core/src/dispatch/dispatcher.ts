@@ -25,6 +25,7 @@ import type { Logger } from '../util/logger.js';
 import type { DispatchItem, DispatchStats, DispatcherOptions, SinkDispatcher } from './types.js';
 import { K8streamError } from '../errors.js';
 import { createBatcher } from './batcher.js';
+import { loadParquetWriter } from './body-writer.js';
 import { createDiskBufferedDispatcher } from './disk-buffer.js';
 import { compressionLevelProblem } from '../config/compression.js';
 import { createEncoder } from './encoder.js';
@@ -79,10 +80,16 @@ export function emptyDispatchStats(): DispatchStats {
  */
 export function createDispatcher(options: DispatcherOptions): SinkDispatcher {
   const buffer = options.buffer;
-  if (buffer !== undefined && buffer.type === 'disk') {
-    return createDiskBufferedDispatcher(options, buffer, createMemoryDispatcher);
-  }
-  return createMemoryDispatcher(options);
+  const dispatcher = buffer !== undefined && buffer.type === 'disk' ? createDiskBufferedDispatcher(options, buffer, createMemoryDispatcher) : createMemoryDispatcher(options);
+  if (options.encoding.format !== 'parquet') return dispatcher;
+  // The Parquet writer loads with the first Parquet sink (body-writer.ts); opened() waits for it.
+  const writer = loadParquetWriter();
+  writer.catch(() => undefined); // opened() reports it
+  const opened = dispatcher.opened.bind(dispatcher);
+  dispatcher.opened = async () => {
+    await Promise.all([opened(), writer]);
+  };
+  return dispatcher;
 }
 
 /** The in-memory delivery path: everything above except the disk buffer. */

@@ -6,7 +6,6 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Compression, EncodingOptions, Format } from '../plugins/api.js';
 import { K8streamError } from '../errors.js';
-import { decodeParquet } from './parquet/reader.js';
 
 const gunzip = promisify(zlib.gunzip);
 const zstdDecompress = promisify(zlib.zstdDecompress);
@@ -105,7 +104,11 @@ export async function decompress(body: Uint8Array, compression: Compression): Pr
  */
 export async function decodeBody(body: Uint8Array, encoding: EncodingOptions): Promise<unknown[]> {
   encodingInfo(encoding);
-  if (encoding.format === 'parquet') return decodeParquet(body);
+  if (encoding.format === 'parquet') {
+    // Loaded on first use: a process that reads no Parquet never loads hyparquet (issue 14).
+    const { decodeParquet } = await import('./parquet/reader.js');
+    return decodeParquet(body);
+  }
   let text: string;
   try {
     text = utf8Decoder.decode(await decompress(body, encoding.compression));

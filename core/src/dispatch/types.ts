@@ -37,13 +37,22 @@ export type DispatchBuffer =
 /**
  * A record as it travels to a sink: serialised once, its text shared by every sink it routes
  * to. The text is the only representation the dispatcher holds (the batcher copies it into the
- * batch body at once; `batch.records` and dead letters decode the body).
+ * batch body at once; `batch.records` and dead letters decode the body); `record` is seen only
+ * while pushing.
  */
 export interface DispatchItem {
   /** Deterministic record id. */
   id: string;
   /** `JSON.stringify(record)`, computed once. */
   json: string;
+  /**
+   * The record `json` was made from, when the producer has it: a Parquet batch takes its columns
+   * from it instead of parsing `json` again. Read only while the item is pushed: the batcher
+   * passes it to the batch body and keeps the receipt, and a disk buffer drops it before the
+   * item waits for its append, so a queued record is held as its text alone. It must not change
+   * afterwards (`JSON.stringify(record)` stays `json`).
+   */
+  record?: unknown;
   /**
    * UTF-8 bytes of `json`, when the producer already knows them (the pipeline measures each
    * record once for all its sinks); measured by the dispatcher otherwise.
@@ -165,8 +174,9 @@ export interface SinkDispatcher {
   close(graceMs: number): Promise<{ flushed: boolean }>;
   stats(): DispatchStats;
   /**
-   * Resolves once the dispatcher can take records (its disk buffer is open); rejects with the
-   * error that prevents it (`BUFFER_UNAVAILABLE`). Memory dispatchers resolve at once.
+   * Resolves once the dispatcher can take records (its disk buffer is open, a Parquet sink's
+   * writer is loaded); rejects with the error that prevents it (`BUFFER_UNAVAILABLE`). Memory
+   * dispatchers of NDJSON/JSON sinks resolve at once.
    */
   opened(): Promise<void>;
 }
