@@ -19,7 +19,7 @@ import type { KubeClient } from './kube/client.js';
 import type { KubernetesSource } from './source/kubernetes/events-source.js';
 import type { Enricher } from './enrich/enricher.js';
 import { runPipeline } from './pipeline.js';
-import { archiveIdentity } from './source/archive/index.js';
+import { archiveIdentity } from './source/archive-source.js';
 import type { PipelineCounters } from './pipeline.js';
 import type { Logger } from './util/logger.js';
 import { memoryBudget } from './util/memory-limit.js';

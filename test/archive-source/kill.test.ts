@@ -1,8 +1,11 @@
 // Resume after `kill -9` mid-replay (state.dir): `k8stream run` replays a 12-object archive (a
-// directory, S3, GCS) of 3 hourly partitions of 4 objects into an HTTP receiver that acknowledges 4 batches of 50 and
-// then holds every request. Once the resume point lists those 4 objects the process is killed
-// with SIGKILL; the restart delivers the rest and ends. Nothing is lost, and the first partition,
-// finished before the kill, is not sent again: the restart sends exactly the 400 other records.
+// directory, S3, GCS) of 3 hourly partitions of 4 objects into an HTTP receiver that acknowledges
+// 6 batches of 50 (one per object) and then holds every request. Once the resume point says so
+// (the first data partition finished, 2 objects of the second done) the process is killed with
+// SIGKILL; the restart delivers the rest and ends. Nothing is lost, nothing acknowledged is sent
+// again: the restart sends exactly the 300 other records, and lists no finished partition.
+// The state stays one entry per partition: after the whole replay, one "finished" entry for each
+// of the window's partitions (the empty look-back hours included), none per object.
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -18,8 +21,10 @@ import { startCli } from '../helpers/cli.fixture.js';
 import type { InputEvent, RawSink } from '../cloud/helpers/pipeline.fixture.js';
 import { BATCH, EVENTS, archiveConfig, recordArchive, useCloudServers } from './helpers.fixture.js';
 
-/** Batches acknowledged before the receiver holds every request (the first partition's 4 objects). */
-const ACKED = 4;
+/** Batches acknowledged before the receiver holds every request: the first data partition's 4 objects and 2 of the next. */
+const ACKED = 6;
+/** The window's partitions (hours 10 to 15: two empty hours before the 3 recorded ones, one after). */
+const PARTITIONS = 6;
 
 interface Receiver {
   url: string;
@@ -74,12 +79,12 @@ async function startReceiver(): Promise<Receiver> {
   };
 }
 
-/** The object keys the saved resume point lists as replayed. */
-async function savedObjects(stateDir: string): Promise<string[]> {
+/** The saved resume point: one entry per partition begun (`'0'`: finished; `n`: its first n objects done). */
+async function savedState(stateDir: string): Promise<Record<string, string>> {
   try {
-    return Object.keys((JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { watches: Record<string, string> }).watches).sort();
+    return (JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { watches: Record<string, string> }).watches;
   } catch {
-    return [];
+    return {};
   }
 }
 
@@ -103,7 +108,7 @@ const AWS_ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_AC
 useCloudServers(BUCKET, 'k8stream-archive-kill-', (servers) => ({ dir, s3, gcs } = servers));
 
 /** Each store: the sink that records the archive, and the `source.archive` that reads it back. */
-const STORES: Record<string, (at: string) => { sink: RawSink; archive: Record<string, unknown> }> = {
+const STORES: Record<string, (at: string) => { sink: RawSink; archive: Record<string, unknown>; listed?: () => string[] }> = {
   file: (at) => ({ sink: { use: 'file', config: { dir: join(at, 'archive') } }, archive: { location: join(at, 'archive') } }),
   s3: () => ({
     sink: { use: 's3', config: { bucket: BUCKET, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, prefix: 'events' } },
@@ -112,24 +117,26 @@ const STORES: Record<string, (at: string) => { sink: RawSink; archive: Record<st
   gcs: () => ({
     sink: { use: 'gcs', config: { bucket: BUCKET, apiEndpoint: gcs.url, projectId: 'test-project', prefix: 'events' } },
     archive: { location: `gs://${BUCKET}/events`, endpoint: gcs.url },
+    // The prefixes listed so far (GCS list requests).
+    listed: () => gcs.requests.filter((r) => r.method === 'GET' && r.query['alt'] !== 'media' && r.query['prefix'] !== undefined).map((r) => String(r.query['prefix'])),
   }),
 };
 
 describe('archive source: kill -9 mid-replay, then resume (state.dir)', () => {
   it.each(Object.keys(STORES))('%s: loses nothing and does not send a finished partition again', async (store) => {
     const at = join(dir, store);
-    const { sink, archive } = STORES[store]!(at);
+    const { sink, archive, listed } = STORES[store]!(at);
     const input = await recordArchive(at, sink);
     const receiver = await startReceiver();
     try {
-      await assertKillAndResume(at, archive, receiver, input);
+      await assertKillAndResume(at, archive, receiver, input, listed);
     } finally {
       await receiver.close();
     }
   });
 });
 
-async function assertKillAndResume(at: string, archive: Record<string, unknown>, receiver: Receiver, input: readonly InputEvent[]): Promise<void> {
+async function assertKillAndResume(at: string, archive: Record<string, unknown>, receiver: Receiver, input: readonly InputEvent[], listed?: () => string[]): Promise<void> {
   {
     const stateDir = join(at, 'state');
     const config = join(at, 'backfill.yaml');
@@ -155,23 +162,25 @@ async function assertKillAndResume(at: string, archive: Record<string, unknown>,
     receiver.startRun(ACKED);
     const first = startCli(['run', '--config', config], { env: AWS_ENV });
     await receiver.holding();
-    const done = await until(
-      () => savedObjects(stateDir),
-      (keys) => keys.length >= ACKED,
-      `${ACKED} objects in the resume point`,
+    const resumeState = await until(
+      () => savedState(stateDir),
+      (state) => Object.values(state).sort().join(',') === '0,0,0,2',
+      'the first 3 partitions finished and 2 objects of the 4th done in the resume point',
     );
     first.child.kill('SIGKILL');
     expect((await first.exit).signal).toBe('SIGKILL');
-    expect(done).toHaveLength(ACKED);
-    // Exactly the first partition (hour) is done.
-    expect(new Set(done.map((k) => k.split('/').slice(0, -1).join('/'))).size).toBe(1);
     expect(receiver.acked[0]).toHaveLength(ACKED * BATCH);
+    // One entry per partition begun, none per object.
+    const finished = Object.keys(resumeState).filter((k) => resumeState[k] === '0');
+    expect(finished).toHaveLength(3);
 
     receiver.startRun(null);
+    const listedBefore = listed?.().length ?? 0;
     const second = startCli(['run', '--config', config], { env: AWS_ENV });
     const exit = await second.exit;
     expect(exit.code, second.stderr()).toBe(0);
     expect(second.stderr()).toMatch(/run finished/);
+    const again = listed?.().slice(listedBefore);
 
     const [before, after] = [receiver.acked[0]!, receiver.acked[1]!];
     // The restart sends every record not acknowledged before the kill, once; none of the finished partition's.
@@ -179,6 +188,14 @@ async function assertKillAndResume(at: string, archive: Record<string, unknown>,
     expect(new Set(after).size).toBe(after.length);
     expect(after.filter((id) => before.includes(id))).toEqual([]);
     expect(new Set([...before, ...after])).toEqual(new Set(input.map((e) => e.id)));
-    expect(await savedObjects(stateDir)).toHaveLength(EVENTS / BATCH);
+    // The whole replay leaves one "finished" entry per partition.
+    const final = await savedState(stateDir);
+    expect(Object.keys(final).sort()).toEqual(expect.arrayContaining(finished));
+    expect(Object.values(final)).toEqual(Array.from({ length: PARTITIONS }, () => '0'));
+    // The restart lists no finished partition, and each other partition once (cluster discovery aside).
+    if (again !== undefined) {
+      const unfinished = Object.keys(final).filter((k) => !finished.includes(k));
+      expect(again.filter((prefix) => prefix in final).sort()).toEqual(unfinished.sort());
+    }
   }
 }

@@ -10,6 +10,8 @@ import type { Input, JsonSchema, Output, RefineContext, Schema } from '../schema
 import { errorMessage } from '../errors.js';
 import { parseLabelSelector } from '../kube/label-selector.js';
 import { compressionLevelProblem } from './compression.js';
+// Light (errors.js only): the archive window accepts the forensics commands' times.
+import { parseTime } from '../forensics/time-args.js';
 
 /**
  * A list of names: an array, or one string of comma-separated names (handy with
@@ -47,26 +49,64 @@ const replay = object({
   follow: boolean().default(false).describe('Keep streaming (loop the file with fresh uids and resourceVersions) instead of stopping at its end.'),
 }).describe('Replay recorded events from a file instead of watching a cluster.');
 
-/** An instant of the archive window: an ISO-8601 date-time. */
+/** The times an archive window accepts (those of the forensics commands' `--from`/`--to`). */
+const ACCEPTED_INSTANT = 'expected RFC 3339 (2026-12-08T10:00:00Z), a date (2026-12-08, UTC midnight) or a time relative to the start (-2h, -7d, now)';
+
+/** An instant of the archive window, checked here and resolved once when the source starts. */
 function instant(description: string) {
   return string()
     .nonEmpty()
     .refine((value, ctx) => {
-      if (!Number.isFinite(Date.parse(value))) ctx.issue(`is not a date-time: ${JSON.stringify(value)} (use ISO-8601, e.g. 2026-12-08T10:00:00Z)`);
+      try {
+        parseTime('', value, { now: 0 });
+      } catch {
+        ctx.issue(`${JSON.stringify(value)} is not a time: ${ACCEPTED_INSTANT}`);
+      }
     })
     .describe(description);
 }
 
-const archive = object({
-  location: string().nonEmpty().describe('What k8stream archived: a file-sink directory (relative to the config file), `s3://bucket/prefix` or `gs://bucket/prefix`.'),
-  from: instant('Start of the window (inclusive): records whose timestamp is before it are not replayed.'),
-  to: instant('End of the window (exclusive).'),
-  cluster: string().nonEmpty().nullable().default(null).describe('The archived cluster to replay; null: every cluster the archive holds.'),
+const FROM = 'Start of the window (inclusive): RFC 3339, a date (UTC midnight) or relative to the start of the run (`-7d`, `-2h`).';
+const TO = 'End of the window (exclusive), in the same forms as `from` (`now`, `-1h`, a date).';
+const ARCHIVE_CLUSTER = 'The archived cluster to replay; null: every cluster the archive holds.';
+const LOCATION = 'What k8stream archived: a file-sink directory (relative to the config file), `s3://bucket/prefix` or `gs://bucket/prefix`.';
+
+const archiveBlock = object({
+  location: string().nonEmpty().describe(LOCATION),
+  from: instant(`${FROM} Or set \`source.from\`.`).optional(),
+  to: instant(`${TO} Or set \`source.to\`.`).optional(),
+  cluster: string().nonEmpty().nullable().optional().describe(`${ARCHIVE_CLUSTER} Or set \`source.cluster\`.`),
   endpoint: string().nonEmpty().nullable().default(null).describe('S3-compatible endpoint for s3://, or the GCS API endpoint for gs://; null: the provider default.'),
   region: string().nonEmpty().nullable().default(null).describe('S3 region; null: the SDK default.'),
   forcePathStyle: boolean().default(false).describe('S3 path-style addressing (MinIO and most S3-compatible stores).'),
   layout: string().nonEmpty().nullable().default(null).describe("Key template the archive was written with; null: the sink's default (detected for a directory)."),
-}).describe('Replay what k8stream archived (file, S3 or GCS) through the transforms into the sinks, then stop.');
+});
+
+/** `source.archive` resolved: the block form, the window and cluster filled in from `source.from/to/cluster` (see the source's check). */
+export interface ArchiveSettings {
+  location: string;
+  /** As written (`-7d`, a date, RFC 3339): resolved once when the source starts. */
+  from: string;
+  to: string;
+  cluster: string | null;
+  endpoint: string | null;
+  region: string | null;
+  forcePathStyle: boolean;
+  layout: string | null;
+}
+
+const archive = union(string().nonEmpty(), archiveBlock)
+  .map((value): ArchiveSettings => {
+    const block = typeof value === 'string' ? { location: value, endpoint: null, region: null, forcePathStyle: false, layout: null } : value;
+    // The window and cluster set at `source.` level are filled in by the source's check; '' until then.
+    return { ...block, from: block.from ?? '', to: block.to ?? '', cluster: block.cluster ?? null };
+  })
+  .describe(
+    'Replay what k8stream archived (file, S3 or GCS) through the transforms into the sinks, then stop: the location as a string (with `source.from`, `source.to`, `source.cluster`), or a block with `location` and the S3/GCS settings.',
+  );
+
+/** The raw `source.archive` keys given both at `source.` level and in the block, for one message each. */
+const WINDOW_KEYS = ['from', 'to', 'cluster'] as const;
 
 const source = object({
   type: enumOf(['kubernetes', 'replay', 'archive']).default('kubernetes').describe('Watch a cluster, replay recorded events, or replay an archive.'),
@@ -105,14 +145,35 @@ const source = object({
   emitDeleted: boolean().default(false).describe('Also deliver a record when an event object is deleted (action DELETED).'),
   replay: replay.nullable().default(null),
   archive: archive.nullable().default(null),
+  from: instant(FROM).nullable().default(null),
+  to: instant(TO).nullable().default(null),
+  cluster: string().nonEmpty().nullable().default(null).describe(`${ARCHIVE_CLUSTER} Only with \`type: archive\`.`),
 })
+  .checkRaw((raw, ctx) => {
+    if (!isPlainObject(raw)) return;
+    const block = raw['archive'];
+    for (const key of WINDOW_KEYS) {
+      const atSource = raw[key] !== undefined && raw[key] !== null;
+      if (atSource && raw['type'] !== 'archive') ctx.issue('is only allowed when source.type is "archive"', key);
+      else if (atSource && isPlainObject(block) && block[key] !== undefined) ctx.issue(`is also set as source.archive.${key}: set it in one place`, key);
+    }
+    if (raw['type'] !== 'archive' || block === undefined || block === null) return;
+    for (const key of ['from', 'to'] as const) {
+      const given = (raw[key] !== undefined && raw[key] !== null) || (isPlainObject(block) && block[key] !== undefined);
+      if (!given) ctx.issue(`is required with source.archive (or set source.archive.${key})`, key);
+    }
+  })
   .checkPartial((value, ctx) => {
     if (value.type === 'replay' && value.replay === null) ctx.issue('is required when source.type is "replay"', 'replay');
     if (value.type === 'kubernetes' && value.replay) ctx.issue('is only allowed when source.type is "replay"', 'replay');
     if (value.type === 'archive' && value.archive === null) ctx.issue('is required when source.type is "archive"', 'archive');
     if (value.type !== 'archive' && value.archive) ctx.issue('is only allowed when source.type is "archive"', 'archive');
   })
-  .describe('Where events come from, and which ones to keep.');
+  .describe('Where events come from, and which ones to keep.')
+  // `source.from/to/cluster` belong to the archive: resolved, they live in `source.archive` only.
+  .map(({ from, to, cluster, ...rest }) =>
+    rest.archive === null ? rest : { ...rest, archive: { ...rest.archive, from: from ?? rest.archive.from, to: to ?? rest.archive.to, cluster: cluster ?? rest.archive.cluster } },
+  );
 
 const enrich = object({
   objects: boolean().default(true).describe("Add the involved object's labels, annotations and pod details."),

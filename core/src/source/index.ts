@@ -3,7 +3,8 @@ import { K8streamError } from '../errors.js';
 import type { SourceConfig } from '../config/types.js';
 import type { Source } from './types.js';
 import { createReplaySource } from './replay.js';
-import { createArchiveSource } from './archive/index.js';
+// The light half: the replay code (forensics readers, Parquet) is imported only when an archive stream starts.
+import { createArchiveSource } from './archive-source.js';
 import type { ResumePoint } from '../checkpoint/position.js';
 import { createKubernetesSource } from './kubernetes/events-source.js';
 

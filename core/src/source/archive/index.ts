@@ -10,21 +10,22 @@
  * (an idempotent sink overwrites instead of duplicating) and their enrichment. Pulling is
  * backpressure: an object is read only when the pipeline asks for more.
  *
- * Resume (`state.dir`): the last chunk of each object carries the position `{ key: <object key>,
- * rv: '1' }`; once every record of the object is delivered, the ledger saves it, and a restart
- * skips the objects saved as done (a crash re-sends at most the objects in flight, never a
- * finished partition).
+ * Resume (`state.dir`): one entry per partition, whatever its size. The last chunk of each object
+ * carries the position `{ key: <partition>, rv: <n> }`: the first n objects of the partition's
+ * listing (in key order) are done once it is delivered; the last chunk of the partition carries
+ * `rv: '0'`, "finished" (the ledger acknowledges chunks in order, so each value replaces the one
+ * before). A restart skips finished partitions without listing them, and within the unfinished
+ * one skips its first n objects: a crash re-sends at most the objects in flight, never a
+ * finished partition. (Entries of the older per-object form, `{ <object key>: '1' }`, are still
+ * honoured.)
  *
  * Bad objects (unreadable, undecodable, foreign to the layout) and entries that are no record
  * of a known schema are dead-lettered as source notices naming the object key; the rest goes
  * on. A run where nothing at all could be read fails with `ARCHIVE_UNAVAILABLE`.
  */
-import path from 'node:path';
 import { K8streamError, errorMessage } from '../../errors.js';
-import type { SourceConfig } from '../../config/types.js';
-import type { ResumePoint } from '../../checkpoint/position.js';
 import { openArchive } from '../../forensics/archive/open.js';
-import { assertNotEmpty, checkWindow, guarded, plan, templateOf } from '../../forensics/archive/stage.js';
+import { assertNotEmpty, guarded, plan, templateOf } from '../../forensics/archive/stage.js';
 import type { ArchiveOptions } from '../../forensics/archive/stage.js';
 import { DEFAULT_LOOK_BACK_MS, compileLayout, inWindow } from '../../forensics/archive/layout.js';
 import type { ArchiveLayout, KeyMatch } from '../../forensics/archive/layout.js';
@@ -32,12 +33,10 @@ import { readWithRetries } from '../../forensics/archive/fetch.js';
 import { recordTimestamp } from '../../record/map.js';
 import { RECORD_SCHEMA } from '../../record/types.js';
 import type { EventRecord } from '../../record/types.js';
-import type { Source, SourceChunk, SourceContext, SourceItem, SourceNotice } from '../types.js';
+import type { SourceChunk, SourceContext, SourceItem, SourceNotice } from '../types.js';
+import type { ArchiveCounters, ArchiveSourceConfig, ArchiveSourceOptions, ArchiveWindow } from '../archive-source.js';
 import { decodeFailure, decodeObject } from './decode.js';
 import type { DecodedObject } from './decode.js';
-
-/** `source.archive`. */
-export type ArchiveSourceConfig = NonNullable<SourceConfig['archive']>;
 
 /** Objects read ahead of the one being replayed. */
 export const DEFAULT_PREFETCH = 4;
@@ -48,87 +47,10 @@ type Loaded = { decoded: DecodedObject } | { notice: SourceNotice };
 /** Largest chunk the archive source yields. */
 export const ARCHIVE_MAX_CHUNK = 256;
 
-/** The position value of a finished object. */
-const DONE = '1';
-
-export interface ArchiveSourceOptions {
-  /** The config file's directory: a relative `location` is resolved against it. */
-  dir: string;
-  env?: NodeJS.ProcessEnv;
-  /** The saved resume point (objects already replayed), read when the stream starts. */
-  resumeFrom?: () => ResumePoint | undefined;
-  /** Objects read ahead of the one being replayed (memory: that many decoded objects). @default 4 */
-  prefetch?: number;
-  /** Tries per object read. @default 3 */
-  attempts?: number;
-  /** Wait before the second read try, doubled after. @default 200 */
-  retryDelayMs?: number;
-}
-
-/** What one run of the source did, for the summary log line and tests. */
-export interface ArchiveCounters {
-  partitions: number;
-  partitionsDone: number;
-  objects: number;
-  /** Objects read and decoded (some of their entries may still have been rejected). */
-  objectsRead: number;
-  /** Objects skipped because a previous run finished them (`state.dir`). */
-  objectsResumed: number;
-  /** Objects dead-lettered whole (unreadable, undecodable, foreign). */
-  objectsFailed: number;
-  records: number;
-  /** Entries dead-lettered (no record, unknown schema). */
-  entriesRejected: number;
-  /** Records of the objects read whose timestamp lies outside the window. */
-  outsideWindow: number;
-}
-
-export interface ArchiveSource extends Source {
-  readonly kind: 'archive';
-  /** What the resume point belongs to: `archive <location>` (a state.dir of another archive is ignored). */
-  readonly identity: string;
-  counters(): Readonly<ArchiveCounters>;
-}
-
-/** The resume identity of an archive location (the API server's place in a Kubernetes resume point). */
-export function archiveIdentity(config: ArchiveSourceConfig, dir: string): string {
-  const loc = config.location;
-  return `archive ${/^[a-z][a-z0-9+.-]*:\/\//i.test(loc) ? loc.replace(/\/+$/, '') : path.resolve(dir, loc)}`;
-}
-
-/**
- * Creates the archive source. Nothing is read until `stream()` is pulled; a location that cannot
- * be opened surfaces there (`ARGUMENT_INVALID`, `ARCHIVE_UNAVAILABLE`).
- *
- * @throws K8streamError `CONFIG_INVALID` when the window is empty or not a date-time.
- */
-export function createArchiveSource(config: ArchiveSourceConfig, options: ArchiveSourceOptions): ArchiveSource {
-  const window = { fromMs: Date.parse(config.from), toMs: Date.parse(config.to) };
-  try {
-    checkWindow(window);
-  } catch {
-    throw new K8streamError('CONFIG_INVALID', `source.archive: the window ${config.from} to ${config.to} is empty: "to" must come after "from"`, {
-      path: 'source.archive.to',
-    });
-  }
-  const counters: ArchiveCounters = {
-    partitions: 0,
-    partitionsDone: 0,
-    objects: 0,
-    objectsRead: 0,
-    objectsResumed: 0,
-    objectsFailed: 0,
-    records: 0,
-    entriesRejected: 0,
-    outsideWindow: 0,
-  };
-  return {
-    kind: 'archive',
-    identity: archiveIdentity(config, options.dir),
-    counters: () => counters,
-    stream: (ctx) => replayArchive(config, window, options, counters, ctx),
-  };
-}
+/** The resume value of a finished partition. */
+export const PARTITION_DONE = '0';
+/** The resume value of an object of the older per-object form. */
+const LEGACY_OBJECT_DONE = '1';
 
 const PARQUET = '.parquet';
 
@@ -149,9 +71,10 @@ function objectNotice(key: string, code: string, message: string): SourceNotice 
   return { kind: 'rejected', input: { archiveKey: key }, error: { code, message: `${key}: ${message}` }, id: key };
 }
 
-async function* replayArchive(
+/** Replays the archive (see the module doc); `counters` are updated as it goes. */
+export async function* replayArchive(
   config: ArchiveSourceConfig,
-  window: { fromMs: number; toMs: number },
+  window: ArchiveWindow,
   options: ArchiveSourceOptions,
   counters: ArchiveCounters,
   ctx: SourceContext,
@@ -162,7 +85,7 @@ async function* replayArchive(
     archive: config.location,
     cwd: options.dir,
     env: options.env ?? process.env,
-    window,
+    window: { fromMs: window.fromMs, toMs: window.toMs },
     signal,
     ...(config.cluster !== null ? { cluster: config.cluster } : {}),
     ...(config.endpoint !== null ? { endpoint: config.endpoint } : {}),
@@ -178,7 +101,15 @@ async function* replayArchive(
     const wanted = config.cluster ?? undefined;
     const { partitions } = await plan(reader, layout, wanted, archiveOptions);
     counters.partitions = partitions.length;
-    logger.info('archive source started', { archive: reader.describe(), from: config.from, to: config.to, partitions: partitions.length, resumed: Object.keys(done).length });
+    const finished = partitions.filter((p) => done[p] === PARTITION_DONE).length;
+    logger.info('archive source started', {
+      archive: reader.describe(),
+      from: new Date(window.fromMs).toISOString(),
+      to: new Date(window.toMs).toISOString(),
+      ...(window.from !== new Date(window.fromMs).toISOString() || window.to !== new Date(window.toMs).toISOString() ? { window: `${window.from} → ${window.to}` } : {}),
+      partitions: partitions.length,
+      resumed: finished,
+    });
 
     let chunk: SourceItem[] = [];
     let notices: SourceNotice[] = [];
@@ -208,18 +139,29 @@ async function* replayArchive(
 
     for (const partition of partitions) {
       if (signal.aborted) return;
+      if (done[partition] === PARTITION_DONE) {
+        // Finished by an earlier run: not listed again.
+        counters.partitionsResumed++;
+        counters.partitionsDone++;
+        continue;
+      }
       const listing = await guarded(reader, `listing ${partition}`, signal, () => reader.list(partition, { signal }));
-      const objects = listing.objects.filter((o) => !seen.has(o.key)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const listed = [...listing.objects].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      // The first `skip` objects of the listing were finished by an earlier run.
+      const saved = Number(done[partition] ?? 0);
+      const skip = Number.isSafeInteger(saved) && saved > 0 ? Math.min(saved, listed.length) : 0;
       // The partition's work, in key order: the objects of the window not finished by an earlier run.
-      const work: { key: string; match: KeyMatch | null }[] = [];
-      for (const object of objects) {
+      // `at`: the object's place in the listing, its resume value once done.
+      const work: { key: string; match: KeyMatch | null; at: number }[] = [];
+      listed.forEach((object, index) => {
+        if (seen.has(object.key)) return;
         seen.add(object.key);
         const match = matchObject(layout, object.key, wanted);
-        if (match !== null && !inWindow(match, window, DEFAULT_LOOK_BACK_MS)) continue;
+        if (match !== null && !inWindow(match, window, DEFAULT_LOOK_BACK_MS)) return;
         counters.objects++;
-        if (done[object.key] !== undefined) counters.objectsResumed++;
-        else work.push({ key: object.key, match });
-      }
+        if (index < skip || done[object.key] === LEGACY_OBJECT_DONE) counters.objectsResumed++;
+        else work.push({ key: object.key, match, at: index + 1 });
+      });
       // Reads run up to `prefetch` objects ahead of the one being yielded (in order; memory: that many objects).
       const loads = new Map<number, Promise<Loaded>>();
       const startLoads = (from: number): void => {
@@ -230,7 +172,7 @@ async function* replayArchive(
       };
       let partitionRecords = 0;
       for (let i = 0; i < work.length; i++) {
-        const { key } = work[i]!;
+        const { key, at } = work[i]!;
         startLoads(i);
         const loaded = loads.get(i);
         loads.delete(i);
@@ -267,17 +209,24 @@ async function* replayArchive(
           if (full()) yield take();
           if (signal.aborted) return;
         }
-        // The object's last chunk: once it is delivered, the object is done for a restart.
-        yield take({ key, rv: DONE });
-        if (signal.aborted) return;
+        // The object's last chunk: once it is delivered, the first `at` objects of the partition are done for a restart
+        // (the partition's last object: the whole partition, below).
+        if (i < work.length - 1) {
+          yield take({ key: partition, rv: String(at) });
+          if (signal.aborted) return;
+        }
       }
+      // The partition's last chunk (possibly only this position): once delivered, one entry says "finished".
+      yield take({ key: partition, rv: PARTITION_DONE });
+      if (signal.aborted) return;
       counters.partitionsDone++;
-      logger.info('archive partition replayed', { partition, objects: objects.length, records: partitionRecords, done: `${counters.partitionsDone}/${partitions.length}` });
+      logger.info('archive partition replayed', { partition, objects: listed.length, records: partitionRecords, done: `${counters.partitionsDone}/${partitions.length}` });
     }
 
-    if (counters.records === 0 && counters.objectsResumed === 0) {
+    if (counters.records === 0 && counters.objectsResumed === 0 && counters.partitionsResumed === 0) {
       if (counters.objects === 0) await assertNotEmpty(reader, layout, signal);
-      const between = `between ${config.from} and ${config.to}`;
+      const show = (text: string, ms: number): string => (Date.parse(text) === ms ? text : `${text} (${new Date(ms).toISOString()})`);
+      const between = `between ${show(window.from, window.fromMs)} and ${show(window.to, window.toMs)}`;
       const why =
         counters.objects === 0
           ? `no archived batch ${between} (partitions listed: ${partitions.length})`
@@ -288,7 +237,7 @@ async function* replayArchive(
               : `no archived record ${between} (the ${counters.objectsRead} objects read hold records outside the window only)`;
       throw new K8streamError('ARCHIVE_UNAVAILABLE', `${reader.describe()}: nothing to replay: ${why}`, {
         path: 'source.archive',
-        hint: 'check source.archive.location, from, to and cluster',
+        hint: 'check source.archive (the location), source.from, source.to and source.cluster',
       });
     }
     logger.info('archive source finished', { ...counters });
