@@ -4,8 +4,7 @@
  * exactly and to tell a truncated or corrupt object (left out whole) from a few bad lines.
  */
 import { readFile } from 'node:fs/promises';
-import { decompress, encodingOf } from '../../dispatch/encode.js';
-import { decodeParquet } from '../../dispatch/parquet/reader.js';
+import { decodeBody, decompress, encodingOf } from '../../dispatch/encode.js';
 import { errorMessage } from '../../errors.js';
 import type { StagedFile } from '../types.js';
 
@@ -44,10 +43,10 @@ export async function inspectFile(file: StagedFile): Promise<FileInspection> {
     }
   };
   if (isParquet(file)) {
-    // The rows decoded back into their records (the sinks' own reader): a row that held no JSON object is malformed.
+    // The rows decoded back into their records (the sinks' own reader, loaded only for a Parquet file): a row that held no JSON object is malformed.
     let records: unknown[];
     try {
-      records = await decodeParquet(await readFile(file.path));
+      records = await decodeBody(await readFile(file.path), encodingOf(file.extension));
     } catch (err) {
       const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : '';
       return { ok: false, reason: `not readable as Parquet (truncated or corrupt)${cause}` };
