@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { startGcsServer } from '../../../../plugins/sink-gcs/src/gcs-server.fixture.js';
 import { TEST_CREDENTIALS, startS3, testClient } from '../../../../plugins/sink-s3/src/s3.fixture.js';
 import type { Batch } from '../../plugins/api.js';
+import { encodeBatch } from '../../dispatch/body-writer.js';
 import { makeTestBatch, sampleRecord, testSendContext, testSinkContext } from '../../testing/index.js';
 import { stageArchive } from './index.js';
 import type { ArchiveOptions } from './index.js';
@@ -64,10 +65,25 @@ async function sixHours(): Promise<Batch<unknown>[]> {
   return out;
 }
 
+/** The same batch as the Parquet sinks write it (zstd inside), keeping its id. */
+async function asParquet(b: Batch<unknown>): Promise<Batch<unknown>> {
+  const encoding = { format: 'parquet', compression: 'zstd' } as const;
+  const body = await encodeBatch(
+    b.records.map((r) => JSON.stringify(r)),
+    encoding,
+  );
+  return { ...b, encoding, body: body.body, rawBytes: body.rawBytes, contentType: body.contentType, contentEncoding: body.contentEncoding, extension: body.extension };
+}
+
+/** {@link sixHours}, every other batch as Parquet: an archive whose sink switched formats. */
+async function sixHoursMixed(): Promise<Batch<unknown>[]> {
+  return Promise.all((await sixHours()).map(async (b, i) => (i % 2 === 1 ? asParquet(b) : b)));
+}
+
 /** The batches of `demo` a window of 10:00–12:00 needs: 09:xx (look-back), 10:xx, 11:xx. */
 const inWindow = (batches: Batch<unknown>[]) => batches.filter((b) => b.cluster === 'demo' && b.minTimestamp! >= '2026-12-08T09' && b.minTimestamp! < '2026-12-08T12');
 
-const hiveKey = (prefix: string, b: Batch<unknown>) => `${prefix}/cluster=${b.cluster}/dt=2026-12-08/hour=${b.minTimestamp!.slice(11, 13)}/${b.id}.ndjson.gz`;
+const hiveKey = (prefix: string, b: Batch<unknown>) => `${prefix}/cluster=${b.cluster}/dt=2026-12-08/hour=${b.minTimestamp!.slice(11, 13)}/${b.id}${b.extension}`;
 
 async function writeS3(batches: Batch<unknown>[], prefix = 'events'): Promise<void> {
   const sink = createS3Sink({ clientConfig: { credentials: TEST_CREDENTIALS } });
@@ -122,6 +138,21 @@ describe('stageArchive: S3 (--archive s3://bucket/prefix)', () => {
     }
     await staged.dispose();
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('stages the Parquet objects of an archive mixing Parquet and gzip NDJSON like the others, each with its extension', async () => {
+    const batches = await sixHoursMixed();
+    await writeS3(batches);
+    const staged = await stageArchive(s3Options({ cluster: 'demo' }));
+    const expected = inWindow(batches);
+    expect(expected.filter((b) => b.extension === '.parquet')).toHaveLength(3);
+    expect(staged.files.map((f) => [f.key, f.extension])).toEqual(expected.map((b) => [hiveKey('events', b), b.extension]).sort());
+    expect(staged.stats).toEqual({ objectsListed: 6, objectsFetched: 6, bytesFetched: expected.reduce((n, b) => n + b.body.byteLength, 0) });
+    for (const f of staged.files) {
+      expect(f.path.endsWith(f.extension)).toBe(true);
+      expect(new Uint8Array(await readFile(f.path))).toEqual(expected.find((b) => hiveKey('events', b) === f.key)!.body);
+    }
+    await staged.dispose();
   });
 
   it('discovers the clusters with one delimiter listing when --cluster is left out', async () => {
@@ -239,6 +270,17 @@ describe('stageArchive: GCS (--archive gs://bucket/prefix)', () => {
     expect(staged.files.map((f) => f.key)).toEqual(expected.map((b) => hiveKey('k8s', b)).sort());
     expect(staged.stats).toEqual({ objectsListed: 7, objectsFetched: 6, bytesFetched: expected.reduce((n, b) => n + b.body.byteLength, 0) });
     expect(staged.describe).toBe('gs://events/k8s');
+    for (const f of staged.files) expect(new Uint8Array(await readFile(f.path))).toEqual(expected.find((b) => hiveKey('k8s', b) === f.key)!.body);
+    await staged.dispose();
+  });
+
+  it('stages the Parquet objects of a mixed archive like the others', async () => {
+    const batches = await sixHoursMixed();
+    await writeGcs(batches);
+    const staged = await stageArchive(gsOptions({ cluster: 'demo' }));
+    const expected = inWindow(batches);
+    expect(staged.files.map((f) => [f.key, f.extension])).toEqual(expected.map((b) => [hiveKey('k8s', b), b.extension]).sort());
+    expect(staged.files.filter((f) => f.extension === '.parquet')).toHaveLength(3);
     for (const f of staged.files) expect(new Uint8Array(await readFile(f.path))).toEqual(expected.find((b) => hiveKey('k8s', b) === f.key)!.body);
     await staged.dispose();
   });
