@@ -19,7 +19,9 @@ import type { KubeClient } from './kube/client.js';
 import type { KubernetesSource } from './source/kubernetes/events-source.js';
 import type { Enricher } from './enrich/enricher.js';
 import { runPipeline } from './pipeline.js';
-import { archiveIdentity } from './source/archive-source.js';
+import { archiveIdentity, archiveProgress, isArchiveSource } from './source/archive-source.js';
+import type { ArchiveCounters } from './source/archive-source.js';
+import { registerArchiveMetrics } from './ops/metrics.js';
 import type { PipelineCounters } from './pipeline.js';
 import type { Logger } from './util/logger.js';
 import { memoryBudget } from './util/memory-limit.js';
@@ -41,11 +43,18 @@ import type { SourceComponent } from './runtime/source.js';
 import { resolutionError, resolvePlugins } from './runtime/resolve.js';
 import type { Resolution } from './runtime/resolve.js';
 import { runSummary, standbySummary } from './runtime/summary.js';
-import type { RunSummary } from './runtime/summary.js';
+import type { RunSummary as BaseRunSummary } from './runtime/summary.js';
 
 export { pluginLabel, resolvePlugins } from './runtime/resolve.js';
 export type { ResolvedSink, Resolution } from './runtime/resolve.js';
-export type { RunSummary, SinkSummary } from './runtime/summary.js';
+export type { SinkSummary } from './runtime/summary.js';
+export type { ArchiveCounters } from './source/archive-source.js';
+
+/** What a run reports when it ends (`runtime/summary.ts`), plus what the `archive` source did. */
+export interface RunSummary extends BaseRunSummary {
+  /** The archive source's counters (partitions, objects, records); null with another source. */
+  archive: ArchiveCounters | null;
+}
 
 export interface RunOptions {
   logger: Logger;
@@ -57,6 +66,11 @@ export interface RunOptions {
   onStart?: (parts: { source: KubernetesSource | null; enricher: Enricher | null }) => void;
   /** Called once the metrics/health server listens (`server.enabled`), with its `http://host:port`. */
   onServer?: (url: string) => void;
+  /**
+   * Where the archive source's progress line goes (partitions, objects, records, rate), rewritten
+   * in place: give a TTY only (the CLI passes stderr when it is one). Unset: no progress line.
+   */
+  progress?: NodeJS.WritableStream;
   /**
    * What to size from the memory limit: unset queue bounds, transform workers and their heaps.
    * @default memoryBudget(null): no limit (the CLI passes the one it read, util/memory-limit.ts)
@@ -93,7 +107,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
   const parts = runComponents(loaded, resolution, options);
   if (!(await parts.lifecycle.start(options.signal))) {
     await parts.lifecycle.stop(0);
-    return standbySummary();
+    return { ...standbySummary(), archive: null };
   }
   const outcome = await stream(loaded, parts, options);
   parts.ops.setPhase('stopping');
@@ -106,7 +120,7 @@ export async function run(loaded: LoadedConfig, options: RunOptions): Promise<Ru
     });
   }
   const watchBookmarks = parts.source.parts.events?.counters().bookmarks ?? 0;
-  return runSummary(outcome.counters, parts.sinks, parts.deadLetter, parts.resume?.resume ?? null, watchBookmarks);
+  return { ...runSummary(outcome.counters, parts.sinks, parts.deadLetter, parts.resume?.resume ?? null, watchBookmarks), archive: archiveCounters(parts.source) };
 }
 
 /** Creates the run's components and registers them, in start order. Nothing starts here. */
@@ -145,7 +159,19 @@ export function runComponents(loaded: LoadedConfig, resolution: Resolution, opti
   const transforms = transformComponent(config, { dir, ops, logger, deadLetter: writer, workers: budget.transformWorkers, workerHeapMb: budget.workerHeapMb });
   const source = sourceComponent(config, { dir, logger, ops, client, resumeFrom: () => resume?.resume.from, maxTracked: budget.trackedEvents });
   lifecycle.register(transforms).register(source);
+  if (config.source.type === 'archive') registerArchiveMetrics(ops.metrics.registry, () => archiveCounters(source));
   return { lifecycle, ops, leadership, resume, deadLetter, sinks, transforms, source };
+}
+
+/** The archive source's counters once the source component started; null before, and with another source. */
+function archiveCounters(component: SourceComponent): ArchiveCounters | null {
+  let source;
+  try {
+    source = component.parts.source;
+  } catch {
+    return null; // not started yet
+  }
+  return isArchiveSource(source) ? { ...source.counters() } : null;
 }
 
 /** Runs the pipeline over the started components until the source ends, the signal aborts or the lease is lost. */
@@ -156,6 +182,7 @@ async function stream(loaded: LoadedConfig, parts: RunComponents, options: RunOp
   const deadLetter = parts.deadLetter.writer();
   ops.setPhase('running');
   options.onStart?.({ source: events, enricher });
+  const progress = options.progress !== undefined && isArchiveSource(source) ? archiveProgress(options.progress, () => source.counters()) : null;
   try {
     const counters = await runPipeline(
       {
@@ -172,6 +199,7 @@ async function stream(loaded: LoadedConfig, parts: RunComponents, options: RunOp
         ...(resume !== null ? { checkpoints: resume.resume.ledger } : {}),
         onProgress: (c) => {
           ops.setPipeline(c);
+          progress?.update();
           options.onProgress?.(c);
         },
       },
@@ -180,6 +208,8 @@ async function stream(loaded: LoadedConfig, parts: RunComponents, options: RunOp
     return { counters };
   } catch (failure) {
     return { failure };
+  } finally {
+    progress?.done();
   }
 }
 

@@ -180,6 +180,10 @@ async function assertKillAndResume(at: string, archive: Record<string, unknown>,
     const exit = await second.exit;
     expect(exit.code, second.stderr()).toBe(0);
     expect(second.stderr()).toMatch(/run finished/);
+    // The summary counts what the restart skipped; stderr is a pipe, not a TTY: no progress line.
+    expect(second.stderr()).toMatch(/archive: 300 records from 6 objects in 6\/6 partitions .*partitionsResumed=3 objectsRead=6 objectsResumed=2 objectsFailed=0 records=300/);
+    expect(second.stderr()).toMatch(/resume point saved .*partitionsFinished=6 entries=6/);
+    expect(second.stderr()).not.toMatch(/\rarchive \d+\/\d+ partitions/);
     const again = listed?.().slice(listedBefore);
 
     const [before, after] = [receiver.acked[0]!, receiver.acked[1]!];

@@ -19,6 +19,7 @@ import { applyHeapResize, planHeapLimit } from './heap-limit.js';
 import { HELP, parseCli } from './args.js';
 import type { CliOptions } from './args.js';
 import { groupDigits } from '../util/format.js';
+import { PARTITION_DONE } from '../source/archive-source.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -183,7 +184,15 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
   try {
     logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
     logBudget(logger, loaded, limit, budget, io.env);
-    const summary = await run(loaded, { logger, signal: controller.signal, budget, ...(idle !== null || io.onProgress ? { onProgress } : {}) });
+    // The archive source's progress line: on a terminal only, like the forensics commands'.
+    const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+    const summary = await run(loaded, {
+      logger,
+      signal: controller.signal,
+      budget,
+      ...(idle !== null || io.onProgress ? { onProgress } : {}),
+      ...(tty ? { progress: io.stderr } : {}),
+    });
     if (!summary.led) return 0; // stopped while on standby: nothing streamed, nothing to flush
     report(summary, logger, io.cwd);
     const all = [...summary.sinks, summary.deadLetter];
@@ -294,10 +303,26 @@ function report(summary: RunSummary, logger: Logger, cwd: string): void {
       retries: s.stats.retries,
     });
   }
+  const a = summary.archive;
+  if (a !== null) {
+    logger.info(`archive: ${a.records} records from ${a.objectsRead} objects in ${a.partitionsDone}/${a.partitions} partitions`, {
+      partitions: a.partitions,
+      partitionsDone: a.partitionsDone,
+      partitionsResumed: a.partitionsResumed,
+      objectsRead: a.objectsRead,
+      objectsResumed: a.objectsResumed,
+      objectsFailed: a.objectsFailed,
+      records: a.records,
+      entriesRejected: a.entriesRejected,
+      outsideWindow: a.outsideWindow,
+    });
+  }
   if (summary.resume !== null) {
+    const point = summary.resume.saved ?? summary.resume.from;
     logger.info('resume point saved', {
       state: displayPath(summary.resume.store, cwd),
-      watches: summary.resume.saved ?? summary.resume.from,
+      // An archive's point is one entry per partition (a month: ~720): counted, not listed.
+      ...(a !== null ? { partitionsFinished: Object.values(point).filter((rv) => rv === PARTITION_DONE).length, entries: Object.keys(point).length } : { watches: point }),
       saveErrors: summary.resume.saveErrors,
     });
   }

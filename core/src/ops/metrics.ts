@@ -18,6 +18,7 @@ import type { EnricherStats } from '../enrich/enricher.js';
 import type { TransformCounters } from '../transform/stage.js';
 import type { KubeResponseInfo } from './kube-request.js';
 import { kubeRequestLabels } from './kube-request.js';
+import type { ArchiveCounters } from '../source/archive-source.js';
 
 /** The running parts metrics are read from; each is null/empty until the runtime hands it over. */
 export interface MetricSources {
@@ -408,4 +409,61 @@ export function createOpsMetrics(src: MetricSources, info: { version: string; no
     kubeResponse: (info) => kubeRequests.inc(kubeRequestLabels(info)),
     heartbeat: (result) => heartbeats.inc({ result }),
   };
+}
+
+/**
+ * The `archive` source's metrics, added to a run's registry when `source.type` is `archive`
+ * (read at scrape time from the source's counters; no samples before the source exists):
+ *
+ * - `k8stream_archive_objects_total{result}`: objects read, resumed (skipped inside a partition an
+ *   earlier run had begun) and failed (dead-lettered whole);
+ * - `k8stream_archive_records_total`: records replayed (handed to the pipeline);
+ * - `k8stream_archive_entries_rejected_total`: entries of readable objects dead-lettered;
+ * - `k8stream_archive_partitions{state}`: partitions of the window (`total`), finished (`done`, those an
+ *   earlier run finished included) and skipped as finished by an earlier run (`resumed`).
+ */
+export function registerArchiveMetrics(registry: Registry, counters: () => Readonly<ArchiveCounters> | null): void {
+  const p = 'k8stream_';
+  const read =
+    <L extends string>(f: (c: Readonly<ArchiveCounters>) => [Partial<Record<L, string>>, number][]) =>
+    () => {
+      const c = counters();
+      return c === null ? [] : f(c);
+    };
+  readCounter(
+    registry,
+    `${p}archive_objects_total`,
+    'Archived objects of the window by result: read, resumed (finished by an earlier run), failed (dead-lettered whole).',
+    ['result'],
+    read((c) => [
+      [{ result: 'read' }, c.objectsRead],
+      [{ result: 'resumed' }, c.objectsResumed],
+      [{ result: 'failed' }, c.objectsFailed],
+    ]),
+  );
+  readCounter(
+    registry,
+    `${p}archive_records_total`,
+    'Archived records replayed into the pipeline.',
+    [],
+    read((c) => [[{}, c.records]]),
+  );
+  readCounter(
+    registry,
+    `${p}archive_entries_rejected_total`,
+    'Entries of readable archived objects that are no record (dead-lettered).',
+    [],
+    read((c) => [[{}, c.entriesRejected]]),
+  );
+  readGauge(
+    registry,
+    `${p}archive_partitions`,
+    'Partitions (hour × cluster listings) of the archive window: total, done (finished, by this run or an earlier one), resumed (skipped: an earlier run finished them).',
+    ['state'],
+    read((c) => [
+      [{ state: 'total' }, c.partitions],
+      [{ state: 'done' }, c.partitionsDone],
+      [{ state: 'resumed' }, c.partitionsResumed],
+    ]),
+  );
 }

@@ -11,6 +11,9 @@ import type { ResumePoint } from '../checkpoint/position.js';
 import { iso, parseTime } from '../forensics/time-args.js';
 import type { Source, SourceChunk, SourceContext } from './types.js';
 
+/** The resume value of a finished partition (`{ <partition>: '0' }`; `n`: its first n objects are done). */
+export const PARTITION_DONE = '0';
+
 /** `source.archive`, resolved (the string form and `source.from/to/cluster` folded in). */
 export type ArchiveSourceConfig = NonNullable<SourceConfig['archive']>;
 

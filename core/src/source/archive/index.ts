@@ -34,6 +34,7 @@ import { recordTimestamp } from '../../record/map.js';
 import { RECORD_SCHEMA } from '../../record/types.js';
 import type { EventRecord } from '../../record/types.js';
 import type { SourceChunk, SourceContext, SourceItem, SourceNotice } from '../types.js';
+import { PARTITION_DONE } from '../archive-source.js';
 import type { ArchiveCounters, ArchiveSourceConfig, ArchiveSourceOptions, ArchiveWindow } from '../archive-source.js';
 import { decodeFailure, decodeObject } from './decode.js';
 import type { DecodedObject } from './decode.js';
@@ -47,8 +48,6 @@ type Loaded = { decoded: DecodedObject } | { notice: SourceNotice };
 /** Largest chunk the archive source yields. */
 export const ARCHIVE_MAX_CHUNK = 256;
 
-/** The resume value of a finished partition. */
-export const PARTITION_DONE = '0';
 /** The resume value of an object of the older per-object form. */
 const LEGACY_OBJECT_DONE = '1';
 
