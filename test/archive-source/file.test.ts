@@ -52,6 +52,17 @@ describe('archive source: file directory', () => {
     expect(expectExactReplay(out, inHour)).toBeNull();
   });
 
+  it("the issue's flat form: archive as a string, the window as dates at source level", async () => {
+    const run = join(dir, 'run-flat');
+    // 2026-11-27 (a date: UTC midnight) to the next day: the whole recording.
+    const source = { type: 'archive', archive: join(dir, 'archive'), from: '2026-11-27', to: '2026-11-28' };
+    const summary = await runArchive(run, {}, { source });
+    expect(summary.counters.records).toBe(EVENTS);
+    // A whole day is one listing (one partition), plus the look-back hour before it.
+    expect(summary.archive).toMatchObject({ partitions: 2, partitionsDone: 2, objectsRead: EVENTS / BATCH, records: EVENTS });
+    expect(expectExactReplay(await readOut(run), input)).toBeNull();
+  });
+
   it('a location with nothing in the window fails with one line saying why', async () => {
     const run = join(dir, 'run-empty');
     const from = '2027-01-01T00:00:00Z';
