@@ -3,8 +3,9 @@
 // holds every request until /metrics has been read. The source reads the whole window into the
 // sink's queue meanwhile, so the scrape sees its final counts; then the receiver answers and the
 // run ends, with the counters in its summary and the progress line finished on the fake TTY.
+// Through the CLI on a (fake) terminal: the progress line, and each log line clearing it first.
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../core/src/config/index.js';
+import { runCli } from '../../core/src/cli/commands.js';
 import { run } from '../../core/src/runtime.js';
 import { silentLogger } from '../../core/src/util/logger.js';
 import { BATCH, EVENTS, REPO, archiveConfig, recordArchive } from './helpers.fixture.js';
@@ -140,5 +142,29 @@ describe('archive source: metrics, summary and progress line', () => {
     const last = text.slice(0, -1).split('\r').pop()!;
     expect(last.endsWith('\x1b[K')).toBe(true);
     expect(last.slice(0, -'\x1b[K'.length)).toMatch(/^archive 6\/6 partitions · 12 objects · 600 records · [\d,]+ rec\/s$/);
+  });
+
+  it('k8stream run on a terminal: the progress line, each log line clearing it first', async () => {
+    const at = join(dir, 'cli');
+    await mkdir(at, { recursive: true });
+    const file = join(at, 'backfill.yaml');
+    const source = { type: 'archive', archive: join(dir, 'archive'), from: '2026-11-27', to: '2026-11-28' };
+    await writeFile(file, JSON.stringify(archiveConfig(at, {}, { source, server: { enabled: false } })));
+    const stderr = fakeTty();
+    const stdout = new PassThrough();
+    const code = await runCli(['run', '--config', file], { stdout, stderr, env: process.env, cwd: at });
+    const text = stderr.text();
+    expect(code, text).toBe(0);
+    const lines = text.split('\n');
+    // Every log line starts by clearing the progress line.
+    const logLines = text.match(/(INFO|WARN|ERROR) /g) ?? [];
+    expect(logLines.length).toBeGreaterThan(3);
+    const CLEAR = '\r\x1b[K';
+    const cleared = ['INFO ', 'WARN ', 'ERROR '].reduce((n, level) => n + text.split(`${CLEAR}${level}`).length - 1, 0);
+    expect(cleared).toBe(logLines.length);
+    expect(lines.some((l) => l.startsWith(`${CLEAR}INFO  archive: 600 records from 12 objects in 2/2 partitions`))).toBe(true);
+    // The progress line's last drawing, ended by its newline before the summary.
+    const drawn = lines.map((l) => l.split('\r').pop()!).filter((l) => l.startsWith('archive '));
+    expect(drawn.at(-1)!.replace('\x1b[K', '')).toMatch(/^archive 2\/2 partitions · 12 objects · 600 records · [\d,]+ rec\/s$/);
   });
 });

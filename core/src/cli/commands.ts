@@ -152,10 +152,14 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
   // The binary's first re-exec sized the heap before the config was read; transforms need room.
   if (io.heapResize === true) applyHeapResize(budget);
   const { log } = loaded.config;
+  // The archive source's progress line: on a terminal only, like the forensics commands'. Each log
+  // line then first clears it (it is redrawn at the next update) instead of being appended to it.
+  const progress = (io.stderr as { isTTY?: boolean }).isTTY === true && loaded.config.source.type === 'archive' ? io.stderr : null;
+  const lineWrite = progress !== null ? (l: string) => void progress.write(`\r\x1b[K${l}\n`) : write;
   logger = createLogger({
     level: options.debug ? 'debug' : (options.logLevel ?? log.level),
     format: options.logFormat ?? log.format,
-    ...(write ? { write } : {}),
+    ...(lineWrite ? { write: lineWrite } : {}),
   });
 
   const controller = new AbortController();
@@ -184,14 +188,12 @@ async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
   try {
     logger.info('k8stream starting', { version: version(), config: displayPath(loaded.filepath, io.cwd), cluster: loaded.config.cluster });
     logBudget(logger, loaded, limit, budget, io.env);
-    // The archive source's progress line: on a terminal only, like the forensics commands'.
-    const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
     const summary = await run(loaded, {
       logger,
       signal: controller.signal,
       budget,
       ...(idle !== null || io.onProgress ? { onProgress } : {}),
-      ...(tty ? { progress: io.stderr } : {}),
+      ...(progress !== null ? { progress } : {}),
     });
     if (!summary.led) return 0; // stopped while on standby: nothing streamed, nothing to flush
     report(summary, logger, io.cwd);
