@@ -1,0 +1,247 @@
+/**
+ * A real `nats-server` with JetStream for tests (Debian package `nats-server`, installed by
+ * `requireTool` when missing), a TCP proxy that can cut the network between a client and the
+ * server, and a reader that returns every message a stream holds.
+ *
+ * The server is ready when it logs "Server is ready" (awaited, never slept for); `restart()`
+ * starts it again on the same port and store directory, so JetStream recovers the stream.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { requireTool } from './tool.fixture.js';
+
+/** How the server authenticates clients. */
+export type ServerAuth = { user: string; password: string } | { token: string };
+
+export interface NatsServer {
+  port: number;
+  /** `nats://127.0.0.1:<port>` */
+  url: string;
+  storeDir: string;
+  /** Everything the server logged (stderr), for assertions and failure messages. */
+  log(): string;
+  /** Stops the process (SIGTERM, or SIGKILL with `hard`) and waits for it to exit. */
+  stop(options?: { hard?: boolean }): Promise<void>;
+  /** Starts it again on the same port and store directory; resolves when it is ready. */
+  restart(): Promise<void>;
+  /** Stops it and removes the store directory. */
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function authArgs(auth: ServerAuth | undefined): string[] {
+  if (auth === undefined) return [];
+  if ('token' in auth) return ['--auth', auth.token];
+  return ['--user', auth.user, '--pass', auth.password];
+}
+
+/** Spawns nats-server and resolves once it logs that it is ready (rejects when it exits first). */
+function spawnServer(args: string[], logs: string[]): Promise<ChildProcess> {
+  const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      const s = chunk.toString('utf8');
+      logs.push(s);
+      text += s;
+      if (text.includes('Server is ready')) {
+        child.off('exit', onExit);
+        resolve(child);
+      }
+    };
+    const onExit = (code: number | null) => reject(new Error(`nats-server exited (${code}) before it was ready:\n${text}`));
+    child.stderr.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', reject);
+  });
+}
+
+/** Starts a JetStream-enabled nats-server on a free port with a fresh store directory. */
+export async function startNatsServer(options: { auth?: ServerAuth } = {}): Promise<NatsServer> {
+  await requireTool('nats-server', ['--version'], 'nats-server');
+  const storeDir = await mkdtemp(join(tmpdir(), 'k8stream-nats-'));
+  const port = await freePort();
+  const logs: string[] = [];
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, ...authArgs(options.auth)];
+  let child: ChildProcess | null = await spawnServer(args, logs);
+
+  const stop = async ({ hard = false } = {}): Promise<void> => {
+    const c = child;
+    child = null;
+    if (c === null || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    c.kill(hard ? 'SIGKILL' : 'SIGTERM');
+    await exited;
+  };
+
+  return {
+    port,
+    url: `nats://127.0.0.1:${port}`,
+    storeDir,
+    log: () => logs.join(''),
+    stop,
+    async restart() {
+      await stop();
+      child = await spawnServer(args, logs);
+    },
+    async close() {
+      await stop();
+      await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A TCP proxy in front of a server, whose network can be cut and restored. */
+export interface TcpProxy {
+  port: number;
+  url: string;
+  /** Bytes forwarded from clients to the server so far. */
+  readonly bytesUp: number;
+  /** Connections refused because the network was cut. */
+  readonly refused: number;
+  /** Resolves once `n` bytes in total went from clients to the server. */
+  whenBytesUp(n: number): Promise<void>;
+  /** Resolves once `n` connections in total were refused while cut. */
+  whenRefused(n: number): Promise<void>;
+  /** Destroys every open connection and refuses new ones until `restore()`. */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy on a free port forwarding to `127.0.0.1:targetPort`. */
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>();
+  let cut = false;
+  let bytesUp = 0;
+  let refused = 0;
+  const waiters: { done: () => boolean; resolve: () => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      if (w.done()) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  const when = (done: () => boolean) => new Promise<void>((resolve) => (done() ? resolve() : waiters.push({ done, resolve })));
+
+  const server = net.createServer((client) => {
+    if (cut) {
+      refused++;
+      client.destroy();
+      check();
+      return;
+    }
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('data', (chunk: Buffer) => {
+      bytesUp += chunk.length;
+      upstream.write(chunk);
+      check();
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    for (const s of [client, upstream]) {
+      s.on('error', drop);
+      s.on('close', drop);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    url: `nats://127.0.0.1:${port}`,
+    get bytesUp() {
+      return bytesUp;
+    },
+    get refused() {
+      return refused;
+    },
+    whenBytesUp: (n) => when(() => bytesUp >= n),
+    whenRefused: (n) => when(() => refused >= n),
+    cut() {
+      cut = true;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    restore() {
+      cut = false;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** One message read back from a stream. */
+export interface StoredMessage {
+  subject: string;
+  seq: number;
+  data: Uint8Array;
+  headers: MsgHdrs | undefined;
+  /** The `Nats-Msg-Id` header. */
+  msgId: string | undefined;
+  json<T = unknown>(): T;
+}
+
+/** Opens a test connection (closed by the caller). */
+export function testConnection(url: string, options: { user?: string; pass?: string; token?: string } = {}): Promise<NatsConnection> {
+  return connect({ servers: url, ...options });
+}
+
+/**
+ * Every message `stream` holds, in sequence order, read with an ordered consumer (the official
+ * client's way to read a whole stream).
+ */
+export async function readStream(nc: NatsConnection, stream: string): Promise<StoredMessage[]> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(stream);
+  const total = info.state.messages;
+  const out: StoredMessage[] = [];
+  if (total === 0) return out;
+  const consumer = await jetstream(nc).consumers.get(stream);
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    out.push({
+      subject: m.subject,
+      seq: m.seq,
+      data: m.data,
+      headers: m.headers,
+      msgId: m.headers?.get('Nats-Msg-Id'),
+      json: <T>() => m.json<T>(),
+    });
+    if (m.info.streamSequence >= info.state.last_seq) break;
+  }
+  await messages.close();
+  return out;
+}
+
+/** Creates (or replaces) a stream for a test; returns its name. */
+export async function createStream(nc: NatsConnection, name: string, subjects: string[], options: { duplicateWindowMs?: number } = {}): Promise<string> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(name).catch(() => false);
+  await jsm.streams.add({ name, subjects, ...(options.duplicateWindowMs !== undefined ? { duplicate_window: options.duplicateWindowMs * 1_000_000 } : {}) });
+  return name;
+}
