@@ -11,12 +11,13 @@ describe('HTTP sink config', () => {
       headers: Record<string, string>;
       bearerTokenEnv?: string;
       basicAuth?: { usernameEnv: string; passwordEnv: string };
-      body: 'batch' | 'loki' | 'elasticsearch';
-      compression: 'none' | 'gzip';
+      body: 'batch' | 'loki' | 'elasticsearch' | 'otlp';
+      compression?: 'none' | 'gzip';
+      otlp: { encoding: 'protobuf' | 'json' };
       index: string;
       tls?: { caFile?: string; insecureSkipVerify: boolean };
     }>();
-    expectTypeOf<BodyMode>().toEqualTypeOf<'batch' | 'loki' | 'elasticsearch'>();
+    expectTypeOf<BodyMode>().toEqualTypeOf<'batch' | 'loki' | 'elasticsearch' | 'otlp'>();
     expectTypeOf(validateHttpSinkConfig).returns.toEqualTypeOf<HttpSinkConfig>();
   });
 

@@ -28,12 +28,21 @@ export const httpSinkConfigSchema = s
       .optional()
       .describe('Basic authentication, read from environment variables at start.'),
     body: s
-      .enumOf(['batch', 'loki', 'elasticsearch'])
+      .enumOf(['batch', 'loki', 'elasticsearch', 'otlp'])
       .default('batch')
       .describe(
-        '`batch`: the encoded batch as is (Content-Type/Content-Encoding from the batch encoding). `loki`: a Loki push request. `elasticsearch`: an Elasticsearch/OpenSearch `_bulk` request.',
+        '`batch`: the encoded batch as is (Content-Type/Content-Encoding from the batch encoding). `loki`: a Loki push request. `elasticsearch`: an Elasticsearch/OpenSearch `_bulk` request. `otlp`: an OTLP/HTTP logs export request (`url` is the OTLP endpoint; `/v1/logs` is appended unless the path already ends with it).',
       ),
-    compression: s.enumOf(['none', 'gzip']).default('none').describe('Compression of the `loki` and `elasticsearch` bodies (`batch` bodies keep the batch encoding).'),
+    compression: s
+      .enumOf(['none', 'gzip'])
+      .optional()
+      .describe('Compression of the `loki`, `elasticsearch` and `otlp` bodies (`batch` bodies keep the batch encoding). Default: `gzip` for `otlp`, `none` otherwise.'),
+    otlp: s
+      .object({
+        encoding: s.enumOf(['protobuf', 'json']).default('protobuf').describe('`protobuf` (application/x-protobuf) or `json` (OTLP/JSON, application/json).'),
+      })
+      .default({})
+      .describe('Settings of the `otlp` body.'),
     index: s
       .string()
       .nonEmpty()

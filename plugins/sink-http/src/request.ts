@@ -15,6 +15,8 @@ export interface HttpResponse {
   headers: Http.IncomingHttpHeaders;
   /** Response body as text, at most `maxResponseBytes` bytes. */
   text: string;
+  /** The same bytes, undecoded (protobuf responses). */
+  bytes?: Uint8Array;
 }
 
 export interface HttpRequestOptions {
@@ -45,7 +47,10 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
         chunks.push(chunk);
         size += chunk.byteLength;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).subarray(0, limit).toString('utf8') }));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks).subarray(0, limit);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: bytes.toString('utf8'), bytes });
+      });
       res.on('error', reject);
     };
     const req = url.protocol === 'https:' ? https.request(url, { ...common, ...(options.tls ?? {}) }, onResponse) : http.request(url, common, onResponse);
