@@ -14,6 +14,8 @@ import type { Source, SourceChunk } from './source/types.js';
 import { identityStage } from './transform/types.js';
 import type { TransformStage } from './transform/types.js';
 import { K8streamError } from './errors.js';
+import { CheckpointLedger } from './checkpoint/checkpoints.js';
+import { toRecord } from './record/map.js';
 import { silentLogger } from './util/logger.js';
 
 function event(i: number): Record<string, unknown> {
@@ -123,6 +125,28 @@ describe('runPipeline', () => {
     const counters = await running;
     expect(ids).toEqual(Array.from({ length: 9 }, (_, i) => `u${i}:${i}`));
     expect(counters).toMatchObject({ received: 9, transformed: 9, routed: 9 });
+  });
+
+  it("gives at-most-once a record's resourceVersion only for a watch's chunks, not for an archive's (its positions count objects)", async () => {
+    const items: DispatchItem[] = [];
+    const { dispatcher } = collectingDispatcher((item) => items.push(item));
+    const watch: SourceChunk = Object.assign([{ type: 'ADDED' as const, object: event(7), receivedAt: 0 }], { position: { key: 'events', rv: '7' } });
+    const archived = toRecord(event(2), { cluster: 'old', action: 'ADDED' });
+    const archive: SourceChunk = Object.assign([{ type: 'ADDED' as const, object: archived as unknown as Record<string, unknown>, record: archived, receivedAt: 0 }], {
+      position: { key: 'cluster=old/date=2026-03-01/hour=12', rv: '5' },
+    });
+    const source: Source = {
+      kind: 'test',
+      async *stream() {
+        yield watch;
+        yield archive;
+      },
+    };
+    await runPipeline({ ...options(source, dispatcher), checkpoints: new CheckpointLedger() }, new AbortController().signal);
+    expect(items.map((i) => [i.id, i.checkpoint !== undefined, i.resourceVersion])).toEqual([
+      ['u7:7', true, '7'],
+      [archived.id, true, undefined],
+    ]);
   });
 
   it('hands sinks the JSON text only: the record object is not kept in their queues', async () => {

@@ -153,7 +153,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
   };
 
   /** Hands one chunk's records to the sinks, in order, honouring backpressure. */
-  const deliver = async (out: EventRecord[], handle: ChunkHandle | undefined, synced: boolean): Promise<void> => {
+  const deliver = async (out: EventRecord[], handle: ChunkHandle | undefined, synced: boolean, versionOrdered: boolean): Promise<void> => {
     counters.transformed += out.length;
     for (const record of out) {
       const json = recordJson(record);
@@ -174,7 +174,10 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
           item.done = hold.done;
           item.persisted = hold.persisted;
           item.checkpoint = handle.seq;
-          item.resourceVersion = record.resourceVersion;
+          // at-most-once may commit part of the chunk, up to the newest version sent; only where
+          // the position is that version (a watch). An archive's records keep their cluster's
+          // versions, unrelated to its positions (objects done in a partition).
+          if (versionOrdered) item.resourceVersion = record.resourceVersion;
         }
         const wait = sinks[targets[i]!]!.push(item);
         if (wait) await wait;
@@ -188,7 +191,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
 
   // Chunks are enriched and transformed as they arrive, up to PREPARE_AHEAD ahead of the one
   // being delivered; a delivery loop (the pump) hands them to the sinks strictly in source order.
-  const ahead: { out: Promise<EventRecord[]>; handle: ChunkHandle | undefined; synced: boolean }[] = [];
+  const ahead: { out: Promise<EventRecord[]>; handle: ChunkHandle | undefined; synced: boolean; versionOrdered: boolean }[] = [];
   let pumping = false;
   let failure: { error: unknown } | null = null;
   let wake: (() => void) | null = null;
@@ -209,7 +212,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
       try {
         while (ahead.length > 0 && failure === null) {
           const head = ahead[0]!;
-          await deliver(await head.out, head.handle, head.synced);
+          await deliver(await head.out, head.handle, head.synced, head.versionOrdered);
           ahead.shift();
           notify();
         }
@@ -228,7 +231,7 @@ export async function runPipeline(options: PipelineOptions, signal: AbortSignal)
     if (failure !== null) break;
     const out = prepare(chunk);
     out.catch(() => undefined); // awaited in order by the pump; a failure surfaces there
-    ahead.push({ out, handle: ledger?.begin(chunk.position), synced: chunk.synced === true });
+    ahead.push({ out, handle: ledger?.begin(chunk.position), synced: chunk.synced === true, versionOrdered: chunk[0]?.record === undefined });
     startPump();
     while (ahead.length >= PREPARE_AHEAD && failure === null) await woken();
     if (failure !== null || signal.aborted) break;
