@@ -113,10 +113,14 @@ export interface TcpProxy {
   readonly bytesUp: number;
   /** Connections refused because the network was cut. */
   readonly refused: number;
+  /** Connections dropped because the server did not accept the proxy's connection (it was down). */
+  readonly upstreamFailures: number;
   /** Resolves once `n` bytes in total went from clients to the server. */
   whenBytesUp(n: number): Promise<void>;
   /** Resolves once `n` connections in total were refused while cut. */
   whenRefused(n: number): Promise<void>;
+  /** Resolves once `n` connections in total found no server behind the proxy. */
+  whenUpstreamFailed(n: number): Promise<void>;
   /** Destroys every open connection and refuses new ones until `restore()`. */
   cut(): void;
   restore(): void;
@@ -129,6 +133,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let cut = false;
   let bytesUp = 0;
   let refused = 0;
+  let upstreamFailures = 0;
   const waiters: { done: () => boolean; resolve: () => void }[] = [];
   const check = () => {
     for (const w of [...waiters]) {
@@ -148,9 +153,15 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       return;
     }
     const upstream = net.connect(targetPort, '127.0.0.1');
+    let connected = false;
+    upstream.once('connect', () => (connected = true));
     sockets.add(client);
     sockets.add(upstream);
     const drop = () => {
+      if (!connected && !cut && sockets.has(upstream)) {
+        upstreamFailures++;
+        check();
+      }
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
@@ -178,8 +189,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     get refused() {
       return refused;
     },
+    get upstreamFailures() {
+      return upstreamFailures;
+    },
     whenBytesUp: (n) => when(() => bytesUp >= n),
     whenRefused: (n) => when(() => refused >= n),
+    whenUpstreamFailed: (n) => when(() => upstreamFailures >= n),
     cut() {
       cut = true;
       for (const s of sockets) s.destroy();

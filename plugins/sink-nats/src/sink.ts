@@ -297,6 +297,55 @@ function createInstance(config: NatsSinkConfig, ctx: SinkContext): SinkInstance 
     }
   };
 
+  const dropConnection = async (): Promise<void> => {
+    const c = current;
+    current = null;
+    streamReady = null;
+    if (c === null) return;
+    try {
+      await (await c).nc.close();
+    } catch {
+      // never connected: nothing to release
+    }
+  };
+
+  /** The healthcheck: connect, create the stream (stream.create), find the stream and check it binds every subject. */
+  const check = async (): Promise<void> => {
+    try {
+      await connection();
+    } catch (err) {
+      throw toHealthError(err, { sink: ctx.name, where: servers, step: `connecting to ${servers}`, secrets });
+    }
+    try {
+      await ensureStream();
+    } catch (err) {
+      throw toHealthError(err, { sink: ctx.name, where: servers, step: `creating stream ${streamName ?? ''}`, secrets });
+    }
+    let info: StreamInfo;
+    try {
+      const jsm = await manager();
+      const name = streamName ?? (await jsm.streams.find(pattern));
+      info = await jsm.streams.info(name);
+    } catch (err) {
+      if (inspectNatsError(err).reason === 'no-stream') {
+        throw new K8streamError(
+          'SINK_UNHEALTHY',
+          streamName !== undefined ? `nats sink "${ctx.name}": stream ${streamName} does not exist` : `nats sink "${ctx.name}": no JetStream stream binds ${pattern}`,
+          { plugin: ctx.name, path: pattern, hint: `create a stream whose subjects cover ${pattern}, or set "stream.create: true"` },
+        );
+      }
+      throw toHealthError(err, { sink: ctx.name, where: servers, step: 'looking up the JetStream stream', secrets });
+    }
+    const subjects = info.config.subjects ?? [];
+    if (!subjects.some((filter) => subjectCovers(filter, pattern))) {
+      throw new K8streamError('SINK_UNHEALTHY', `nats sink "${ctx.name}": stream ${describeStream(info)} does not bind every subject of ${pattern}`, {
+        plugin: ctx.name,
+        path: pattern,
+        hint: `add a subject covering ${pattern} to the stream (${streamSubjectsFor(config.subject)}), or change "subject"`,
+      });
+    }
+  };
+
   const describeStream = (info: StreamInfo): string => `${info.config.name} (subjects ${info.config.subjects?.join(', ') ?? 'none'})`;
 
   return {
@@ -304,37 +353,12 @@ function createInstance(config: NatsSinkConfig, ctx: SinkContext): SinkInstance 
     async healthcheck(): Promise<void> {
       guard.assertOpen();
       try {
-        await connection();
+        await check();
       } catch (err) {
-        throw toHealthError(err, { sink: ctx.name, where: servers, step: `connecting to ${servers}`, secrets });
-      }
-      try {
-        await ensureStream();
-      } catch (err) {
-        throw toHealthError(err, { sink: ctx.name, where: servers, step: `creating stream ${streamName ?? ''}`, secrets });
-      }
-      let info: StreamInfo;
-      try {
-        const jsm = await manager();
-        const name = streamName ?? (await jsm.streams.find(pattern));
-        info = await jsm.streams.info(name);
-      } catch (err) {
-        if (inspectNatsError(err).reason === 'no-stream') {
-          throw new K8streamError(
-            'SINK_UNHEALTHY',
-            streamName !== undefined ? `nats sink "${ctx.name}": stream ${streamName} does not exist` : `nats sink "${ctx.name}": no JetStream stream binds ${pattern}`,
-            { plugin: ctx.name, path: pattern, hint: `create a stream whose subjects cover ${pattern}, or set "stream.create: true"` },
-          );
-        }
-        throw toHealthError(err, { sink: ctx.name, where: servers, step: 'looking up the JetStream stream', secrets });
-      }
-      const subjects = info.config.subjects ?? [];
-      if (!subjects.some((filter) => subjectCovers(filter, pattern))) {
-        throw new K8streamError('SINK_UNHEALTHY', `nats sink "${ctx.name}": stream ${describeStream(info)} does not bind every subject of ${pattern}`, {
-          plugin: ctx.name,
-          path: pattern,
-          hint: `add a subject covering ${pattern} to the stream (${streamSubjectsFor(config.subject)}), or change "subject"`,
-        });
+        // The runtime does not close an instance whose healthcheck failed: leave no connection
+        // (and its reconnect loop) behind. A later send opens a new one.
+        await dropConnection();
+        throw err;
       }
     },
     async send(batch: Batch<unknown>, sendCtx: SendContext): Promise<void> {
@@ -352,15 +376,7 @@ function createInstance(config: NatsSinkConfig, ctx: SinkContext): SinkInstance 
       sendCtx.logger.debug('batch published', { sink: ctx.name, batch: batch.id, messages: messages.length });
     },
     async close(): Promise<void> {
-      if (!guard.close()) return;
-      const c = current;
-      current = null;
-      if (c === null) return;
-      try {
-        await (await c).nc.close();
-      } catch {
-        // never connected: nothing to release
-      }
+      if (guard.close()) await dropConnection();
     },
   };
 }
