@@ -81,7 +81,11 @@ describe('NATS sink under faults (real pipeline, real server)', () => {
     const watcher = await testConnection(server.url);
     open.push(watcher);
     let seen = 0;
-    watcher.subscribe('k8s.events.>', { callback: () => seen++ });
+    watcher.subscribe('k8s.events.>', {
+      callback: () => {
+        seen++;
+      },
+    });
     await watcher.flush();
 
     const running = runIntoNats(dir, file, sinkThroughProxy());
