@@ -8,17 +8,17 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import type { ConnectionOptions, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { requireTool } from './tool.fixture.js';
 
 /** How the server authenticates clients. */
-export type ServerAuth = { user: string; password: string } | { token: string };
+export type ServerAuth = { user: string; password: string } | { token: string } | { nkey: string };
 
 export interface NatsServer {
   port: number;
@@ -43,9 +43,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function authArgs(auth: ServerAuth | undefined): string[] {
+/** Command-line arguments for `auth`; an NKey user needs a config file (written to `dir`). */
+async function authArgs(auth: ServerAuth | undefined, dir: string): Promise<string[]> {
   if (auth === undefined) return [];
   if ('token' in auth) return ['--auth', auth.token];
+  if ('nkey' in auth) {
+    const file = join(dir, 'auth.conf');
+    await writeFile(file, `authorization { users = [ { nkey: "${auth.nkey}" } ] }\n`);
+    return ['-c', file];
+  }
   return ['--user', auth.user, '--pass', auth.password];
 }
 
@@ -76,7 +82,7 @@ export async function startNatsServer(options: { auth?: ServerAuth } = {}): Prom
   const storeDir = await mkdtemp(join(tmpdir(), 'k8stream-nats-'));
   const port = await freePort();
   const logs: string[] = [];
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, ...authArgs(options.auth)];
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(storeDir, 'js'), ...(await authArgs(options.auth, storeDir))];
   let child: ChildProcess | null = await spawnServer(args, logs);
 
   const stop = async ({ hard = false } = {}): Promise<void> => {
@@ -222,7 +228,7 @@ export interface StoredMessage {
 }
 
 /** Opens a test connection (closed by the caller). */
-export function testConnection(url: string, options: { user?: string; pass?: string; token?: string } = {}): Promise<NatsConnection> {
+export function testConnection(url: string, options: Omit<ConnectionOptions, 'servers'> = {}): Promise<NatsConnection> {
   return connect({ servers: url, ...options });
 }
 
