@@ -80,7 +80,7 @@ const cases = [
   },
 ];
 
-async function sinkWith(server: NatsServer, auth: Record<string, string>): Promise<SinkInstance> {
+async function sinkWith(server: NatsServer, auth: Record<string, string | undefined>): Promise<SinkInstance> {
   const plugin = createNatsSink();
   return plugin.create(plugin.validate({ servers: server.url, auth, stream: { create: true, name: 'AUTH' }, connectTimeout: '2s' }), testSinkContext({ configDir: dir }));
 }
