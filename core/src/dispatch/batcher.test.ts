@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DispatchItem } from './types.js';
 import { type ClosedBatch, createBatcher } from './batcher.js';
-import { decodeRecords } from './body-writer.js';
+import { decodeRecords, loadParquetWriter } from './body-writer.js';
+import { decodeBody } from './encode.js';
 
 function item(id: string, json = '{"a":1}', bytes?: number): DispatchItem {
   return { id, json, timestamp: null, ...(bytes !== undefined ? { bytes } : {}) };
@@ -110,5 +111,18 @@ describe('batcher', () => {
     const body = await closed[0]!.body;
     expect(Array.from(body.recordBytes)).toEqual([7, 4]);
     expect(decodeRecords(body.body, { format: 'ndjson', compression: 'gzip' }, body.recordBytes)).toEqual([{ n: 1 }, 'é']);
+  });
+
+  it("hands the body each item's record object with its text: a Parquet batch's columns come from the object, not from parsing the text", async () => {
+    await loadParquetWriter();
+    const encoding = { format: 'parquet', compression: 'zstd' } as const;
+    const closed: ClosedBatch[] = [];
+    const b = createBatcher({ maxEvents: 2, maxBytes: 1e9, maxAgeMs: 3_600_000 }, encoding, (batch) => void closed.push(batch));
+    // A record object that is not its text's (never so in the pipeline) shows which one the columns were built from.
+    b.add({ ...item('a', '{"reason":"FromText"}'), record: { reason: 'FromObject' } });
+    b.add(item('b', '{"reason":"OnlyText"}'));
+    const body = await closed[0]!.body;
+    expect(closed[0]!.items[0]).not.toHaveProperty('record');
+    expect(((await decodeBody(body.body, encoding)) as { reason: string }[]).map((r) => r.reason)).toEqual(['FromObject', 'OnlyText']);
   });
 });
