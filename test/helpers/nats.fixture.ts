@@ -129,17 +129,28 @@ export interface TcpProxy {
   whenUpstreamFailed(n: number): Promise<void>;
   /** Destroys every open connection and refuses new ones until `restore()`. */
   cut(): void;
+  /** Holds what clients send (connections stay open, nothing reaches the server) until `resume()`. */
+  pause(): void;
+  /** Resolves once `n` bytes in total were held back while paused. */
+  whenHeld(n: number): Promise<void>;
+  resume(): void;
   restore(): void;
   close(): Promise<void>;
 }
 
+/** Sees every chunk the proxy forwards: `up` from clients to the server, `down` back. */
+export type ProxyTap = (direction: 'up' | 'down', chunk: Buffer) => void;
+
 /** Starts a proxy on a free port forwarding to `127.0.0.1:targetPort`. */
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort: number, options: { tap?: ProxyTap } = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let cut = false;
+  let paused = false;
+  const held: { upstream: net.Socket; chunk: Buffer }[] = [];
   let bytesUp = 0;
   let refused = 0;
   let upstreamFailures = 0;
+  let heldBytes = 0;
   const waiters: { done: () => boolean; resolve: () => void }[] = [];
   const check = () => {
     for (const w of [...waiters]) {
@@ -174,11 +185,21 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       sockets.delete(upstream);
     };
     client.on('data', (chunk: Buffer) => {
+      if (paused) {
+        held.push({ upstream, chunk });
+        heldBytes += chunk.length;
+        check();
+        return;
+      }
       bytesUp += chunk.length;
+      options.tap?.('up', chunk);
       upstream.write(chunk);
       check();
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      options.tap?.('down', chunk);
+      client.write(chunk);
+    });
     for (const s of [client, upstream]) {
       s.on('error', drop);
       s.on('close', drop);
@@ -201,6 +222,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     whenBytesUp: (n) => when(() => bytesUp >= n),
     whenRefused: (n) => when(() => refused >= n),
     whenUpstreamFailed: (n) => when(() => upstreamFailures >= n),
+    whenHeld: (n) => when(() => heldBytes >= n),
     cut() {
       cut = true;
       for (const s of sockets) s.destroy();
@@ -208,6 +230,19 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     restore() {
       cut = false;
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      for (const { upstream, chunk } of held.splice(0)) {
+        if (upstream.destroyed) continue;
+        bytesUp += chunk.length;
+        options.tap?.('up', chunk);
+        upstream.write(chunk);
+      }
+      check();
     },
     async close() {
       for (const s of sockets) s.destroy();
