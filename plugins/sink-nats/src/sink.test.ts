@@ -11,7 +11,7 @@ import { createNatsSink } from './index.js';
 
 let server: NatsServer;
 let nc: NatsConnection;
-let open: SinkInstance[] = [];
+const open: SinkInstance[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
