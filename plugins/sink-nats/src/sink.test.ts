@@ -184,7 +184,7 @@ describe('stream creation (stream.create)', () => {
 describe('records', () => {
   it('sanitises subject tokens and publishes dead letters under the subject of the record they carry, with their own id', async () => {
     await createStream(nc, 'EVENTS', ['k8s.events.>']);
-    const [a, b] = (sampleRecords(2) as unknown as Record<string, unknown>[]).map((r) => ({ ...r, cluster: 'prod.eu 1' }));
+    const [a, b] = (sampleRecords(2) as unknown as Record<string, unknown>[]).map((r): Record<string, unknown> => ({ ...r, cluster: 'prod.eu 1' }));
     const odd = { ...a!, namespace: '', type: 'Warn ing.x' };
     const letter = { schema: 'k8stream.deadletter/v1', id: b!.id, time: '2026-01-02T03:04:05Z', stage: 'sink', component: 'x', error: { code: 'E', message: 'm' }, record: b };
     const sink = await sinkWith({}, 'prod.eu 1');
