@@ -76,13 +76,63 @@ function spawnServer(args: string[], logs: string[]): Promise<ChildProcess> {
   });
 }
 
+/** Server TLS: its certificate and key, and with `verifyClientsWith` the CA client certificates must chain to. */
+export interface ServerTls {
+  certFile: string;
+  keyFile: string;
+  verifyClientsWith?: string;
+}
+
+function tlsArgs(tls: ServerTls | undefined): string[] {
+  if (tls === undefined) return [];
+  const args = ['--tls', '--tlscert', tls.certFile, '--tlskey', tls.keyFile];
+  return tls.verifyClientsWith !== undefined ? [...args, '--tlsverify', '--tlscacert', tls.verifyClientsWith] : args;
+}
+
+/** PEM files of a throw-away CA, a server certificate for 127.0.0.1 and a client certificate, all signed by it. */
+export interface TestPki {
+  caFile: string;
+  serverCertFile: string;
+  serverKeyFile: string;
+  clientCertFile: string;
+  clientKeyFile: string;
+}
+
+/** Makes a test PKI in `dir` with openssl (Debian package `openssl`, installed when missing). */
+export async function makeTestPki(dir: string): Promise<TestPki> {
+  await requireTool('openssl', ['version'], 'openssl');
+  const openssl = (args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`openssl ${args[0]} failed: ${err}`))));
+    });
+  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=k8stream test CA']);
+  for (const [name, ext] of [
+    ['server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth'],
+    ['client', 'extendedKeyUsage=clientAuth'],
+  ] as const) {
+    await writeFile(join(dir, `${name}.ext`), `${ext}\n`);
+    await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+    await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`]);
+  }
+  return {
+    caFile: join(dir, 'ca.pem'),
+    serverCertFile: join(dir, 'server.pem'),
+    serverKeyFile: join(dir, 'server.key'),
+    clientCertFile: join(dir, 'client.pem'),
+    clientKeyFile: join(dir, 'client.key'),
+  };
+}
+
 /** Starts a JetStream-enabled nats-server on a free port with a fresh store directory. */
-export async function startNatsServer(options: { auth?: ServerAuth } = {}): Promise<NatsServer> {
+export async function startNatsServer(options: { auth?: ServerAuth; tls?: ServerTls } = {}): Promise<NatsServer> {
   await requireTool('nats-server', ['--version'], 'nats-server');
   const storeDir = await mkdtemp(join(tmpdir(), 'k8stream-nats-'));
   const port = await freePort();
   const logs: string[] = [];
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(storeDir, 'js'), ...(await authArgs(options.auth, storeDir))];
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(storeDir, 'js'), ...(await authArgs(options.auth, storeDir)), ...tlsArgs(options.tls)];
   let child: ChildProcess | null = await spawnServer(args, logs);
 
   const stop = async ({ hard = false } = {}): Promise<void> => {
