@@ -16,6 +16,8 @@ sinkComplianceSuite({
     { config: { url: 42 }, path: 'url' },
     { config: { url: receiver.url, method: 'GET' }, path: 'method' },
     { config: { url: receiver.url, body: 'splunk' }, path: 'body' },
+    { config: { url: receiver.url, body: 'otlp', otlp: { encoding: 'xml' } }, path: 'otlp.encoding' },
+    { config: { url: receiver.url, body: 'otlp', compression: 'brotli' }, path: 'compression' },
     { config: { url: receiver.url, bearerTokenEnv: 'not a name' }, path: 'bearerTokenEnv', message: 'environment variable name' },
     { config: { url: receiver.url, bearerTokenEnv: 'T', basicAuth: { usernameEnv: 'U', passwordEnv: 'P' } }, path: 'basicAuth', message: 'not both' },
     { config: { url: receiver.url, basicAuth: { usernameEnv: 'U' } }, path: 'basicAuth.passwordEnv', message: 'is required' },
