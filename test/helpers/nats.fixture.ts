@@ -126,13 +126,21 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
   };
 }
 
-/** Starts a JetStream-enabled nats-server on a free port with a fresh store directory. */
-export async function startNatsServer(options: { auth?: ServerAuth; tls?: ServerTls } = {}): Promise<NatsServer> {
+/** Starts a JetStream-enabled nats-server (unless `jetstream: false`) on a free port with a fresh store directory. */
+export async function startNatsServer(options: { auth?: ServerAuth; tls?: ServerTls; jetstream?: boolean } = {}): Promise<NatsServer> {
   await requireTool('nats-server', ['--version'], 'nats-server');
   const storeDir = await mkdtemp(join(tmpdir(), 'k8stream-nats-'));
   const port = await freePort();
   const logs: string[] = [];
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(storeDir, 'js'), ...(await authArgs(options.auth, storeDir)), ...tlsArgs(options.tls)];
+  const args = [
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...(options.jetstream === false ? [] : ['-js', '-sd', join(storeDir, 'js')]),
+    ...(await authArgs(options.auth, storeDir)),
+    ...tlsArgs(options.tls),
+  ];
   let child: ChildProcess | null = await spawnServer(args, logs);
 
   const stop = async ({ hard = false } = {}): Promise<void> => {

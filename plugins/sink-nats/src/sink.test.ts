@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { makeTestBatch, sampleRecords, testSendContext, testSinkContext } from '@k8stream/core/testing';
+import { classifySinkError, makeTestBatch, sampleRecords, testSendContext, testSinkContext } from '@k8stream/core/testing';
 import type { SinkInstance } from '@k8stream/core';
 import { createStream, readStream, startNatsServer, startTcpProxy, testConnection } from '../../../test/helpers/nats.fixture.js';
 import type { NatsServer, TcpProxy } from '../../../test/helpers/nats.fixture.js';
@@ -195,5 +195,42 @@ describe('records', () => {
       [`k8s.events.prod_eu_1.${String(b!.namespace)}.${String(b!.type)}`, `deadletter/${String(b!.id)}`],
       [`k8s.events.prod_eu_1.${String(b!.namespace)}.${String(b!.type)}`, b!.id],
     ]);
+  });
+});
+
+describe('send failures', () => {
+  async function sendError(sink: SinkInstance, records = 3, encoding?: Parameters<typeof makeTestBatch>[1]): Promise<{ code?: string; message: string; hint?: string }> {
+    return sink.send(await makeTestBatch(sampleRecords(records), encoding), testSendContext()).then(
+      () => {
+        throw new Error('send should fail');
+      },
+      (err: unknown) => err as { code?: string; message: string; hint?: string },
+    );
+  }
+
+  it('a batch message over the server max_payload is permanent, with a hint to lower batch.maxBytes', async () => {
+    await createStream(nc, 'BATCHES', ['k8s.batches.>']);
+    const sink = await sinkWith({ publish: 'batch', subject: 'k8s.batches.{cluster}' });
+    const err = await sendError(sink, 1500, { format: 'ndjson', compression: 'none' });
+    expect(classifySinkError(err)).toBe('permanent');
+    expect(err.message).toMatch(/^nats sink "test": cannot publish to k8s\.batches\.test-cluster: .*max_payload/);
+    expect(err.hint).toContain('batch.maxBytes');
+  });
+
+  it('a server without JetStream (not up yet) answers no one: transient, not a config error', async () => {
+    const plain = await startNatsServer({ jetstream: false });
+    try {
+      const err = await sendError(await sinkWith({ servers: plain.url, ackTimeout: '1s' }));
+      expect(classifySinkError(err)).toBe('transient');
+      expect(err.code).toBe('SINK_TRANSIENT');
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('a credentials file that cannot be read is a config error naming the file', async () => {
+    const err = await sendError(await sinkWith({ auth: { credsFile: 'missing/user.creds' } }));
+    expect(err).toMatchObject({ code: 'PLUGIN_CONFIG_INVALID', path: 'auth.credsFile' });
+    expect(err.message).toMatch(/cannot read auth\.credsFile .*missing\/user\.creds: ENOENT$/);
   });
 });
