@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { makeTestBatch } from '@k8stream/core/testing';
 import { buildOtlpLogs, isoToUnixNano, otlpJsonRequest } from './otlp.js';
-import { otlpLogsUrl } from './sink.js';
+import { classifyResponse, otlpLogsUrl } from './sink.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -110,5 +110,25 @@ describe('records that are not events', () => {
       body: { stringValue: '"not an object"' },
       attributes: [],
     });
+  });
+});
+
+describe('OTLP error bodies', () => {
+  const context = { where: 'POST http://c/v1/logs', sink: 'otel', body: 'otlp' as const, secrets: ['tok3n'], now: 0 };
+  const error = (contentType: string, bytes: Uint8Array): string => {
+    try {
+      classifyResponse({ status: 400, headers: { 'content-type': contentType }, text: Buffer.from(bytes).toString('utf8'), bytes }, context);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error('classifyResponse did not throw');
+  };
+
+  it('leaves out a protobuf body that is not a Status instead of printing binary', () => {
+    expect(error('application/x-protobuf', new Uint8Array([0xff, 0xff, 0xff, 0x0f, 0x7a]))).toBe('POST http://c/v1/logs answered 400');
+  });
+
+  it('shows a plain-text body as is, redacted', () => {
+    expect(error('text/plain', new TextEncoder().encode('bad tok3n'))).toBe('POST http://c/v1/logs answered 400: bad [REDACTED]');
   });
 });

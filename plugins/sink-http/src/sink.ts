@@ -165,9 +165,13 @@ export function classifyResponse(res: HttpResponse, context: ResponseContext): P
         throw sinkError('permanent', `${where} rejected ${outcome.failed} bulk item(s): ${redact(outcome.reason, secrets)}`, plugin);
     }
   }
-  const otlpStatus = context.body === 'otlp' && res.bytes !== undefined ? statusMessage(res.bytes, header(res, 'content-type') ?? '') : undefined;
+  // OTLP errors carry a google.rpc.Status: its message, not the raw body (a protobuf one that does
+  // not decode is left out rather than shown as binary).
+  const contentType = header(res, 'content-type') ?? '';
+  const otlpStatus = context.body === 'otlp' && res.bytes !== undefined ? statusMessage(res.bytes, contentType) : undefined;
+  const detail = otlpStatus ?? (context.body === 'otlp' && contentType.includes('protobuf') ? '' : res.text);
   throw classifyHttpStatus(status, {
-    message: `${where} answered ${status}${excerpt(otlpStatus ?? res.text, secrets)}`,
+    message: `${where} answered ${status}${excerpt(detail, secrets)}`,
     retryAfter,
     now,
     ...plugin,
