@@ -135,6 +135,8 @@ const FOOTPRINT = [
     async () => (await import('./parquet.mjs')).parquetScenario({ records: QUICK ? 50_000 : 200_000, queryRecords: QUICK ? 200_000 : 1_000_000 }),
     async (r) => (await import('./parquet.mjs')).formatParquet(r),
   ],
+  // Issue 20: events/s through the hand-offs: the HTTP sink's OTLP body (protobuf/JSON, gzip).
+  ['O', async () => (await import('./otlp.mjs')).otlpScenario({ reps: QUICK ? 0.2 : 1 }), async (r) => (await import('./otlp.mjs')).formatOtlp(r)],
 ];
 for (const [name, scenario, format] of FOOTPRINT) {
   if (ONLY && !ONLY.has(name)) continue;
