@@ -174,6 +174,22 @@ describe('stream creation (stream.create)', () => {
     expect(info.config.duplicate_window).toBe(60_000_000_000);
   });
 
+  it('creates it again when it was deleted after start (the failed send is transient, the next one goes through)', async () => {
+    const sink = await sinkWith({ stream: { create: true } });
+    await sink.send(await makeTestBatch(sampleRecords(2)), testSendContext());
+    await (await jetstreamManager(nc)).streams.delete('K8S_EVENTS');
+    const failed = await sink.send(await makeTestBatch(sampleRecords(3)), testSendContext()).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(classifySinkError(failed)).toBe('transient');
+    expect((failed as Error).message).toMatch(
+      /^nats sink "test": no JetStream stream binds subject k8s\.events\.test-cluster\.shop\.(Normal|Warning); stream K8S_EVENTS is created again on the next attempt$/,
+    );
+    await sink.send(await makeTestBatch(sampleRecords(3)), testSendContext({ attempt: 2 }));
+    expect(await readStream(nc, 'K8S_EVENTS')).toHaveLength(3);
+  });
+
   it('also creates it on the first send when no healthcheck ran', async () => {
     const sink = await sinkWith({ stream: { create: true } });
     await sink.send(await makeTestBatch(sampleRecords(3)), testSendContext());

@@ -15,7 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createClosedGuard, defineSink, K8streamError, PermanentError } from '@k8stream/core';
+import { createClosedGuard, defineSink, K8streamError, PermanentError, sinkError } from '@k8stream/core';
 import type { Batch, SendContext, SinkContext, SinkDefinition, SinkInstance } from '@k8stream/core';
 import { connect, credsAuthenticator, headers as natsHeaders, nanos, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { ConnectionOptions, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
@@ -237,7 +237,8 @@ function createInstance(config: NatsSinkConfig, ctx: SinkContext): SinkInstance 
 
   /**
    * After "no responders" on a publish: asks JetStream whether any stream binds the subject. None
-   * is a config error (permanent); any other answer (or none) leaves the publish failure transient.
+   * is a config error (permanent), unless the sink creates the stream (then it is created again on
+   * the next attempt: transient); any other answer (or none) leaves the publish failure transient.
    */
   const explainNoResponders = async (subject: string): Promise<K8streamError | undefined> => {
     try {
@@ -246,6 +247,14 @@ function createInstance(config: NatsSinkConfig, ctx: SinkContext): SinkInstance 
       return undefined;
     } catch (err) {
       if (inspectNatsError(err).reason !== 'no-stream') return undefined;
+      if (config.stream.create && streamName !== undefined) {
+        // Ours to create: it was deleted after start. The next attempt creates it again.
+        streamReady = null;
+        return sinkError('transient', `nats sink "${ctx.name}": no JetStream stream binds subject ${subject}; stream ${streamName} is created again on the next attempt`, {
+          plugin: ctx.name,
+          path: subject,
+        });
+      }
       return new PermanentError(`nats sink "${ctx.name}": no JetStream stream binds subject ${subject}`, {
         plugin: ctx.name,
         path: subject,
