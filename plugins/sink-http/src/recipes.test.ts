@@ -51,4 +51,12 @@ describe('examples/recipes', () => {
     expect(result.stdout).toContain('config is valid');
     expect(result.stdout).not.toContain('not-shown');
   });
+
+  it('otlp.k8streamrc.yaml passes k8stream validate', async () => {
+    const result = await validate('otlp.k8streamrc.yaml', { CLUSTER_NAME: 'prod-eu-1', OTLP_ENDPOINT: 'http://collector.example:4318' });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('  - otel: @k8stream/sink-http@0.1.0');
+    expect(result.stdout).toContain('config is valid');
+  });
 });
