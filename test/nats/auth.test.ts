@@ -1,10 +1,10 @@
-// Authentication against a real nats-server: user/password, token and NKey. The right
+// Authentication against a real nats-server: user/password, token, NKey seed and creds file. The right
 // credentials publish; wrong ones fail with a coded error (healthcheck: SINK_UNHEALTHY; send: a
 // permanent "authentication failed" the core dead-letters instead of retrying) in which neither
 // the configured secret nor the server's appears: not in the message, the hint, the stack or the
 // JSON of the error, nor in any log line of a pipeline run whose config took the secret from the
 // environment through ${ENV} interpolation.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,8 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'k8stream-nats-auth-'));
+  await writeFile(join(dir, 'right.creds'), credsFile(NKEY_SEED));
+  await writeFile(join(dir, 'wrong.creds'), credsFile(WRONG_SEED));
   [byPassword, byToken, byNkey] = await Promise.all([
     startNatsServer({ auth: { user: USER, password: PASSWORD } }),
     startNatsServer({ auth: { token: TOKEN } }),
@@ -78,7 +80,22 @@ const cases = [
     wrong: { nkeySeed: WRONG_SEED },
     connect: { authenticator: nkeyAuthenticator(nkeyUser.getSeed()) },
   },
+  // A creds file (JWT + seed, relative to the config directory) signs with its seed; outside
+  // operator mode the server checks that signature against its NKey users and ignores the JWT.
+  {
+    what: 'creds file',
+    server: () => byNkey,
+    right: { credsFile: 'right.creds' },
+    wrong: { credsFile: 'wrong.creds' },
+    connect: { authenticator: nkeyAuthenticator(nkeyUser.getSeed()) },
+  },
 ];
+
+/** A creds file as `nsc` writes it: a user JWT block and a seed block. */
+function credsFile(seed: string): string {
+  const jwt = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.c2ln';
+  return `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`;
+}
 
 async function sinkWith(server: NatsServer, auth: Record<string, string | undefined>): Promise<SinkInstance> {
   const plugin = createNatsSink();
@@ -88,17 +105,18 @@ async function sinkWith(server: NatsServer, auth: Record<string, string | undefi
 describe('NATS sink authentication', () => {
   for (const c of cases) {
     it(`${c.what}: the right credentials publish`, async () => {
+      const batch = await makeTestBatch(sampleRecords(5, 100 * cases.indexOf(c)));
       const sink = await sinkWith(c.server(), c.right);
       try {
         await sink.healthcheck?.();
-        const batch = await makeTestBatch(sampleRecords(5));
         await sink.send(batch, testSendContext());
       } finally {
         await sink.close?.();
       }
       const nc = await testConnection(c.server().url, c.connect);
       try {
-        expect(await readStream(nc, 'AUTH')).toHaveLength(5);
+        const ids = new Set((batch.records as { id: string }[]).map((r) => r.id));
+        expect((await readStream(nc, 'AUTH')).filter((m) => ids.has(m.msgId ?? ''))).toHaveLength(5);
       } finally {
         await nc.close();
       }
