@@ -115,7 +115,7 @@ describe('NATS sink authentication', () => {
       }
       const nc = await testConnection(c.server().url, c.connect);
       try {
-        const ids = new Set((batch.records as { id: string }[]).map((r) => r.id));
+        const ids = new Set(batch.records.map((r) => r.id));
         expect((await readStream(nc, 'AUTH')).filter((m) => ids.has(m.msgId ?? ''))).toHaveLength(5);
       } finally {
         await nc.close();
