@@ -76,6 +76,14 @@ function spawnServer(args: string[], logs: string[]): Promise<ChildProcess> {
   });
 }
 
+/** `-c <file>` for a server configuration given as text (permissions, accounts...). */
+async function configArgs(text: string | undefined, dir: string): Promise<string[]> {
+  if (text === undefined) return [];
+  const file = join(dir, 'server.conf');
+  await writeFile(file, text);
+  return ['-c', file];
+}
+
 /** Server TLS: its certificate and key, and with `verifyClientsWith` the CA client certificates must chain to. */
 export interface ServerTls {
   certFile: string;
@@ -126,8 +134,12 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
   };
 }
 
-/** Starts a JetStream-enabled nats-server (unless `jetstream: false`) on a free port with a fresh store directory. */
-export async function startNatsServer(options: { auth?: ServerAuth; tls?: ServerTls; jetstream?: boolean } = {}): Promise<NatsServer> {
+/**
+ * Starts a JetStream-enabled nats-server (unless `jetstream: false`) on a free port with a fresh
+ * store directory; `configFile` is the text of a server configuration file (authorization with
+ * permissions, say), command-line options taking precedence.
+ */
+export async function startNatsServer(options: { auth?: ServerAuth; tls?: ServerTls; jetstream?: boolean; configFile?: string } = {}): Promise<NatsServer> {
   await requireTool('nats-server', ['--version'], 'nats-server');
   const storeDir = await mkdtemp(join(tmpdir(), 'k8stream-nats-'));
   const port = await freePort();
@@ -140,6 +152,7 @@ export async function startNatsServer(options: { auth?: ServerAuth; tls?: Server
     ...(options.jetstream === false ? [] : ['-js', '-sd', join(storeDir, 'js')]),
     ...(await authArgs(options.auth, storeDir)),
     ...tlsArgs(options.tls),
+    ...(await configArgs(options.configFile, storeDir)),
   ];
   let child: ChildProcess | null = await spawnServer(args, logs);
 

@@ -13,7 +13,7 @@ import { nkeyAuthenticator } from '@nats-io/transport-node';
 import { classifySinkError, makeTestBatch, sampleRecords, testSendContext, testSinkContext } from '../../core/src/testing/index.js';
 import type { SinkInstance } from '../../core/src/plugins/api.js';
 import { createNatsSink } from '../../plugins/sink-nats/src/index.js';
-import { readStream, startNatsServer, testConnection } from '../helpers/nats.fixture.js';
+import { createStream, readStream, startNatsServer, testConnection } from '../helpers/nats.fixture.js';
 import type { NatsServer } from '../helpers/nats.fixture.js';
 import { captureLogger, runIntoNats, writeReplayFile } from './helpers/pipeline.fixture.js';
 
@@ -189,5 +189,41 @@ describe('NATS sink authentication', () => {
     );
     expect(summary.sinks[0]!.stats.eventsSent).toBe(10);
     expectNoSecret(lines.join('\n'));
+  });
+});
+
+describe('NATS sink permissions', () => {
+  it('a user who may not publish the subject gets a permanent error naming the subject, with a hint', async () => {
+    const server = await startNatsServer({
+      configFile: `authorization { users = [ { user: admin, password: "${PASSWORD}" }, { user: limited, password: "${TOKEN}", permissions: { publish: { deny: ["k8s.events.*.denied.>"] } } } ] }\n`,
+    });
+    try {
+      const admin = await testConnection(server.url, { user: 'admin', pass: PASSWORD });
+      try {
+        await createStream(admin, 'PERM', ['k8s.events.>']);
+      } finally {
+        await admin.close();
+      }
+      const plugin = createNatsSink();
+      const sink = await plugin.create(plugin.validate({ servers: server.url, auth: { user: 'limited', password: TOKEN } }), testSinkContext({ configDir: dir }));
+      try {
+        await sink.send(await makeTestBatch(sampleRecords(2)), testSendContext());
+        const denied = await makeTestBatch(sampleRecords(2).map((r) => ({ ...r, namespace: 'denied', type: 'Normal' })));
+        const err = await sink.send(denied, testSendContext()).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(classifySinkError(err)).toBe('permanent');
+        expect((err as Error).message).toBe(
+          'nats sink "test": cannot publish to k8s.events.test-cluster.denied.Normal: RequestError: Permissions Violation for Publish to "k8s.events.test-cluster.denied.Normal"',
+        );
+        expect((err as { hint?: string }).hint).toContain('publish permission');
+        expectNoSecret(everything(err));
+      } finally {
+        await sink.close?.();
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
