@@ -250,3 +250,12 @@ describe('send failures', () => {
     expect(err.message).toMatch(/cannot read auth\.credsFile .*missing\/user\.creds: ENOENT$/);
   });
 });
+
+describe('describe()', () => {
+  it('names servers, subject and stream, without the credentials of a server URL', async () => {
+    const plugin = createNatsSink();
+    const sink = plugin.create(plugin.validate({ servers: ['nats://bob:hunter22@nats-a:4222', 'nats-b:4222'], stream: { name: 'EVENTS' } }), testSinkContext()) as SinkInstance;
+    expect(sink.describe?.()).toBe('nats://nats-a:4222,nats-b:4222 k8s.events.{cluster}.{namespace}.{type} (stream EVENTS)');
+    await sink.close?.();
+  });
+});
