@@ -287,12 +287,13 @@ describe('the runtime stage, assembled from its COPY lines', () => {
       { use: 'gcs', config: { bucket: 'my-bucket' } },
       { use: 'http', config: { url: 'https://example.invalid/events' } },
       { use: 'stdout' },
+      { use: 'nats', config: { servers: ['nats://nats.example:4222'] } },
     ]);
     const p = runImage(['validate', '--config', config]);
     expect(await p.exit, p.stderr()).toBe(0);
     expect(p.stdout()).toMatch(/config is valid/);
     expect(p.stdout()).toMatch(/transform-redact, transform-route-tag/);
-    for (const sink of ['file', 's3', 'gcs', 'http', 'stdout']) expect(p.stdout()).toContain(`@k8stream/sink-${sink}@`);
+    for (const sink of ['file', 's3', 'gcs', 'http', 'stdout', 'nats']) expect(p.stdout()).toContain(`@k8stream/sink-${sink}@`);
   });
 
   it('replays to the file sink under /var/lib/k8stream, transforms applied, and exits 0', async () => {
