@@ -113,13 +113,19 @@ function sinkComponent(resolved: ResolvedSink, options: SinkComponentOptions, as
   };
 }
 
-async function createInstance(resolved: ResolvedSink, options: SinkComponentOptions, logger: Logger): Promise<SinkInstance> {
+/**
+ * Creates the sink's instance and runs its healthcheck. An instance whose healthcheck failed is
+ * closed before the error goes up (its connections, sockets, timers), whatever its close says.
+ */
+export async function createInstance(resolved: ResolvedSink, options: Pick<SinkComponentOptions, 'config' | 'dir'>, logger: Logger): Promise<SinkInstance> {
   const { sink, definition } = resolved;
+  let instance: SinkInstance | null = null;
   try {
-    const instance = await definition.create(resolved.config, { name: sink.name, cluster: options.config.cluster, logger, configDir: options.dir });
+    instance = await definition.create(resolved.config, { name: sink.name, cluster: options.config.cluster, logger, configDir: options.dir });
     await instance.healthcheck?.();
     return instance;
   } catch (err) {
+    if (instance !== null) await instance.close?.().catch(() => undefined);
     throw asK8streamError(err, `${resolved.path} (${sink.name})`, 'SINK_UNHEALTHY');
   }
 }
