@@ -135,8 +135,10 @@ const FOOTPRINT = [
     async () => (await import('./parquet.mjs')).parquetScenario({ records: QUICK ? 50_000 : 200_000, queryRecords: QUICK ? 200_000 : 1_000_000 }),
     async (r) => (await import('./parquet.mjs')).formatParquet(r),
   ],
-  // Issue 20: events/s through the hand-offs: the HTTP sink's OTLP body (protobuf/JSON, gzip).
+  // Issue 20: events/s through the hand-offs: the HTTP sink's OTLP body (protobuf/JSON, gzip), and
+  // the NATS sink in the real pipeline into a local nats-server, per record and per batch.
   ['O', async () => (await import('./otlp.mjs')).otlpScenario({ reps: QUICK ? 0.2 : 1 }), async (r) => (await import('./otlp.mjs')).formatOtlp(r)],
+  ['N', async () => (await import('./nats.mjs')).natsScenario({ records: QUICK ? 20_000 : 100_000 }), async (r) => (await import('./nats.mjs')).formatNats(r).join('\n')],
 ];
 for (const [name, scenario, format] of FOOTPRINT) {
   if (ONLY && !ONLY.has(name)) continue;
