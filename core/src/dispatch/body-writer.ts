@@ -22,7 +22,7 @@ import { type EncodedBody, decompressSync, encodingInfo } from './encode.js';
 import type * as ParquetWriter from './parquet/writer.js';
 
 /**
- * The Parquet writer (hyparquet-writer and `parquet/`), loaded only once a Parquet batch is
+ * The Parquet writer (`parquet/`, and hyparquet-writer's snappy), loaded only once a Parquet batch is
  * wanted: a process whose sinks write NDJSON never loads it (issue 14: ~1.3 MB of heap).
  */
 let parquetWriter: typeof ParquetWriter | null = null;

@@ -1,169 +1,46 @@
 /**
- * Writes one batch as one Parquet file (schema: `schema.ts`) with hyparquet-writer: records are
- * parsed as they arrive and their values appended to per-column arrays (the JSON text is not
- * kept), and the file is written when the batch closes, as one row group with column statistics,
- * its pages compressed with the batch's codec (`zstd`, `gzip`: Node's zlib; `none`).
+ * Writes one batch as one Parquet file (schema: `schema.ts`) with our own encoder for this fixed
+ * schema (`column.ts`, `levels.ts`, `thrift.ts`, `file.ts`): each record's values go into
+ * per-column byte buffers as it arrives (definition levels, PLAIN values; the record is not
+ * kept), and the file is written when the batch closes, as one row group with column
+ * statistics, its pages compressed with the batch's codec (`zstd`, `gzip`: Node's zlib;
+ * `snappy`: hyparquet-writer's compressor; `none`).
  */
-import { Buffer } from 'node:buffer';
-import * as zlib from 'node:zlib';
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { ColumnSource, SchemaElement } from 'hyparquet-writer';
 import type { Compression } from '../../plugins/api.js';
-import { K8streamError } from '../../errors.js';
+import { LeafColumn } from './column.js';
+import { writeFile } from './file.js';
 import { ABSENT, COLUMNS, type Column, EXTRA, type Leaf, NOT_AN_OBJECT } from './schema.js';
 
 /** The `created_by` of every file. */
 export const CREATED_BY = 'k8stream';
 
-type Codec = 'ZSTD' | 'GZIP' | 'SNAPPY' | 'UNCOMPRESSED';
-
-function codecOf(compression: Compression): Codec {
-  switch (compression) {
-    case 'zstd':
-      return 'ZSTD';
-    case 'gzip':
-      return 'GZIP';
-    case 'snappy':
-      return 'SNAPPY'; // hyparquet-writer's own snappy
-    case 'none':
-      return 'UNCOMPRESSED';
-    default:
-      throw new K8streamError('CONFIG_INVALID', `encoding.compression: parquet does not support ${JSON.stringify(compression)}`);
-  }
-}
-
-function leafElement(name: string, leaf: Leaf): SchemaElement {
-  switch (leaf) {
-    case 'string':
-      return { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type: 'OPTIONAL' };
-    case 'int32':
-      return { name, type: 'INT32', repetition_type: 'OPTIONAL' };
-    case 'timestamp':
-      return { name, type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' }, repetition_type: 'OPTIONAL' };
-    case 'json':
-      return { name, type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' }, repetition_type: 'OPTIONAL' };
-  }
-}
-
 const ALL_COLUMNS: readonly Column[] = [...COLUMNS, { name: EXTRA, leaf: 'json' }, { name: ABSENT, leaf: 'json' }];
 
-/** The file's schema elements (depth-first, root first). */
-export const SCHEMA: SchemaElement[] = [
-  { name: 'root', num_children: ALL_COLUMNS.length },
-  ...ALL_COLUMNS.flatMap((c): SchemaElement[] =>
-    c.fields === undefined
-      ? [leafElement(c.name, c.leaf!)]
-      : [{ name: c.name, repetition_type: 'OPTIONAL', num_children: c.fields.length }, ...c.fields.map((f) => leafElement(f.name, f.leaf))],
-  ),
-];
-
 const KNOWN = new Set(COLUMNS.map((c) => c.name));
-/** Columns written without a dictionary. */
-const PLAIN = new Set(['id', 'uid', 'resourceVersion', 'message']);
 /**
  * Columns written with min/max statistics, which let a query skip a whole file (a batch is one
  * row group): the times, and what queries filter by (cluster, namespace, type, reason, the
  * involved object, the controller). The others (ids, messages, JSON text, rarely filtered
- * fields) are written without: statistics cost a comparison of every value, about a tenth of a
- * file's CPU for all columns.
+ * fields) are written without: statistics cost a comparison of every value.
  */
 const STATISTICS = new Set(['cluster', 'firstTimestamp', 'lastTimestamp', 'eventTime', 'type', 'reason', 'namespace', 'involvedObject', 'reportingController']);
 
-/**
- * A column's strings as UTF-8 views into one buffer, each written natively, where
- * hyparquet-writer would allocate one TextEncoder array per value (about a tenth of a file's CPU
- * for the plain columns). Other values (nulls) stay as they are.
- */
-function utf8Views(values: readonly unknown[]): unknown[] {
-  let bound = 0;
-  for (const v of values) if (typeof v === 'string') bound += v.length * 3; // a UTF-16 code unit is at most 3 UTF-8 bytes
-  const buffer = Buffer.allocUnsafeSlow(bound);
-  const out = new Array<unknown>(values.length);
-  let at = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (typeof v !== 'string') {
-      out[i] = v;
-      continue;
-    }
-    const n = buffer.write(v, at, 'utf8');
-    out[i] = new Uint8Array(buffer.buffer, at, n);
-    at += n;
-  }
-  return out;
-}
-
-/**
- * A JSON column's objects and arrays, each behind a null-prototype wrapper whose `toJSON` returns
- * it: hyparquet-writer writes `JSON.stringify(toJson(value))`, and its `toJson` copies every
- * object member by member in JavaScript first (a fifth of a file's CPU, for enrichment) unless
- * the value is not an `Object` instance. The wrapper is not one, so `JSON.stringify` serialises
- * the value itself, natively, to the same text (for JSON values `toJson` changes nothing). A
- * value several records share (an enrichment object) gets one wrapper, which hyparquet-writer
- * then serialises once. The read-back tests guard this against a hyparquet-writer upgrade.
- */
-function nativeJson(values: readonly unknown[]): unknown[] {
-  const wrappers = new Map<object, unknown>();
-  return values.map((v) => {
-    if (v === null || typeof v !== 'object') return v;
-    let wrapper = wrappers.get(v);
-    if (wrapper === undefined) {
-      wrapper = Object.assign(Object.create(null) as object, { toJSON: () => v });
-      wrappers.set(v, wrapper);
-    }
-    return wrapper;
-  });
-}
-
-/** What {@link toStored} returns for a value its leaf cannot hold exactly. */
-const NO_FIT = Symbol('no fit');
-
-/** Converts values to what hyparquet-writer takes; remembers the last timestamp (a record's often repeat). */
-function storer() {
+/** Milliseconds of an ISO-8601 UTC text in `toISOString()` form, else NaN (other forms would not read back the same); remembers the last (a record's timestamps often repeat). */
+function timestamps(): (text: string) => number {
   let lastText = '';
   let lastMs = 0;
-  /** Milliseconds of an ISO-8601 UTC text in `toISOString()` form, else NO_FIT (other forms would not read back the same). */
-  function timestamp(text: string): number | typeof NO_FIT {
+  return (text) => {
     if (text === lastText) return lastMs;
     const ms = Date.parse(text);
-    if (Number.isNaN(ms) || new Date(ms).toISOString() !== text) return NO_FIT;
+    if (Number.isNaN(ms) || new Date(ms).toISOString() !== text) return NaN;
     lastText = text;
     lastMs = ms;
     return ms;
-  }
-  /** The stored form of a leaf's value (null stays null; JSON values as they are: the writer writes their text). */
-  function leaf(kind: Leaf, value: unknown): unknown {
-    if (value === null) return null;
-    switch (kind) {
-      case 'string':
-        return typeof value === 'string' ? value : NO_FIT;
-      case 'int32':
-        return typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 && !Object.is(value, -0) ? value : NO_FIT;
-      case 'timestamp':
-        return typeof value === 'string' ? timestamp(value) : NO_FIT;
-      case 'json':
-        return value;
-    }
-  }
-  /** The stored form of a group: null, or an object with exactly the group's fields, each fitting (the record's own object when it needs no conversion). */
-  function group(fields: NonNullable<Column['fields']>, value: unknown): unknown {
-    if (value === null) return null;
-    if (typeof value !== 'object' || Array.isArray(value)) return NO_FIT;
-    const obj = value as Record<string, unknown>;
-    let keys = 0;
-    for (const _ in obj) keys++;
-    if (keys !== fields.length) return NO_FIT;
-    let converted: Record<string, unknown> | null = null;
-    for (const f of fields) {
-      const v = obj[f.name];
-      if (v === undefined) return NO_FIT;
-      const out = leaf(f.leaf, v);
-      if (out === NO_FIT) return NO_FIT;
-      if (out !== v) (converted ??= { ...obj })[f.name] = out;
-    }
-    return converted ?? obj;
-  }
-  return { leaf, group };
+  };
+}
+
+function isInt32(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 && !Object.is(value, -0);
 }
 
 /** Gathers a batch's column values, record by record. */
@@ -179,11 +56,92 @@ export interface ParquetColumns {
 }
 
 export function createParquetColumns(): ParquetColumns {
-  const data: unknown[][] = ALL_COLUMNS.map(() => []);
-  const extra = data[COLUMNS.length]!;
-  const absent = data[COLUMNS.length + 1]!;
+  const leaves: LeafColumn[] = [];
+  /** Each column's leaves: one for a leaf column, a group's in its field order. */
+  const columnLeaves: LeafColumn[][] = ALL_COLUMNS.map((c) => {
+    const stats = STATISTICS.has(c.name);
+    const own =
+      c.fields === undefined
+        ? [new LeafColumn([c.name], c.leaf!, 1, stats, leaves.length)]
+        : c.fields.map((f, i) => new LeafColumn([c.name, f.name], f.leaf, 2, stats, leaves.length + i));
+    leaves.push(...own);
+    return own;
+  });
+  const extra = columnLeaves[COLUMNS.length]![0]!;
+  const absent = columnLeaves[COLUMNS.length + 1]![0]!;
+  const timestamp = timestamps();
+  /** A group's field values as stored (strings, numbers, nulls), while the group is checked. */
+  const scratch: (string | number | null)[] = [];
+  /** The last JSON column value and its text: records about one object share its enrichment, and arrive together. */
+  let lastJson: object | null = null;
+  let lastJsonText = '';
   let count = 0;
-  const store = storer();
+
+  /** Writes a non-null value of a leaf column; false (nothing written) when the leaf cannot hold it exactly. */
+  function put(column: LeafColumn, leaf: Leaf, value: unknown): boolean {
+    switch (leaf) {
+      case 'string':
+        if (typeof value !== 'string') return false;
+        column.string(value);
+        return true;
+      case 'int32':
+        if (!isInt32(value)) return false;
+        column.int32(value);
+        return true;
+      case 'timestamp': {
+        if (typeof value !== 'string') return false;
+        const ms = timestamp(value);
+        if (Number.isNaN(ms)) return false;
+        column.int64(ms);
+        return true;
+      }
+      case 'json':
+        column.string(json(value));
+        return true;
+    }
+  }
+
+  function json(value: unknown): string {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value);
+    if (value !== lastJson) {
+      lastJsonText = JSON.stringify(value);
+      lastJson = value;
+    }
+    return lastJsonText;
+  }
+
+  /** Puts a group's stored field values in `scratch`; false when the value is not an object of exactly the group's fields, each fitting. */
+  function groupFits(fields: NonNullable<Column['fields']>, value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const obj = value as Record<string, unknown>;
+    let keys = 0;
+    for (const _ in obj) keys++;
+    if (keys !== fields.length) return false;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const v = obj[f.name];
+      if (v === undefined) return false;
+      if (v === null) scratch[i] = null;
+      else if (f.leaf === 'string') {
+        if (typeof v !== 'string') return false;
+        scratch[i] = v;
+      } else if (f.leaf === 'int32') {
+        if (!isInt32(v)) return false;
+        scratch[i] = v;
+      } else {
+        if (typeof v !== 'string') return false;
+        const ms = timestamp(v);
+        if (Number.isNaN(ms)) return false;
+        scratch[i] = ms;
+      }
+    }
+    return true;
+  }
+
+  function nullRow(own: readonly LeafColumn[]): void {
+    for (const leaf of own) leaf.null(0);
+  }
+
   return {
     get count() {
       return count;
@@ -192,9 +150,9 @@ export function createParquetColumns(): ParquetColumns {
       count++;
       if (record === null || typeof record !== 'object' || Array.isArray(record)) {
         // Not an object: its JSON is the whole row.
-        for (let i = 0; i < COLUMNS.length; i++) data[i]!.push(null);
-        extra.push(record);
-        absent.push(NOT_AN_OBJECT);
+        for (let i = 0; i < COLUMNS.length; i++) nullRow(columnLeaves[i]!);
+        extra.string(JSON.stringify(record));
+        absent.string(JSON.stringify(NOT_AN_OBJECT));
         return;
       }
       const rec = record as Record<string, unknown>;
@@ -203,54 +161,57 @@ export function createParquetColumns(): ParquetColumns {
       let present = 0;
       for (let i = 0; i < COLUMNS.length; i++) {
         const col = COLUMNS[i]!;
+        const own = columnLeaves[i]!;
         const value = rec[col.name];
         if (value === undefined) {
           // Absent, or undefined: which JSON.stringify leaves out (the record may be the object its JSON was made from).
           (missing ??= []).push(col.name);
-          data[i]!.push(null);
+          nullRow(own);
           continue;
         }
         present++;
-        const out = col.fields !== undefined ? store.group(col.fields, value) : store.leaf(col.leaf!, value);
-        if (out === NO_FIT) {
+        if (value === null) nullRow(own);
+        else if (col.fields === undefined) {
+          if (!put(own[0]!, col.leaf!, value)) {
+            (rest ??= {})[col.name] = value;
+            own[0]!.null(0);
+          }
+        } else if (groupFits(col.fields, value)) {
+          for (let f = 0; f < own.length; f++) {
+            const v = scratch[f]!;
+            const leaf = own[f]!;
+            if (v === null) leaf.null(1);
+            else if (typeof v === 'string') leaf.string(v);
+            else if (leaf.leaf === 'int32') leaf.int32(v);
+            else leaf.int64(v);
+          }
+        } else {
           (rest ??= {})[col.name] = value;
-          data[i]!.push(null);
-        } else data[i]!.push(out);
+          nullRow(own);
+        }
       }
       let keys = 0;
       for (const _ in rec) keys++;
       if (keys !== present) {
         for (const key of Object.keys(rec)) if (!KNOWN.has(key) && rec[key] !== undefined) (rest ??= {})[key] = rec[key];
       }
-      extra.push(rest);
-      absent.push(missing);
+      if (rest === null) extra.null(0);
+      else extra.string(JSON.stringify(rest));
+      if (missing === null) absent.null(0);
+      else absent.string(JSON.stringify(missing));
     },
     write(compression: Compression, level: number | undefined): Uint8Array {
-      const codec = codecOf(compression);
-      // Ids and messages are nearly all distinct: a dictionary for them is built only to be dropped (measured:
-      // plain is both faster and smaller once compressed). One row group of a few pages: no page offset index.
-      const columnData: ColumnSource[] = ALL_COLUMNS.map((c, i) => ({
-        name: c.name,
-        data: PLAIN.has(c.name) ? utf8Views(data[i]!) : c.leaf === 'json' ? nativeJson(data[i]!) : data[i]!,
-        offsetIndex: false,
-        ...(PLAIN.has(c.name) ? { encoding: 'PLAIN' as const } : {}),
-        statistics: STATISTICS.has(c.name),
-      }));
-      const buffer = parquetWriteBuffer({
-        columnData,
-        schema: SCHEMA,
-        codec,
-        compressors: {
-          ZSTD: (bytes) => zlib.zstdCompressSync(bytes, level !== undefined ? { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } } : {}),
-          GZIP: (bytes) => zlib.gzipSync(bytes, level !== undefined ? { level } : {}),
-        },
-        statistics: true,
-        rowGroupSize: Math.max(1, count),
+      const file = writeFile({
+        columns: ALL_COLUMNS,
+        leaves,
+        rows: count,
+        compression,
+        level,
         createdBy: CREATED_BY,
-        kvMetadata: [{ key: 'k8stream.schema', value: 'k8stream.event/v1' }],
+        keyValues: [['k8stream.schema', 'k8stream.event/v1']],
       });
-      for (const column of data) column.length = 0;
-      return new Uint8Array(buffer);
+      for (const leaf of leaves) leaf.release();
+      return file;
     },
   };
 }

@@ -1,0 +1,194 @@
+/**
+ * One leaf column of a batch being written (`file.ts` writes the file): each record's
+ * definition level (one byte per row) and, when it has a value, the value PLAIN-encoded
+ * (Encodings.md: BYTE_ARRAY as a 4-byte little-endian length then the bytes, INT32 as 4 bytes
+ * and INT64 as 8 bytes little-endian, two's complement), appended as the record arrives. The
+ * batch holds its values as these bytes, not as JavaScript values, until it closes. Page
+ * boundaries are noted as the values grow past {@link PAGE_BYTES}. Statistics: null count,
+ * and (when kept) min and max, strings ordered as their UTF-8 bytes, unsigned (Parquet's
+ * order for UTF8), numbers as signed integers.
+ */
+import { Buffer } from 'node:buffer';
+import type { Leaf } from './schema.js';
+
+/** Values per page, uncompressed: a page ends at the first record past this. */
+export const PAGE_BYTES = 1024 * 1024;
+
+/** Strings up to this long are written by hand while they are ASCII (the native encoder's call costs more). */
+const SHORT = 64;
+
+/** Orders two strings as their UTF-8 encodings compared byte by byte, unsigned. */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 order is code point order, which is UTF-8 byte order, except that surrogates (code points
+    // from U+10000, 4 UTF-8 bytes from F0) sort below U+E000–U+FFFF (3 bytes from EE) in UTF-16.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Buffers of finished batches, by leaf column (its index in the file), for the next batch: a
+ * batch's columns then take no new memory, where fresh buffers (tens of MiB a 10,000-record
+ * batch, with their growth) make V8 run a full collection every few batches (external memory
+ * counts toward its limits) — a third of the writer's CPU in bench Q. Kept up to
+ * {@link SPARE_BYTES} in all.
+ */
+const spares: ({ levels: Uint8Array; values: Buffer } | undefined)[] = [];
+let spareBytes = 0;
+/** Most bytes of buffers kept for the next batches. */
+export const SPARE_BYTES = 16 * 1024 * 1024;
+
+export class LeafColumn {
+  /** Definition level of each row. */
+  levels: Uint8Array;
+  rows = 0;
+  /** PLAIN-encoded values of the non-null rows. */
+  values: Buffer;
+  length = 0;
+  nulls = 0;
+  /** Ends of the pages before the current one: row count, then value bytes, for each. */
+  readonly pageEnds: number[] = [];
+  private pageStart = 0;
+  min: string | number | null = null;
+  max: string | number | null = null;
+
+  constructor(
+    readonly path: readonly string[],
+    readonly leaf: Leaf,
+    /** 1: a top-level optional column; 2: an optional leaf of an optional group. */
+    readonly maxLevel: number,
+    /** Whether min and max are kept. */
+    readonly stats: boolean,
+    /** The column's index in the file (which spare buffers it takes and gives back). */
+    readonly slot: number,
+  ) {
+    const spare = spares[slot];
+    if (spare !== undefined) {
+      spares[slot] = undefined;
+      spareBytes -= spare.levels.length + spare.values.length;
+      this.levels = spare.levels;
+      this.values = spare.values;
+    } else {
+      this.levels = new Uint8Array(1024);
+      this.values = Buffer.allocUnsafeSlow(4096);
+    }
+  }
+
+  /** Ends the column: its buffers go to the next batch's column (while {@link SPARE_BYTES} allow). */
+  release(): void {
+    const bytes = this.levels.length + this.values.length;
+    if (spares[this.slot] === undefined && spareBytes + bytes <= SPARE_BYTES) {
+      spares[this.slot] = { levels: this.levels, values: this.values };
+      spareBytes += bytes;
+    }
+    this.levels = new Uint8Array(0);
+    this.values = Buffer.alloc(0);
+    this.rows = this.length = 0;
+  }
+
+  private level(level: number): void {
+    if (this.rows === this.levels.length) {
+      const grown = new Uint8Array(this.rows * 2);
+      grown.set(this.levels);
+      this.levels = grown;
+    }
+    this.levels[this.rows++] = level;
+  }
+
+  private room(n: number): void {
+    if (this.length + n <= this.values.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.values.length * 2, this.length + n));
+    this.values.copy(grown, 0, 0, this.length);
+    this.values = grown;
+  }
+
+  private valueEnd(): void {
+    if (this.length - this.pageStart >= PAGE_BYTES) {
+      this.pageEnds.push(this.rows, this.length);
+      this.pageStart = this.length;
+    }
+  }
+
+  /** A null at `level` (below {@link maxLevel}: 0, or 1 for a leaf of a group that is there). */
+  null(level: number): void {
+    this.level(level);
+    this.nulls++;
+  }
+
+  string(s: string): void {
+    this.level(this.maxLevel);
+    this.room(4 + s.length * 3); // a UTF-16 code unit is at most 3 UTF-8 bytes
+    const at = this.length + 4;
+    const buf = this.values;
+    let n = 0;
+    // Short ASCII by hand: cheaper than a call into the native encoder.
+    if (s.length <= SHORT) {
+      for (; n < s.length; n++) {
+        const c = s.charCodeAt(n);
+        if (c >= 0x80) break;
+        buf[at + n] = c;
+      }
+    }
+    if (n < s.length) n = buf.write(s, at, 'utf8');
+    const len = this.length;
+    buf[len] = n;
+    buf[len + 1] = n >>> 8;
+    buf[len + 2] = n >>> 16;
+    buf[len + 3] = n >>> 24;
+    this.length = at + n;
+    if (this.stats) {
+      const min = this.min as string | null;
+      if (min === null) this.min = this.max = s;
+      else if (s !== min && s !== this.max) {
+        if (compareUtf8(s, min) < 0) this.min = s;
+        else if (compareUtf8(s, this.max as string) > 0) this.max = s;
+      }
+    }
+    this.valueEnd();
+  }
+
+  int32(v: number): void {
+    this.level(this.maxLevel);
+    this.room(4);
+    this.values.writeInt32LE(v, this.length);
+    this.length += 4;
+    this.number(v);
+    this.valueEnd();
+  }
+
+  /** A safe integer as INT64. */
+  int64(v: number): void {
+    this.level(this.maxLevel);
+    this.room(8);
+    const hi = Math.floor(v / 0x100000000);
+    this.values.writeUInt32LE(v - hi * 0x100000000, this.length);
+    this.values.writeInt32LE(hi, this.length + 4);
+    this.length += 8;
+    this.number(v);
+    this.valueEnd();
+  }
+
+  private number(v: number): void {
+    if (!this.stats) return;
+    if (this.min === null) this.min = this.max = v;
+    else if (v < (this.min as number)) this.min = v;
+    else if (v > (this.max as number)) this.max = v;
+  }
+
+  /** The pages: `[rows, value bytes]` ends of each, in order (at least one, possibly empty). */
+  pages(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.pageEnds.length; i += 2) out.push([this.pageEnds[i]!, this.pageEnds[i + 1]!]);
+    if (out.length === 0 || out[out.length - 1]![0] < this.rows) out.push([this.rows, this.length]);
+    return out;
+  }
+}
