@@ -40,12 +40,26 @@ export function compareUtf8(a: string, b: string): number {
  * batch's columns then take no new memory, where fresh buffers (tens of MiB a 10,000-record
  * batch, with their growth) make V8 run a full collection every few batches (external memory
  * counts toward its limits) — a third of the writer's CPU in bench Q. Kept up to
- * {@link SPARE_BYTES} in all.
+ * {@link SPARE_BYTES} in all, for {@link SPARE_IDLE_MS} after the last batch gave some back.
  */
 const spares: ({ levels: Uint8Array; values: Buffer } | undefined)[] = [];
 let spareBytes = 0;
 /** Most bytes of buffers kept for the next batches. */
 export const SPARE_BYTES = 16 * 1024 * 1024;
+/** Spares no batch took for this long are dropped: an idle writer does not keep a batch's worth of memory. */
+export const SPARE_IDLE_MS = 30_000;
+let dropTimer: NodeJS.Timeout | null = null;
+
+/** Bytes of spare buffers held now. */
+export function spareBytesHeld(): number {
+  return spareBytes;
+}
+
+function dropSpares(): void {
+  spares.length = 0;
+  spareBytes = 0;
+  dropTimer = null;
+}
 
 export class LeafColumn {
   /** Definition level of each row. */
@@ -89,6 +103,8 @@ export class LeafColumn {
     if (spares[this.slot] === undefined && spareBytes + bytes <= SPARE_BYTES) {
       spares[this.slot] = { levels: this.levels, values: this.values };
       spareBytes += bytes;
+      if (dropTimer !== null) clearTimeout(dropTimer);
+      dropTimer = setTimeout(dropSpares, SPARE_IDLE_MS).unref();
     }
     this.levels = new Uint8Array(0);
     this.values = Buffer.alloc(0);

@@ -3,9 +3,9 @@
 // by hyparquet, an independent reader.
 import { Buffer } from 'node:buffer';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeParquet } from './reader.js';
-import { compareUtf8, PAGE_BYTES } from './column.js';
+import { compareUtf8, PAGE_BYTES, SPARE_BYTES, SPARE_IDLE_MS, spareBytesHeld } from './column.js';
 import { ByteList, encodeLevels } from './levels.js';
 import { T, ThriftWriter } from './thrift.js';
 import { createParquetColumns } from './writer.js';
@@ -185,5 +185,31 @@ describe('files of edge cases, read back by hyparquet', () => {
     const buffer = file([]);
     expect(parquetMetadata(buffer)).toMatchObject({ num_rows: 0n, row_groups: [], created_by: 'k8stream' });
     expect(await decodeParquet(new Uint8Array(buffer))).toEqual([]);
+  });
+});
+
+describe('buffers kept for the next batch', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a closed batch leaves its column buffers to the next one, at most SPARE_BYTES, dropped once idle', () => {
+    vi.useFakeTimers();
+    vi.advanceTimersByTime(SPARE_IDLE_MS); // whatever an earlier test left
+    const records = Array.from({ length: 2000 }, (_, i) => ({ id: `r${i}`, message: 'm'.repeat(1000) }));
+    file(records);
+    const held = spareBytesHeld();
+    expect(held).toBeGreaterThan(2000 * 1000);
+    expect(held).toBeLessThanOrEqual(SPARE_BYTES);
+    file(records); // takes them and gives them back
+    expect(spareBytesHeld()).toBe(held);
+    vi.advanceTimersByTime(SPARE_IDLE_MS - 1);
+    expect(spareBytesHeld()).toBe(held);
+    vi.advanceTimersByTime(1);
+    expect(spareBytesHeld()).toBe(0);
+    // A column of more than SPARE_BYTES is not kept.
+    file(Array.from({ length: 20 }, (_, i) => ({ id: `r${i}`, message: 'm'.repeat(1024 * 1024) })));
+    expect(spareBytesHeld()).toBeGreaterThan(0);
+    expect(spareBytesHeld()).toBeLessThanOrEqual(SPARE_BYTES);
   });
 });
