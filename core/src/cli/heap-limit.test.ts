@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFER_BURST_EVENTS,
+  DEFER_BURST_MS,
   DEFER_BUSY_SAMPLES,
   DEFER_BUSY_SHARE,
   DEFER_FLAGS,
@@ -136,7 +138,11 @@ describe('deferOptimization', () => {
       cpuUs += share * DEFER_SAMPLE_MS * 1000;
       for (const t of timers) if (!t.cleared) t.fn();
     };
-    return { tiers, set, timers, tick };
+    /** `ms` pass without a sample (a chunk arriving between two samples). */
+    const wait = (ms: number): void => {
+      nowMs += ms;
+    };
+    return { tiers, set, timers, tick, wait };
   }
 
   it('turns the optimizing tiers off now, and watches the CPU only once the pipeline works', () => {
@@ -171,6 +177,32 @@ describe('deferOptimization', () => {
     tiers!.watch();
     for (let i = 0; i < 50; i++) tick(DEFER_BUSY_SHARE * 0.9); // e.g. 1,000 events/s at ~18% of a core
     for (let i = 0; i < 10; i++) tick(i % 2 === 0 ? 1 : 0.05); // bursts, never two in a row
+    expect(set).toEqual([DEFER_FLAGS.join(' ')]);
+    expect(tiers!.deferred).toBe(true);
+  });
+
+  it(`resumes at once on a burst: ${DEFER_BURST_EVENTS} entries pulled within ${DEFER_BURST_MS} ms (a sync's first pages)`, () => {
+    const { tiers, set, timers, wait } = harness();
+    tiers!.watch(500); // the first page
+    for (let received = 1000; received < 500 + DEFER_BURST_EVENTS; received += 500) {
+      wait(50);
+      tiers!.watch(received);
+    }
+    expect(set).toHaveLength(1);
+    wait(50);
+    tiers!.watch(500 + DEFER_BURST_EVENTS);
+    expect(set).toEqual([DEFER_FLAGS.join(' '), RESUME_FLAGS]);
+    expect(timers[0]!.cleared).toBe(true);
+  });
+
+  it('a steady rate below the burst, window after window, does not resume', () => {
+    const { tiers, set, wait } = harness();
+    let received = 0;
+    for (let i = 0; i < 100; i++) {
+      received += (DEFER_BURST_EVENTS * 0.9 * 100) / DEFER_BURST_MS; // 90% of the burst rate, a chunk every 100 ms
+      tiers!.watch(received);
+      wait(100);
+    }
     expect(set).toEqual([DEFER_FLAGS.join(' ')]);
     expect(tiers!.deferred).toBe(true);
   });

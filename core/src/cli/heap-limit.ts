@@ -223,13 +223,20 @@ export const DEFER_BUSY_SHARE = 0.3;
 /** Busy samples in a row that bring the optimizing tiers back. */
 export const DEFER_BUSY_SAMPLES = 2;
 
+/** Entries pulled within {@link DEFER_BURST_MS} that bring them back at once (an initial sync, a burst). */
+export const DEFER_BURST_EVENTS = 2000;
+
+/** The window of {@link DEFER_BURST_EVENTS}. */
+export const DEFER_BURST_MS = 1000;
+
 /** What {@link deferOptimization} returns. */
 export interface DeferredTiers {
   /**
-   * The pipeline works: from now on, look at the process's CPU every {@link DEFER_SAMPLE_MS}.
-   * Idempotent and cheap (the binary calls it at every chunk).
+   * The pipeline works (`received`: the entries it pulled so far): from now on, look at the
+   * process's CPU every {@link DEFER_SAMPLE_MS}; and {@link DEFER_BURST_EVENTS} entries within
+   * {@link DEFER_BURST_MS} bring the tiers back at once. Cheap: the binary calls it at every chunk.
    */
-  watch(): void;
+  watch(received?: number): void;
   /** Turns the optimizing tiers back on now (once) and stops watching. */
   resume(): void;
   /** Whether they are still off. */
@@ -238,9 +245,11 @@ export interface DeferredTiers {
 
 /**
  * Keeps V8's optimizing compilers (Maglev, TurboFan) off until the process is busy: once
- * {@link DeferredTiers.watch} was called (the binary does at the pipeline's first chunk, when
- * start-up's own work is over), {@link DEFER_BUSY_SAMPLES} samples in a row that each used at
- * least {@link DEFER_BUSY_SHARE} of a core turn them back on for good. They are off already in a
+ * {@link DeferredTiers.watch} was called (the binary does at the pipeline's every chunk, the
+ * first one when start-up's own work is over), a burst of {@link DEFER_BURST_EVENTS} entries
+ * within {@link DEFER_BURST_MS} (a sync: the tiers are back after its first few pages), or
+ * {@link DEFER_BUSY_SAMPLES} samples in a row that each used at least {@link DEFER_BUSY_SHARE}
+ * of a core (work that is CPU-heavy at a low rate), turn them back on for good. They are off already in a
  * process the binary re-executed with {@link DEFER_FLAGS}; otherwise this turns them off
  * (`v8.setFlagsFromString`). Returns null, changing nothing, when the operator chose the tiers
  * with a Node flag.
@@ -276,6 +285,9 @@ export function deferOptimization(options: DeferOptions = {}): DeferredTiers | n
   let busy = 0;
   let lastCpu = 0;
   let lastAt = 0;
+  /** The current burst window: when it began, and the entries pulled before it. */
+  let burstAt = 0;
+  let burstBase: number | null = null;
 
   const resume = (): void => {
     if (!deferred) return;
@@ -294,8 +306,19 @@ export function deferOptimization(options: DeferOptions = {}): DeferredTiers | n
     if (busy >= DEFER_BUSY_SAMPLES) resume();
   };
   return {
-    watch(): void {
-      if (!deferred || timer !== null) return;
+    watch(received?: number): void {
+      if (!deferred) return;
+      if (received !== undefined) {
+        const at = now();
+        if (burstBase === null || at - burstAt > DEFER_BURST_MS) {
+          burstAt = at;
+          burstBase = received;
+        } else if (received - burstBase >= DEFER_BURST_EVENTS) {
+          resume();
+          return;
+        }
+      }
+      if (timer !== null) return;
       lastCpu = cpuMicros();
       lastAt = now();
       timer = setTimer(sample, DEFER_SAMPLE_MS);

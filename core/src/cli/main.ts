@@ -27,7 +27,7 @@ export async function main(): Promise<void> {
     cwd: process.cwd(),
     idleGc: true,
     heapResize: true,
-    ...(tiers !== null ? { onProgress: () => tiers.watch() } : {}),
+    ...(tiers !== null ? { onProgress: (counters) => tiers.watch(counters.received) } : {}),
   });
 }
 
