@@ -1,48 +1,17 @@
 // The engine over Parquet batch files (written by the sinks' own writer) and over archives mixing
 // Parquet and NDJSON: the same records give the same `events` rows, column for column, and the
 // same counts, whichever format holds them; a Parquet object that cannot be read is left out and named.
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParquetColumns } from '../../dispatch/parquet/writer.js';
 import { emptyEnrichment } from '../../record/types.js';
-import type { EventRecord } from '../../record/types.js';
-import type { ReadStats, StagedArchive, StagedFile, TimeWindow } from '../types.js';
+import type { ReadStats, StagedFile } from '../types.js';
 import { openEvents } from './events.js';
+import { WINDOW, put, record, staged } from './records.fixture.js';
 import { resultRows } from './values.js';
-
-const WINDOW: TimeWindow = { fromMs: Date.parse('2026-12-08T10:00:00Z'), toMs: Date.parse('2026-12-08T11:00:00Z') };
-
-function record(n: number, time: string | null, extra: Partial<EventRecord> = {}): EventRecord {
-  return {
-    schema: 'k8stream.event/v1',
-    id: `uid-${n}:${100 + n}`,
-    cluster: 'demo',
-    uid: `uid-${n}`,
-    resourceVersion: String(100 + n),
-    firstTimestamp: time,
-    lastTimestamp: time,
-    eventTime: null,
-    count: 1,
-    type: 'Normal',
-    reason: 'Started',
-    message: `started ${n}`,
-    action: 'ADDED',
-    namespace: 'shop',
-    involvedObject: { kind: 'Pod', name: `web-${n}`, namespace: 'shop', uid: `pod-${n}`, apiVersion: 'v1', fieldPath: '' },
-    source: { component: 'kubelet', host: 'node-1' },
-    reportingController: 'kubelet',
-    reportingInstance: 'node-1',
-    apiVersion: 'v1',
-    eventAction: '',
-    related: null,
-    series: null,
-    enrichment: emptyEnrichment(),
-    ...extra,
-  };
-}
 
 /**
  * What an archive can hold, each kind once: plain records, full enrichment, an events-API record,
@@ -101,24 +70,6 @@ function parquet(items: readonly unknown[]): Uint8Array {
 }
 
 let dir: string;
-async function put(name: string, extension: string, body: Uint8Array): Promise<StagedFile> {
-  const path = join(dir, name);
-  await writeFile(path, body);
-  return { path, key: `demo/2026/12/08/10/${name}`, extension, size: (await stat(path)).size };
-}
-
-function staged(files: StagedFile[]): StagedArchive {
-  return {
-    describe: dir,
-    clusters: ['demo'],
-    partitions: ['demo/2026/12/08/10/'],
-    files,
-    stats: { objectsListed: files.length, objectsFetched: files.length, bytesFetched: 0 },
-    skipped: [],
-    dispose: () => Promise.resolve(),
-  };
-}
-
 interface Read {
   stats: ReadStats;
   rows: unknown[][];
@@ -128,7 +79,7 @@ interface Read {
 
 /** Every row and column of `events` (and its column types) over `files`, and the counts. */
 async function read(files: StagedFile[], prefetch = false): Promise<Read> {
-  const db = await openEvents(staged(files), WINDOW, {
+  const db = await openEvents(staged(dir, files), WINDOW, {
     threads: 2,
     ...(prefetch ? { prefetch: { table: 'wanted', select: 'id, reason, enrichment', where: "reason = 'BackOff'" } } : {}),
   });
@@ -149,15 +100,15 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'k8stream-engine-parquet-'));
   const whole = parquet(ITEMS);
   files = {
-    ndjson: await put('all.ndjson.gz', '.ndjson.gz', ndjson(ITEMS)),
-    parquet: await put('all.parquet', '.parquet', whole),
-    firstHalfNdjson: await put('first.ndjson.gz', '.ndjson.gz', ndjson(ITEMS.slice(0, half))),
-    secondHalfParquet: await put('second.parquet', '.parquet', parquet(ITEMS.slice(half))),
-    firstHalfParquet: await put('first.parquet', '.parquet', parquet(ITEMS.slice(0, half))),
-    secondHalfNdjson: await put('second.ndjson.gz', '.ndjson.gz', ndjson(ITEMS.slice(half))),
+    ndjson: await put(dir, 'all.ndjson.gz', '.ndjson.gz', ndjson(ITEMS)),
+    parquet: await put(dir, 'all.parquet', '.parquet', whole),
+    firstHalfNdjson: await put(dir, 'first.ndjson.gz', '.ndjson.gz', ndjson(ITEMS.slice(0, half))),
+    secondHalfParquet: await put(dir, 'second.parquet', '.parquet', parquet(ITEMS.slice(half))),
+    firstHalfParquet: await put(dir, 'first.parquet', '.parquet', parquet(ITEMS.slice(0, half))),
+    secondHalfNdjson: await put(dir, 'second.ndjson.gz', '.ndjson.gz', ndjson(ITEMS.slice(half))),
     // A Parquet object cut short (its footer lost), and one that is no Parquet at all.
-    truncated: await put('cut.parquet', '.parquet', whole.subarray(0, Math.floor(whole.length / 2))),
-    notParquet: await put('text.parquet', '.parquet', Buffer.from('this is not parquet\n')),
+    truncated: await put(dir, 'cut.parquet', '.parquet', whole.subarray(0, Math.floor(whole.length / 2))),
+    notParquet: await put(dir, 'text.parquet', '.parquet', Buffer.from('this is not parquet\n')),
   };
   fromNdjson = await read([files.ndjson]);
 });
@@ -211,7 +162,7 @@ describe('openEvents over Parquet', () => {
   });
 
   it('the prefetching read counts the same over a mixed archive, and prefetches from both formats', async () => {
-    const db = await openEvents(staged([files.firstHalfNdjson, files.secondHalfParquet, files.parquet]), WINDOW, {
+    const db = await openEvents(staged(dir, [files.firstHalfNdjson, files.secondHalfParquet, files.parquet]), WINDOW, {
       threads: 2,
       prefetch: { table: 'wanted', select: 'id, count, enrichment.labels', where: "reason = 'BackOff'" },
     });

@@ -1,54 +1,25 @@
 // The engine over real batch files on disk (gzip, zstd, plain; NDJSON and JSON arrays) with real
 // DuckDB: exact counts of records, repeats, malformed lines, foreign records and objects left out.
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyEnrichment } from '../../record/types.js';
-import type { EventRecord } from '../../record/types.js';
-import type { SkippedObject, StagedArchive, StagedFile, TimeWindow } from '../types.js';
+import type { SkippedObject, StagedFile } from '../types.js';
 import { RECORD_COLUMNS } from './columns.js';
 import { openEvents } from './events.js';
+import { WINDOW, put, record, staged } from './records.fixture.js';
 import type { EventsDb } from './events.js';
 import { resultRows } from './values.js';
-
-const WINDOW: TimeWindow = { fromMs: Date.parse('2026-12-08T10:00:00Z'), toMs: Date.parse('2026-12-08T11:00:00Z') };
-
-function record(n: number, time: string, extra: Partial<EventRecord> = {}): EventRecord {
-  return {
-    schema: 'k8stream.event/v1',
-    id: `uid-${n}:${100 + n}`,
-    cluster: 'demo',
-    uid: `uid-${n}`,
-    resourceVersion: String(100 + n),
-    firstTimestamp: time,
-    lastTimestamp: time,
-    eventTime: null,
-    count: 1,
-    type: 'Normal',
-    reason: 'Started',
-    message: `started ${n}`,
-    action: 'ADDED',
-    namespace: 'shop',
-    involvedObject: { kind: 'Pod', name: `web-${n}`, namespace: 'shop', uid: `pod-${n}`, apiVersion: 'v1', fieldPath: '' },
-    source: { component: 'kubelet', host: 'node-1' },
-    reportingController: 'kubelet',
-    reportingInstance: 'node-1',
-    apiVersion: 'v1',
-    eventAction: '',
-    related: null,
-    series: null,
-    enrichment: emptyEnrichment(),
-    ...extra,
-  };
-}
 
 /** A record as archived before `eventAction`, `related` and `series` existed. */
 function oldRecord(n: number, time: string): Record<string, unknown> {
   const { eventAction: _a, related: _r, series: _s, ...rest } = record(n, time);
   return rest;
 }
+
+const PARTITIONS = ['demo/2026/12/08/09/', 'demo/2026/12/08/10/'];
 
 const ndjson = (items: readonly unknown[]): string => items.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
 
@@ -75,24 +46,6 @@ let files: StagedFile[];
 let db: EventsDb;
 const FETCH_SKIP: SkippedObject = { key: 'demo/2026/12/08/10/unreadable.ndjson.gz', code: 'ARCHIVE_READ_FAILED', reason: 'access denied' };
 
-async function put(name: string, extension: string, body: Buffer | string): Promise<StagedFile> {
-  const path = join(dir, name);
-  await writeFile(path, body);
-  return { path, key: `demo/2026/12/08/10/${name}`, extension, size: (await stat(path)).size };
-}
-
-function staged(list: StagedFile[], skipped: SkippedObject[] = []): StagedArchive {
-  return {
-    describe: dir,
-    clusters: ['demo'],
-    partitions: ['demo/2026/12/08/09/', 'demo/2026/12/08/10/'],
-    files: list,
-    stats: { objectsListed: list.length + skipped.length, objectsFetched: list.length, bytesFetched: 0 },
-    skipped,
-    dispose: () => Promise.resolve(),
-  };
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'k8stream-engine-'));
   const many = Array.from({ length: 400 }, (_, i) => record(1000 + i, '2026-12-08T10:30:00Z'));
@@ -100,6 +53,7 @@ beforeAll(async () => {
   files = [
     // 3 records in the window, 1 before it (09:59:59.999), 1 at its end (excluded).
     await put(
+      dir,
       'a.ndjson.gz',
       '.ndjson.gz',
       gzipSync(
@@ -108,6 +62,7 @@ beforeAll(async () => {
     ),
     // zstd: record 2 again (a repeat), and an events-API record timed by eventTime only.
     await put(
+      dir,
       'b.ndjson.zst',
       '.ndjson.zst',
       zstdCompressSync(
@@ -125,10 +80,11 @@ beforeAll(async () => {
       ),
     ),
     // A JSON array of two old records (no eventAction/related/series), one a repeat of record 1.
-    await put('c.json', '.json', JSON.stringify([oldRecord(7, '2026-12-08T10:40:00Z'), record(1, '2026-12-08T10:00:00Z')])),
-    await put('d.json.gz', '.json.gz', gzipSync(JSON.stringify([record(8, '2026-12-08T10:41:00Z')]))),
+    await put(dir, 'c.json', '.json', JSON.stringify([oldRecord(7, '2026-12-08T10:40:00Z'), record(1, '2026-12-08T10:00:00Z')])),
+    await put(dir, 'd.json.gz', '.json.gz', gzipSync(JSON.stringify([record(8, '2026-12-08T10:41:00Z')]))),
     // Plain NDJSON: 2 malformed lines, 1 number, a blank line, a foreign schema, an object without schema, 1 good record.
     await put(
+      dir,
       'e.ndjson',
       '.ndjson',
       ndjson([
@@ -142,16 +98,16 @@ beforeAll(async () => {
       ]),
     ),
     // A gzip object cut short: it reads partly, so it is left out whole.
-    await put('f.ndjson.gz', '.ndjson.gz', truncated.subarray(0, Math.floor(truncated.length / 2))),
+    await put(dir, 'f.ndjson.gz', '.ndjson.gz', truncated.subarray(0, Math.floor(truncated.length / 2))),
     // Not gzip at all, and a .json that is not a JSON array.
-    await put('g.ndjson.gz', '.ndjson.gz', Buffer.from('this is not gzip\n')),
-    await put('h.json', '.json', '{"schema": "k8stream.event/v1"}'),
+    await put(dir, 'g.ndjson.gz', '.ndjson.gz', Buffer.from('this is not gzip\n')),
+    await put(dir, 'h.json', '.json', '{"schema": "k8stream.event/v1"}'),
     // Not zstd: DuckDB's error names no file, so the files are tried one by one.
-    await put('i.ndjson.zst', '.ndjson.zst', Buffer.from('not zstd at all')),
+    await put(dir, 'i.ndjson.zst', '.ndjson.zst', Buffer.from('not zstd at all')),
     // A JSON array with a record and two elements that are not objects.
-    await put('j.json', '.json', JSON.stringify([record(10, '2026-12-08T10:50:00Z'), 42, 'text'])),
+    await put(dir, 'j.json', '.json', JSON.stringify([record(10, '2026-12-08T10:50:00Z'), 42, 'text'])),
   ];
-  db = await openEvents(staged(files, [FETCH_SKIP]), WINDOW, { threads: 2 });
+  db = await openEvents(staged(dir, files, { partitions: PARTITIONS, skipped: [FETCH_SKIP] }), WINDOW, { threads: 2 });
 });
 
 afterAll(async () => {
@@ -218,7 +174,7 @@ describe('openEvents', () => {
   });
 
   it('no files: an empty events view with the same columns; nothing counted but what the archive skipped', async () => {
-    const empty = await openEvents(staged([], [FETCH_SKIP]), WINDOW, { threads: 1 });
+    const empty = await openEvents(staged(dir, [], { partitions: PARTITIONS, skipped: [FETCH_SKIP] }), WINDOW, { threads: 1 });
     try {
       expect(empty.stats).toEqual({ files: 0, records: 0, duplicates: 0, malformedLines: 0, foreignRecords: 0, skippedObjects: [FETCH_SKIP] });
       const r = resultRows(await empty.connection.runAndReadAll('SELECT * FROM events'));
@@ -230,7 +186,7 @@ describe('openEvents', () => {
   });
 
   it('a clean archive needs no look at single files: nothing malformed, no repeats', async () => {
-    const clean = await openEvents(staged([files[0]!, files[3]!]), WINDOW, { threads: 1 });
+    const clean = await openEvents(staged(dir, [files[0]!, files[3]!], { partitions: PARTITIONS }), WINDOW, { threads: 1 });
     try {
       expect(clean.stats).toEqual({ files: 2, records: 4, duplicates: 0, malformedLines: 0, foreignRecords: 0, skippedObjects: [] });
     } finally {
@@ -239,7 +195,7 @@ describe('openEvents', () => {
   });
 
   it('prefetch: the same read also fills a table with the wanted rows of events, once per id, and counts the same', async () => {
-    const fetched = await openEvents(staged(files, [FETCH_SKIP]), WINDOW, {
+    const fetched = await openEvents(staged(dir, files, { partitions: PARTITIONS, skipped: [FETCH_SKIP] }), WINDOW, {
       threads: 2,
       prefetch: {
         table: 'wanted',
@@ -263,7 +219,7 @@ describe('openEvents', () => {
     } finally {
       fetched.close();
     }
-    const none = await openEvents(staged([]), WINDOW, {
+    const none = await openEvents(staged(dir, [], { partitions: PARTITIONS }), WINDOW, {
       threads: 1,
       prefetch: { table: 'wanted', select: 'id, message, $n AS n', where: 'namespace = $ns', params: { n: 1, ns: 'shop' } },
     });
@@ -275,8 +231,8 @@ describe('openEvents', () => {
   });
 
   it('events reads only the files holding a record of the window (a look-back hour’s objects are counted, then left alone)', async () => {
-    const before = await put('k.ndjson', '.ndjson', ndjson([record(20, '2026-12-08T09:10:00Z'), record(21, '2026-12-08T09:50:00Z')]));
-    const pruned = await openEvents(staged([files[0]!, before]), WINDOW, { threads: 1 });
+    const before = await put(dir, 'k.ndjson', '.ndjson', ndjson([record(20, '2026-12-08T09:10:00Z'), record(21, '2026-12-08T09:50:00Z')]));
+    const pruned = await openEvents(staged(dir, [files[0]!, before], { partitions: PARTITIONS }), WINDOW, { threads: 1 });
     try {
       expect(pruned.stats).toMatchObject({ files: 2, records: 3 });
       // Gone from disk: a view still reading it would fail.
