@@ -220,7 +220,7 @@ function createParquetBodyWriter(encoding: EncodingOptions): BodyWriter {
   const info = encodingInfo(encoding);
   const copy = createBodyWriter(RECORDS_COPY);
   let columns: ParquetWriter.ParquetColumns | null = null;
-  if (parquetWriter !== null) columns = parquetWriter.createParquetColumns();
+  if (parquetWriter !== null) columns = parquetWriter.createParquetColumns(encoding.compression, encoding.level);
   else void loadParquetWriter().catch(() => undefined); // finish() reports a failure
   return {
     get count() {
@@ -242,7 +242,7 @@ function createParquetBodyWriter(encoding: EncodingOptions): BodyWriter {
       const records = await copy.finish();
       if (columns === null) {
         await loadParquetWriter();
-        columns = parquetWriter!.createParquetColumns();
+        columns = parquetWriter!.createParquetColumns(encoding.compression, encoding.level);
         for (const record of decodeRecords(records.body, RECORDS_COPY, records.recordBytes)) columns.add(record);
       }
       const body = columns.write(encoding.compression, encoding.level);

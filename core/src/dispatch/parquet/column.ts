@@ -3,19 +3,51 @@
  * definition level (one byte per row) and, when it has a value, the value PLAIN-encoded
  * (Encodings.md: BYTE_ARRAY as a 4-byte little-endian length then the bytes, INT32 as 4 bytes
  * and INT64 as 8 bytes little-endian, two's complement), appended as the record arrives. The
- * batch holds its values as these bytes, not as JavaScript values, until it closes. Page
- * boundaries are noted as the values grow past {@link PAGE_BYTES}. Statistics: null count,
+ * batch holds its values as these bytes, not as JavaScript values. When a page's values pass
+ * {@link PAGE_BYTES} the page is put together (levels RLE/bit-packed with their 4-byte length,
+ * then the values: a data page v1's body) and compressed right away, so an open batch holds its
+ * full pages compressed and one page of bytes per column. Statistics: null count,
  * and (when kept) min and max, strings ordered as their UTF-8 bytes, unsigned (Parquet's
  * order for UTF8), numbers as signed integers.
  */
 import { Buffer } from 'node:buffer';
+import { ByteList, encodeLevels } from './levels.js';
 import type { Leaf } from './schema.js';
+
+/** Compresses a page body (the file's codec), or null: pages kept as they are. */
+export type Compress = ((raw: Buffer) => Uint8Array) | null;
+
+/** A finished page: its body, compressed when the column has a codec. */
+export interface Page {
+  data: Uint8Array;
+  compressed: boolean;
+  /** Size of the body uncompressed. */
+  rawSize: number;
+  /** Rows (values, nulls included). */
+  rows: number;
+}
+
+/** The buffer pages are put together in before compression, kept for the next (see spares). */
+let scratch: Buffer = Buffer.allocUnsafeSlow(0);
+/** Most bytes of {@link scratch} kept (a page is about `PAGE_BYTES`, more with one large value). */
+const SCRATCH_BYTES = 2 * 1024 * 1024;
+const levelBytes = new ByteList(256);
+
+/** A buffer of `size` bytes for one page: a view of {@link scratch} (valid until the next page). */
+function pageBuffer(size: number): Buffer {
+  if (size > scratch.length) {
+    const grown = Buffer.allocUnsafeSlow(Math.max(size, Math.min(SCRATCH_BYTES, scratch.length * 2)));
+    if (grown.length > SCRATCH_BYTES) return grown;
+    scratch = grown;
+  }
+  return scratch.subarray(0, size);
+}
 
 /** Values per page, uncompressed: a page ends at the first record past this. */
 export const PAGE_BYTES = 1024 * 1024;
 
 /** Strings up to this long are written by hand while they are ASCII (the native encoder's call costs more). */
-const SHORT = 64;
+const SHORT = 32;
 
 /** Orders two strings as their UTF-8 encodings compared byte by byte, unsigned. */
 export function compareUtf8(a: string, b: string): number {
@@ -55,23 +87,26 @@ export function spareBytesHeld(): number {
   return spareBytes;
 }
 
-function dropSpares(): void {
+/** Drops the spare buffers (after {@link SPARE_IDLE_MS} without a batch; tests, to start afresh). */
+export function dropSpares(): void {
+  if (dropTimer !== null) clearTimeout(dropTimer);
   spares.length = 0;
   spareBytes = 0;
   dropTimer = null;
 }
 
 export class LeafColumn {
-  /** Definition level of each row. */
+  /** Definition level of each row of the current page. */
   levels: Uint8Array;
+  pageRows = 0;
+  /** Rows of the column so far. */
   rows = 0;
-  /** PLAIN-encoded values of the non-null rows. */
+  /** PLAIN-encoded values of the current page's non-null rows. */
   values: Buffer;
   length = 0;
   nulls = 0;
-  /** Ends of the pages before the current one: row count, then value bytes, for each. */
-  readonly pageEnds: number[] = [];
-  private pageStart = 0;
+  /** Pages before the current one. */
+  private readonly done: Page[] = [];
   min: string | number | null = null;
   max: string | number | null = null;
 
@@ -84,6 +119,7 @@ export class LeafColumn {
     readonly stats: boolean,
     /** The column's index in the file (which spare buffers it takes and gives back). */
     readonly slot: number,
+    private readonly compress: Compress,
   ) {
     const spare = spares[slot];
     if (spare !== undefined) {
@@ -108,16 +144,17 @@ export class LeafColumn {
     }
     this.levels = new Uint8Array(0);
     this.values = Buffer.alloc(0);
-    this.rows = this.length = 0;
+    this.rows = this.pageRows = this.length = 0;
   }
 
   private level(level: number): void {
-    if (this.rows === this.levels.length) {
-      const grown = new Uint8Array(this.rows * 2);
+    if (this.pageRows === this.levels.length) {
+      const grown = new Uint8Array(this.pageRows * 2);
       grown.set(this.levels);
       this.levels = grown;
     }
-    this.levels[this.rows++] = level;
+    this.levels[this.pageRows++] = level;
+    this.rows++;
   }
 
   private room(n: number): void {
@@ -128,10 +165,21 @@ export class LeafColumn {
   }
 
   private valueEnd(): void {
-    if (this.length - this.pageStart >= PAGE_BYTES) {
-      this.pageEnds.push(this.rows, this.length);
-      this.pageStart = this.length;
-    }
+    if (this.length >= PAGE_BYTES) this.endPage();
+  }
+
+  /** Puts the current page together, compressed (or copied, without a codec), and starts the next. */
+  private endPage(): void {
+    levelBytes.length = 0;
+    encodeLevels(this.levels, 0, this.pageRows, this.maxLevel === 1 ? 1 : 2, levelBytes);
+    const raw = pageBuffer(4 + levelBytes.length + this.length);
+    raw.writeUInt32LE(levelBytes.length, 0);
+    raw.set(levelBytes.view(), 4);
+    this.values.copy(raw, 4 + levelBytes.length, 0, this.length);
+    const compressed = this.compress !== null;
+    this.done.push({ data: compressed ? this.compress(raw) : Buffer.from(raw), compressed, rawSize: raw.length, rows: this.pageRows });
+    this.pageRows = 0;
+    this.length = 0;
   }
 
   /** A null at `level` (below {@link maxLevel}: 0, or 1 for a leaf of a group that is there). */
@@ -200,11 +248,9 @@ export class LeafColumn {
     else if (v > (this.max as number)) this.max = v;
   }
 
-  /** The pages: `[rows, value bytes]` ends of each, in order (at least one, possibly empty). */
-  pages(): [number, number][] {
-    const out: [number, number][] = [];
-    for (let i = 0; i < this.pageEnds.length; i += 2) out.push([this.pageEnds[i]!, this.pageEnds[i + 1]!]);
-    if (out.length === 0 || out[out.length - 1]![0] < this.rows) out.push([this.rows, this.length]);
-    return out;
+  /** Ends the column: its pages, in order (at least one, possibly empty). */
+  finish(): Page[] {
+    if (this.pageRows > 0 || this.done.length === 0) this.endPage();
+    return this.done;
   }
 }

@@ -5,7 +5,7 @@ import { Buffer } from 'node:buffer';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeParquet } from './reader.js';
-import { compareUtf8, PAGE_BYTES, SPARE_BYTES, SPARE_IDLE_MS, spareBytesHeld } from './column.js';
+import { compareUtf8, dropSpares, PAGE_BYTES, SPARE_BYTES, SPARE_IDLE_MS, spareBytesHeld } from './column.js';
 import { ByteList, encodeLevels } from './levels.js';
 import { T, ThriftWriter } from './thrift.js';
 import { createParquetColumns } from './writer.js';
@@ -130,8 +130,8 @@ describe('statistics order', () => {
 });
 
 /** A file of `records` written by the encoder (codec `none`: its bytes are the encoder's alone). */
-function file(records: unknown[], compression: 'none' | 'zstd' = 'none'): ArrayBuffer {
-  const columns = createParquetColumns();
+function file(records: unknown[], compression: 'none' | 'zstd' = 'none', early = false): ArrayBuffer {
+  const columns = early ? createParquetColumns(compression) : createParquetColumns();
   for (const r of records) columns.add(r);
   const body = columns.write(compression, undefined);
   return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
@@ -181,6 +181,19 @@ describe('files of edge cases, read back by hyparquet', () => {
     expect(await decodeParquet(new Uint8Array(buffer))).toStrictEqual(records.map((r) => ({ ...r })));
   });
 
+  it('columns told the codec up front compress each page as it fills: the same records, a page of bytes held per column', async () => {
+    dropSpares(); // this batch's buffers are its own
+    const records = Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, message: `${i} ${'m'.repeat(1000)}` }));
+    const early = file(records, 'zstd', true);
+    expect(await decodeParquet(new Uint8Array(early))).toStrictEqual(records);
+    expect(early.byteLength).toBe(file(records, 'zstd').byteLength); // the same pages either way
+    // Messages: 3 MB, in a buffer of at most a page and a value (2 MiB); _absent's ~1 MB in one of 1 MiB; the rest small.
+    expect(spareBytesHeld()).toBeLessThan(4 * PAGE_BYTES);
+    const columns = createParquetColumns('zstd', 3);
+    columns.add(records[0]);
+    expect(() => columns.write('gzip', undefined)).toThrow(expect.objectContaining({ code: 'INTERNAL' }) as Error);
+  });
+
   it('an empty batch: no row groups, no rows', async () => {
     const buffer = file([]);
     expect(parquetMetadata(buffer)).toMatchObject({ num_rows: 0n, row_groups: [], created_by: 'k8stream' });
@@ -194,8 +207,8 @@ describe('buffers kept for the next batch', () => {
   });
 
   it('a closed batch leaves its column buffers to the next one, at most SPARE_BYTES, dropped once idle', () => {
+    dropSpares(); // whatever an earlier test left
     vi.useFakeTimers();
-    vi.advanceTimersByTime(SPARE_IDLE_MS); // whatever an earlier test left
     const records = Array.from({ length: 2000 }, (_, i) => ({ id: `r${i}`, message: 'm'.repeat(1000) }));
     file(records);
     const held = spareBytesHeld();

@@ -2,17 +2,17 @@
  * Writes a Parquet file (apache/parquet-format: README "File format", parquet.thrift) of one row
  * group from a batch's leaf columns (`column.ts`): `PAR1`, each column chunk's data pages (v1:
  * a page header, then, compressed with the file's codec, the definition levels, RLE/bit-packed
- * hybrid with a 4-byte length, and the PLAIN values), the footer (`FileMetaData`, Thrift
- * compact), its 4-byte length, `PAR1`. No dictionary pages: with zstd, plain values are about
- * as small and cheaper to write (measured with bench Q).
+ * hybrid with a 4-byte length, and the PLAIN values; put together, and usually compressed, by
+ * `column.ts` as each page fills), the footer (`FileMetaData`, Thrift compact), its 4-byte
+ * length, `PAR1`. No dictionary pages: with zstd the files are a third of gzip NDJSON's bytes
+ * without them (bench Q), and a dictionary costs a lookup per value.
  */
 import { Buffer } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import type { Compression } from '../../plugins/api.js';
 import { K8streamError } from '../../errors.js';
-import { type LeafColumn, PAGE_BYTES } from './column.js';
-import { ByteList, encodeLevels } from './levels.js';
+import type { Compress, LeafColumn } from './column.js';
 import type { Column, Leaf } from './schema.js';
 import { T, ThriftWriter } from './thrift.js';
 
@@ -55,7 +55,8 @@ function leafElement(w: ThriftWriter, name: string, leaf: Leaf): void {
   w.end();
 }
 
-function compressor(compression: Compression, level: number | undefined): ((raw: Buffer) => Uint8Array) | null {
+/** The page compressor of a codec (null: `none`). */
+export function compressor(compression: Compression, level: number | undefined): Compress {
   switch (compression) {
     case 'zstd': {
       const options = level !== undefined ? { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } } : {};
@@ -66,7 +67,7 @@ function compressor(compression: Compression, level: number | undefined): ((raw:
       return (raw) => zlib.gzipSync(raw, options);
     }
     case 'snappy':
-      return snappyCompress; // hyparquet-writer's (Snappy's raw block format, as Parquet's SNAPPY is)
+      return (raw) => snappyCompress(raw); // hyparquet-writer's (Snappy's raw block format, as Parquet's SNAPPY is)
     case 'none':
       return null;
     default:
@@ -81,21 +82,6 @@ function statBytes(leaf: Leaf, v: string | number): Uint8Array {
   if (leaf === 'int32') b.writeInt32LE(v);
   else b.writeBigInt64LE(BigInt(v));
   return b;
-}
-
-/** The buffer pages are put together in before compression, kept for the next (see `column.ts`, spares). */
-let scratch: Buffer = Buffer.allocUnsafeSlow(0);
-/** Most bytes of {@link scratch} kept (a page is about `PAGE_BYTES`, more with one large value). */
-const SCRATCH_BYTES = 2 * PAGE_BYTES;
-
-/** A buffer of `size` bytes for one page: a view of {@link scratch} (valid until the next page). */
-function pageBuffer(size: number): Buffer {
-  if (size > scratch.length) {
-    const grown = Buffer.allocUnsafeSlow(Math.max(size, Math.min(SCRATCH_BYTES, scratch.length * 2)));
-    if (grown.length > SCRATCH_BYTES) return grown;
-    scratch = grown;
-  }
-  return scratch.subarray(0, size);
 }
 
 interface Chunk {
@@ -122,26 +108,17 @@ export function writeFile(o: FileOptions): Buffer {
   let offset = 4;
   const chunks: Chunk[] = [];
   if (o.rows > 0) {
-    const levels = new ByteList(256);
     for (const column of o.leaves) {
       const chunk: Chunk = { column, offset, compressed: 0, uncompressed: 0 };
-      let row = 0;
-      let at = 0;
-      for (const [rowEnd, valueEnd] of column.pages()) {
-        levels.length = 0;
-        encodeLevels(column.levels, row, rowEnd, column.maxLevel === 1 ? 1 : 2, levels);
-        const raw = pageBuffer(4 + levels.length + valueEnd - at);
-        raw.writeUInt32LE(levels.length, 0);
-        raw.set(levels.view(), 4);
-        column.values.copy(raw, 4 + levels.length, at, valueEnd);
-        const data = compress === null ? Buffer.from(raw) : compress(raw); // raw is reused for the next page
+      for (const page of column.finish()) {
+        const data = page.compressed || compress === null ? page.data : compress(Buffer.from(page.data.buffer, page.data.byteOffset, page.data.byteLength));
         const h = new ThriftWriter();
         h.beginStruct();
         h.i32(1, DATA_PAGE);
-        h.i32(2, raw.length);
+        h.i32(2, page.rawSize);
         h.i32(3, data.length);
         h.structField(5); // DataPageHeader
-        h.i32(1, rowEnd - row); // values, nulls included
+        h.i32(1, page.rows); // values, nulls included
         h.i32(2, ENCODING.PLAIN);
         h.i32(3, ENCODING.RLE); // definition levels
         h.i32(4, ENCODING.RLE); // repetition levels (none)
@@ -151,9 +128,7 @@ export function writeFile(o: FileOptions): Buffer {
         parts.push(header, data);
         offset += header.length + data.length;
         chunk.compressed += header.length + data.length;
-        chunk.uncompressed += header.length + raw.length;
-        row = rowEnd;
-        at = valueEnd;
+        chunk.uncompressed += header.length + page.rawSize;
       }
       chunks.push(chunk);
     }

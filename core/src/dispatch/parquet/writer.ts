@@ -8,7 +8,8 @@
  */
 import type { Compression } from '../../plugins/api.js';
 import { LeafColumn } from './column.js';
-import { writeFile } from './file.js';
+import { compressor, writeFile } from './file.js';
+import { K8streamError } from '../../errors.js';
 import { ABSENT, COLUMNS, type Column, EXTRA, type Leaf, NOT_AN_OBJECT } from './schema.js';
 
 /** The `created_by` of every file. */
@@ -51,19 +52,27 @@ export interface ParquetColumns {
    * is stored is what JSON.stringify makes of it: an undefined member is absent).
    */
   add(record: unknown): void;
-  /** The file: one row group of every record added. */
+  /** The file: one row group of every record added (`compression` and `level`: as given to {@link createParquetColumns}, if they were). */
   write(compression: Compression, level: number | undefined): Uint8Array;
 }
 
-export function createParquetColumns(): ParquetColumns {
+/**
+ * `compression` (and `level`), when known before the records come: full pages are compressed as
+ * they fill, so the open batch holds them compressed; {@link ParquetColumns.write} must then be
+ * given the same. Without, pages are kept as they are and compressed when the file is written.
+ */
+export function createParquetColumns(compression?: Compression, level?: number): ParquetColumns {
+  const compress = compression === undefined ? null : compressor(compression, level);
+  const pageCodec = compression;
+  const pageLevel = level;
   const leaves: LeafColumn[] = [];
   /** Each column's leaves: one for a leaf column, a group's in its field order. */
   const columnLeaves: LeafColumn[][] = ALL_COLUMNS.map((c) => {
     const stats = STATISTICS.has(c.name);
     const own =
       c.fields === undefined
-        ? [new LeafColumn([c.name], c.leaf!, 1, stats, leaves.length)]
-        : c.fields.map((f, i) => new LeafColumn([c.name, f.name], f.leaf, 2, stats, leaves.length + i));
+        ? [new LeafColumn([c.name], c.leaf!, 1, stats, leaves.length, compress)]
+        : c.fields.map((f, i) => new LeafColumn([c.name, f.name], f.leaf, 2, stats, leaves.length + i, compress));
     leaves.push(...own);
     return own;
   });
@@ -201,6 +210,9 @@ export function createParquetColumns(): ParquetColumns {
       else absent.string(JSON.stringify(missing));
     },
     write(compression: Compression, level: number | undefined): Uint8Array {
+      if (pageCodec !== undefined && (compression !== pageCodec || level !== pageLevel)) {
+        throw new K8streamError('INTERNAL', `parquet columns compressed as ${pageCodec}, asked to write ${compression}`);
+      }
       const file = writeFile({
         columns: ALL_COLUMNS,
         leaves,
