@@ -14,6 +14,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createBodyWriter, loadParquetWriter } from '../../core/dist/dispatch/body-writer.js';
 import { dropSpares } from '../../core/dist/dispatch/parquet/column.js';
 import { toRecord } from '../../core/dist/record/map.js';
+import { recordJson } from '../../core/dist/record/serialized.js';
 import { exposeGc } from '../../core/dist/util/expose-gc.js';
 import { benchEvent } from './events.mjs';
 
@@ -28,7 +29,11 @@ const ENCODINGS = [
   { label: 'Parquet gzip', encoding: { format: 'parquet', compression: 'gzip' } },
 ];
 
-/** The pipeline's records of bench events `from` to `from + n - 1`, with the enrichment a Deployment's pod gets, and their JSON. */
+/**
+ * The pipeline's records of bench events `from` to `from + n - 1`, with the enrichment a
+ * Deployment's pod gets, and their JSON as the pipeline makes it before the sinks get them
+ * (`recordJson`, which serialises each enrichment once and remembers its text).
+ */
 function benchRecords(n, from = 0) {
   const records = [];
   const lines = [];
@@ -40,46 +45,49 @@ function benchRecords(n, from = 0) {
     r.enrichment.owners = [{ kind: 'ReplicaSet', name: `${app}-7d9f8c6b5`, uid: `rs-${i % 23}`, apiVersion: 'apps/v1' }, r.enrichment.workload];
     r.enrichment.node = { name: `node-${i % 50}`, addresses: [{ type: 'InternalIP', address: `10.0.${i % 50}.1` }] };
     records.push(r);
-    lines.push(JSON.stringify(r));
+    lines.push(recordJson(r));
   }
   return { records, lines };
 }
 
 /**
- * Writes the records' JSON lines in batches of `batch` as the batcher does: each line with the
- * record object it was made from. As in the pipeline, only the batch's records are objects
- * meanwhile (made from their lines before the batch, not counted), so the heap the encoder's
- * collections mark is a running process's, not every record of the run's. Returns the CPU of
- * the writes (main thread and thread pool), the bytes out and the most heap a batch held open.
+ * Writes `n` records in batches of `batch` as the batcher does: each record's JSON line with the
+ * record object it was made from. As in the pipeline, only the batch's records and lines exist
+ * meanwhile (made by {@link benchRecords} before the batch, as the pipeline does before the
+ * sinks, not counted, the same for every encoding), so the heap the encoder's collections mark
+ * is a running process's, not every record of the run's. Returns the CPU of the writes (main
+ * thread and thread pool) and their wall time, the bytes out and the most heap a batch held open.
  */
-async function encodeAll(lines, encoding, batch) {
+async function encodeAll(n, encoding, batch) {
   let cpuUs = 0;
   let bytes = 0;
   let heapPerBatch = 0;
-  for (let at = 0; at < lines.length; at += batch) {
-    const end = Math.min(lines.length, at + batch);
-    const records = lines.slice(at, end).map((line) => JSON.parse(line));
+  let wallMs = 0;
+  for (let at = 0; at < n; at += batch) {
+    const { records, lines } = benchRecords(Math.min(batch, n - at), at);
     const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
     const writer = createBodyWriter(encoding);
     const before = process.memoryUsage().heapUsed;
-    for (let i = at; i < end; i++) writer.add(lines[i], undefined, records[i - at]);
+    for (let i = 0; i < lines.length; i++) writer.add(lines[i], undefined, records[i]);
     heapPerBatch = Math.max(heapPerBatch, process.memoryUsage().heapUsed - before);
     bytes += (await writer.finish()).body.byteLength;
     const cpu = process.cpuUsage(cpu0);
+    wallMs += performance.now() - t0;
     cpuUs += cpu.user + cpu.system;
   }
-  return { cpuUs, bytes, heapPerBatch };
+  return { cpuUs, bytes, heapPerBatch, wallMs };
 }
 
 /**
  * What an open batch of `batch` records holds once its garbage is collected: the JS heap and the
- * buffers (ArrayBuffers, outside the heap) it keeps, MB. Each record is parsed from its line as it
+ * buffers (ArrayBuffers, outside the heap) it keeps, MB. Each record (and its line) is made as it
  * is added and not kept (the batcher hands the writer a record only during the call), and the
  * writer gets 10 ms every 500 records, as between the batcher's chunks, so a compression stream
  * takes its input. The Parquet writer's spare column buffers are dropped first: they are reused
  * by the next batch, which would then seem to hold none of its own. Null without --expose-gc.
  */
-async function openBatchMemory(lines, encoding, batch) {
+async function openBatchMemory(encoding, batch) {
   if (!gc) return null;
   const settle = async () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -90,7 +98,8 @@ async function openBatchMemory(lines, encoding, batch) {
   const writer = createBodyWriter(encoding);
   const m0 = await settle();
   for (let i = 0; i < batch; i++) {
-    writer.add(lines[i], undefined, JSON.parse(lines[i]));
+    const { records, lines } = benchRecords(1, i);
+    writer.add(lines[0], undefined, records[0]);
     if (i % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const m1 = await settle();
@@ -103,15 +112,16 @@ async function openBatchMemory(lines, encoding, batch) {
  * both ways (so only the layout differs), queried with a GROUP BY on the kind and a filter on the
  * name. Best of 3 runs each, ms.
  */
-async function layoutQueries(lines, batch) {
+async function layoutQueries(n, batch) {
   const dir = await mkdtemp(join(tmpdir(), 'k8stream-bench-q-'));
   const db = await DuckDBInstance.create(':memory:');
   const sql = await db.connect();
   try {
-    for (let at = 0, n = 0; at < lines.length; at += batch, n++) {
+    for (let at = 0, b = 0; at < n; at += batch, b++) {
+      const { records, lines } = benchRecords(Math.min(batch, n - at), at);
       const writer = createBodyWriter({ format: 'parquet', compression: 'zstd' });
-      for (const line of lines.slice(at, at + batch)) writer.add(line, undefined, JSON.parse(line));
-      await writeFile(join(dir, `b${n}.parquet`), (await writer.finish()).body);
+      for (let i = 0; i < lines.length; i++) writer.add(lines[i], undefined, records[i]);
+      await writeFile(join(dir, `b${b}.parquet`), (await writer.finish()).body);
     }
     const all = `read_parquet('${dir}/b*.parquet')`;
     await sql.run(`COPY (SELECT * FROM ${all}) TO '${dir}/group.parquet' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${batch})`);
@@ -180,9 +190,8 @@ async function archiveQueries(records, batch) {
   const written = ARCHIVES.map(() => ({ cpuUs: 0, bytes: 0 }));
   try {
     for (let at = 0, n = 0; at < records; at += batch, n++) {
-      const { lines } = benchRecords(Math.min(batch, records - at), at);
+      const { records: part, lines } = benchRecords(Math.min(batch, records - at), at); // as encodeAll: made before the batch, not counted
       for (let a = 0; a < ARCHIVES.length; a++) {
-        const part = lines.map((line) => JSON.parse(line)); // as encodeAll: made before the batch, not counted
         if (a === 0) for (const r of part) expected.set(r.reason, (expected.get(r.reason) ?? 0) + 1);
         const first = part[0].lastTimestamp;
         const partition = `date=${first.slice(0, 10)}/hour=${first.slice(11, 13)}`;
@@ -233,23 +242,21 @@ async function archiveQueries(records, batch) {
 
 export async function parquetScenario({ records = 100_000, batch = 10_000, queryRecords = 1_000_000 } = {}) {
   await loadParquetWriter(); // as a Parquet sink's dispatcher does before it opens
-  const { lines } = benchRecords(records); // held as text: the records are made per batch
-  for (const { encoding } of ENCODINGS) await encodeAll(lines.slice(0, batch), encoding, batch); // warm-up
+  for (const { encoding } of ENCODINGS) await encodeAll(batch, encoding, batch); // warm-up (the records are made per batch)
   // Each encoding ROUNDS times, in turn, from a collected heap (the records' own garbage is not the encoder's):
   // the least CPU of its rounds counts, so a neighbour's burst on a shared machine does not.
   const best = ENCODINGS.map(() => null);
   for (let round = 0; round < ROUNDS; round++) {
     for (let e = 0; e < ENCODINGS.length; e++) {
       gc?.();
-      const t0 = performance.now();
-      const run = { ...(await encodeAll(lines, ENCODINGS[e].encoding, batch)), wallMs: performance.now() - t0 };
+      const run = await encodeAll(records, ENCODINGS[e].encoding, batch);
       if (best[e] === null || run.cpuUs < best[e].cpuUs) best[e] = run;
     }
   }
   // gzip NDJSON and Parquet zstd, after the CPU rounds (a measurement before them made the rounds slower), from no
   // spare Parquet column buffers (see openBatchMemory).
   dropSpares();
-  const retained = [await openBatchMemory(lines, ENCODINGS[0].encoding, batch), await openBatchMemory(lines, ENCODINGS[1].encoding, batch), null, null];
+  const retained = [await openBatchMemory(ENCODINGS[0].encoding, batch), await openBatchMemory(ENCODINGS[1].encoding, batch), null, null];
   const rows = ENCODINGS.map(({ label, encoding }, e) => {
     const usPerEvent = best[e].cpuUs / records;
     return {
@@ -266,7 +273,7 @@ export async function parquetScenario({ records = 100_000, batch = 10_000, query
   });
   const ndjson = rows[0];
   const parquet = rows[1];
-  const layout = await layoutQueries(lines, batch);
+  const layout = await layoutQueries(records, batch);
   const archive = await archiveQueries(queryRecords, batch);
   return {
     layout,

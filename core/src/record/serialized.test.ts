@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordJson, rememberJson, serialiseRecord } from './serialized.js';
+import { knownEnrichmentJson, recordJson, rememberJson, serialiseRecord } from './serialized.js';
 import type { EventRecord } from './types.js';
 
 describe('recordJson', () => {
@@ -47,5 +47,16 @@ describe('serialiseRecord', () => {
     const last = { schema: 'k8stream.event/v1', id: 'f', enrichment: shared } as unknown as EventRecord;
     for (const r of [last, first, last, first]) expect(serialiseRecord(r)).toBe(JSON.stringify(r));
     expect(recordJson(first)).toBe(JSON.stringify(first));
+  });
+});
+
+describe('knownEnrichmentJson', () => {
+  it('is the text serialising a record made of its enrichment (exactly JSON.stringify), undefined before', () => {
+    const shared = { labels: { app: 'web', note: 'ü ✓' }, owners: [{ kind: 'ReplicaSet' }], node: null };
+    const r = { schema: 'k8stream.event/v1', id: 'g', enrichment: shared } as unknown as EventRecord;
+    expect(knownEnrichmentJson(shared)).toBeUndefined();
+    recordJson(r);
+    expect(knownEnrichmentJson(shared)).toBe(JSON.stringify(shared));
+    expect(knownEnrichmentJson({ labels: { app: 'web' } })).toBeUndefined(); // an equal object is another object
   });
 });

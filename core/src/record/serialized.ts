@@ -30,6 +30,15 @@ export function recordJson(record: EventRecord): string {
 const enrichmentJson = new WeakMap<object, string>();
 
 /**
+ * The JSON text of an enrichment object {@link serialiseRecord} has already serialised
+ * (`JSON.stringify(e)`, exactly), else undefined: a Parquet batch's `enrichment` column takes it
+ * instead of serialising the object again.
+ */
+export function knownEnrichmentJson(e: object): string | undefined {
+  return enrichmentJson.get(e);
+}
+
+/**
  * The record serialised afresh (whatever JSON is remembered for it): `JSON.stringify(record)`,
  * with a shared enrichment serialised once. `enrichment` is the last
  * field a record is built with (toRecord), so leaving it out and appending it keeps the order;

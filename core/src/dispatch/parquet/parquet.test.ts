@@ -12,6 +12,7 @@ import { type PreparedBatch, createEncoder } from '../encoder.js';
 import { createStop } from '../shutdown.js';
 import { validateConfig } from '../../config/index.js';
 import { silentLogger } from '../../util/logger.js';
+import { recordJson } from '../../record/serialized.js';
 
 /** Records a pipeline can hand a sink, and some it should never but must not lose: every one must come back as it went in. */
 function records(): unknown[] {
@@ -60,6 +61,28 @@ describe('parquet body', () => {
     const asJson = recs.map((r) => (typeof r === 'string' ? r : (JSON.parse(JSON.stringify(r)) as unknown)));
     expect(await decodeBody(fromObjects.body, encoding)).toStrictEqual(asJson);
     expect(writtenRecords(fromObjects, encoding)).toStrictEqual(asJson);
+  });
+
+  it('an enrichment the pipeline already serialised (recordJson) is not serialised again: its known JSON goes in the column', async () => {
+    const encoding: EncodingOptions = { format: 'parquet', compression: 'zstd' };
+    await loadParquetWriter();
+    const recs = sampleRecords(6);
+    const shared = { ...recs[0]!.enrichment, labels: { app: 'web', note: 'ü ✓' } };
+    recs[2] = { ...recs[2]!, enrichment: shared };
+    recs[3] = { ...recs[3]!, enrichment: shared };
+    const lines = recs.map((r) => recordJson(r)); // as the pipeline does before the sinks
+    const stringify = vi.spyOn(JSON, 'stringify');
+    let body;
+    try {
+      const writer = createBodyWriter(encoding);
+      for (let i = 0; i < recs.length; i++) writer.add(lines[i]!, undefined, recs[i]);
+      body = await writer.finish();
+      const enrichments = new Set<unknown>(recs.map((r) => r.enrichment));
+      expect(stringify.mock.calls.filter(([value]) => enrichments.has(value))).toEqual([]);
+    } finally {
+      stringify.mockRestore();
+    }
+    expect(await decodeBody(body.body, encoding)).toStrictEqual(lines.map((l) => JSON.parse(l) as unknown));
   });
 
   it('a batch opened before the Parquet writer loaded is the same file (its columns filled from the records copy at finish)', async () => {

@@ -10,6 +10,7 @@ import type { Compression } from '../../plugins/api.js';
 import { LeafColumn } from './column.js';
 import { compressor, writeFile } from './file.js';
 import { K8streamError } from '../../errors.js';
+import { knownEnrichmentJson } from '../../record/serialized.js';
 import { ABSENT, COLUMNS, type Column, EXTRA, type Leaf, NOT_AN_OBJECT } from './schema.js';
 
 /** The `created_by` of every file. */
@@ -113,7 +114,8 @@ export function createParquetColumns(compression?: Compression, level?: number):
   function json(value: unknown): string {
     if (value === null || typeof value !== 'object') return JSON.stringify(value);
     if (value !== lastJson) {
-      lastJsonText = JSON.stringify(value);
+      // The pipeline serialised the record (recordJson) before the sinks got it: its enrichment's JSON is known.
+      lastJsonText = knownEnrichmentJson(value) ?? JSON.stringify(value);
       lastJson = value;
     }
     return lastJsonText;
