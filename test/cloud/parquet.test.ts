@@ -1,7 +1,8 @@
 // Parquet batches (`encoding.format: parquet`) through the real pipeline into the S3 test server
 // (AWS SDK) and the GCS test server (GCS client), read back by two independent readers: DuckDB
 // (`read_parquet` with hive partitioning, as docs/querying.md reads the archive) and hyparquet
-// (the core's `decodeBody`). Both must give exactly the records the same pipeline writes as gzip
+// (the core's `decodeBody`), and by the core's own synchronous decoder of its files
+// (`parquet/decode.ts`, what `batch.records` reads). Each must give exactly the records the same pipeline writes as gzip
 // NDJSON: every id and field, nulls, nested groups, enrichment, non-ASCII text and a 2 MiB message.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -13,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FauxqsServer } from 'fauxqs';
 import { decodeBody } from '../../core/src/dispatch/encode.js';
+import { decodeBatchFile } from '../../core/src/dispatch/parquet/decode.js';
 import { TEST_CREDENTIALS, listKeys, readAllRecords, startS3, testClient } from '../../plugins/sink-s3/src/s3.fixture.js';
 import { startGcsServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
 import type { GcsTestServer } from '../../plugins/sink-gcs/src/gcs-server.fixture.js';
@@ -177,7 +179,7 @@ describe('Parquet archives written by the real pipeline', () => {
     expect(special[2]).toMatchObject({ series: { count: 6, lastObservedTime: '2026-11-27T13:15:10.500Z' }, related: { name: 'data-db-0' }, eventTime: '2026-11-27T13:12:00.000Z' });
   });
 
-  it('S3 (zstd inside): DuckDB and hyparquet each read back exactly the records', async () => {
+  it('S3 (zstd inside): DuckDB, hyparquet and the own decoder each read back exactly the records', async () => {
     const root = join(dir, 's3-archive');
     const keys = await downloadS3(PARQUET, root);
     expect(keys.length).toBeGreaterThanOrEqual(Math.ceil(TOTAL / BATCH));
@@ -185,17 +187,22 @@ describe('Parquet archives written by the real pipeline', () => {
     expect(await duckRecords(root)).toStrictEqual(reference);
 
     const viaHyparquet: Rec[] = [];
+    const viaOwnDecoder: Rec[] = []; // what batch.records gives a sink
     for (const key of keys) {
       const got = await client.send(new GetObjectCommand({ Bucket: PARQUET, Key: key }));
-      viaHyparquet.push(...((await decodeBody(await got.Body!.transformToByteArray(), { format: 'parquet', compression: 'zstd' })) as Rec[]));
+      const body = await got.Body!.transformToByteArray();
+      viaHyparquet.push(...((await decodeBody(body, { format: 'parquet', compression: 'zstd' })) as Rec[]));
+      viaOwnDecoder.push(...(decodeBatchFile(body) as Rec[]));
     }
     expect(viaHyparquet.sort(byId)).toStrictEqual(reference);
+    expect(viaOwnDecoder.sort(byId)).toStrictEqual(reference);
   });
 
-  it('GCS (snappy inside): DuckDB and hyparquet each read back exactly the records', async () => {
+  it('GCS (snappy inside): DuckDB, hyparquet and the own decoder each read back exactly the records', async () => {
     const root = join(dir, 'gcs-archive');
     const keys = await listGcsKeys(storage, PARQUET, 'events/');
     const viaHyparquet: Rec[] = [];
+    const viaOwnDecoder: Rec[] = []; // what batch.records gives a sink
     for (const key of keys) {
       expect(key).toMatch(/\.parquet$/);
       const file = storage.bucket(PARQUET).file(key);
@@ -206,8 +213,10 @@ describe('Parquet archives written by the real pipeline', () => {
       await mkdir(dirname(to), { recursive: true });
       await writeFile(to, data);
       viaHyparquet.push(...((await decodeBody(data, { format: 'parquet', compression: 'snappy' })) as Rec[]));
+      viaOwnDecoder.push(...(decodeBatchFile(data) as Rec[]));
     }
     expect(viaHyparquet.sort(byId)).toStrictEqual(reference);
+    expect(viaOwnDecoder.sort(byId)).toStrictEqual(reference);
     expect(await duckRecords(root)).toStrictEqual(reference);
   });
 });

@@ -11,7 +11,7 @@
  *
  * Each record's UTF-8 length is kept (4 bytes per record), so {@link decodeRecords} can cut the
  * records back out of a body exactly: a dead letter or a sink that reads `batch.records` gets
- * them from the body, whatever the format.
+ * them from the body, whatever the format (a Parquet body is read by `parquet/decode.ts`).
  */
 import { Buffer } from 'node:buffer';
 import * as zlib from 'node:zlib';
@@ -75,16 +75,13 @@ export interface BodyWriter {
 /** A finished body and the UTF-8 length of each record in it, in order. */
 export interface WrittenBody extends EncodedBody {
   recordBytes: Uint32Array;
-  /**
-   * Parquet: the records again as zstd NDJSON (`RECORDS_COPY`), which {@link decodeRecords} cuts
-   * them out of on the calling thread (`batch.records` is synchronous; a Parquet file is read
-   * asynchronously). A few bytes per record, compressed on the thread pool.
-   */
-  recordsCopy?: Uint8Array;
 }
 
-/** The encoding of a Parquet body's {@link WrittenBody.recordsCopy}. */
-export const RECORDS_COPY: EncodingOptions = { format: 'ndjson', compression: 'zstd', level: 1 };
+/**
+ * The records of a Parquet batch opened before the Parquet writer loaded, as zstd NDJSON: the
+ * batch's columns are filled from it at `finish` (see {@link createParquetBodyWriter}).
+ */
+const EARLY_RECORDS: EncodingOptions = { format: 'ndjson', compression: 'zstd', level: 1 };
 
 function compact(parts: readonly Buffer[]): Buffer {
   let size = 0;
@@ -211,24 +208,27 @@ export function createBodyWriter(encoding: EncodingOptions): BodyWriter {
 /**
  * A Parquet body (`parquet/writer.ts`): each record put into the columns as it arrives (the
  * caller's record object, else its JSON parsed; a record that is not JSON is kept as its text),
- * the file written when the batch closes; the records' NDJSON goes to a zstd copy meanwhile
- * ({@link WrittenBody.recordsCopy}). Before the Parquet writer is loaded
- * ({@link loadParquetWriter}) the copy alone is written, and the columns are filled from it at
- * `finish`, once the writer is there.
+ * the file written when the batch closes. The records are not kept otherwise: `batch.records`
+ * reads them back from the file ({@link writtenRecords}). A batch opened before the Parquet
+ * writer is loaded ({@link loadParquetWriter}) writes the records as zstd NDJSON meanwhile
+ * ({@link EARLY_RECORDS}), and its columns are filled from them at `finish`, once the writer is
+ * there.
  */
 function createParquetBodyWriter(encoding: EncodingOptions): BodyWriter {
   const info = encodingInfo(encoding);
-  const copy = createBodyWriter(RECORDS_COPY);
-  let columns: ParquetWriter.ParquetColumns | null = null;
-  if (parquetWriter !== null) columns = parquetWriter.createParquetColumns(encoding.compression, encoding.level);
-  else void loadParquetWriter().catch(() => undefined); // finish() reports a failure
+  const columns = parquetWriter?.createParquetColumns(encoding.compression, encoding.level) ?? null;
+  if (columns === null) {
+    void loadParquetWriter().catch(() => undefined); // finish() reports a failure
+    return earlyParquetBodyWriter(encoding);
+  }
+  let lengths = new Uint32Array(64);
+  let count = 0;
+  let rawBytes = 0;
   return {
     get count() {
-      return copy.count;
+      return count;
     },
     add(recordJson: string, bytes?: number, record?: unknown): void {
-      copy.add(recordJson, bytes);
-      if (columns === null) return;
       if (record === undefined) {
         try {
           record = JSON.parse(recordJson);
@@ -237,16 +237,41 @@ function createParquetBodyWriter(encoding: EncodingOptions): BodyWriter {
         }
       }
       columns.add(record);
+      const size = bytes ?? Buffer.byteLength(recordJson, 'utf8');
+      if (count === lengths.length) {
+        const grown = new Uint32Array(lengths.length * 2);
+        grown.set(lengths);
+        lengths = grown;
+      }
+      lengths[count++] = size;
+      rawBytes += size + 1; // as NDJSON: the line and its \n
+    },
+
+    async finish(): Promise<WrittenBody> {
+      const body = columns.write(encoding.compression, encoding.level);
+      return { ...info, body, rawBytes, recordBytes: lengths.subarray(0, count) };
+    },
+  };
+}
+
+/** A Parquet body of a batch opened before the Parquet writer loaded: see {@link createParquetBodyWriter}. */
+function earlyParquetBodyWriter(encoding: EncodingOptions): BodyWriter {
+  const info = encodingInfo(encoding);
+  const copy = createBodyWriter(EARLY_RECORDS);
+  return {
+    get count() {
+      return copy.count;
+    },
+    add(recordJson: string, bytes?: number): void {
+      copy.add(recordJson, bytes);
     },
     async finish(): Promise<WrittenBody> {
       const records = await copy.finish();
-      if (columns === null) {
-        await loadParquetWriter();
-        columns = parquetWriter!.createParquetColumns(encoding.compression, encoding.level);
-        for (const record of decodeRecords(records.body, RECORDS_COPY, records.recordBytes)) columns.add(record);
-      }
+      await loadParquetWriter();
+      const columns = parquetWriter!.createParquetColumns(encoding.compression, encoding.level);
+      for (const record of decodeRecords(records.body, EARLY_RECORDS, records.recordBytes)) columns.add(record);
       const body = columns.write(encoding.compression, encoding.level);
-      return { ...info, body, rawBytes: records.rawBytes, recordBytes: records.recordBytes, recordsCopy: records.body };
+      return { ...info, body, rawBytes: records.rawBytes, recordBytes: records.recordBytes };
     },
   };
 }
@@ -259,13 +284,19 @@ function createParquetBodyWriter(encoding: EncodingOptions): BodyWriter {
 export async function encodeBatch(jsonLines: readonly string[], encoding: EncodingOptions): Promise<EncodedBody> {
   const writer = createBodyWriter(encoding);
   for (const line of jsonLines) writer.add(line);
-  const { recordBytes: _, recordsCopy: __, ...body } = await writer.finish();
+  const { recordBytes: _, ...body } = await writer.finish();
   return body;
 }
 
-/** The records of a finished body, on the calling thread ({@link decodeRecords}; Parquet: from its records copy). */
+/**
+ * The records of a finished body, on the calling thread: {@link decodeRecords}, or for Parquet
+ * `parquet/decode.ts` (the writer is loaded: a Parquet body was written).
+ */
 export function writtenRecords(written: WrittenBody, encoding: EncodingOptions): unknown[] {
-  if (written.recordsCopy !== undefined) return decodeRecords(written.recordsCopy, RECORDS_COPY, written.recordBytes);
+  if (encoding.format === 'parquet') {
+    if (parquetWriter === null) throw new K8streamError('INTERNAL', 'a parquet body read before the parquet writer loaded');
+    return parquetWriter.decodeBatchFile(written.body);
+  }
   return decodeRecords(written.body, encoding, written.recordBytes);
 }
 

@@ -3,8 +3,10 @@
 // by hyparquet, an independent reader.
 import { Buffer } from 'node:buffer';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeParquet } from './reader.js';
+import { decodeBatchFile } from './decode.js';
 import { compareUtf8, dropSpares, PAGE_BYTES, SPARE_BYTES, SPARE_IDLE_MS, spareBytesHeld } from './column.js';
 import { ByteList, encodeLevels } from './levels.js';
 import { T, ThriftWriter } from './thrift.js';
@@ -137,6 +139,13 @@ function file(records: unknown[], compression: 'none' | 'zstd' = 'none', early =
   return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
 }
 
+/** The records of a file as hyparquet reads them (`decodeParquet`), checked to be exactly what our own synchronous decoder reads. */
+async function readBack(buffer: ArrayBuffer): Promise<unknown[]> {
+  const viaHyparquet = await decodeParquet(new Uint8Array(buffer));
+  expect(decodeBatchFile(new Uint8Array(buffer))).toStrictEqual(viaHyparquet);
+  return viaHyparquet;
+}
+
 function statistics(buffer: ArrayBuffer, path: string) {
   const column = parquetMetadata(buffer).row_groups[0]!.columns.find((c) => c.meta_data!.path_in_schema.join('.') === path)!;
   return column.meta_data!.statistics;
@@ -150,7 +159,7 @@ describe('files of edge cases, read back by hyparquet', () => {
       { id: 'c', namespace: 'ns', reason: '\ufffd', message: 'x', lastTimestamp: '2262-04-11T23:47:16.854Z', related: null, series: null, eventTime: null },
     ];
     const buffer = file(records);
-    expect(await decodeParquet(new Uint8Array(buffer))).toStrictEqual(records);
+    expect(await readBack(buffer)).toStrictEqual(records);
     expect(statistics(buffer, 'eventTime')).toMatchObject({ null_count: 3n, min_value: undefined, max_value: undefined });
     expect(statistics(buffer, 'involvedObject.kind')).toMatchObject({ null_count: 3n, min_value: undefined });
     expect(statistics(buffer, 'namespace')).toMatchObject({ null_count: 0n, min_value: '', max_value: 'ns' });
@@ -167,7 +176,7 @@ describe('files of edge cases, read back by hyparquet', () => {
   it('a group that is there with null members is not a null group', async () => {
     const records = [{ series: { count: null, lastObservedTime: null } }, { series: null }, { series: { count: -5, lastObservedTime: '1970-01-01T00:00:00.000Z' } }];
     const buffer = file(records);
-    expect(await decodeParquet(new Uint8Array(buffer))).toStrictEqual(records);
+    expect(await readBack(buffer)).toStrictEqual(records);
     const rows = await parquetReadObjects({ file: buffer, columns: ['series'] });
     expect(rows.map((r) => r.series ?? null)).toEqual([{ count: null, lastObservedTime: null }, null, { count: -5, lastObservedTime: new Date(0) }]);
   });
@@ -178,14 +187,14 @@ describe('files of edge cases, read back by hyparquet', () => {
     const buffer = file(records, 'zstd');
     const column = parquetMetadata(buffer).row_groups[0]!.columns.find((c) => c.meta_data!.path_in_schema[0] === 'message')!.meta_data!;
     expect(Number(column.total_uncompressed_size)).toBeGreaterThan(3 * PAGE_BYTES); // so several pages
-    expect(await decodeParquet(new Uint8Array(buffer))).toStrictEqual(records.map((r) => ({ ...r })));
+    expect(await readBack(buffer)).toStrictEqual(records.map((r) => ({ ...r })));
   });
 
   it('columns told the codec up front compress each page as it fills: the same records, a page of bytes held per column', async () => {
     dropSpares(); // this batch's buffers are its own
     const records = Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, message: `${i} ${'m'.repeat(1000)}` }));
     const early = file(records, 'zstd', true);
-    expect(await decodeParquet(new Uint8Array(early))).toStrictEqual(records);
+    expect(await readBack(early)).toStrictEqual(records);
     expect(early.byteLength).toBe(file(records, 'zstd').byteLength); // the same pages either way
     // Messages: 3 MB, in a buffer of at most a page and a value (2 MiB); _absent's ~1 MB in one of 1 MiB; the rest small.
     expect(spareBytesHeld()).toBeLessThan(4 * PAGE_BYTES);
@@ -197,7 +206,24 @@ describe('files of edge cases, read back by hyparquet', () => {
   it('an empty batch: no row groups, no rows', async () => {
     const buffer = file([]);
     expect(parquetMetadata(buffer)).toMatchObject({ num_rows: 0n, row_groups: [], created_by: 'k8stream' });
-    expect(await decodeParquet(new Uint8Array(buffer))).toEqual([]);
+    expect(await readBack(buffer)).toEqual([]);
+  });
+});
+
+describe('the synchronous decoder of our own files', () => {
+  it('refuses what is not one of them (EVENT_INVALID): not Parquet, a cut file, a damaged page, another schema', () => {
+    const ours = new Uint8Array(file([{ id: 'a', message: 'm'.repeat(200) }, { id: 'b' }]));
+    expect(decodeBatchFile(ours)).toStrictEqual([{ id: 'a', message: 'm'.repeat(200) }, { id: 'b' }]);
+    const damaged = ours.slice();
+    damaged[24] = damaged[24]! ^ 0xff; // in the first pages
+    const other = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'id', data: ['a', 'b'] }] }));
+    // Our file with one schema element renamed (the footer's first `reason`: the records have none), its column paths as they were.
+    const renamed = ours.slice();
+    const footerAt = ours.length - 8 - Buffer.from(ours).readUInt32LE(ours.length - 8);
+    renamed[Buffer.from(ours).indexOf('reason', footerAt) + 5] = 'x'.charCodeAt(0);
+    for (const body of [new TextEncoder().encode('{"a":1}\n'), ours.subarray(0, ours.length - 9), ours.subarray(9), damaged, other, renamed]) {
+      expect(() => decodeBatchFile(body)).toThrow(expect.objectContaining({ code: 'EVENT_INVALID' }) as Error);
+    }
   });
 });
 

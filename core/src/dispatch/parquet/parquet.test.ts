@@ -85,7 +85,7 @@ describe('parquet body', () => {
     expect(await decodeBody(body.body, encoding)).toStrictEqual(lines.map((l) => JSON.parse(l) as unknown));
   });
 
-  it('a batch opened before the Parquet writer loaded is the same file (its columns filled from the records copy at finish)', async () => {
+  it('a batch opened before the Parquet writer loaded is the same file (its columns filled at finish from the zstd NDJSON it wrote meanwhile), and batch.records reads it', async () => {
     const encoding: EncodingOptions = { format: 'parquet', compression: 'snappy' };
     const recs = records();
     vi.resetModules();
@@ -95,9 +95,10 @@ describe('parquet body', () => {
     const body = await early.finish();
     expect(Buffer.from(body.body).equals(Buffer.from((await written(encoding, recs)).body))).toBe(true);
     expect(await decodeBody(body.body, encoding)).toStrictEqual(recs);
+    expect(fresh.writtenRecords(body, encoding)).toStrictEqual(recs);
   });
 
-  it.each(COMPRESSIONS)('%s: hyparquet and the synchronous records copy both give back every record exactly', async (compression) => {
+  it.each(COMPRESSIONS)('%s: hyparquet and the synchronous decoder of our own files (batch.records) both give back every record exactly', async (compression) => {
     const encoding: EncodingOptions = { format: 'parquet', compression };
     const recs = records();
     const body = await written(encoding, recs);
@@ -127,6 +128,7 @@ describe('parquet body', () => {
     const encoding: EncodingOptions = { format: 'parquet', compression: 'gzip' };
     const body = await written(encoding, []);
     expect(await decodeBody(body.body, encoding)).toEqual([]);
+    expect(writtenRecords(body, encoding)).toEqual([]);
   });
 
   it('compression is inside the file: .parquet whatever the codec, no content encoding', () => {

@@ -74,3 +74,29 @@ export const EXTRA = '_extra';
 export const ABSENT = '_absent';
 /** `_absent` of a record that is not a JSON object: the record is `_extra`'s value. */
 export const NOT_AN_OBJECT = '*';
+
+/** Every column of the file, in order: the record's, then {@link EXTRA} and {@link ABSENT}. */
+export const ALL_COLUMNS: readonly Column[] = [...COLUMNS, { name: EXTRA, leaf: 'json' }, { name: ABSENT, leaf: 'json' }];
+
+/** The record of one row: the typed columns, then `_extra`'s members; `_absent`'s names left out (`_absent` `"*"`: the record is `_extra`). */
+export function rowToRecord(row: Record<string, unknown>): unknown {
+  const extra = row[EXTRA] ?? null;
+  const absentNames = row[ABSENT] ?? null;
+  if (absentNames === NOT_AN_OBJECT) return extra;
+  const absent = new Set((absentNames as string[] | null) ?? []);
+  const rest = (extra ?? {}) as Record<string, unknown>;
+  const record: Record<string, unknown> = {};
+  for (const col of COLUMNS) {
+    if (absent.has(col.name)) continue;
+    if (Object.hasOwn(rest, col.name)) continue;
+    const value = row[col.name] ?? null;
+    if (col.fields !== undefined && value !== null) {
+      const obj = value as Record<string, unknown>;
+      const group: Record<string, unknown> = {};
+      for (const f of col.fields) group[f.name] = obj[f.name] ?? null;
+      record[col.name] = group;
+    } else record[col.name] = value;
+  }
+  for (const key of Object.keys(rest)) record[key] = rest[key];
+  return record;
+}

@@ -11,12 +11,12 @@ import { LeafColumn } from './column.js';
 import { compressor, writeFile } from './file.js';
 import { K8streamError } from '../../errors.js';
 import { knownEnrichmentJson } from '../../record/serialized.js';
-import { ABSENT, COLUMNS, type Column, EXTRA, type Leaf, NOT_AN_OBJECT } from './schema.js';
+import { ALL_COLUMNS, COLUMNS, type Column, type Leaf, NOT_AN_OBJECT } from './schema.js';
+
+export { decodeBatchFile } from './decode.js';
 
 /** The `created_by` of every file. */
 export const CREATED_BY = 'k8stream';
-
-const ALL_COLUMNS: readonly Column[] = [...COLUMNS, { name: EXTRA, leaf: 'json' }, { name: ABSENT, leaf: 'json' }];
 
 const KNOWN = new Set(COLUMNS.map((c) => c.name));
 /**
