@@ -6,6 +6,7 @@
 // events/s per core, bytes per event, and the heap a batch holds while it is open; then writes
 // 1,000,000 records both ways into hive-partitioned directories and times DuckDB's count by
 // reason over each archive.
+import { Buffer } from 'node:buffer';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,12 +32,15 @@ const ENCODINGS = [
 
 /**
  * The pipeline's records of bench events `from` to `from + n - 1`, with the enrichment a
- * Deployment's pod gets, and their JSON as the pipeline makes it before the sinks get them
- * (`recordJson`, which serialises each enrichment once and remembers its text).
+ * Deployment's pod gets, their JSON as the pipeline makes it before the sinks get them
+ * (`recordJson`, which serialises each enrichment once and remembers its text) and its UTF-8
+ * length, which the pipeline also measures before the sinks (and which flattens the JSON text)
+ * and hands the batcher, and the batcher the body writer.
  */
 function benchRecords(n, from = 0) {
   const records = [];
   const lines = [];
+  const bytes = [];
   for (let i = from; i < from + n; i++) {
     const r = toRecord(benchEvent(i), { cluster: 'bench', action: 'ADDED' });
     const app = `app-${i % 23}`;
@@ -45,9 +49,11 @@ function benchRecords(n, from = 0) {
     r.enrichment.owners = [{ kind: 'ReplicaSet', name: `${app}-7d9f8c6b5`, uid: `rs-${i % 23}`, apiVersion: 'apps/v1' }, r.enrichment.workload];
     r.enrichment.node = { name: `node-${i % 50}`, addresses: [{ type: 'InternalIP', address: `10.0.${i % 50}.1` }] };
     records.push(r);
-    lines.push(recordJson(r));
+    const line = recordJson(r);
+    lines.push(line);
+    bytes.push(Buffer.byteLength(line, 'utf8'));
   }
-  return { records, lines };
+  return { records, lines, bytes };
 }
 
 /**
@@ -64,12 +70,12 @@ async function encodeAll(n, encoding, batch) {
   let heapPerBatch = 0;
   let wallMs = 0;
   for (let at = 0; at < n; at += batch) {
-    const { records, lines } = benchRecords(Math.min(batch, n - at), at);
+    const { records, lines, bytes: sizes } = benchRecords(Math.min(batch, n - at), at);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const writer = createBodyWriter(encoding);
     const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < lines.length; i++) writer.add(lines[i], undefined, records[i]);
+    for (let i = 0; i < lines.length; i++) writer.add(lines[i], sizes[i], records[i]);
     heapPerBatch = Math.max(heapPerBatch, process.memoryUsage().heapUsed - before);
     bytes += (await writer.finish()).body.byteLength;
     const cpu = process.cpuUsage(cpu0);
@@ -98,8 +104,8 @@ async function openBatchMemory(encoding, batch) {
   const writer = createBodyWriter(encoding);
   const m0 = await settle();
   for (let i = 0; i < batch; i++) {
-    const { records, lines } = benchRecords(1, i);
-    writer.add(lines[0], undefined, records[0]);
+    const { records, lines, bytes } = benchRecords(1, i);
+    writer.add(lines[0], bytes[0], records[0]);
     if (i % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const m1 = await settle();
@@ -118,9 +124,9 @@ async function layoutQueries(n, batch) {
   const sql = await db.connect();
   try {
     for (let at = 0, b = 0; at < n; at += batch, b++) {
-      const { records, lines } = benchRecords(Math.min(batch, n - at), at);
+      const { records, lines, bytes } = benchRecords(Math.min(batch, n - at), at);
       const writer = createBodyWriter({ format: 'parquet', compression: 'zstd' });
-      for (let i = 0; i < lines.length; i++) writer.add(lines[i], undefined, records[i]);
+      for (let i = 0; i < lines.length; i++) writer.add(lines[i], bytes[i], records[i]);
       await writeFile(join(dir, `b${b}.parquet`), (await writer.finish()).body);
     }
     const all = `read_parquet('${dir}/b*.parquet')`;
@@ -190,14 +196,14 @@ async function archiveQueries(records, batch) {
   const written = ARCHIVES.map(() => ({ cpuUs: 0, bytes: 0 }));
   try {
     for (let at = 0, n = 0; at < records; at += batch, n++) {
-      const { records: part, lines } = benchRecords(Math.min(batch, records - at), at); // as encodeAll: made before the batch, not counted
+      const { records: part, lines, bytes } = benchRecords(Math.min(batch, records - at), at); // as encodeAll: made before the batch, not counted
       for (let a = 0; a < ARCHIVES.length; a++) {
         if (a === 0) for (const r of part) expected.set(r.reason, (expected.get(r.reason) ?? 0) + 1);
         const first = part[0].lastTimestamp;
         const partition = `date=${first.slice(0, 10)}/hour=${first.slice(11, 13)}`;
         const cpu0 = process.cpuUsage();
         const writer = createBodyWriter(ARCHIVES[a].encoding);
-        for (let i = 0; i < lines.length; i++) writer.add(lines[i], undefined, part[i]);
+        for (let i = 0; i < lines.length; i++) writer.add(lines[i], bytes[i], part[i]);
         const body = await writer.finish();
         const cpu = process.cpuUsage(cpu0);
         written[a].cpuUs += cpu.user + cpu.system;
