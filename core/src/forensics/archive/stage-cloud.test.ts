@@ -150,7 +150,7 @@ describe('stageArchive: S3 (--archive s3://bucket/prefix)', () => {
     expect(staged.stats).toEqual({ objectsListed: 6, objectsFetched: 6, bytesFetched: expected.reduce((n, b) => n + b.body.byteLength, 0) });
     for (const f of staged.files) {
       expect(f.path.endsWith(f.extension)).toBe(true);
-      expect(new Uint8Array(await readFile(f.path))).toEqual(expected.find((b) => hiveKey('events', b) === f.key)!.body);
+      expect(new Uint8Array(await readFile(f.path))).toEqual(new Uint8Array(expected.find((b) => hiveKey('events', b) === f.key)!.body));
     }
     await staged.dispose();
   });
@@ -281,7 +281,7 @@ describe('stageArchive: GCS (--archive gs://bucket/prefix)', () => {
     const expected = inWindow(batches);
     expect(staged.files.map((f) => [f.key, f.extension])).toEqual(expected.map((b) => [hiveKey('k8s', b), b.extension]).sort());
     expect(staged.files.filter((f) => f.extension === '.parquet')).toHaveLength(3);
-    for (const f of staged.files) expect(new Uint8Array(await readFile(f.path))).toEqual(expected.find((b) => hiveKey('k8s', b) === f.key)!.body);
+    for (const f of staged.files) expect(new Uint8Array(await readFile(f.path))).toEqual(new Uint8Array(expected.find((b) => hiveKey('k8s', b) === f.key)!.body));
     await staged.dispose();
   });
 
