@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExpectedStory } from '@k8stream/apiserver-double';
 import type { TimelineData } from '../../core/src/forensics/types.js';
-import { k8stream, k8streamJson } from './helpers/cli.fixture.js';
+import { k8stream, k8streamJson, timelineAnswer } from './helpers/cli.fixture.js';
 import { SINKS, recordStory } from './helpers/story-archives.fixture.js';
 import type { StoryArchives } from './helpers/story-archives.fixture.js';
 
@@ -41,24 +41,6 @@ const REASONS_SQL = 'SELECT reason, count(*) AS n FROM events GROUP BY reason OR
 async function reasonCounts(where: string[]): Promise<Record<string, number>> {
   const { value } = await k8streamJson<{ reason: string; n: number | string }[]>(['query', ...where, ...window(), '--format', 'json', REASONS_SQL]);
   return Object.fromEntries(value.map((r) => [r.reason, Number(r.n)]));
-}
-
-/** What must not differ between archives: everything but where it was read from, when, and the listing/fetch counts. */
-function answer(t: TimelineData) {
-  const { records, duplicates, malformedLines, foreignRecords, skippedObjects } = t.stats;
-  return {
-    subject: t.subject,
-    title: t.title,
-    window: t.window,
-    clusters: t.clusters,
-    lanes: t.lanes,
-    events: t.events,
-    folded: t.folded,
-    gaps: t.gaps,
-    topReasons: t.topReasons,
-    warnings: t.warnings,
-    stats: { records, duplicates, malformedLines, foreignRecords, skippedObjects },
-  };
 }
 
 describe('the story, archived by the real pipeline into file, S3 and GCS', () => {
@@ -123,10 +105,10 @@ describe('the story, archived by the real pipeline into file, S3 and GCS', () =>
   });
 
   it('the three archives, and each read through its sink in the run config (--sink NAME -c FILE), give the same timeline', async () => {
-    const answers = new Map<string, ReturnType<typeof answer>>();
+    const answers = new Map<string, ReturnType<typeof timelineAnswer>>();
     for (const name of ARCHIVES) {
-      answers.set(`--archive ${name}`, answer(await timeline(at(name))));
-      answers.set(`--sink ${SINK_OF[name]}`, answer(await timeline(['--sink', SINK_OF[name], '-c', rec.config])));
+      answers.set(`--archive ${name}`, timelineAnswer(await timeline(at(name))));
+      answers.set(`--sink ${SINK_OF[name]}`, timelineAnswer(await timeline(['--sink', SINK_OF[name], '-c', rec.config])));
     }
     const [first, ...rest] = [...answers.values()];
     expect(first!.events).toHaveLength(expected.serviceRecords);

@@ -5,6 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { runCli } from '../../../core/dist/cli/commands.js';
+import type { TimelineData } from '../../../core/src/forensics/types.js';
 import { REPO } from '../../helpers/cli.fixture.js';
 
 export interface CliResult {
@@ -37,4 +38,26 @@ export async function k8streamJson<T>(argv: readonly string[], options: { cwd?: 
   const r = await k8stream(argv, options);
   if (r.code !== 0) throw new Error(`k8stream ${argv.join(' ')} exited ${r.code}:\n${r.stderr}`);
   return { value: JSON.parse(r.stdout) as T, stderr: r.stderr };
+}
+
+/**
+ * What must not differ between two reads of the same story (other archives, `--archive` or
+ * `--sink`): the timeline but where and when it was read and the listing/fetch counts; with
+ * `repeats: false`, the repeats too (an archive holding a record twice, in two formats, has more).
+ */
+export function timelineAnswer(t: TimelineData, options: { repeats?: boolean } = {}) {
+  const { records, duplicates, malformedLines, foreignRecords, skippedObjects } = t.stats;
+  return {
+    subject: t.subject,
+    title: t.title,
+    window: t.window,
+    clusters: t.clusters,
+    lanes: t.lanes,
+    events: t.events,
+    folded: t.folded,
+    gaps: t.gaps,
+    topReasons: t.topReasons,
+    warnings: t.warnings,
+    stats: { records, ...(options.repeats === false ? {} : { duplicates }), malformedLines, foreignRecords, skippedObjects },
+  };
 }
