@@ -127,14 +127,21 @@ export const k8streamLazy = true;
   ],
 ]);
 
+/**
+ * The head of a stand-in module: `load()` requires the real `specifier` (once) the way
+ * `parentURL`'s own import would resolve it.
+ */
+function loaderHead(specifier: string, parentURL: string): string {
+  return `import { createRequire } from 'node:module';
+let mod;
+const load = () => (mod ??= createRequire(${JSON.stringify(parentURL)})(${JSON.stringify(specifier)}));`;
+}
+
 /** The stand-in module for `specifier` (a key of {@link LAZY_SOCKS}) as imported by `parentURL`. */
 function lazySocks(specifier: string, parentURL: string): string | undefined {
   const make = LAZY_SOCKS.get(specifier);
   if (make === undefined) return undefined;
-  const load = `import { createRequire } from 'node:module';
-let mod;
-const load = () => (mod ??= createRequire(${JSON.stringify(parentURL)})(${JSON.stringify(specifier)}));`;
-  return dataUrl(make(load));
+  return dataUrl(make(loaderHead(specifier, parentURL)));
 }
 
 /**
@@ -158,9 +165,7 @@ function lazyAuth(specifier: string, parentURL: string): string | undefined {
   const entry = LAZY_AUTH.get(specifier);
   if (entry === undefined) return undefined;
   const [className, provider] = entry;
-  return dataUrl(`import { createRequire } from 'node:module';
-let mod;
-const load = () => (mod ??= createRequire(${JSON.stringify(parentURL)})(${JSON.stringify(specifier)}));
+  return dataUrl(`${loaderHead(specifier, parentURL)}
 export class ${className} {
   #real;
   isAuthProvider(user) { return Boolean(user && user.authProvider) && user.authProvider.name === ${JSON.stringify(provider)}; }
