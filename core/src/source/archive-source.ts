@@ -9,6 +9,7 @@ import { K8streamError } from '../errors.js';
 import type { SourceConfig } from '../config/types.js';
 import type { ResumePoint } from '../checkpoint/position.js';
 import { iso, parseTime } from '../forensics/time-args.js';
+import { rewrittenLine } from '../util/rewritten-line.js';
 import type { Source, SourceChunk, SourceContext } from './types.js';
 
 /** The resume value of a finished partition (`{ <partition>: '0' }`; `n`: its first n objects are done). */
@@ -169,29 +170,15 @@ export interface ArchiveProgress {
 
 /**
  * A progress line on `out` (give it only a TTY: the CLI passes stderr when it is one), rewritten
- * in place with `\r` at most every `intervalMs`, finished with a newline.
+ * in place with `\r` at most every `intervalMs`, finished with a newline (util/rewritten-line.ts).
  */
 export function archiveProgress(out: NodeJS.WritableStream, counters: () => Readonly<ArchiveCounters>, options: { intervalMs?: number; now?: () => number } = {}): ArchiveProgress {
-  const interval = options.intervalMs ?? 100;
   const now = options.now ?? Date.now;
   const startedAt = now();
-  let writtenAt = -Infinity;
-  let finished = false;
-  const write = (): void => {
-    writtenAt = now();
-    // `\x1b[K` clears what a longer previous line left to the right.
-    out.write(`\r${archiveProgressText(counters(), writtenAt - startedAt)}\x1b[K`);
-  };
+  const line = rewrittenLine(out, { ...options, now });
+  const text = (): string => archiveProgressText(counters(), now() - startedAt);
   return {
-    update() {
-      if (finished || now() - writtenAt < interval) return;
-      write();
-    },
-    done() {
-      if (finished) return;
-      finished = true;
-      write();
-      out.write('\n');
-    },
+    update: () => line.update(text),
+    done: () => line.done(text()),
   };
 }

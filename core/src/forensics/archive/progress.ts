@@ -1,7 +1,8 @@
 /**
  * The progress line on stderr (only given on a TTY): one line rewritten in place with `\r`,
- * at most about ten times a second, finished with a newline.
+ * at most about ten times a second, finished with a newline (util/rewritten-line.ts).
  */
+import { rewrittenLine } from '../../util/rewritten-line.js';
 
 /** The counts shown. */
 export interface ProgressState {
@@ -26,27 +27,16 @@ export function progressText(s: ProgressState): string {
 
 /** A progress line on `out`, or one that writes nothing when `out` is undefined. */
 export function progressLine(out: NodeJS.WritableStream | undefined, options: { intervalMs?: number; now?: () => number } = {}): Progress {
-  const interval = options.intervalMs ?? 100;
-  const now = options.now ?? Date.now;
+  const line = rewrittenLine(out, options);
   let last: ProgressState | null = null;
-  let writtenAt = -Infinity;
-  let finished = false;
-  const write = (s: ProgressState): void => {
-    // `\x1b[K` clears what a longer previous line left to the right.
-    out?.write(`\r${progressText(s)}\x1b[K`);
-    writtenAt = now();
-  };
   return {
     update(state) {
-      last = { ...state };
-      if (out === undefined || finished || now() - writtenAt < interval) return;
-      write(last);
+      const shown = { ...state };
+      last = shown;
+      line.update(() => progressText(shown));
     },
     done() {
-      if (out === undefined || finished) return;
-      finished = true;
-      if (last !== null) write(last);
-      out.write('\n');
+      line.done(last === null ? undefined : progressText(last));
     },
   };
 }
